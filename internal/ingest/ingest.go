@@ -1,0 +1,104 @@
+// Package ingest reads OpenTelemetry traces in every format tracectl accepts
+// (OTLP/JSON objects and JSON Lines, length-framed or single OTLP protobuf
+// messages, the Collector file exporter's zstd modes, gzip) and decodes them
+// straight into dag.Span batches, streaming. Wire types stop here.
+//
+// It does not group spans into traces or build trees; that is package dag.
+package ingest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Format selects the decoder; FormatAuto sniffs the content.
+type Format uint8
+
+// Formats accepted by --format.
+const (
+	FormatAuto Format = iota
+	FormatJSON
+	FormatProto
+)
+
+// ParseFormat accepts "auto", "json" and "proto".
+func ParseFormat(s string) (Format, error) {
+	switch s {
+	case "", "auto":
+		return FormatAuto, nil
+	case "json", "jsonl":
+		return FormatJSON, nil
+	case "proto", "pb", "protobuf":
+		return FormatProto, nil
+	}
+	return 0, fmt.Errorf("unknown format %q (want auto, json or proto)", s)
+}
+
+// DefaultMaxFrame is the largest single message, frame or JSON line accepted
+// unless Options.MaxFrame raises it.
+const DefaultMaxFrame = 64 << 20
+
+// Error is an input error: which input, where in it, and what went wrong.
+// Line is 1-based for JSON inputs; Offset is the byte offset (in the
+// decompressed stream) for binary inputs. Zero means unknown.
+type Error struct {
+	Name   string
+	Line   int
+	Offset int64
+	Err    error
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Line > 0:
+		return fmt.Sprintf("%s: line %d: %v", e.Name, e.Line, e.Err)
+	case e.Offset > 0:
+		return fmt.Sprintf("%s: offset %d: %v", e.Name, e.Offset, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Name, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// notices collects warnings that may repeat once per span or per line
+// (skipped metrics lines, base64 ids) so the user sees each kind once, with a
+// count. It is safe for concurrent use.
+type notices struct {
+	mu     sync.Mutex
+	counts map[string]int
+	first  map[string]string // kind → first message, with its location
+}
+
+// add records one occurrence of a warning of the given kind.
+func (n *notices) add(kind, msg string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.counts == nil {
+		n.counts, n.first = map[string]int{}, map[string]string{}
+	}
+	if n.counts[kind] == 0 {
+		n.first[kind] = msg
+	}
+	n.counts[kind]++
+}
+
+// summary returns one line per kind, sorted, e.g.
+// "traces.json: line 3: skipped metrics data (12 times in all)".
+func (n *notices) summary() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for kind, c := range n.counts {
+		s := n.first[kind]
+		if c > 1 {
+			s += fmt.Sprintf(" (%d times in all)", c)
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (n *notices) String() string { return strings.Join(n.summary(), "\n") }
