@@ -1,0 +1,75 @@
+package dag
+
+// Rule names a kind of finding. The names are a user-facing contract
+// (DESIGN.md §3): scripts match on them.
+type Rule string
+
+// The rules of `tracectl check`.
+const (
+	RuleInvalidTraceID          Rule = "invalid_trace_id"
+	RuleInvalidSpanID           Rule = "invalid_span_id"
+	RuleDuplicateSpanID         Rule = "duplicate_span_id"
+	RuleEndBeforeStart          Rule = "end_before_start"
+	RuleMissingParent           Rule = "missing_parent"
+	RuleParentCycle             Rule = "parent_cycle"
+	RuleMultipleRoots           Rule = "multiple_roots"
+	RuleChildStartsBeforeParent Rule = "child_starts_before_parent"
+	RuleChildEndsAfterParent    Rule = "child_ends_after_parent"
+	RuleClockSkew               Rule = "clock_skew"
+	RulePII                     Rule = "pii"
+)
+
+// Severity of a finding.
+type Severity uint8
+
+// Severities, ordered: Error is worse than Warning.
+const (
+	SeverityWarning Severity = iota + 1
+	SeverityError
+)
+
+// String returns "warning" or "error".
+func (s Severity) String() string {
+	switch s {
+	case SeverityWarning:
+		return "warning"
+	case SeverityError:
+		return "error"
+	}
+	return "unknown"
+}
+
+// ParseSeverity accepts "warning" and "error".
+func ParseSeverity(s string) (Severity, bool) {
+	switch s {
+	case "warning":
+		return SeverityWarning, true
+	case "error":
+		return SeverityError, true
+	}
+	return 0, false
+}
+
+// Severity returns the rule's severity. Incomplete captures (missing
+// parents, several roots) are common and only warnings; broken identity
+// and broken causality on one clock are errors.
+func (r Rule) Severity() Severity {
+	switch r {
+	case RuleMissingParent, RuleMultipleRoots, RuleChildEndsAfterParent, RuleClockSkew:
+		return SeverityWarning
+	}
+	return SeverityError
+}
+
+// Finding is one problem found in a trace.
+type Finding struct {
+	TraceID  TraceID
+	SpanID   SpanID
+	Rule     Rule
+	Severity Severity
+	Message  string
+}
+
+func newFinding(trace TraceID, span SpanID, rule Rule, msg string) Finding {
+	return Finding{TraceID: trace, SpanID: span, Rule: rule, Severity: rule.Severity(), Message: msg}
+}
