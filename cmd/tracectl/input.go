@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/ingest"
+)
+
+// inputOptions are the flags every command that reads traces shares.
+type inputOptions struct {
+	Files    []string
+	Format   string
+	MaxFrame int
+}
+
+func (o *inputOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.Format, "format", "auto", "input format: auto, json or proto")
+	f.IntVar(&o.MaxFrame, "max-frame", ingest.DefaultMaxFrame, "largest message, frame or JSON line to accept, in bytes")
+}
+
+// readTraces reads every input and groups its spans by trace. Warnings
+// (skipped metrics lines, base64 ids) go to stderr once each; progress is
+// drawn on stderr when it is a terminal.
+func readTraces(s *streams, o *inputOptions) (*dag.Traces, error) {
+	if len(o.Files) == 0 {
+		return nil, usageError{errors.New("no input: give one or more files, globs, or - for stdin")}
+	}
+	format, err := ingest.ParseFormat(o.Format)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	var ts dag.Traces
+	opts := ingest.Options{
+		Format:   format,
+		MaxFrame: o.MaxFrame,
+		Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+	}
+	var p *progress
+	if s.ErrTTY {
+		p = &progress{w: s.Err, start: time.Now()}
+		opts.Progress = p.update
+	}
+	err = ingest.ReadFiles(o.Files, s.In, opts, func(batch []dag.Span) error {
+		ts.Add(batch)
+		return nil
+	})
+	p.done()
+	if err != nil {
+		return nil, err
+	}
+	return &ts, nil
+}
+
+// buildTrees builds every trace's tree once, in first-seen order; every
+// analysis and renderer then works on these.
+func buildTrees(ts *dag.Traces) []*dag.Tree {
+	trees := make([]*dag.Tree, 0, ts.Len())
+	for _, t := range ts.List() {
+		trees = append(trees, dag.Build(t))
+	}
+	return trees
+}
+
+// loadTrees reads the inputs and builds every trace's tree.
+func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
+	ts, err := readTraces(s, o)
+	if err != nil {
+		return nil, err
+	}
+	return buildTrees(ts), nil
+}

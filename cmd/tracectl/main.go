@@ -1,0 +1,58 @@
+// Command tracectl reads OpenTelemetry traces — OTLP files, Collector
+// file-exporter dumps, stdin, a live OTLP receiver — and answers questions
+// about them in the terminal and in CI. This package is cobra wiring only:
+// flags become options, options go to the internal packages.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	s := &streams{
+		In:     os.Stdin,
+		Out:    os.Stdout,
+		Err:    os.Stderr,
+		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+	}
+	os.Exit(run(s, os.Args[1:]))
+}
+
+// run executes the command line and maps the outcome to an exit code:
+// 0 success, 1 the analysis found what the user asked to fail on, 2 usage
+// error or unreadable input (DESIGN.md §3).
+func run(s *streams, args []string) int {
+	root := newCmdRoot(s)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var fail *failure
+	if errors.As(err, &fail) {
+		if fail.msg != "" {
+			fmt.Fprintln(s.Err, fail.msg)
+		}
+		return 1
+	}
+	fmt.Fprintln(s.Err, "tracectl:", err)
+	return 2
+}
+
+// failure is returned by a command whose analysis found what the user asked
+// it to fail on (a failed assertion, a check finding at the failing
+// severity): exit code 1, not an error in the input.
+type failure struct{ msg string }
+
+func (f *failure) Error() string { return f.msg }
+
+// errFailed is a failure whose details were already printed.
+var errFailed = &failure{}

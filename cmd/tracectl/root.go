@@ -1,0 +1,39 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newCmdRoot(s *streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tracectl",
+		Short: "Answer questions about OpenTelemetry traces in the terminal and in CI",
+		Long: `tracectl reads OpenTelemetry traces — OTLP JSON and protobuf files, OpenTelemetry
+Collector file-exporter dumps (JSON lines, framed proto, zstd), gzip, stdin — rebuilds
+each trace's span tree and tells you what the request did, where the time went, and
+whether the trace is well-formed.
+
+Input formats are detected from the content; --format forces one.
+Exit codes: 0 success, 1 the analysis found what you asked to fail on, 2 bad usage or
+unreadable input.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{err}
+	})
+	root.AddCommand(
+		newCmdTree(s),
+		newCmdLs(s),
+	)
+	return root
+}
+
+// usageError marks a bad command line (exit 2).
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }

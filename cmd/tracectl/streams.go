@@ -1,0 +1,31 @@
+package main
+
+import (
+	"io"
+	"os"
+)
+
+// streams are a command's standard streams, injected so tests run commands
+// against buffers without a process.
+type streams struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	OutTTY bool // stdout is a terminal: colour and terminal width apply
+	ErrTTY bool // stderr is a terminal: progress may be drawn
+}
+
+// colorEnabled resolves --color auto|always|never, honouring NO_COLOR
+// (https://no-color.org) in auto mode.
+func (s *streams) colorEnabled(mode string) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	return s.OutTTY
+}

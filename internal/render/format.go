@@ -1,0 +1,171 @@
+package render
+
+import (
+	"fmt"
+	"hash/fnv"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// Duration formats nanoseconds the way people read latency: 3 significant
+// digits and a unit (850ns, 12.3µs, 4.56ms, 1.20s, 2m03s).
+func Duration(ns int64) string {
+	neg := ""
+	if ns < 0 {
+		neg, ns = "-", -ns
+	}
+	f := float64(ns)
+	switch {
+	case ns < 1_000:
+		return fmt.Sprintf("%s%dns", neg, ns)
+	case ns < 1_000_000:
+		return neg + sig3(f/1e3) + "µs"
+	case ns < 1_000_000_000:
+		return neg + sig3(f/1e6) + "ms"
+	case ns < 60_000_000_000:
+		return neg + sig3(f/1e9) + "s"
+	}
+	s := ns / 1_000_000_000
+	if s < 3600 {
+		return fmt.Sprintf("%s%dm%02ds", neg, s/60, s%60)
+	}
+	return fmt.Sprintf("%s%dh%02dm", neg, s/3600, (s%3600)/60)
+}
+
+// sig3 prints f with three significant digits (f in [1, 1000)).
+func sig3(f float64) string {
+	switch {
+	case f >= 99.95:
+		return fmt.Sprintf("%.0f", f)
+	case f >= 9.995:
+		return fmt.Sprintf("%.1f", f)
+	}
+	return fmt.Sprintf("%.2f", f)
+}
+
+// Percent formats a share in [0,1] as "62.0%".
+func Percent(share float64) string { return fmt.Sprintf("%.1f%%", 100*share) }
+
+// palette holds distinguishable ANSI-256 colours for services; a service
+// keeps its colour across runs and commands because it is chosen by hash.
+var palette = []string{"39", "208", "42", "170", "220", "81", "203", "141", "114", "215", "75", "177"}
+
+// ServiceColor returns the stable colour of a service.
+func ServiceColor(service string) lipgloss.Color {
+	h := fnv.New32a()
+	h.Write([]byte(service))
+	return lipgloss.Color(palette[h.Sum32()%uint32(len(palette))])
+}
+
+// Styles is the set of styles a renderer uses; plain (no escape codes)
+// when colour is off.
+type Styles struct {
+	color bool
+	r     *lipgloss.Renderer
+}
+
+// NewStyles returns styles that emit colour only when color is true.
+func NewStyles(w io.Writer, color bool) *Styles {
+	r := lipgloss.NewRenderer(w)
+	if color {
+		r.SetColorProfile(termenvANSI256)
+	} else {
+		r.SetColorProfile(termenvASCII)
+	}
+	return &Styles{color: color, r: r}
+}
+
+// Service colours a service name.
+func (st *Styles) Service(name string) string {
+	if !st.color {
+		return name
+	}
+	return st.r.NewStyle().Foreground(ServiceColor(name)).Render(name)
+}
+
+// Fg colours text with an ANSI-256 colour number.
+func (st *Styles) Fg(color, text string) string {
+	if !st.color {
+		return text
+	}
+	return st.r.NewStyle().Foreground(lipgloss.Color(color)).Render(text)
+}
+
+// Error renders text in red.
+func (st *Styles) Error(text string) string { return st.Fg("196", text) }
+
+// Faint renders secondary text dimmed.
+func (st *Styles) Faint(text string) string {
+	if !st.color {
+		return text
+	}
+	return st.r.NewStyle().Faint(true).Render(text)
+}
+
+// Bold renders text in bold.
+func (st *Styles) Bold(text string) string {
+	if !st.color {
+		return text
+	}
+	return st.r.NewStyle().Bold(true).Render(text)
+}
+
+// Table writes rows under a header as an aligned, borderless table, with
+// numeric columns (named in right) right-aligned. A footer row, when given,
+// is set off by a rule.
+func Table(w io.Writer, header []string, rows [][]string, footer []string, right ...int) error {
+	align := make([]tw.Align, len(header))
+	for i := range align {
+		align[i] = tw.AlignLeft
+	}
+	for _, i := range right {
+		align[i] = tw.AlignRight
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleLight),
+			Settings: tw.Settings{
+				Separators: tw.Separators{BetweenRows: tw.Off, BetweenColumns: tw.Off},
+				Lines:      tw.Lines{ShowHeaderLine: tw.On, ShowFooterLine: tw.On},
+			},
+		})),
+		tablewriter.WithConfig(tablewriter.Config{
+			Header: tw.CellConfig{Formatting: tw.CellFormatting{AutoFormat: tw.Off}, Alignment: tw.CellAlignment{PerColumn: align}},
+			Row:    tw.CellConfig{Alignment: tw.CellAlignment{PerColumn: align}},
+			Footer: tw.CellConfig{Alignment: tw.CellAlignment{PerColumn: align}},
+		}),
+	)
+	upper := make([]string, len(header))
+	for i, h := range header {
+		upper[i] = strings.ToUpper(h)
+	}
+	t.Header(upper)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	if footer != nil {
+		t.Footer(footer)
+	}
+	return t.Render()
+}
+
+// Truncate shortens s to at most n display cells, ending in "…".
+func Truncate(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if lipgloss.Width(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && lipgloss.Width(string(r)) > n-1 {
+		r = r[:len(r)-1]
+	}
+	return strings.TrimRight(string(r), " ") + "…"
+}

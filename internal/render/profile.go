@@ -1,0 +1,8 @@
+package render
+
+import "github.com/muesli/termenv"
+
+const (
+	termenvANSI256 = termenv.ANSI256
+	termenvASCII   = termenv.Ascii
+)
