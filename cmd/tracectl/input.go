@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,4 +76,15 @@ func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
 		return nil, err
 	}
 	return buildTrees(ts), nil
+}
+
+// sortByStart orders trees by start time, then trace id, so output does not
+// depend on the order of files and lines.
+func sortByStart(trees []*dag.Tree) {
+	slices.SortStableFunc(trees, func(a, b *dag.Tree) int {
+		if c := cmp.Compare(a.Start, b.Start); c != 0 {
+			return c
+		}
+		return slices.Compare(a.TraceID[:], b.TraceID[:])
+	})
 }

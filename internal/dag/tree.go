@@ -190,7 +190,7 @@ func (tr *Tree) linkChildren() {
 		if counts[i] > 0 {
 			off := len(backing)
 			backing = backing[:off+int(counts[i])]
-			tr.Nodes[i].Children = backing[off:off:off+int(counts[i])]
+			tr.Nodes[i].Children = backing[off : off : off+int(counts[i])]
 		}
 	}
 	for i := range tr.Nodes {

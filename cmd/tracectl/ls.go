@@ -1,0 +1,82 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/render"
+)
+
+type lsOptions struct {
+	inputOptions
+	Sort   string
+	Output string
+	Color  string
+}
+
+func newCmdLs(s *streams) *cobra.Command {
+	opts := &lsOptions{}
+	cmd := &cobra.Command{
+		Use:   "ls FILE... | -",
+		Short: "List the traces in the input, one row each",
+		Long: `List what is in the input: one row per trace with its id, root service and span
+name, span count, services, error spans, start time and duration, and a total line.
+This is the first thing to run on an unknown dump.`,
+		Example: `  tracectl ls traces.json
+  tracectl ls --sort duration 'traces-*.json'
+  tracectl ls -o json dump.pb | jq -r 'select(.errors > 0) | .trace_id'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			return lsRun(s, opts)
+		},
+	}
+	opts.inputOptions.addFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&opts.Sort, "sort", "start", "order rows by start, duration (longest first) or spans (most first)")
+	f.StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
+	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	return cmd
+}
+
+func lsRun(s *streams, opts *lsOptions) error {
+	var order func(a, b dag.Summary) int
+	switch opts.Sort {
+	case "start":
+		order = func(a, b dag.Summary) int { return cmp.Compare(a.Start, b.Start) }
+	case "duration":
+		order = func(a, b dag.Summary) int { return cmp.Compare(b.End-b.Start, a.End-a.Start) }
+	case "spans":
+		order = func(a, b dag.Summary) int { return cmp.Compare(b.Spans, a.Spans) }
+	default:
+		return usageError{fmt.Errorf("unknown --sort %q (want start, duration or spans)", opts.Sort)}
+	}
+	if opts.Output != "table" && opts.Output != "json" {
+		return usageError{fmt.Errorf("unknown output %q (want table or json)", opts.Output)}
+	}
+	if err := checkColor(opts.Color); err != nil {
+		return err
+	}
+	trees, err := loadTrees(s, &opts.inputOptions)
+	if err != nil {
+		return err
+	}
+	sums := make([]dag.Summary, len(trees))
+	for i, tr := range trees {
+		sums[i] = dag.Summarize(tr)
+	}
+	slices.SortStableFunc(sums, func(a, b dag.Summary) int {
+		if c := order(a, b); c != 0 {
+			return c
+		}
+		return slices.Compare(a.TraceID[:], b.TraceID[:])
+	})
+	if opts.Output == "json" {
+		return render.LsJSON(s.Out, sums)
+	}
+	return render.Ls(s.Out, render.NewStyles(s.Out, s.colorEnabled(opts.Color)), sums)
+}

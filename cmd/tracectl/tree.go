@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/render"
+)
+
+type treeOptions struct {
+	inputOptions
+	Trace       string
+	MaxDepth    int
+	MinDuration time.Duration
+	Width       int
+	Color       string
+	Output      string
+	NoFold      bool
+}
+
+func newCmdTree(s *streams) *cobra.Command {
+	opts := &treeOptions{}
+	cmd := &cobra.Command{
+		Use:   "tree FILE... | -",
+		Short: "Print each trace as a span tree with a waterfall",
+		Long: `Print each trace as a tree: per span its service, name, kind, start offset and
+duration, and a bar on the trace's own timeline. Errors are red with their status
+message. Spans whose parent is not in the input hang under a "missing span" placeholder.
+Runs of four or more alike siblings fold into one "× N more like this" line.`,
+		Example: `  tracectl tree traces.json
+  tracectl tree --trace 4bf92f35 --max-depth 3 dump.pb
+  otelcol-dump | tracectl tree -o json - | jq .roots[0].name`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			return treeRun(s, opts)
+		},
+	}
+	opts.inputOptions.addFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&opts.Trace, "trace", "", "show only this trace (a unique prefix of its id is enough)")
+	f.IntVar(&opts.MaxDepth, "max-depth", -1, "deepest level to print (roots are 0; -1 for all)")
+	f.DurationVar(&opts.MinDuration, "min-duration", 0, "hide spans shorter than this, with their subtrees")
+	f.IntVar(&opts.Width, "width", 0, "line width (default: terminal width, 120 when not a terminal)")
+	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	f.StringVarP(&opts.Output, "output", "o", "tree", "output: tree or json")
+	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
+	return cmd
+}
+
+func treeRun(s *streams, opts *treeOptions) error {
+	if opts.Output != "tree" && opts.Output != "json" {
+		return usageError{fmt.Errorf("unknown output %q (want tree or json)", opts.Output)}
+	}
+	if err := checkColor(opts.Color); err != nil {
+		return err
+	}
+	trees, err := loadTrees(s, &opts.inputOptions)
+	if err != nil {
+		return err
+	}
+	if opts.Trace != "" {
+		if trees, err = selectTrace(trees, opts.Trace); err != nil {
+			return err
+		}
+	}
+	sortByStart(trees)
+	if opts.Output == "json" {
+		for _, tr := range trees {
+			if err := render.TreeJSON(s.Out, tr); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
+	ro := render.TreeOptions{
+		Width:       terminalWidth(s, opts.Width),
+		MaxDepth:    opts.MaxDepth,
+		MinDuration: opts.MinDuration.Nanoseconds(),
+		Fold:        !opts.NoFold,
+	}
+	for k, tr := range trees {
+		if k > 0 {
+			fmt.Fprintln(s.Out)
+		}
+		if err := render.Tree(s.Out, st, tr, ro); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkColor(mode string) error {
+	switch mode {
+	case "auto", "always", "never":
+		return nil
+	}
+	return usageError{fmt.Errorf("unknown --color %q (want auto, always or never)", mode)}
+}
+
+// terminalWidth is --width, else the terminal's width, else 120.
+func terminalWidth(s *streams, flag int) int {
+	if flag > 0 {
+		return flag
+	}
+	if s.OutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 120
+}
+
+// selectTrace keeps the one trace whose id starts with prefix.
+func selectTrace(trees []*dag.Tree, prefix string) ([]*dag.Tree, error) {
+	prefix = strings.ToLower(prefix)
+	var match []*dag.Tree
+	for _, tr := range trees {
+		if strings.HasPrefix(tr.TraceID.String(), prefix) {
+			match = append(match, tr)
+		}
+	}
+	switch {
+	case len(match) == 0:
+		return nil, usageError{fmt.Errorf("no trace id starts with %q (%d traces read)", prefix, len(trees))}
+	case len(match) > 1:
+		ids := make([]string, 0, 3)
+		for _, tr := range match[:min(3, len(match))] {
+			ids = append(ids, tr.TraceID.String())
+		}
+		return nil, usageError{fmt.Errorf("trace id prefix %q is ambiguous: %d traces match (%s…)", prefix, len(match), strings.Join(ids, ", "))}
+	}
+	return match, nil
+}

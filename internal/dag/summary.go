@@ -1,0 +1,29 @@
+package dag
+
+// Summary is the one-line description of a trace that `tracectl ls` prints.
+type Summary struct {
+	TraceID     TraceID
+	RootService string // "" when the root span is absent
+	RootName    string
+	Spans       int
+	Services    []string
+	Errors      int // spans with status error
+	Start, End  int64
+}
+
+// Summarize describes a tree in one Summary.
+func Summarize(tr *Tree) Summary {
+	sum := Summary{TraceID: tr.TraceID, Services: tr.Services(), Start: tr.Start, End: tr.End}
+	if r := tr.Root(); r != None && tr.Nodes[r].Span != nil {
+		sum.RootService, sum.RootName = tr.Nodes[r].Span.Service(), tr.Nodes[r].Span.Name
+	}
+	for i := range tr.Nodes {
+		if s := tr.Nodes[i].Span; s != nil {
+			sum.Spans++
+			if s.Status.Code == StatusError {
+				sum.Errors++
+			}
+		}
+	}
+	return sum
+}

@@ -1,0 +1,255 @@
+package render
+
+import (
+	"encoding/base64"
+	"io"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// jsonBuf appends JSON by hand. The tree renderer needs it because nesting
+// follows the span tree, which may be 1,000,000 deep: encoding/json would
+// recurse once per level.
+type jsonBuf []byte
+
+func (b *jsonBuf) raw(s string) { *b = append(*b, s...) }
+
+func (b *jsonBuf) str(s string) { *b = appendJSONString(*b, s) }
+
+func (b *jsonBuf) key(k string) {
+	if n := len(*b); n > 0 && (*b)[n-1] != '{' && (*b)[n-1] != '[' {
+		*b = append(*b, ',')
+	}
+	*b = appendJSONString(*b, k)
+	*b = append(*b, ':')
+}
+
+func (b *jsonBuf) int(i int64) { *b = strconv.AppendInt(*b, i, 10) }
+
+// attrs writes attributes as one JSON object, keeping value types.
+func (b *jsonBuf) attrs(attrs []dag.Attr) {
+	b.raw("{")
+	for _, a := range attrs {
+		b.key(a.Key)
+		b.value(a.Value)
+	}
+	b.raw("}")
+}
+
+func (b *jsonBuf) value(v dag.Value) {
+	switch v.Type() {
+	case dag.ValueString:
+		b.str(v.Str())
+	case dag.ValueBool:
+		*b = strconv.AppendBool(*b, v.Bool())
+	case dag.ValueInt:
+		b.int(v.Int())
+	case dag.ValueDouble:
+		f := v.Double()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			b.str(strconv.FormatFloat(f, 'g', -1, 64)) // JSON has no NaN/Inf
+		} else {
+			*b = strconv.AppendFloat(*b, f, 'g', -1, 64)
+		}
+	case dag.ValueBytes:
+		b.str(base64.StdEncoding.EncodeToString([]byte(v.Bytes())))
+	case dag.ValueArray:
+		b.raw("[")
+		for i, e := range v.Array() {
+			if i > 0 {
+				b.raw(",")
+			}
+			b.value(e)
+		}
+		b.raw("]")
+	case dag.ValueMap:
+		b.attrs(v.Map())
+	default:
+		b.raw("null")
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string, escaping as encoding/json
+// does (including <, >, & and invalid UTF-8).
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// TreeJSON writes one trace as a JSON object on one line (DESIGN.md §3):
+// {"trace_id","roots":[span…]} with spans nested under "children"; a
+// placeholder for an absent parent is {"span_id","missing":true,"children"}.
+func TreeJSON(w io.Writer, tr *dag.Tree) error {
+	b := make(jsonBuf, 0, 256*len(tr.Nodes)+64)
+	b.raw(`{"trace_id":`)
+	b.str(tr.TraceID.String())
+	b.raw(`,"roots":[`)
+	// An explicit stack of node indexes; ^i marks "close node i".
+	stack := make([]int32, 0, 64)
+	for k := len(tr.Roots) - 1; k >= 0; k-- {
+		stack = append(stack, tr.Roots[k])
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if i < 0 {
+			b.raw("]}")
+			continue
+		}
+		if n := len(b); b[n-1] == '}' {
+			b.raw(",")
+		}
+		n := &tr.Nodes[i]
+		spanJSON(&b, n)
+		b.key("children")
+		b.raw("[")
+		stack = append(stack, ^i)
+		for c := len(n.Children) - 1; c >= 0; c-- {
+			stack = append(stack, n.Children[c])
+		}
+	}
+	b.raw("]}\n")
+	_, err := w.Write(b)
+	return err
+}
+
+// spanJSON writes a span's fields, leaving the object open for children.
+func spanJSON(b *jsonBuf, n *dag.Node) {
+	b.raw("{")
+	b.key("span_id")
+	b.str(n.ID.String())
+	s := n.Span
+	if s == nil {
+		b.key("missing")
+		b.raw("true")
+		return
+	}
+	b.key("parent_span_id")
+	if s.ParentSpanID.IsZero() {
+		b.str("")
+	} else {
+		b.str(s.ParentSpanID.String())
+	}
+	b.key("service")
+	b.str(s.Service())
+	b.key("name")
+	b.str(s.Name)
+	b.key("kind")
+	b.str(s.Kind.String())
+	b.key("start_unix_nano")
+	b.int(s.Start)
+	b.key("end_unix_nano")
+	b.int(s.End)
+	b.key("duration_ns")
+	b.int(s.End - s.Start)
+	b.key("status")
+	b.raw("{")
+	b.key("code")
+	b.str(s.Status.Code.String())
+	if s.Status.Message != "" {
+		b.key("message")
+		b.str(s.Status.Message)
+	}
+	b.raw("}")
+	b.key("attributes")
+	b.attrs(s.Attrs)
+	if s.Resource != nil && len(s.Resource.Attrs) > 0 {
+		b.key("resource")
+		b.attrs(s.Resource.Attrs)
+	}
+	if s.Scope != nil && s.Scope.Name != "" {
+		b.key("scope")
+		b.raw("{")
+		b.key("name")
+		b.str(s.Scope.Name)
+		if s.Scope.Version != "" {
+			b.key("version")
+			b.str(s.Scope.Version)
+		}
+		b.raw("}")
+	}
+	if len(s.Events) > 0 {
+		b.key("events")
+		b.raw("[")
+		for k, e := range s.Events {
+			if k > 0 {
+				b.raw(",")
+			}
+			b.raw("{")
+			b.key("name")
+			b.str(e.Name)
+			b.key("time_unix_nano")
+			b.int(e.Time)
+			b.key("attributes")
+			b.attrs(e.Attrs)
+			b.raw("}")
+		}
+		b.raw("]")
+	}
+	if len(s.Links) > 0 {
+		b.key("links")
+		b.raw("[")
+		for k, l := range s.Links {
+			if k > 0 {
+				b.raw(",")
+			}
+			b.raw("{")
+			b.key("trace_id")
+			b.str(l.TraceID.String())
+			b.key("span_id")
+			b.str(l.SpanID.String())
+			b.key("attributes")
+			b.attrs(l.Attrs)
+			b.raw("}")
+		}
+		b.raw("]")
+	}
+}

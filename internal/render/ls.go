@@ -1,0 +1,77 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// Ls writes one table row per trace and a total line.
+func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
+	rows := make([][]string, 0, len(sums))
+	var spans, errors int
+	services := map[string]bool{}
+	for _, s := range sums {
+		root := "missing root"
+		if s.RootName != "" {
+			root = st.Service(s.RootService) + " " + s.RootName
+		}
+		errs := strconv.Itoa(s.Errors)
+		if s.Errors > 0 {
+			errs = st.Error(errs)
+		}
+		rows = append(rows, []string{
+			s.TraceID.String(), root, strconv.Itoa(s.Spans), strconv.Itoa(len(s.Services)), errs,
+			Timestamp(s.Start), Duration(s.End - s.Start),
+		})
+		spans += s.Spans
+		errors += s.Errors
+		for _, svc := range s.Services {
+			services[svc] = true
+		}
+	}
+	footer := []string{fmt.Sprintf("%d traces", len(sums)), "", strconv.Itoa(spans), strconv.Itoa(len(services)), strconv.Itoa(errors), "", ""}
+	return Table(w, []string{"trace id", "root", "spans", "services", "errors", "start", "duration"}, rows, footer, 2, 3, 4, 6)
+}
+
+// Timestamp formats unix nanoseconds as UTC with milliseconds.
+func Timestamp(ns int64) string {
+	return time.Unix(0, ns).UTC().Format("2006-01-02 15:04:05.000")
+}
+
+type lsJSON struct {
+	TraceID       string   `json:"trace_id"`
+	RootService   string   `json:"root_service"`
+	RootName      string   `json:"root_name"`
+	Spans         int      `json:"spans"`
+	Services      []string `json:"services"`
+	Errors        int      `json:"errors"`
+	StartUnixNano int64    `json:"start_unix_nano"`
+	DurationNS    int64    `json:"duration_ns"`
+}
+
+// LsJSON writes one JSON object per trace (JSON Lines).
+func LsJSON(w io.Writer, sums []dag.Summary) error {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	for _, s := range sums {
+		services := s.Services
+		if services == nil {
+			services = []string{}
+		}
+		if err := enc.Encode(lsJSON{
+			TraceID: s.TraceID.String(), RootService: s.RootService, RootName: s.RootName,
+			Spans: s.Spans, Services: services, Errors: s.Errors,
+			StartUnixNano: s.Start, DurationNS: s.End - s.Start,
+		}); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

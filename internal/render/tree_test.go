@@ -1,0 +1,181 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", name, diff)
+	}
+}
+
+var (
+	frontend = &dag.Resource{Service: "frontend"}
+	cart     = &dag.Resource{Service: "cart"}
+	payment  = &dag.Resource{Service: "payment"}
+)
+
+const ms = int64(1_000_000)
+
+// span builds a test span: id, parent (0 = root), resource, name, start and
+// end in milliseconds after a fixed epoch.
+func span(id, parent byte, res *dag.Resource, name string, start, end int64) dag.Span {
+	const epoch = int64(1_764_000_000_000_000_000)
+	return dag.Span{
+		TraceID: dag.TraceID{0xab, 0xcd, 15: 1}, SpanID: dag.SpanID{7: id}, ParentSpanID: dag.SpanID{7: parent},
+		Resource: res, Name: name, Kind: dag.KindInternal, Start: epoch + start*ms, End: epoch + end*ms,
+	}
+}
+
+func buildTree(spans []dag.Span) *dag.Tree {
+	var ts dag.Traces
+	ts.Add(spans)
+	return dag.Build(ts.List()[0])
+}
+
+func shopTrace() []dag.Span {
+	root := span(1, 0, frontend, "GET /checkout", 0, 245)
+	root.Kind = dag.KindServer
+	cartCall := span(2, 1, frontend, "GET /cart", 2, 40)
+	cartCall.Kind = dag.KindClient
+	cartSrv := span(3, 2, cart, "GET /cart", 5, 38)
+	cartSrv.Kind = dag.KindServer
+	charge := span(4, 1, payment, "charge", 45, 240)
+	charge.Kind = dag.KindServer
+	charge.Status = dag.Status{Code: dag.StatusError, Message: "card declined"}
+	spans := []dag.Span{root, cartCall, cartSrv, charge}
+	for k := range 6 {
+		spans = append(spans, span(byte(10+k), 3, cart, "SELECT items", 6+int64(k)*5, 10+int64(k)*5))
+	}
+	return spans
+}
+
+func TestTree(t *testing.T) {
+	orphans := []dag.Span{
+		span(1, 0, frontend, "GET /", 0, 100),
+		span(2, 9, cart, "late child", 30, 80),
+	}
+	tests := []struct {
+		name  string
+		spans []dag.Span
+		opt   TreeOptions
+	}{
+		{"shop.txt", shopTrace(), TreeOptions{Width: 110, MaxDepth: -1, Fold: true}},
+		{"shop-nofold.txt", shopTrace(), TreeOptions{Width: 110, MaxDepth: -1}},
+		{"shop-depth1.txt", shopTrace(), TreeOptions{Width: 110, MaxDepth: 1, Fold: true}},
+		{"shop-min5ms.txt", shopTrace(), TreeOptions{Width: 110, MaxDepth: -1, MinDuration: 5 * ms, Fold: true}},
+		{"shop-narrow.txt", shopTrace(), TreeOptions{Width: 60, MaxDepth: -1, Fold: true}},
+		{"orphan.txt", orphans, TreeOptions{Width: 90, MaxDepth: -1, Fold: true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Tree(&b, NewStyles(&b, false), buildTree(tc.spans), tc.opt); err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(b.Bytes(), []byte("\x1b[")) {
+				t.Error("escape codes in uncoloured output")
+			}
+			golden(t, tc.name, b.Bytes())
+		})
+	}
+}
+
+func TestTreeColor(t *testing.T) {
+	var b bytes.Buffer
+	if err := Tree(&b, NewStyles(&b, true), buildTree(shopTrace()), TreeOptions{Width: 110, MaxDepth: -1, Fold: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b.Bytes(), []byte("\x1b[")) {
+		t.Error("no escape codes in coloured output")
+	}
+}
+
+func TestTreeJSON(t *testing.T) {
+	spans := append(shopTrace(), span(40, 99, cart, "orphan", 50, 60))
+	var b bytes.Buffer
+	if err := TreeJSON(&b, buildTree(spans)); err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(b.Bytes(), []byte("\n")); n != 1 {
+		t.Errorf("%d lines, want 1", n)
+	}
+	var got struct {
+		TraceID string `json:"trace_id"`
+		Roots   []struct {
+			SpanID   string `json:"span_id"`
+			Missing  bool   `json:"missing"`
+			Name     string `json:"name"`
+			Children []struct {
+				Name   string         `json:"name"`
+				Status map[string]any `json:"status"`
+			} `json:"children"`
+		} `json:"roots"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("invalid JSON: %v\n%s", err, b.Bytes())
+	}
+	golden(t, "shop.json", b.Bytes())
+	if got.TraceID != "abcd0000000000000000000000000001" || len(got.Roots) != 2 || !got.Roots[1].Missing || got.Roots[1].SpanID != "0000000000000063" {
+		t.Errorf("unexpected shape: %+v", got)
+	}
+}
+
+func TestTreeJSONDeep(t *testing.T) {
+	const n = 200_000
+	spans := make([]dag.Span, n)
+	for i := range spans {
+		spans[i] = dag.Span{TraceID: dag.TraceID{1}, SpanID: dag.SpanID{0, 0, 0, 0, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i) + 0}, Name: "s"}
+		spans[i].SpanID[3] = 1
+		if i > 0 {
+			spans[i].ParentSpanID = spans[i-1].SpanID
+		}
+	}
+	var b bytes.Buffer
+	if err := TreeJSON(&b, buildTree(spans)); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(b.String(), `"children":[`); got != n {
+		t.Errorf("%d children arrays, want %d", got, n)
+	}
+	// encoding/json refuses nesting beyond 10,000 levels, so validate
+	// the shape by balance rather than with json.Valid.
+	if open, closed := strings.Count(b.String(), "{"), strings.Count(b.String(), "}"); open != closed {
+		t.Errorf("unbalanced JSON: %d { and %d }", open, closed)
+	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"plain", "quote\" back\\slash", "nl\n\ttab", "<&>", "\x00\x1f", "ünï©ødé", "bad\xffutf8", "\u2028"} {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString(nil, s); string(got) != string(want) {
+			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
