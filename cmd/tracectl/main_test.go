@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"tracectl": func() {
+			s := &streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
+			os.Exit(run(s, os.Args[1:]))
+		},
+	})
+}
+
+// TestScripts runs the CLI end to end: one testdata/script/*.txtar per
+// behaviour. $CONFORMANCE points at ../shared/conformance, real files
+// written by other tools.
+func TestScripts(t *testing.T) {
+	conf, err := filepath.Abs("../../../shared/conformance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata/script",
+		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("CONFORMANCE", conf)
+			env.Setenv("NO_COLOR", "")
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "conformance" {
+				_, err := os.Stat(conf)
+				return err == nil, nil
+			}
+			return false, nil
+		},
+	})
+}
