@@ -1,0 +1,190 @@
+// Package live owns trace completion for input that does not end: spans
+// arriving from the OTLP receiver, from a pipe (`tail -f … | tracectl tree -`)
+// or from a file that keeps growing (`tracectl tree --follow`). It groups span
+// batches by trace id as they arrive and hands a trace on once no new span
+// has arrived for it for an idle period, holding a bounded number of spans.
+// It also owns following a file across rotation (Follow).
+//
+// It imports only package dag. It does not decode input (package ingest),
+// build trees (dag.Build) or print them (package render): callers do that
+// with the traces it hands back.
+package live
+
+import (
+	"time"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// DefaultIdle is how long a trace must go without a new span before it is
+// considered complete.
+const DefaultIdle = 2 * time.Second
+
+// DefaultMaxSpans is the default bound on buffered spans.
+const DefaultMaxSpans = 1_000_000
+
+// Options configure an Assembler. The zero value means the defaults.
+type Options struct {
+	// Idle is how long a trace must receive no span before it completes.
+	Idle time.Duration
+	// MaxSpans bounds the spans buffered across all open traces. When a
+	// batch takes the buffer over it, the traces that have waited longest
+	// since their last span are handed on early (and may therefore be split:
+	// later spans of such a trace start a new one).
+	MaxSpans int
+	// Now is the clock; time.Now when nil. Tests inject a fake.
+	Now func() time.Time
+}
+
+// Stats count what an Assembler has done.
+type Stats struct {
+	Spans     int // spans added
+	Traces    int // traces handed on (a split trace counts once per part)
+	Early     int // of those, traces handed on early because the buffer was full
+	Buffered  int // spans currently buffered
+	OpenTrace int // traces currently open
+}
+
+// entry is one open trace, linked into the activity list: the front has
+// waited longest since its last span.
+type entry struct {
+	trace      *dag.Trace
+	last       time.Time
+	prev, next *entry
+}
+
+// Assembler groups spans into traces and decides when a trace is complete.
+// It is not safe for concurrent use; Run serialises access for the common
+// case of one producer and a ticking clock.
+type Assembler struct {
+	idle     time.Duration
+	maxSpans int
+	now      func() time.Time
+
+	open       map[dag.TraceID]*entry
+	head, tail *entry // activity list, least recently active first
+	buffered   int
+	stats      Stats
+}
+
+// New returns an empty Assembler.
+func New(opts Options) *Assembler {
+	a := &Assembler{idle: opts.Idle, maxSpans: opts.MaxSpans, now: opts.Now, open: map[dag.TraceID]*entry{}}
+	if a.idle <= 0 {
+		a.idle = DefaultIdle
+	}
+	if a.maxSpans <= 0 {
+		a.maxSpans = DefaultMaxSpans
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	return a
+}
+
+// Idle returns the idle period in use.
+func (a *Assembler) Idle() time.Duration { return a.idle }
+
+// Add files every span of batch under its trace and returns the traces that
+// had to be handed on early to keep the buffer within MaxSpans, least
+// recently active first. The Assembler keeps pointers into batch: the
+// caller must not reuse it.
+func (a *Assembler) Add(batch []dag.Span) (early []*dag.Trace) {
+	if len(batch) == 0 {
+		return nil
+	}
+	now := a.now()
+	var cur *entry // spans of a batch usually come in runs of one trace
+	for i := range batch {
+		s := &batch[i]
+		if cur == nil || cur.trace.ID != s.TraceID {
+			cur = a.open[s.TraceID]
+			if cur == nil {
+				cur = &entry{trace: &dag.Trace{ID: s.TraceID}}
+				a.open[s.TraceID] = cur
+				a.pushBack(cur)
+			} else if cur.last != now {
+				a.unlink(cur)
+				a.pushBack(cur)
+			}
+			cur.last = now
+		}
+		cur.trace.Spans = append(cur.trace.Spans, s)
+	}
+	a.buffered += len(batch)
+	a.stats.Spans += len(batch)
+	for a.buffered > a.maxSpans && a.head != nil {
+		early = append(early, a.remove(a.head))
+	}
+	a.stats.Early += len(early)
+	return early
+}
+
+// Expire returns the traces that have received no span for at least the
+// idle period, least recently active first.
+func (a *Assembler) Expire() []*dag.Trace {
+	now := a.now()
+	var done []*dag.Trace
+	for a.head != nil && now.Sub(a.head.last) >= a.idle {
+		done = append(done, a.remove(a.head))
+	}
+	return done
+}
+
+// Flush returns every open trace, least recently active first, leaving the
+// Assembler empty (end of input, or shutdown).
+func (a *Assembler) Flush() []*dag.Trace {
+	var done []*dag.Trace
+	for a.head != nil {
+		done = append(done, a.remove(a.head))
+	}
+	return done
+}
+
+// NextDeadline returns when the least recently active trace will go idle;
+// ok is false when no trace is open.
+func (a *Assembler) NextDeadline() (t time.Time, ok bool) {
+	if a.head == nil {
+		return time.Time{}, false
+	}
+	return a.head.last.Add(a.idle), true
+}
+
+// Stats returns the counters so far.
+func (a *Assembler) Stats() Stats {
+	st := a.stats
+	st.Buffered, st.OpenTrace = a.buffered, len(a.open)
+	return st
+}
+
+func (a *Assembler) remove(e *entry) *dag.Trace {
+	a.unlink(e)
+	delete(a.open, e.trace.ID)
+	a.buffered -= len(e.trace.Spans)
+	a.stats.Traces++
+	return e.trace
+}
+
+func (a *Assembler) pushBack(e *entry) {
+	e.prev, e.next = a.tail, nil
+	if a.tail != nil {
+		a.tail.next = e
+	} else {
+		a.head = e
+	}
+	a.tail = e
+}
+
+func (a *Assembler) unlink(e *entry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		a.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		a.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+}

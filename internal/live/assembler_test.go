@@ -1,0 +1,226 @@
+package live
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// fakeClock is a manually advanced clock.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time          { return c.t }
+func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func tid(n byte) dag.TraceID { return dag.TraceID{15: n} }
+
+// spans makes one span per trace number given, e.g. spans(1, 1, 2).
+func spans(traces ...byte) []dag.Span {
+	out := make([]dag.Span, len(traces))
+	for i, t := range traces {
+		out[i] = dag.Span{TraceID: tid(t), SpanID: dag.SpanID{7: byte(i + 1)}}
+	}
+	return out
+}
+
+// describe renders traces as "trace:spans" for comparison, e.g. "1:2".
+func describe(ts []*dag.Trace) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, fmt.Sprintf("%d:%d", t.ID[15], len(t.Spans)))
+	}
+	return out
+}
+
+func TestAssembler(t *testing.T) {
+	type step struct {
+		advance time.Duration
+		add     []byte // trace numbers of one batch
+		expire  bool
+		flush   bool
+		want    []string // traces handed on by this step
+	}
+	tests := []struct {
+		name     string
+		maxSpans int
+		steps    []step
+	}{
+		{
+			name: "trace completes after idle since its last span",
+			steps: []step{
+				{add: []byte{1, 1}},
+				{advance: time.Second, add: []byte{1}},
+				{advance: 1500 * time.Millisecond, expire: true},
+				{advance: 500 * time.Millisecond, expire: true, want: []string{"1:3"}},
+				{advance: time.Hour, expire: true},
+			},
+		},
+		{
+			name: "traces complete independently, least recently active first",
+			steps: []step{
+				{add: []byte{1, 2}},
+				{advance: time.Second, add: []byte{3, 1}},
+				{advance: time.Second, expire: true, want: []string{"2:1"}},
+				{advance: time.Second, expire: true, want: []string{"3:1", "1:2"}},
+			},
+		},
+		{
+			name: "late span after completion starts a new trace",
+			steps: []step{
+				{add: []byte{1}},
+				{advance: 2 * time.Second, expire: true, want: []string{"1:1"}},
+				{add: []byte{1}},
+				{flush: true, want: []string{"1:1"}},
+			},
+		},
+		{
+			name: "flush hands on everything",
+			steps: []step{
+				{add: []byte{1, 2, 1, 3}},
+				{advance: time.Millisecond, add: []byte{2}},
+				{flush: true, want: []string{"1:2", "3:1", "2:2"}},
+				{flush: true},
+			},
+		},
+		{
+			name:     "full buffer hands on the least recently active early",
+			maxSpans: 3,
+			steps: []step{
+				{add: []byte{1, 1}},
+				{advance: time.Millisecond, add: []byte{2}},
+				{advance: time.Millisecond, add: []byte{3}, want: []string{"1:2"}},
+				{advance: time.Millisecond, add: []byte{2, 2}, want: []string{"3:1"}},
+				{flush: true, want: []string{"2:3"}},
+			},
+		},
+		{
+			name:     "a batch bigger than the buffer is handed on whole",
+			maxSpans: 2,
+			steps: []step{
+				{add: []byte{1, 1, 1}, want: []string{"1:3"}},
+				{flush: true},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := &fakeClock{t: time.Unix(1000, 0)}
+			a := New(Options{MaxSpans: tc.maxSpans, Now: clock.now})
+			for i, st := range tc.steps {
+				clock.advance(st.advance)
+				var got []*dag.Trace
+				if st.add != nil {
+					got = append(got, a.Add(spans(st.add...))...)
+				}
+				if st.expire {
+					got = append(got, a.Expire()...)
+				}
+				if st.flush {
+					got = append(got, a.Flush()...)
+				}
+				if diff := cmp.Diff(st.want, describe(got)); diff != "" {
+					t.Fatalf("step %d (-want +got):\n%s", i, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestAssemblerStatsAndDeadline(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	a := New(Options{Idle: time.Second, MaxSpans: 2, Now: clock.now})
+	if _, ok := a.NextDeadline(); ok {
+		t.Error("NextDeadline on an empty assembler: ok = true")
+	}
+	a.Add(spans(1))
+	clock.advance(300 * time.Millisecond)
+	a.Add(spans(2))
+	if d, ok := a.NextDeadline(); !ok || !d.Equal(time.Unix(1001, 0)) {
+		t.Errorf("NextDeadline = %v, %v; want %v", d, ok, time.Unix(1001, 0))
+	}
+	a.Add(spans(3, 3)) // evicts 1 and 2
+	want := Stats{Spans: 4, Traces: 2, Early: 2, Buffered: 2, OpenTrace: 1}
+	if diff := cmp.Diff(want, a.Stats()); diff != "" {
+		t.Errorf("Stats (-want +got):\n%s", diff)
+	}
+}
+
+func TestRun(t *testing.T) {
+	// A tiny idle period on the real clock: only order and reasons are
+	// asserted, never timing.
+	a := New(Options{Idle: time.Millisecond, MaxSpans: 10})
+	in := make(chan []dag.Span)
+	type emitted struct {
+		Traces []string
+		Why    Reason
+	}
+	out := make(chan emitted, 10)
+	done := make(chan error)
+	go func() {
+		done <- Run(a, in, func(ts []*dag.Trace, why Reason) error {
+			out <- emitted{describe(ts), why}
+			return nil
+		})
+	}()
+	var got []emitted
+	in <- spans(1, 1)
+	got = append(got, <-out) // trace 1 goes idle while nothing arrives
+	in <- spans(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2) // 11 > 10 spans: handed on early
+	got = append(got, <-out)
+	in <- spans(3)
+	close(in)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	close(out)
+	for e := range out {
+		got = append(got, e)
+	}
+	want := []emitted{{[]string{"1:2"}, ReasonIdle}, {[]string{"2:11"}, ReasonEarly}}
+	// Trace 3 either went idle before the close or was flushed by it.
+	if len(got) != 3 || cmp.Diff([]string{"3:1"}, got[2].Traces) != "" {
+		t.Fatalf("emitted %v, want trace 3 last", got)
+	}
+	if diff := cmp.Diff(want, got[:2]); diff != "" {
+		t.Errorf("emitted (-want +got):\n%s", diff)
+	}
+}
+
+func TestRunStopsOnEmitError(t *testing.T) {
+	a := New(Options{MaxSpans: 1})
+	in := make(chan []dag.Span, 1)
+	in <- spans(1, 1)
+	stop := fmt.Errorf("stop")
+	err := Run(a, in, func([]*dag.Trace, Reason) error { return stop })
+	if err != stop {
+		t.Errorf("Run = %v, want the emit error", err)
+	}
+}
+
+func BenchmarkAssembler(b *testing.B) {
+	// 10 spans per trace, 100 traces per batch, traces completing by idle.
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	a := New(Options{Now: clock.now})
+	batch := make([]dag.Span, 1000)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		for i := range batch {
+			id := uint64(n*100 + i/10)
+			batch[i] = dag.Span{SpanID: dag.SpanID{7: byte(i)}}
+			for k := 0; k < 8; k++ {
+				batch[i].TraceID[15-k] = byte(id >> (8 * k))
+			}
+		}
+		a.Add(batch)
+		batch = make([]dag.Span, 1000)
+		clock.advance(100 * time.Millisecond)
+		a.Expire()
+		n++
+	}
+	b.ReportMetric(float64(n*len(batch))/b.Elapsed().Seconds(), "spans/s")
+}
