@@ -168,7 +168,7 @@ func TestRun(t *testing.T) {
 	}()
 	var got []emitted
 	in <- spans(1, 1)
-	got = append(got, <-out) // trace 1 goes idle while nothing arrives
+	got = append(got, <-out)                     // trace 1 goes idle while nothing arrives
 	in <- spans(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2) // 11 > 10 spans: handed on early
 	got = append(got, <-out)
 	in <- spans(3)
