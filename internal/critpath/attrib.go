@@ -1,0 +1,283 @@
+package critpath
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// By selects how spans are grouped: per service, or per operation
+// (service + span name).
+type By uint8
+
+// Groupings for attribution and folded stacks.
+const (
+	ByOperation By = iota
+	ByService
+)
+
+// ParseBy accepts "service" and "operation".
+func ParseBy(s string) (By, error) {
+	switch s {
+	case "service":
+		return ByService, nil
+	case "operation", "op":
+		return ByOperation, nil
+	}
+	return 0, fmt.Errorf("unknown grouping %q (want service or operation)", s)
+}
+
+// Key identifies a group of spans: a service, or an operation (service and
+// span name). Missing is set for the group of placeholders standing for
+// absent parent spans, whose time is not attributable to any service.
+type Key struct {
+	Service string
+	Name    string // "" when grouping by service
+	Missing bool
+}
+
+// KeyOf returns node i's group.
+func KeyOf(tr *dag.Tree, i int32, by By) Key {
+	s := tr.Nodes[i].Span
+	switch {
+	case s == nil:
+		return Key{Missing: true}
+	case by == ByService:
+		return Key{Service: s.Service()}
+	}
+	return Key{Service: s.Service(), Name: s.Name}
+}
+
+// String returns "service", "service/name", or "(missing span)".
+func (k Key) String() string {
+	switch {
+	case k.Missing:
+		return "(missing span)"
+	case k.Name == "":
+		return k.Service
+	}
+	return k.Service + "/" + k.Name
+}
+
+// Percentiles summarises a distribution of durations in nanoseconds.
+type Percentiles struct {
+	P50, P90, P99 int64
+}
+
+// percentile returns the nearest-rank p-quantile (0 < p ≤ 1) of sorted: the
+// smallest value with at least p of the values at or below it.
+func percentile(sorted []int64, p float64) int64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	k := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[min(max(k, 0), len(sorted)-1)]
+}
+
+// PercentilesOf returns the nearest-rank p50, p90 and p99 of values, which
+// it sorts in place.
+func PercentilesOf(values []int64) Percentiles {
+	slices.Sort(values)
+	return Percentiles{percentile(values, 0.50), percentile(values, 0.90), percentile(values, 0.99)}
+}
+
+// Row is one group's attribution over all traces added.
+type Row struct {
+	Key
+	Spans  int // spans of the group (placeholders count for the missing group)
+	Traces int // traces in which the group has at least one span
+	// Self is the group's total self time; SelfShare its share of all
+	// spans' self time.
+	Self      int64
+	SelfShare float64
+	// Critical is the group's total critical-path time; CriticalShare its
+	// share of the end-to-end total (the sum of every root's duration, which
+	// is also the sum of everyone's critical time).
+	Critical      int64
+	CriticalShare float64
+	// PerTrace are percentiles of the group's critical time per trace, over
+	// the traces in which the group appears.
+	PerTrace Percentiles
+}
+
+// Attribution accumulates critical-path and self time per group over many
+// traces (CRISP-style: which operation dominates the tail). Add each
+// trace's Analysis once, then read Rows.
+type Attribution struct {
+	by        By
+	index     map[Key]int32
+	rows      []groupAcc
+	traces    int
+	endToEnd  []int64 // per trace Analysis.Duration
+	totalSelf int64
+}
+
+type groupAcc struct {
+	row       Row
+	lastTrace int   // trace number the running per-trace sum belongs to
+	cur       int64 // critical time in that trace so far
+	perTrace  []int64
+}
+
+// NewAttribution returns an empty Attribution grouping by by.
+func NewAttribution(by By) *Attribution {
+	return &Attribution{by: by, index: make(map[Key]int32)}
+}
+
+// Add accumulates one trace.
+func (at *Attribution) Add(a *Analysis) {
+	at.traces++
+	t := at.traces
+	at.endToEnd = append(at.endToEnd, a.Duration())
+	tr := a.Tree
+	for pi := range a.Paths {
+		for _, i := range a.Paths[pi].Nodes {
+			k := KeyOf(tr, i, at.by)
+			g, ok := at.index[k]
+			if !ok {
+				g = int32(len(at.rows))
+				at.index[k] = g
+				at.rows = append(at.rows, groupAcc{row: Row{Key: k}})
+			}
+			acc := &at.rows[g]
+			if acc.lastTrace != t {
+				acc.flush()
+				acc.lastTrace = t
+				acc.row.Traces++
+			}
+			acc.row.Spans++
+			acc.row.Self += a.Self[i]
+			acc.row.Critical += a.Critical[i]
+			acc.cur += a.Critical[i]
+			at.totalSelf += a.Self[i]
+		}
+	}
+}
+
+func (g *groupAcc) flush() {
+	if g.lastTrace != 0 {
+		g.perTrace = append(g.perTrace, g.cur)
+	}
+	g.cur = 0
+}
+
+// Traces returns the number of traces added.
+func (at *Attribution) Traces() int { return at.traces }
+
+// EndToEnd returns the total end-to-end time (the sum of every trace's root
+// durations) and the percentiles of the per-trace end-to-end time.
+func (at *Attribution) EndToEnd() (int64, Percentiles) {
+	var total int64
+	for _, d := range at.endToEnd {
+		total += d
+	}
+	return total, PercentilesOf(slices.Clone(at.endToEnd))
+}
+
+// Rows returns one Row per group, by critical share (largest first), then
+// self time, then key.
+func (at *Attribution) Rows() []Row {
+	total, _ := at.EndToEnd()
+	rows := make([]Row, len(at.rows))
+	for g := range at.rows {
+		acc := &at.rows[g]
+		r := acc.row
+		samples := slices.Clone(acc.perTrace)
+		if acc.lastTrace != 0 {
+			samples = append(samples, acc.cur)
+		}
+		r.PerTrace = PercentilesOf(samples)
+		if total > 0 {
+			r.CriticalShare = float64(r.Critical) / float64(total)
+		}
+		if at.totalSelf > 0 {
+			r.SelfShare = float64(r.Self) / float64(at.totalSelf)
+		}
+		rows[g] = r
+	}
+	slices.SortFunc(rows, func(x, y Row) int {
+		if c := cmp.Compare(y.Critical, x.Critical); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Self, x.Self); c != 0 {
+			return c
+		}
+		return compareKeys(x.Key, y.Key)
+	})
+	return rows
+}
+
+func compareKeys(x, y Key) int {
+	if x.Missing != y.Missing {
+		if x.Missing {
+			return 1
+		}
+		return -1
+	}
+	if c := cmp.Compare(x.Service, y.Service); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.Name, y.Name)
+}
+
+// Dominant returns the operation that owns the most time on path p (ties:
+// the smaller key) and that time: the one-line verdict "62% of this trace
+// is payment/charge".
+func (a *Analysis) Dominant(p *Path) (Key, int64) {
+	owned := make(map[Key]int64)
+	for _, s := range p.Segments {
+		owned[KeyOf(a.Tree, s.Node, ByOperation)] += s.Duration()
+	}
+	var best Key
+	var most int64 = -1
+	for k, v := range owned {
+		if v > most || (v == most && compareKeys(k, best) < 0) {
+			best, most = k, v
+		}
+	}
+	return best, max(most, 0)
+}
+
+// WhatIf accumulates a what-if comparison over many traces: each trace's
+// end-to-end time before and after Retime.
+type WhatIf struct {
+	Rules   []Speedup
+	before  []int64
+	after   []int64
+	matched int
+}
+
+// WhatIfReport is the outcome of a what-if over all traces added.
+type WhatIfReport struct {
+	Rules         []Speedup
+	Traces        int
+	MatchedSpans  int // spans the rules matched
+	Before, After Percentiles
+	// TotalBefore and TotalAfter are the summed end-to-end times.
+	TotalBefore, TotalAfter int64
+}
+
+// Add re-times one trace and records its end-to-end time before and after.
+// It returns the re-timed analysis.
+func (w *WhatIf) Add(a *Analysis) *Analysis {
+	b, m := a.Retime(w.Rules)
+	w.before = append(w.before, a.Duration())
+	w.after = append(w.after, b.Duration())
+	w.matched += m
+	return b
+}
+
+// Report summarises the traces added.
+func (w *WhatIf) Report() WhatIfReport {
+	r := WhatIfReport{Rules: w.Rules, Traces: len(w.before), MatchedSpans: w.matched}
+	for i := range w.before {
+		r.TotalBefore += w.before[i]
+		r.TotalAfter += w.after[i]
+	}
+	r.Before = PercentilesOf(slices.Clone(w.before))
+	r.After = PercentilesOf(slices.Clone(w.after))
+	return r
+}

@@ -1,0 +1,276 @@
+package critpath
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// Segment is a stretch of a root's interval owned by one node on the
+// critical path: [Start, End] in unix nanoseconds, End > Start.
+type Segment struct {
+	Node       int32 // index into Tree.Nodes
+	Start, End int64
+}
+
+// Duration returns End-Start.
+func (s Segment) Duration() int64 { return s.End - s.Start }
+
+// Path is the critical path of one root.
+type Path struct {
+	Root int32 // index into Tree.Nodes (a span or a placeholder)
+	// Start and End are the root's interval; End-Start is the time the
+	// segments tile.
+	Start, End int64
+	// Segments are in time order and tile [Start, End] exactly: each starts
+	// where the previous one ended. Adjacent segments of the same node are
+	// merged, and zero-length ones are left out.
+	Segments []Segment
+	// Nodes lists every node under Root (Root first), depth first in the
+	// order dag.Tree.PreOrder gives, including nodes the walk dropped.
+	Nodes []int32
+}
+
+// Duration returns the root's duration, End-Start.
+func (p *Path) Duration() int64 { return p.End - p.Start }
+
+// Analysis is the critical-path analysis of one trace. The per-node slices
+// are indexed like Tree.Nodes.
+type Analysis struct {
+	Tree *dag.Tree
+	// Paths holds one Path per entry of Tree.Roots, in that order.
+	Paths []Path
+	// Start and End are each node's interval as the walk saw it: clipped to
+	// its parent's (for a re-timed analysis, the re-timed interval).
+	// Meaningless where Dropped is set.
+	Start, End []int64
+	// Dropped marks nodes that lie wholly outside their parent's (clipped)
+	// interval, or under such a node; the walk ignores them.
+	Dropped []bool
+	// Critical is the time each node owns on its root's critical path.
+	Critical []int64
+	// Self is each node's self time: its duration minus the length of the
+	// union of its children's intervals clipped to it (DESIGN.md §4). For
+	// the original trace it uses the spans' own times, not the clipped
+	// ones, so it describes the span whether or not the walk kept it.
+	Self []int64
+}
+
+// Duration returns the sum of the root durations: the trace's critical-path
+// time, which the Critical values add up to. For the usual trace with one
+// root it is that root's duration.
+func (a *Analysis) Duration() int64 {
+	var d int64
+	for i := range a.Paths {
+		d += a.Paths[i].Duration()
+	}
+	return d
+}
+
+// OnPath reports, per node (indexed like Tree.Nodes), whether it owns any
+// time on its root's critical path. It is what `tree --critical` marks.
+func (a *Analysis) OnPath() []bool {
+	on := make([]bool, len(a.Critical))
+	for i, c := range a.Critical {
+		on[i] = c > 0
+	}
+	return on
+}
+
+// Analyze computes the critical path of every root of tr, and every node's
+// critical and self time. It runs in O(n log n) time and O(n) memory
+// without recursion, so a 1,000,000-deep chain is fine.
+//
+// The walk is Jaeger UI's: first every child is clipped to its parent's
+// interval (already clipped, top-down), and a child that lies wholly
+// outside it — it ends before the parent starts or starts after the parent
+// ends — is dropped with its subtree. Clipping comes first because the walk
+// hands time from a span to its children and back: time a child spends
+// outside its parent cannot have delayed the parent, and without clipping
+// the segments would not tile the root. Then, from the root with cut =
+// root.end: among the span's children that end at or before cut, take the
+// one that ends last (ties: the later start, then the smaller span id); the
+// span owns [child.end, cut]; walk into the child with cut = child.end, then
+// continue in the span with cut = child.start. When no child is left, the
+// span owns [span.start, cut] and the walk returns to its parent.
+//
+// Jaeger UI rescans every child at every step (quadratic on wide spans).
+// Here each span's children are sorted once by end, descending, in the tie
+// order above; because cut only decreases while the walk is in a span, the
+// next child to take is always at or after a cursor into that list, and a
+// child passed over because it ends after cut can never be taken later. So
+// the walk itself is linear and sorting dominates.
+func Analyze(tr *dag.Tree) *Analysis {
+	n := len(tr.Nodes)
+	a := &Analysis{
+		Tree:     tr,
+		Start:    make([]int64, n),
+		End:      make([]int64, n),
+		Dropped:  make([]bool, n),
+		Critical: make([]int64, n),
+		Self:     make([]int64, n),
+	}
+	order := tr.PreOrder()
+	a.clip(order)
+	a.setPaths(order)
+	a.walk()
+	nodes := tr.Nodes
+	selfTimes(tr, a.Self, nil, func(i int32) (int64, int64) {
+		return nodes[i].Start, max(nodes[i].Start, nodes[i].End)
+	})
+	return a
+}
+
+// clip sets Start, End and Dropped top-down.
+func (a *Analysis) clip(order []int32) {
+	nodes := a.Tree.Nodes
+	for _, i := range order {
+		nd := &nodes[i]
+		s, e := nd.Start, max(nd.Start, nd.End)
+		if p := nd.Parent; p != dag.None {
+			if a.Dropped[p] || e < a.Start[p] || s > a.End[p] {
+				a.Dropped[i] = true
+				continue
+			}
+			s, e = max(s, a.Start[p]), min(e, a.End[p])
+		}
+		a.Start[i], a.End[i] = s, e
+	}
+}
+
+// setPaths cuts the pre-order into one run of nodes per root: PreOrder
+// lists each root's subtree contiguously, roots in Tree.Roots order.
+func (a *Analysis) setPaths(order []int32) {
+	tr := a.Tree
+	a.Paths = make([]Path, len(tr.Roots))
+	k := 0
+	for r := range tr.Roots {
+		end := k + 1
+		for end < len(order) && tr.Nodes[order[end]].Parent != dag.None {
+			end++
+		}
+		root := order[k]
+		a.Paths[r] = Path{Root: root, Start: a.Start[root], End: a.End[root], Nodes: order[k:end:end]}
+		k = end
+	}
+}
+
+// walk fills Critical and every Path's Segments from Start, End and Dropped.
+func (a *Analysis) walk() {
+	tr := a.Tree
+	n := len(tr.Nodes)
+	// Kept children of node i, by end descending, are kids[off[i]:off[i+1]].
+	off := make([]int32, n+1)
+	for i := range tr.Nodes {
+		if p := tr.Nodes[i].Parent; p != dag.None && !a.Dropped[i] {
+			off[p+1]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		off[i] += off[i-1]
+	}
+	kids := make([]int32, off[n])
+	next := make([]int32, n) // fill cursor, then walk cursor
+	copy(next, off[:n])
+	for i := range tr.Nodes {
+		if p := tr.Nodes[i].Parent; p != dag.None && !a.Dropped[i] {
+			kids[next[p]] = int32(i)
+			next[p]++
+		}
+	}
+	byEnd := func(x, y int32) int {
+		if c := cmp.Compare(a.End[y], a.End[x]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Start[y], a.Start[x]); c != 0 {
+			return c
+		}
+		return slices.Compare(tr.Nodes[x].ID[:], tr.Nodes[y].ID[:])
+	}
+	for i := range n {
+		if off[i+1]-off[i] > 1 {
+			slices.SortFunc(kids[off[i]:off[i+1]], byEnd)
+		}
+	}
+	copy(next, off[:n])
+
+	var stack []int32
+	for r := range a.Paths {
+		p := &a.Paths[r]
+		var segs []Segment
+		own := func(node int32, from, to int64) {
+			if to <= from {
+				return
+			}
+			a.Critical[node] += to - from
+			// Segments are found latest first: merge with the previous
+			// one when the same node owned the stretch just after.
+			if k := len(segs) - 1; k >= 0 && segs[k].Node == node && segs[k].Start == to {
+				segs[k].Start = from
+				return
+			}
+			segs = append(segs, Segment{Node: node, Start: from, End: to})
+		}
+		cur, cut := p.Root, p.End
+		stack = stack[:0]
+		for {
+			k, lim := next[cur], off[cur+1]
+			for k < lim && a.End[kids[k]] > cut {
+				k++
+			}
+			if k < lim {
+				c := kids[k]
+				next[cur] = k + 1
+				own(cur, a.End[c], cut)
+				stack = append(stack, cur)
+				cur, cut = c, a.End[c]
+				continue
+			}
+			next[cur] = k
+			own(cur, a.Start[cur], cut)
+			if len(stack) == 0 {
+				break
+			}
+			cut = a.Start[cur]
+			cur = stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+		}
+		slices.Reverse(segs)
+		p.Segments = segs
+	}
+}
+
+// selfTimes sets self[i] for every node not in skip: the length of its
+// interval not covered by any of its children's (that are not in skip),
+// clipped to it. Children are in start order (dag sorts them so, and
+// clipping and re-timing keep that order), so one pass per node finds the
+// union.
+func selfTimes(tr *dag.Tree, self []int64, skip []bool, interval func(int32) (int64, int64)) {
+	for i := range tr.Nodes {
+		if skip != nil && skip[i] {
+			continue
+		}
+		s, e := interval(int32(i))
+		var covered int64
+		runS, runE := s, s // current run of overlapping children
+		for _, c := range tr.Nodes[i].Children {
+			if skip != nil && skip[c] {
+				continue
+			}
+			cs, ce := interval(c)
+			cs, ce = max(cs, s), min(ce, e)
+			if ce <= cs {
+				continue
+			}
+			if cs > runE {
+				covered += runE - runS
+				runS, runE = cs, ce
+			} else {
+				runE = max(runE, ce)
+			}
+		}
+		covered += runE - runS
+		self[i] = (e - s) - covered
+	}
+}

@@ -1,0 +1,203 @@
+package critpath
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// Speedup is one what-if rule (`--speedup service=payment:2`,
+// `--speedup operation=payment/charge:2`): the self work of the spans it
+// matches is divided by Factor.
+type Speedup struct {
+	Service string
+	// Name is the span name an operation rule matches; "" for a service
+	// rule, which matches every span of the service.
+	Name      string
+	Operation bool
+	// Factor > 1 makes the work faster, < 1 slower; 1 changes nothing.
+	Factor float64
+}
+
+// String returns the rule as ParseSpeedup accepts it.
+func (r Speedup) String() string {
+	f := strconv.FormatFloat(r.Factor, 'g', -1, 64)
+	if r.Operation {
+		return "operation=" + r.Service + "/" + r.Name + ":" + f
+	}
+	return "service=" + r.Service + ":" + f
+}
+
+// ParseSpeedup parses `service=NAME:K` or `operation=SERVICE/SPAN NAME:K`.
+// The operation's service ends at the first "/" (span names often contain
+// slashes, service names rarely do) and the factor follows the last ":".
+// K is a positive number: 2 means twice as fast, 0.5 twice as slow.
+func ParseSpeedup(s string) (Speedup, error) {
+	kind, rest, ok := strings.Cut(s, "=")
+	if !ok {
+		return Speedup{}, fmt.Errorf("speedup %q: want service=NAME:K or operation=SERVICE/SPAN:K", s)
+	}
+	i := strings.LastIndexByte(rest, ':')
+	if i < 0 {
+		return Speedup{}, fmt.Errorf("speedup %q: missing :K factor (e.g. %s:2)", s, s)
+	}
+	target, factor := rest[:i], rest[i+1:]
+	k, err := strconv.ParseFloat(factor, 64)
+	if err != nil || !(k > 0) || math.IsInf(k, 0) {
+		return Speedup{}, fmt.Errorf("speedup %q: factor %q is not a positive number", s, factor)
+	}
+	r := Speedup{Factor: k}
+	switch kind {
+	case "service":
+		r.Service = target
+	case "operation", "op":
+		svc, name, ok := strings.Cut(target, "/")
+		if !ok || name == "" {
+			return Speedup{}, fmt.Errorf("speedup %q: operation must be SERVICE/SPAN NAME", s)
+		}
+		r.Service, r.Name, r.Operation = svc, name, true
+	default:
+		return Speedup{}, fmt.Errorf("speedup %q: unknown kind %q (want service or operation)", s, kind)
+	}
+	if r.Service == "" {
+		return Speedup{}, fmt.Errorf("speedup %q: empty service name", s)
+	}
+	return r, nil
+}
+
+// factorOf returns the factor the rules give a span: an operation rule wins
+// over a service rule, and among rules of the same kind the last one given
+// wins. Placeholders (s == nil) are never matched.
+func factorOf(rules []Speedup, s *dag.Span) (float64, bool) {
+	if s == nil {
+		return 1, false
+	}
+	svc := s.Service()
+	f, found, byOp := 1.0, false, false
+	for _, r := range rules {
+		if r.Service != svc {
+			continue
+		}
+		switch {
+		case r.Operation && r.Name == s.Name:
+			f, found, byOp = r.Factor, true, true
+		case !r.Operation && !byOp:
+			f, found = r.Factor, true
+		}
+	}
+	return f, found
+}
+
+// scale divides a stretch of self work by f.
+func scale(d int64, f float64) int64 {
+	if f == 1 {
+		return d
+	}
+	return int64(math.Round(float64(d) / f))
+}
+
+// Retime returns the analysis of the trace as it would have run with the
+// rules applied, and how many spans the rules matched. Dropped nodes stay
+// dropped (they did not delay their root) and keep their self time.
+//
+// The re-timing model works on the clipped tree the walk uses, bottom-up. A
+// span's interval is split by its children into stages: sweep the children
+// in start order keeping the frontier (the latest end seen so far); a child
+// that starts at or after the frontier opens a new stage — it waited for
+// everything before it — and the gap between the frontier and its start is
+// the span's own (self) work; a child that starts before the frontier joins
+// the current stage, launched concurrently at a fixed offset after the
+// stage's first child. The gap before the first child, the gaps between
+// stages and the gap after the last stage add up to exactly the span's self
+// time. Re-timed, with f the span's factor (1 when no rule matches):
+//
+//	stage start' = frontier' + gap/f          (first stage: span start' + gap/f)
+//	child start' = stage start' + (child start − stage start)
+//	child end'   = child start' + child duration'   (its own re-timed duration)
+//	frontier'    = max(frontier', child end')
+//	span end'    = frontier' + final gap/f
+//
+// and roots keep their start. So a span's work sped up shrinks the gaps it
+// owns, children that waited on that work or on a sped-up sibling start
+// earlier, and everything after moves up; the order of the stages, and of
+// work within a span, never changes. With every factor 1 the trace is
+// reproduced exactly; with factors ≥ 1 no span — and so no trace — gets
+// longer (each re-timed offset and duration is at most the original). Gaps
+// are rounded to the nanosecond.
+func (a *Analysis) Retime(rules []Speedup) (*Analysis, int) {
+	tr := a.Tree
+	n := len(tr.Nodes)
+	b := &Analysis{
+		Tree:     tr,
+		Paths:    make([]Path, len(a.Paths)),
+		Start:    make([]int64, n),
+		End:      make([]int64, n),
+		Dropped:  a.Dropped,
+		Critical: make([]int64, n),
+		Self:     make([]int64, n),
+	}
+	rel := b.Start // child start' − parent start', until the top-down pass
+	dur := b.End   // duration', until the top-down pass
+	matched := 0
+	for pi := range a.Paths {
+		nodes := a.Paths[pi].Nodes
+		for k := len(nodes) - 1; k >= 0; k-- {
+			i := nodes[k]
+			if a.Dropped[i] {
+				continue
+			}
+			f, ok := factorOf(rules, tr.Nodes[i].Span)
+			if ok {
+				matched++
+			}
+			var (
+				front    = a.Start[i] // frontier, original times
+				front2   int64        // frontier', relative to start'
+				stage    int64        // stage start, original
+				stage2   int64        // stage start', relative
+				anyChild bool
+			)
+			for _, c := range tr.Nodes[i].Children {
+				if a.Dropped[c] {
+					continue
+				}
+				cs := a.Start[c]
+				if !anyChild || cs >= front {
+					stage, stage2 = cs, front2+scale(cs-front, f)
+					rel[c] = stage2
+					anyChild = true
+				} else {
+					rel[c] = stage2 + (cs - stage)
+				}
+				front = max(front, a.End[c])
+				front2 = max(front2, rel[c]+dur[c])
+			}
+			dur[i] = front2 + scale(a.End[i]-front, f)
+		}
+		// Top-down: absolute times. Pre-order visits parents first.
+		for _, i := range nodes {
+			if a.Dropped[i] {
+				continue
+			}
+			if p := tr.Nodes[i].Parent; p != dag.None {
+				b.Start[i] += b.Start[p] // rel → absolute
+			} else {
+				b.Start[i] = a.Start[i]
+			}
+			b.End[i] += b.Start[i] // duration → absolute end
+		}
+		r := a.Paths[pi].Root
+		b.Paths[pi] = Path{Root: r, Start: b.Start[r], End: b.End[r], Nodes: nodes}
+	}
+	b.walk()
+	selfTimes(tr, b.Self, b.Dropped, func(i int32) (int64, int64) { return b.Start[i], b.End[i] })
+	for i, d := range b.Dropped {
+		if d {
+			b.Self[i] = a.Self[i]
+		}
+	}
+	return b, matched
+}
