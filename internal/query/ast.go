@@ -285,16 +285,16 @@ func (s *setExpr) write(b *strings.Builder) {
 type structOp uint8
 
 const (
-	structDesc      structOp = iota // >>
-	structChild                     // >
-	structSibling                   // ~
-	structAnce                      // <<
-	structParent                    // <
-	structNotDesc                   // !>>
-	structNotChild                  // !>
-	structNotSibling                // !~
-	structNotAnce                   // !<<
-	structNotParent                 // !<
+	structDesc       structOp = iota // >>
+	structChild                      // >
+	structSibling                    // ~
+	structAnce                       // <<
+	structParent                     // <
+	structNotDesc                    // !>>
+	structNotChild                   // !>
+	structNotSibling                 // !~
+	structNotAnce                    // !<<
+	structNotParent                  // !<
 )
 
 var structOpNames = [...]string{">>", ">", "~", "<<", "<", "!>>", "!>", "!~", "!<<", "!<"}

@@ -55,15 +55,15 @@ var tokenNames = [...]string{
 
 // token is one lexical token. pos is its byte offset in the expression.
 type token struct {
-	kind tokenKind
-	pos  int
-	end  int
-	text string // identifier; attribute scope+name; unquoted string; number lexeme
-	attr attrRef
-	num  float64
-	int  int64
+	kind  tokenKind
+	pos   int
+	end   int
+	text  string // identifier; attribute scope+name; unquoted string; number lexeme
+	attr  attrRef
+	num   float64
+	int   int64
 	isInt bool
-	dur  time.Duration
+	dur   time.Duration
 }
 
 // describe names a token for "found …" in error messages.
