@@ -271,7 +271,9 @@ func (s *setExpr) write(b *strings.Builder) {
 		}
 		// Spanset || inside && needs parentheses; && and structural bind
 		// tighter and print bare.
-		if inner, ok := t.(*setExpr); ok && inner.op == setOr && s.op == setAnd {
+		inner, isSet := t.(*setExpr)
+		_, isPipe := t.(*pipelineExpr)
+		if isPipe || isSet && inner.op == setOr && s.op == setAnd {
 			b.WriteByte('(')
 			t.write(b)
 			b.WriteByte(')')
@@ -333,7 +335,7 @@ func (s *structExpr) write(b *strings.Builder) {
 
 func writeStructOperand(b *strings.Builder, e spansetExpr) {
 	switch e.(type) {
-	case *setExpr, *structExpr:
+	case *setExpr, *structExpr, *pipelineExpr:
 		b.WriteByte('(')
 		e.write(b)
 		b.WriteByte(')')

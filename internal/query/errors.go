@@ -43,8 +43,19 @@ func (e *SyntaxError) Error() string {
 	if i := strings.IndexByte(e.Expr[off:], '\n'); i >= 0 {
 		lineEnd = off + i
 	}
+	// Long lines are cut to a window around the error.
+	const context = 60
+	before, after := e.Expr[lineStart:off], e.Expr[off:lineEnd]
+	if utf8.RuneCountInString(before) > context {
+		r := []rune(before)
+		before = "…" + string(r[len(r)-context+1:])
+	}
+	if utf8.RuneCountInString(after) > context {
+		r := []rune(after)
+		after = string(r[:context-1]) + "…"
+	}
 	var pad strings.Builder
-	for _, r := range e.Expr[lineStart:off] {
+	for _, r := range before {
 		if r == '\t' {
 			pad.WriteByte('\t')
 		} else {
@@ -55,5 +66,5 @@ func (e *SyntaxError) Error() string {
 	if strings.Contains(e.Expr, "\n") {
 		where = fmt.Sprintf("line %d, column %d", e.Line(), e.Column())
 	}
-	return fmt.Sprintf("%s: %s\n  %s\n  %s^", where, e.Msg, e.Expr[lineStart:lineEnd], pad.String())
+	return fmt.Sprintf("%s: %s\n  %s\n  %s^", where, e.Msg, before+after, pad.String())
 }

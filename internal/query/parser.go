@@ -442,11 +442,12 @@ func (p *parser) checkComparison(op cmpOp, opPos int, l, r operand) (cond, error
 		if lt, ok := l.staticType(); ok && lt != tString {
 			return nil, p.errAt(l.pos, "%s applies to strings; %s is a %s", op, l, lt)
 		}
-		re, err := regexp.Compile("^(?:" + r.lit.s + ")$")
+		if _, err := regexp.Compile(r.lit.s); err != nil {
+			return nil, p.errAt(r.pos, "invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		}
+		re, err := regexp.Compile("^(?:" + r.lit.s + ")$") // fully anchored, as in Tempo
 		if err != nil {
-			msg := err.Error()
-			msg = strings.TrimPrefix(msg, "error parsing regexp: ")
-			return nil, p.errAt(r.pos, "invalid regular expression: %s", msg)
+			return nil, p.errAt(r.pos, "invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 		}
 		c.re = re
 		return c, nil
@@ -459,10 +460,11 @@ func (p *parser) checkComparison(op cmpOp, opPos int, l, r operand) (cond, error
 	ft, fok := field.staticType()
 	lt, lok := lit.staticType()
 	ordering := op != opEq && op != opNeq
-	if lok && ordering {
-		switch lt {
-		case tBool, tStatus, tKind, tNil:
-			return nil, p.errAt(lit.pos, "%s supports only = and != with %s", lt, lit)
+	if ordering {
+		for _, o := range []operand{field, lit} {
+			if t, ok := o.staticType(); ok && (t == tBool || t == tStatus || t == tKind || t == tNil) {
+				return nil, p.errAt(opPos, "only = and != apply to %s", o)
+			}
 		}
 	}
 	if !fok || !lok || !field.isField {
@@ -477,9 +479,6 @@ func (p *parser) checkComparison(op cmpOp, opPos int, l, r operand) (cond, error
 	fixed := lit
 	switch ft {
 	case tStatus, tKind:
-		if ordering {
-			return nil, p.errAt(opPos, "%s supports only = and !=", field)
-		}
 		if lt == tString {
 			if ft == tStatus {
 				if code, ok := dag.ParseStatusCode(lit.lit.s); ok {

@@ -1,0 +1,117 @@
+package query
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+func TestExplain(t *testing.T) {
+	tr := shop(t)
+	miss := func(id int, svc, name string, ms int64, similar int, checks ...Check) NearMiss {
+		return NearMiss{TraceID: testTraceID, SpanID: sid(id), Service: svc, Name: name, Duration: ms * 1e6, Similar: similar, Checks: checks}
+	}
+	pass := func(c string) Check { return Check{Cond: c, Passed: true} }
+	fail := func(c, actual string) Check { return Check{Cond: c, Actual: actual} }
+	for _, tc := range []struct {
+		expr string
+		want []Diagnosis
+	}{
+		{`{ name = "charge" }`, nil},
+		{ // right name, wrong service
+			`{ name = "charge" && resource.service.name = "billing" }`,
+			[]Diagnosis{{Part: `{ name = "charge" && resource.service.name = "billing" }`, Summary: "no span matches",
+				NearMisses: []NearMiss{miss(6, "payment", "charge", 195, 0,
+					pass(`name = "charge"`), fail(`resource.service.name = "billing"`, `"payment"`))}}},
+		},
+		{ // right span, too slow; the two alike spans are folded
+			`{ name = "SELECT items" && duration > 10ms }`,
+			[]Diagnosis{{Part: `{ name = "SELECT items" && duration > 10ms }`, Summary: "no span matches",
+				NearMisses: []NearMiss{miss(4, "cart", "SELECT items", 4, 1,
+					pass(`name = "SELECT items"`), fail(`duration > 10ms`, "4ms"))}}},
+		},
+		{ // a single condition: spans with a similar name
+			`{ name = "GET /carts" }`,
+			[]Diagnosis{{Part: `{ name = "GET /carts" }`, Summary: "no span matches",
+				NearMisses: []NearMiss{
+					miss(2, "frontend", "GET /cart", 38, 0, fail(`name = "GET /carts"`, `"GET /cart"`)),
+					miss(3, "cart", "GET /cart", 33, 0, fail(`name = "GET /carts"`, `"GET /cart"`)),
+				}}},
+		},
+		{ // a type mismatch is spelled out
+			`{ span.http.response.status_code = 200 && resource.service.name = "frontend" }`,
+			[]Diagnosis{{Part: `{ span.http.response.status_code = 200 && resource.service.name = "frontend" }`, Summary: "no span matches",
+				NearMisses: []NearMiss{
+					miss(1, "frontend", "GET /checkout", 245, 0, fail(`span.http.response.status_code = 200`, "500"), pass(`resource.service.name = "frontend"`)),
+					miss(2, "frontend", "GET /cart", 38, 0, fail(`span.http.response.status_code = 200`, `"200" (a string)`), pass(`resource.service.name = "frontend"`)),
+				}}},
+		},
+		{ // conditions under || report every field they read
+			`{ (span.retry || span.db.rows > 100) && kind = client }`,
+			[]Diagnosis{{Part: `{ (span.retry || span.db.rows > 100) && kind = client }`, Summary: "no span matches",
+				NearMisses: []NearMiss{
+					miss(2, "frontend", "GET /cart", 38, 0, fail(`span.retry || span.db.rows > 100`, "span.retry is missing, span.db.rows is missing"), pass("kind = client")),
+					miss(4, "cart", "SELECT items", 4, 1, fail(`span.retry || span.db.rows > 100`, "span.retry is missing, span.db.rows is 3"), pass("kind = client")),
+					miss(6, "payment", "charge", 195, 0, pass(`span.retry || span.db.rows > 100`), fail("kind = client", "server")),
+				}}},
+		},
+		{ // both filters match, the relation does not
+			`{ name = "charge" } > { name = "SELECT items" }`,
+			[]Diagnosis{{Part: `{ name = "charge" } > { name = "SELECT items" }`,
+				Summary: "the left side selects 1 span in 1 trace and the right side 2 spans in 1 trace, but no right-side span has a parent matching the left side",
+				NearMisses: []NearMiss{miss(4, "cart", "SELECT items", 4, 1,
+					fail(`has a parent matching { name = "charge" }`, "parent is cart GET /cart"))}}},
+		},
+		{
+			`{ resource.service.name = "payment" } >> { name = "SELECT items" }`,
+			[]Diagnosis{{Part: `{ resource.service.name = "payment" } >> { name = "SELECT items" }`,
+				Summary: "the left side selects 2 spans in 1 trace and the right side 2 spans in 1 trace, but no right-side span has an ancestor matching the left side",
+				NearMisses: []NearMiss{miss(4, "cart", "SELECT items", 4, 1,
+					fail(`has an ancestor matching { resource.service.name = "payment" }`, "ancestors: cart GET /cart › frontend GET /cart › frontend GET /checkout"))}}},
+		},
+		{ // a failing leaf is reported before the relation
+			`{ name = "charge" } >> { name = "nope" && kind = server }`,
+			[]Diagnosis{{Part: `{ name = "nope" && kind = server }`, Summary: "no span matches"}},
+		},
+		{
+			`{ name = "SELECT items" } | count() > 2`,
+			[]Diagnosis{{Part: `count() > 2`, Summary: "no trace has count() > 2",
+				Details: []string{"trace 5b8efff70102030405060708090a0b0c: count() = 2 over 2 spans"}}},
+		},
+		{
+			`{ kind = server } | avg(duration) > 200ms`,
+			[]Diagnosis{{Part: `avg(duration) > 200ms`, Summary: "no trace has avg(duration) > 200ms",
+				Details: []string{"trace 5b8efff70102030405060708090a0b0c: avg(duration) = 157.67ms over 3 spans"}}},
+		},
+		{
+			`{ } | { name = "charge" } | { status = ok }`,
+			[]Diagnosis{{Part: `{ status = ok }`, Summary: "no span selected by the stages before matches"}},
+		},
+		{
+			`{ name = "nope" } || { name = "nada" }`,
+			[]Diagnosis{{Part: `{ name = "nope" }`, Summary: "no span matches"}, {Part: `{ name = "nada" }`, Summary: "no span matches"}},
+		},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			got := Explain(MustParse(tc.expr), []*dag.Tree{tr}, 3)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Explain (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestExplainAcrossTraces: spanset && whose sides match in different
+// traces.
+func TestExplainAcrossTraces(t *testing.T) {
+	a := build(t, nil, sp{id: 1, svc: "a", name: "x", start: 0, end: 1})
+	b := build(t, nil, sp{id: 1, svc: "b", name: "y", start: 0, end: 1})
+	got := Explain(MustParse(`{ name = "x" } && { name = "y" }`), []*dag.Tree{a, b}, 3)
+	want := []Diagnosis{{Part: `{ name = "x" } && { name = "y" }`, Summary: "each side selects spans, but never in the same trace",
+		Details: []string{`{ name = "x" } selects 1 span in 1 trace`, `{ name = "y" } selects 1 span in 1 trace`}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
