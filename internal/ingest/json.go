@@ -1,0 +1,967 @@
+package ingest
+
+// The OTLP/JSON decoder: a single-pass scanner over the input bytes that
+// decodes straight into dag.Span, without encoding/json, reflection or an
+// intermediate tree. This file holds the entry points and the JSON token
+// layer; json_otlp.go walks the OTLP schema on top of it.
+//
+// Design notes, because they are what makes it fast and cheap:
+//   - The scanner reads from a buffer that may be refilled from an io.Reader
+//     in the middle of an object (fill), so a stream needs no separate
+//     framing pass and never holds more than one token plus one read in
+//     memory; the size limit is counted, not buffered.
+//   - No decoded string points into the input: strings are copied out, short
+//     ones through a small direct-mapped intern table (internTable), so the
+//     attribute keys, span names and values that repeat on every span cost
+//     nothing after their first occurrence and the input buffer is reused.
+//   - Attribute lists, events and links are collected on reusable stacks and
+//     then copied into large slabs (slab), one allocation for many spans.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// jsonError is a decoding error at a byte offset within the JSON message.
+type jsonError struct {
+	Offset int // byte offset within the message where the input went bad
+	Err    error
+}
+
+func (e *jsonError) Error() string { return fmt.Sprintf("offset %d: %v", e.Offset, e.Err) }
+
+func (e *jsonError) Unwrap() error { return e.Err }
+
+// errUnexpectedEnd is the error for input that stops inside a JSON value.
+var errUnexpectedEnd = errors.New("unexpected end of input (truncated JSON)")
+
+// decodeJSONMessage decodes one ExportTraceServiceRequest/TracesData JSON
+// object and appends its spans to dst. Several objects separated by white
+// space are accepted too. A metrics, logs or profiles object is skipped with
+// a notice. On bad input it returns dst unchanged and a *jsonError.
+//
+// The spans do not share memory with msg: the caller may reuse msg.
+func decodeJSONMessage(msg []byte, dst []dag.Span, n *notices, where string) ([]dag.Span, error) {
+	d := messageDecoders.Get().(*jsonDecoder)
+	defer d.release()
+	d.resetMessage(msg, n, where)
+	d.skipBOM()
+	for {
+		c, ok := d.peek()
+		if !ok {
+			break
+		}
+		if err := d.topLevel(c); err != nil {
+			return dst, err
+		}
+		d.objStart = int64(d.pos)
+		if err := d.object(); err != nil {
+			return dst, err
+		}
+	}
+	if len(d.spans) == 0 {
+		if d.objects == 0 {
+			return dst, d.failAt(d.pos, errors.New("no JSON object: want an OTLP traces object with resourceSpans"))
+		}
+		return dst, nil
+	}
+	return append(dst, d.spans...), nil
+}
+
+// readJSONStream reads a stream of concatenated JSON objects: JSON Lines as
+// the Collector file exporter writes them (one request per line), one
+// pretty-printed object spread over many lines, or several of either. It
+// calls fn with the spans of each object as soon as the object's closing
+// brace has been read (so `tail -f` works); objects with no spans (skipped
+// metrics or logs, empty requests) produce no call. fn owns each batch.
+// An object larger than maxFrame bytes is an error. Errors are *Error with
+// the 1-based line where the input went bad.
+func readJSONStream(r io.Reader, name string, maxFrame int, n *notices, fn func([]dag.Span) error) error {
+	if maxFrame <= 0 {
+		maxFrame = DefaultMaxFrame
+	}
+	d := newJSONDecoder()
+	d.r, d.name, d.n, d.maxFrame = r, name, n, maxFrame
+	bufSize := 64 << 10
+	if maxFrame < bufSize/2 {
+		bufSize = max(maxFrame*2, 512)
+	}
+	d.buf = make([]byte, 0, bufSize)
+	d.skipBOM()
+	for {
+		c, ok := d.peek()
+		if !ok {
+			if d.rerr != nil {
+				return d.streamError(&jsonError{Offset: d.pos, Err: d.rerr})
+			}
+			return nil
+		}
+		if err := d.topLevel(c); err != nil {
+			return d.streamError(err)
+		}
+		d.inObj = true
+		d.objStart = d.base + int64(d.pos)
+		d.objLine = d.lineAt(d.pos)
+		d.where = ""
+		err := d.object()
+		d.inObj = false
+		if err != nil {
+			return d.streamError(err)
+		}
+		if size := d.base + int64(d.pos) - d.objStart; size > int64(d.maxFrame) {
+			return &Error{Name: name, Line: d.objLine, Err: d.frameError()}
+		}
+		if len(d.spans) == 0 {
+			continue
+		}
+		batch := make([]dag.Span, len(d.spans))
+		copy(batch, d.spans)
+		d.spans = d.spans[:0]
+		if err := fn(batch); err != nil {
+			return err
+		}
+	}
+}
+
+// streamError turns a decoding error of readJSONStream into an *Error with
+// the line number. It must be called before the buffer changes again.
+func (d *jsonDecoder) streamError(err error) error {
+	var je *jsonError
+	if !errors.As(err, &je) {
+		return &Error{Name: d.name, Line: d.lineAt(d.pos), Err: err}
+	}
+	switch {
+	case d.frameErr:
+		return &Error{Name: d.name, Line: d.objLine, Err: d.frameError()}
+	case d.rerr != nil:
+		var ie *Error
+		if errors.As(d.rerr, &ie) {
+			return ie
+		}
+		return &Error{Name: d.name, Line: d.lineAt(len(d.buf)), Err: fmt.Errorf("reading: %w", d.rerr)}
+	}
+	pos := je.Offset - int(d.base)
+	if pos < 0 || pos > len(d.buf) {
+		// A position already discarded: only the object's own start is
+		// ever blamed after the fact.
+		return &Error{Name: d.name, Line: d.objLine, Err: je.Err}
+	}
+	msg := je.Err
+	if errors.Is(msg, errUnexpectedEnd) {
+		// Blame the last line that has something on it, not the empty
+		// line after a final newline.
+		for pos > 0 && isSpace(d.buf[pos-1]) {
+			pos--
+		}
+		if pos > 0 {
+			pos--
+		}
+		if d.inObj {
+			if l := d.lineAt(pos); l != d.objLine {
+				msg = fmt.Errorf("%w: the object that starts on line %d is incomplete", msg, d.objLine)
+			}
+		}
+	}
+	return &Error{Name: d.name, Line: d.lineAt(pos), Err: msg}
+}
+
+func (d *jsonDecoder) frameError() error {
+	return fmt.Errorf("JSON object larger than the limit of %d bytes (raise the frame limit to read it)", d.maxFrame)
+}
+
+// topLevel checks that c starts a JSON object where one is expected.
+func (d *jsonDecoder) topLevel(c byte) error {
+	switch c {
+	case '{':
+		return nil
+	case '[':
+		return d.failAt(d.pos, errors.New("not an OTLP traces object: found a JSON array, want an object with resourceSpans"))
+	case '"', 't', 'f', 'n', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return d.failAt(d.pos, fmt.Errorf("not an OTLP traces object: found a JSON %s, want an object with resourceSpans", describe(c)))
+	}
+	return d.failAt(d.pos, fmt.Errorf("invalid JSON: unexpected %s, want '{'", quoteByte(c)))
+}
+
+// jsonDecoder is the scanner state. A zero value is not usable; see
+// newJSONDecoder.
+type jsonDecoder struct {
+	buf []byte // input; buf[pos:] is not yet consumed
+	pos int
+
+	// Streaming (readJSONStream); r is nil when buf is the whole input.
+	r        io.Reader
+	done     bool  // no more input will come
+	rerr     error // a read error other than io.EOF
+	frameErr bool  // the current object grew over maxFrame
+	base     int64 // stream offset of buf[0]
+	maxFrame int
+	inObj    bool
+	objStart int64 // stream offset of the current object's '{'
+	objLine  int
+	objects  int // objects decoded
+
+	// Line bookkeeping: line is the 1-based line of buf[lineIdx].
+	line, lineIdx int
+
+	n     *notices
+	name  string // stream name, for notices
+	where string // location for notices; computed lazily in stream mode
+
+	strs   *internTable
+	esc    []byte // unescaped string scratch
+	keyEsc []byte // unescaped key scratch
+	key    []byte // a key copied out of buf before a refill
+	skip   []byte // container stack of skipValue
+
+	// Stacks: lists under construction; copied into slabs when complete.
+	spans  []dag.Span
+	attrs  []dag.Attr
+	vals   []dag.Value
+	events []dag.Event
+	links  []dag.Link
+
+	attrSlab  slab[dag.Attr]
+	eventSlab slab[dag.Event]
+	linkSlab  slab[dag.Link]
+
+	// Per-object id problems, reported once per object as notices.
+	base64IDs int
+	badIDs    int
+	badID     string
+}
+
+var messageDecoders = sync.Pool{New: func() any { return newJSONDecoder() }}
+
+func newJSONDecoder() *jsonDecoder {
+	return &jsonDecoder{strs: newInternTable(), line: 1}
+}
+
+func (d *jsonDecoder) resetMessage(msg []byte, n *notices, where string) {
+	d.buf, d.pos = msg, 0
+	d.line, d.lineIdx = 1, 0
+	d.n, d.where = n, where
+	d.objects = 0
+	d.spans, d.attrs, d.vals, d.events, d.links = d.spans[:0], d.attrs[:0], d.vals[:0], d.events[:0], d.links[:0]
+	d.attrSlab.begin(len(msg))
+	d.eventSlab.begin(len(msg))
+	d.linkSlab.begin(len(msg))
+}
+
+// release returns a message decoder to the pool, dropping references to
+// decoded data so that the pool does not keep it alive.
+func (d *jsonDecoder) release() {
+	clear(d.spans[:cap(d.spans)])
+	clear(d.attrs[:cap(d.attrs)])
+	clear(d.vals[:cap(d.vals)])
+	clear(d.events[:cap(d.events)])
+	clear(d.links[:cap(d.links)])
+	d.buf, d.n = nil, nil
+	messageDecoders.Put(d)
+}
+
+// whereStr is the location prefix for notices about the current object.
+func (d *jsonDecoder) whereStr() string {
+	if d.where == "" && d.r != nil {
+		d.where = d.name + ": line " + strconv.Itoa(d.objLine)
+	}
+	return d.where
+}
+
+// failAt returns a *jsonError at buffer position pos.
+func (d *jsonDecoder) failAt(pos int, err error) error {
+	return &jsonError{Offset: int(d.base) + pos, Err: err}
+}
+
+func (d *jsonDecoder) failf(format string, args ...any) error {
+	return d.failAt(d.pos, fmt.Errorf(format, args...))
+}
+
+// eofError is the error for input that ended (or could not be read further)
+// in the middle of a value.
+func (d *jsonDecoder) eofError() error { return d.failAt(len(d.buf), errUnexpectedEnd) }
+
+// lineAt returns the 1-based line of buf[pos].
+func (d *jsonDecoder) lineAt(pos int) int {
+	if pos >= d.lineIdx {
+		d.line += bytes.Count(d.buf[d.lineIdx:pos], newline)
+		d.lineIdx = pos
+		return d.line
+	}
+	return d.line - bytes.Count(d.buf[pos:d.lineIdx], newline)
+}
+
+var newline = []byte{'\n'}
+
+// fill reads more input after the end of buf. To make room it may discard
+// the bytes before keep (keep <= d.pos) and move the rest to the front: it
+// returns that shift, which the caller subtracts from every buffer index it
+// holds (d.pos is adjusted here). ok is false when no more input comes.
+func (d *jsonDecoder) fill(keep int) (shift int, ok bool) {
+	if d.r == nil || d.done {
+		return 0, false
+	}
+	if d.inObj && d.base+int64(len(d.buf))-d.objStart > int64(d.maxFrame) {
+		d.frameErr, d.done = true, true
+		return 0, false
+	}
+	if len(d.buf) == cap(d.buf) {
+		if keep > 0 {
+			d.lineAt(keep)
+			n := copy(d.buf, d.buf[keep:])
+			d.buf = d.buf[:n]
+			d.pos -= keep
+			d.lineIdx -= keep
+			d.base += int64(keep)
+			shift = keep
+		}
+		// A token that fills most of the buffer: grow, so reads stay large.
+		// Bounded, because the object is bounded by maxFrame.
+		if len(d.buf) > cap(d.buf)/2 {
+			nb := make([]byte, len(d.buf), 2*cap(d.buf))
+			copy(nb, d.buf)
+			d.buf = nb
+		}
+	}
+	for range 100 {
+		m, err := d.r.Read(d.buf[len(d.buf):cap(d.buf)])
+		d.buf = d.buf[:len(d.buf)+m]
+		if err != nil {
+			d.done = true
+			if err != io.EOF {
+				d.rerr = err
+			}
+			return shift, m > 0
+		}
+		if m > 0 {
+			return shift, true
+		}
+	}
+	d.done, d.rerr = true, io.ErrNoProgress
+	return shift, false
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+// peek skips white space and returns the next byte without consuming it;
+// ok is false at the end of the input.
+func (d *jsonDecoder) peek() (c byte, ok bool) {
+	for {
+		for d.pos < len(d.buf) {
+			c = d.buf[d.pos]
+			if c > ' ' || !isSpace(c) {
+				return c, true
+			}
+			d.pos++
+		}
+		if _, ok := d.fill(d.pos); !ok {
+			return 0, false
+		}
+	}
+}
+
+// skipBOM skips a UTF-8 byte order mark at the start of the input.
+func (d *jsonDecoder) skipBOM() {
+	for len(d.buf)-d.pos < 3 {
+		if _, ok := d.fill(d.pos); !ok {
+			break
+		}
+	}
+	if bytes.HasPrefix(d.buf[d.pos:], []byte("\xef\xbb\xbf")) {
+		d.pos += 3
+	}
+}
+
+// describe names the JSON type a value starting with c has, for errors.
+func describe(c byte) string {
+	switch c {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return "number"
+	}
+	return quoteByte(c)
+}
+
+func quoteByte(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return strconv.QuoteRune(rune(c))
+	}
+	return fmt.Sprintf("byte 0x%02x", c)
+}
+
+// typeError reports a value of the wrong JSON type at d.pos.
+func (d *jsonDecoder) typeError(what, want string, c byte) error {
+	return d.failf("%s: want %s, found %s", what, want, describe(c))
+}
+
+// openObject consumes the '{' of an object (ok) or a null (!ok, no error:
+// null stands for the default value in proto3 JSON).
+func (d *jsonDecoder) openObject(what string) (ok bool, err error) {
+	c, more := d.peek()
+	switch {
+	case !more:
+		return false, d.eofError()
+	case c == '{':
+		d.pos++
+		return true, nil
+	case c == 'n':
+		return false, d.literal("null")
+	}
+	return false, d.typeError(what, "an object", c)
+}
+
+// openArray is openObject for '['.
+func (d *jsonDecoder) openArray(what string) (ok bool, err error) {
+	c, more := d.peek()
+	switch {
+	case !more:
+		return false, d.eofError()
+	case c == '[':
+		d.pos++
+		return true, nil
+	case c == 'n':
+		return false, d.literal("null")
+	}
+	return false, d.typeError(what, "an array", c)
+}
+
+// nextKey reads the next member name of an object after openObject, and
+// the colon after it; i counts the members already read. done is true
+// (and the '}' consumed) at the end of the object. key is valid until the
+// next read.
+func (d *jsonDecoder) nextKey(i int) (key []byte, done bool, err error) {
+	c, ok := d.peek()
+	if !ok {
+		return nil, false, d.eofError()
+	}
+	if c == '}' {
+		d.pos++
+		return nil, true, nil
+	}
+	if i > 0 {
+		if c != ',' {
+			return nil, false, d.failf("invalid JSON: want ',' or '}' after an object member, found %s", quoteByte(c))
+		}
+		d.pos++
+		if c, ok = d.peek(); !ok {
+			return nil, false, d.eofError()
+		}
+	}
+	if c != '"' {
+		return nil, false, d.failf("invalid JSON: want an object member name (a string), found %s", quoteByte(c))
+	}
+	key, err = d.readString(&d.keyEsc)
+	if err != nil {
+		return nil, false, err
+	}
+	if d.pos < len(d.buf) && d.buf[d.pos] == ':' {
+		d.pos++
+		return key, false, nil
+	}
+	// The key may live in buf, which peek may refill: copy it first.
+	d.key = append(d.key[:0], key...)
+	if c, ok = d.peek(); !ok {
+		return nil, false, d.eofError()
+	}
+	if c != ':' {
+		return nil, false, d.failf("invalid JSON: want ':' after object member name, found %s", quoteByte(c))
+	}
+	d.pos++
+	return d.key, false, nil
+}
+
+// nextElem advances to the next element of an array after openArray; i
+// counts the elements already read. It returns false (and consumes the ']')
+// at the end of the array.
+func (d *jsonDecoder) nextElem(i int) (more bool, err error) {
+	c, ok := d.peek()
+	if !ok {
+		return false, d.eofError()
+	}
+	if c == ']' {
+		d.pos++
+		return false, nil
+	}
+	if i > 0 {
+		if c != ',' {
+			return false, d.failf("invalid JSON: want ',' or ']' after an array element, found %s", quoteByte(c))
+		}
+		d.pos++
+	}
+	return true, nil
+}
+
+// literal consumes the literal word (true, false or null) at d.pos.
+func (d *jsonDecoder) literal(word string) error {
+	for len(d.buf)-d.pos < len(word) {
+		if _, ok := d.fill(d.pos); !ok {
+			if bytes.HasPrefix([]byte(word), d.buf[d.pos:]) {
+				return d.eofError()
+			}
+			break
+		}
+	}
+	if len(d.buf)-d.pos < len(word) || string(d.buf[d.pos:d.pos+len(word)]) != word {
+		return d.failf("invalid JSON: unexpected %s, want %s", quoteByte(d.buf[d.pos]), word)
+	}
+	d.pos += len(word)
+	return nil
+}
+
+// readBool reads true or false.
+func (d *jsonDecoder) readBool(what string) (bool, error) {
+	c, ok := d.peek()
+	switch {
+	case !ok:
+		return false, d.eofError()
+	case c == 't':
+		return true, d.literal("true")
+	case c == 'f':
+		return false, d.literal("false")
+	case c == 'n':
+		return false, d.literal("null")
+	}
+	return false, d.typeError(what, "true or false", c)
+}
+
+// strStop marks the bytes that end the fast scan of a string's content.
+var strStop = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// readString reads the string at d.pos (which must be '"') and returns its
+// content, unescaped. The result points into buf, or into *scratch when the
+// string has escapes; either way it is valid only until the next read.
+func (d *jsonDecoder) readString(scratch *[]byte) ([]byte, error) {
+	start := d.pos + 1
+	i := start
+	for {
+		buf := d.buf
+		for i < len(buf) && !strStop[buf[i]] {
+			i++
+		}
+		if i < len(buf) {
+			if buf[i] == '"' {
+				d.pos = i + 1
+				return buf[start:i], nil
+			}
+			break
+		}
+		shift, ok := d.fill(d.pos)
+		if !ok {
+			return nil, d.eofError()
+		}
+		start, i = start-shift, i-shift
+	}
+	return d.readEscaped(scratch, start, i)
+}
+
+// readEscaped continues readString at buf[i], the first backslash or
+// control character of a string whose content started at buf[start].
+func (d *jsonDecoder) readEscaped(scratch *[]byte, start, i int) ([]byte, error) {
+	out := append((*scratch)[:0], d.buf[start:i]...)
+	defer func() { *scratch = out[:0] }()
+	for {
+		if i >= len(d.buf) {
+			d.pos = i
+			if _, ok := d.fill(i); !ok {
+				return nil, d.eofError()
+			}
+			i = d.pos
+		}
+		c := d.buf[i]
+		switch {
+		case c == '"':
+			d.pos = i + 1
+			return out, nil
+		case c < 0x20:
+			d.pos = i
+			return nil, d.failf("invalid JSON: control character %s in a string (must be escaped)", quoteByte(c))
+		case c != '\\':
+			out = append(out, c)
+			i++
+			continue
+		}
+		// An escape: make sure the longest form (\uXXXX\uXXXX) is buffered
+		// when the input has it.
+		d.pos = i
+		for len(d.buf)-d.pos < 12 {
+			if _, ok := d.fill(d.pos); !ok {
+				break
+			}
+		}
+		i = d.pos
+		if i+1 >= len(d.buf) {
+			return nil, d.eofError()
+		}
+		switch e := d.buf[i+1]; e {
+		case '"', '\\', '/':
+			out = append(out, e)
+			i += 2
+		case 'b':
+			out = append(out, '\b')
+			i += 2
+		case 'f':
+			out = append(out, '\f')
+			i += 2
+		case 'n':
+			out = append(out, '\n')
+			i += 2
+		case 'r':
+			out = append(out, '\r')
+			i += 2
+		case 't':
+			out = append(out, '\t')
+			i += 2
+		case 'u':
+			r, ok := hex4(d.buf[i+2:])
+			if !ok {
+				if len(d.buf)-i < 6 {
+					return nil, d.eofError()
+				}
+				return nil, d.failf("invalid JSON: bad \\u escape in a string")
+			}
+			i += 6
+			if utf16IsSurrogate(r) {
+				r2, ok := rune(-1), false
+				if len(d.buf)-i >= 6 && d.buf[i] == '\\' && d.buf[i+1] == 'u' {
+					r2, ok = hex4(d.buf[i+2:])
+				}
+				if dec := utf16Decode(r, r2); ok && dec != utf8.RuneError {
+					r = dec
+					i += 6
+				} else {
+					r = utf8.RuneError // a lone surrogate, as encoding/json does
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return nil, d.failf("invalid JSON: unknown escape %s in a string", quoteByte(e))
+		}
+	}
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		v := hexVal[c]
+		if v == 0xff {
+			return 0, false
+		}
+		r = r<<4 | rune(v)
+	}
+	return r, true
+}
+
+func utf16IsSurrogate(r rune) bool { return r >= 0xd800 && r < 0xe000 }
+
+func utf16Decode(r1, r2 rune) rune {
+	if r1 >= 0xd800 && r1 < 0xdc00 && r2 >= 0xdc00 && r2 < 0xe000 {
+		return (r1-0xd800)<<10 | (r2 - 0xdc00) + 0x10000
+	}
+	return utf8.RuneError
+}
+
+// hexVal maps hex digits (either case) to their value, other bytes to 0xff.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c - 'a' + 10)
+		t[c-'a'+'A'] = byte(c - 'a' + 10)
+	}
+	return t
+}()
+
+// numChar marks the bytes that may appear in a JSON number.
+var numChar = func() (t [256]bool) {
+	for _, c := range []byte("0123456789+-.eE") {
+		t[c] = true
+	}
+	return t
+}()
+
+// readNumber reads the number token at d.pos and checks its grammar. The
+// result points into buf and is valid until the next read.
+func (d *jsonDecoder) readNumber() ([]byte, error) {
+	start := d.pos
+	i := start
+	for {
+		for i < len(d.buf) && numChar[d.buf[i]] {
+			i++
+		}
+		if i < len(d.buf) {
+			break
+		}
+		shift, ok := d.fill(start)
+		start, i = start-shift, i-shift
+		if !ok {
+			break
+		}
+	}
+	tok := d.buf[start:i]
+	if !validNumber(tok) {
+		return nil, d.failf("invalid JSON: malformed number %q", tok)
+	}
+	d.pos = i
+	return tok, nil
+}
+
+// validNumber reports whether b is a JSON number:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func validNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return false
+		}
+	}
+	return i == len(b)
+}
+
+// skipValue skips one JSON value of any type, checking its syntax. It is
+// iterative: nesting depth costs one byte of heap per level, not stack.
+func (d *jsonDecoder) skipValue() error {
+	stack := d.skip[:0]
+	defer func() { d.skip = stack[:0] }()
+	for {
+		// A value is expected.
+		c, ok := d.peek()
+		if !ok {
+			return d.eofError()
+		}
+		switch {
+		case c == '{' || c == '[':
+			d.pos++
+			closer := byte('}')
+			if c == '[' {
+				closer = ']'
+			}
+			c2, ok := d.peek()
+			if !ok {
+				return d.eofError()
+			}
+			if c2 == closer {
+				d.pos++
+				break
+			}
+			stack = append(stack, closer)
+			if closer == '}' {
+				if err := d.skipKey(c2); err != nil {
+					return err
+				}
+			}
+			continue
+		case c == '"':
+			if _, err := d.readString(&d.esc); err != nil {
+				return err
+			}
+		case c == 't':
+			if err := d.literal("true"); err != nil {
+				return err
+			}
+		case c == 'f':
+			if err := d.literal("false"); err != nil {
+				return err
+			}
+		case c == 'n':
+			if err := d.literal("null"); err != nil {
+				return err
+			}
+		case c == '-' || (c >= '0' && c <= '9'):
+			if _, err := d.readNumber(); err != nil {
+				return err
+			}
+		default:
+			return d.failf("invalid JSON: unexpected %s, want a value", quoteByte(c))
+		}
+		// A value is complete: close containers, or move to the next member.
+		for {
+			if len(stack) == 0 {
+				return nil
+			}
+			c, ok := d.peek()
+			if !ok {
+				return d.eofError()
+			}
+			top := stack[len(stack)-1]
+			if c == top {
+				d.pos++
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if c != ',' {
+				return d.failf("invalid JSON: want ',' or %s, found %s", quoteByte(top), quoteByte(c))
+			}
+			d.pos++
+			if top == '}' {
+				c2, ok := d.peek()
+				if !ok {
+					return d.eofError()
+				}
+				if err := d.skipKey(c2); err != nil {
+					return err
+				}
+			}
+			break
+		}
+	}
+}
+
+// skipKey skips an object member name (at c, already peeked) and its colon.
+func (d *jsonDecoder) skipKey(c byte) error {
+	if c != '"' {
+		return d.failf("invalid JSON: want an object member name (a string), found %s", quoteByte(c))
+	}
+	if _, err := d.readString(&d.keyEsc); err != nil {
+		return err
+	}
+	c, ok := d.peek()
+	if !ok {
+		return d.eofError()
+	}
+	if c != ':' {
+		return d.failf("invalid JSON: want ':' after object member name, found %s", quoteByte(c))
+	}
+	d.pos++
+	return nil
+}
+
+// internTable deduplicates the short strings that repeat across spans
+// (attribute keys, span names, service names, enum-like values). It is a
+// direct-mapped cache: a collision replaces the entry, so it never grows.
+type internTable struct {
+	seed  maphash.Seed
+	slots [internSlots]string
+}
+
+const (
+	internSlots  = 1 << 12
+	internMaxLen = 128 // longer strings are rarely repeated: just copy them
+)
+
+func newInternTable() *internTable { return &internTable{seed: maphash.MakeSeed()} }
+
+// str returns b as a string that does not share memory with b.
+func (t *internTable) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > internMaxLen {
+		return string(b)
+	}
+	slot := &t.slots[maphash.Bytes(t.seed, b)&(internSlots-1)]
+	if *slot == string(b) {
+		return *slot
+	}
+	s := string(b)
+	*slot = s
+	return s
+}
+
+// slab hands out sub-slices of large shared arrays, so that the many small
+// lists of a batch (attributes, events, links) cost a few allocations in
+// all. Handed-out parts are never written again, so batches may share a
+// slab. The size of each new array is estimated from how many items the
+// input has held per byte so far, times the bytes still ahead.
+type slab[T any] struct {
+	free  []T // len == cap: the unused rest of the current array
+	items int // items handed out since begin
+	bytes int // input size (message mode) or 0 (stream)
+}
+
+func (s *slab[T]) begin(inputSize int) {
+	s.items, s.bytes = 0, inputSize
+}
+
+// take copies src into the slab and returns the copy (nil for an empty
+// src). pos and ahead are the input bytes consumed so far and still ahead,
+// for the estimate.
+func (s *slab[T]) take(src []T, pos, ahead int) []T {
+	k := len(src)
+	if k == 0 {
+		return nil
+	}
+	s.items += k
+	if len(s.free) < k {
+		// Items per input byte so far, times the bytes ahead; capped by
+		// what the bytes ahead could possibly hold (no item takes fewer
+		// than about 16 bytes of JSON).
+		est := int(int64(s.items) * int64(ahead) / int64(max(pos, 1)))
+		est = min(est, ahead/16)
+		s.free = make([]T, k+max(est, 8))
+	}
+	out := s.free[:k:k]
+	copy(out, src)
+	s.free = s.free[k:]
+	return out
+}
+
+// ahead returns the bytes consumed so far and a guess at the bytes still to
+// come, for slab estimates.
+func (d *jsonDecoder) ahead() (consumed, ahead int) {
+	consumed = int(d.base) + d.pos
+	ahead = len(d.buf) - d.pos
+	if d.r != nil && !d.done {
+		ahead = max(ahead, 32<<10)
+	}
+	return consumed, ahead
+}

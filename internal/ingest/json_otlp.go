@@ -1,0 +1,884 @@
+package ingest
+
+// The OTLP schema walk of the JSON decoder: ExportTraceServiceRequest /
+// TracesData → ResourceSpans → ScopeSpans → Span, decoded into dag types.
+//
+// Per the OTLP/JSON spec (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding):
+// ids are hex strings; 64-bit integers may be strings or numbers; enums may
+// be numbers or names; member names are lowerCamelCase, and snake_case (the
+// proto field names) is accepted too; unknown members are ignored; null is a
+// field's default value.
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// maxValueDepth bounds the nesting of arrayValue/kvlistValue attribute
+// values, which are decoded recursively.
+const maxValueDepth = 64
+
+var (
+	spanKindNames = []string{
+		"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
+		"SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER",
+	}
+	statusCodeNames = []string{"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"}
+)
+
+// notice records a warning when there is someone to tell.
+func (d *jsonDecoder) notice(kind, msg string) {
+	if d.n != nil {
+		d.n.add(kind, msg)
+	}
+}
+
+// object decodes one top-level object; d.pos is at its '{'.
+func (d *jsonDecoder) object() error {
+	d.objects++
+	d.base64IDs, d.badIDs, d.badID = 0, 0, ""
+	d.pos++
+	traces := false
+	var skipped [3]bool // metrics, logs, profiles
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+		switch string(key) {
+		case "resourceSpans", "resource_spans":
+			traces = true
+			err = d.resourceSpansList()
+		case "resourceMetrics", "resource_metrics":
+			skipped[0] = true
+			err = d.skipValue()
+		case "resourceLogs", "resource_logs":
+			skipped[1] = true
+			err = d.skipValue()
+		case "resourceProfiles", "resource_profiles":
+			skipped[2] = true
+			err = d.skipValue()
+		default:
+			err = d.skipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for i, what := range [...]string{"metrics", "logs", "profiles"} {
+		if skipped[i] {
+			d.notice("skipped "+what, d.whereStr()+": skipped "+what+" data")
+		}
+	}
+	if !traces && !skipped[0] && !skipped[1] && !skipped[2] {
+		return &jsonError{Offset: int(d.objStart), Err: errors.New("not an OTLP traces object: no resourceSpans")}
+	}
+	if d.base64IDs > 0 {
+		d.notice("base64 ids", d.whereStr()+": ids are base64, not hex as OTLP/JSON requires (written by an old tool?); decoded them as base64")
+	}
+	if d.badIDs > 0 {
+		d.notice("invalid ids", fmt.Sprintf("%s: %s; left %d invalid id(s) empty", d.whereStr(), d.badID, d.badIDs))
+	}
+	return nil
+}
+
+func (d *jsonDecoder) resourceSpansList() error {
+	if ok, err := d.openArray("resourceSpans"); !ok {
+		return err
+	}
+	for i := 0; ; i++ {
+		if more, err := d.nextElem(i); !more {
+			return err
+		}
+		if err := d.resourceSpans(); err != nil {
+			return err
+		}
+	}
+}
+
+func (d *jsonDecoder) resourceSpans() error {
+	if ok, err := d.openObject("resourceSpans element"); !ok {
+		return err
+	}
+	res := &dag.Resource{}
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil || done {
+			return err
+		}
+		switch string(key) {
+		case "resource":
+			err = d.resource(res)
+		case "scopeSpans", "scope_spans", "instrumentationLibrarySpans", "instrumentation_library_spans":
+			err = d.scopeSpansList(res)
+		case "schemaUrl", "schema_url":
+			res.SchemaURL, err = d.stringValue("resource schemaUrl")
+		default:
+			err = d.skipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *jsonDecoder) resource(res *dag.Resource) error {
+	if ok, err := d.openObject("resource"); !ok {
+		return err
+	}
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+		switch string(key) {
+		case "attributes":
+			res.Attrs, err = d.attrList("resource attributes", 0)
+		default:
+			err = d.skipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if v, ok := dag.Lookup(res.Attrs, "service.name"); ok {
+		res.Service = v.Str()
+	}
+	return nil
+}
+
+func (d *jsonDecoder) scopeSpansList(res *dag.Resource) error {
+	if ok, err := d.openArray("scopeSpans"); !ok {
+		return err
+	}
+	for i := 0; ; i++ {
+		if more, err := d.nextElem(i); !more {
+			return err
+		}
+		if err := d.scopeSpans(res); err != nil {
+			return err
+		}
+	}
+}
+
+func (d *jsonDecoder) scopeSpans(res *dag.Resource) error {
+	if ok, err := d.openObject("scopeSpans element"); !ok {
+		return err
+	}
+	sc := &dag.Scope{}
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil || done {
+			return err
+		}
+		switch string(key) {
+		case "scope", "instrumentationLibrary", "instrumentation_library":
+			err = d.scope(sc)
+		case "spans":
+			err = d.spanList(res, sc)
+		default:
+			err = d.skipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *jsonDecoder) scope(sc *dag.Scope) error {
+	if ok, err := d.openObject("scope"); !ok {
+		return err
+	}
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil || done {
+			return err
+		}
+		switch string(key) {
+		case "name":
+			sc.Name, err = d.stringValue("scope name")
+		case "version":
+			sc.Version, err = d.stringValue("scope version")
+		case "attributes":
+			sc.Attrs, err = d.attrList("scope attributes", 0)
+		default:
+			err = d.skipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *jsonDecoder) spanList(res *dag.Resource, sc *dag.Scope) error {
+	if ok, err := d.openArray("spans"); !ok {
+		return err
+	}
+	for i := 0; ; i++ {
+		if more, err := d.nextElem(i); !more {
+			return err
+		}
+		if err := d.span(res, sc); err != nil {
+			return err
+		}
+	}
+}
+
+func (d *jsonDecoder) span(res *dag.Resource, sc *dag.Scope) error {
+	if ok, err := d.openObject("span"); !ok {
+		return err
+	}
+	d.spans = append(d.spans, dag.Span{Resource: res, Scope: sc})
+	sp := &d.spans[len(d.spans)-1] // nothing below appends to d.spans
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil || done {
+			return err
+		}
+		switch string(key) {
+		case "traceId", "trace_id":
+			err = d.id(sp.TraceID[:], "traceId")
+		case "spanId", "span_id":
+			err = d.id(sp.SpanID[:], "spanId")
+		case "parentSpanId", "parent_span_id":
+			err = d.id(sp.ParentSpanID[:], "parentSpanId")
+		case "name":
+			sp.Name, err = d.stringValue("span name")
+		case "kind":
+			var k uint8
+			k, err = d.enum("span kind", spanKindNames)
+			sp.Kind = dag.Kind(k)
+		case "startTimeUnixNano", "start_time_unix_nano":
+			sp.Start, err = d.fixed64("startTimeUnixNano")
+		case "endTimeUnixNano", "end_time_unix_nano":
+			sp.End, err = d.fixed64("endTimeUnixNano")
+		case "attributes":
+			sp.Attrs, err = d.attrList("span attributes", 0)
+		case "events":
+			sp.Events, err = d.eventList()
+		case "links":
+			sp.Links, err = d.linkList()
+		case "status":
+			err = d.status(&sp.Status)
+		case "traceState", "trace_state":
+			sp.TraceState, err = d.stringValue("traceState")
+		case "flags":
+			sp.Flags, err = d.uint32Value("span flags")
+		default:
+			err = d.skipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *jsonDecoder) status(st *dag.Status) error {
+	if ok, err := d.openObject("status"); !ok {
+		return err
+	}
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil || done {
+			return err
+		}
+		switch string(key) {
+		case "code":
+			var c uint8
+			c, err = d.enum("status code", statusCodeNames)
+			st.Code = dag.StatusCode(c)
+		case "message":
+			st.Message, err = d.stringValue("status message")
+		default:
+			err = d.skipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *jsonDecoder) eventList() ([]dag.Event, error) {
+	if ok, err := d.openArray("events"); !ok {
+		return nil, err
+	}
+	mark := len(d.events)
+	for i := 0; ; i++ {
+		more, err := d.nextElem(i)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		if ok, err := d.openObject("event"); !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		d.events = append(d.events, dag.Event{})
+		ev := &d.events[len(d.events)-1] // nothing below appends to d.events
+		for j := 0; ; j++ {
+			key, done, err := d.nextKey(j)
+			if err != nil {
+				return nil, err
+			}
+			if done {
+				break
+			}
+			switch string(key) {
+			case "timeUnixNano", "time_unix_nano":
+				ev.Time, err = d.fixed64("event timeUnixNano")
+			case "name":
+				ev.Name, err = d.stringValue("event name")
+			case "attributes":
+				ev.Attrs, err = d.attrList("event attributes", 0)
+			default:
+				err = d.skipValue()
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	consumed, ahead := d.ahead()
+	out := d.eventSlab.take(d.events[mark:], consumed, ahead)
+	d.events = d.events[:mark]
+	return out, nil
+}
+
+func (d *jsonDecoder) linkList() ([]dag.Link, error) {
+	if ok, err := d.openArray("links"); !ok {
+		return nil, err
+	}
+	mark := len(d.links)
+	for i := 0; ; i++ {
+		more, err := d.nextElem(i)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		if ok, err := d.openObject("link"); !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		d.links = append(d.links, dag.Link{})
+		l := &d.links[len(d.links)-1] // nothing below appends to d.links
+		for j := 0; ; j++ {
+			key, done, err := d.nextKey(j)
+			if err != nil {
+				return nil, err
+			}
+			if done {
+				break
+			}
+			switch string(key) {
+			case "traceId", "trace_id":
+				err = d.id(l.TraceID[:], "link traceId")
+			case "spanId", "span_id":
+				err = d.id(l.SpanID[:], "link spanId")
+			case "traceState", "trace_state":
+				l.TraceState, err = d.stringValue("link traceState")
+			case "attributes":
+				l.Attrs, err = d.attrList("link attributes", 0)
+			case "flags":
+				l.Flags, err = d.uint32Value("link flags")
+			default:
+				err = d.skipValue()
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	consumed, ahead := d.ahead()
+	out := d.linkSlab.take(d.links[mark:], consumed, ahead)
+	d.links = d.links[:mark]
+	return out, nil
+}
+
+// attrList decodes an array of KeyValue. depth is the nesting of
+// attribute values around it.
+func (d *jsonDecoder) attrList(what string, depth int) ([]dag.Attr, error) {
+	if ok, err := d.openArray(what); !ok {
+		return nil, err
+	}
+	mark := len(d.attrs)
+	for i := 0; ; i++ {
+		more, err := d.nextElem(i)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		ok, err := d.openObject("attribute")
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		var kv dag.Attr
+		for j := 0; ; j++ {
+			key, done, err := d.nextKey(j)
+			if err != nil {
+				return nil, err
+			}
+			if done {
+				break
+			}
+			switch string(key) {
+			case "key":
+				kv.Key, err = d.stringValue("attribute key")
+			case "value":
+				// May push onto d.attrs (a kvlist): append kv only after.
+				kv.Value, err = d.anyValue(depth)
+			default:
+				err = d.skipValue()
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		d.attrs = append(d.attrs, kv)
+	}
+	consumed, ahead := d.ahead()
+	out := d.attrSlab.take(d.attrs[mark:], consumed, ahead)
+	d.attrs = d.attrs[:mark]
+	return out, nil
+}
+
+// anyValue decodes an AnyValue object.
+func (d *jsonDecoder) anyValue(depth int) (dag.Value, error) {
+	if depth > maxValueDepth {
+		return dag.Value{}, d.failf("attribute value nested more than %d levels deep", maxValueDepth)
+	}
+	var v dag.Value
+	if ok, err := d.openObject("attribute value"); !ok {
+		return v, err
+	}
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil || done {
+			return v, err
+		}
+		switch string(key) {
+		case "stringValue", "string_value":
+			var s string
+			s, err = d.stringValue("stringValue")
+			v = dag.StringValue(s)
+		case "intValue", "int_value":
+			var n int64
+			n, err = d.int64Value("intValue")
+			v = dag.IntValue(n)
+		case "boolValue", "bool_value":
+			var b bool
+			b, err = d.readBool("boolValue")
+			v = dag.BoolValue(b)
+		case "doubleValue", "double_value":
+			var f float64
+			f, err = d.doubleValue("doubleValue")
+			v = dag.DoubleValue(f)
+		case "bytesValue", "bytes_value":
+			var b string
+			b, err = d.bytesValue("bytesValue")
+			v = dag.BytesValue(b)
+		case "arrayValue", "array_value":
+			var vs []dag.Value
+			vs, err = d.arrayValue(depth + 1)
+			v = dag.ArrayValue(vs)
+		case "kvlistValue", "kvlist_value":
+			var kvs []dag.Attr
+			kvs, err = d.kvlistValue(depth + 1)
+			v = dag.MapValue(kvs)
+		default:
+			err = d.skipValue()
+		}
+		if err != nil {
+			return v, err
+		}
+	}
+}
+
+// arrayValue decodes an ArrayValue object: {"values": [AnyValue...]}.
+func (d *jsonDecoder) arrayValue(depth int) ([]dag.Value, error) {
+	if ok, err := d.openObject("arrayValue"); !ok {
+		return nil, err
+	}
+	var out []dag.Value
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			return out, nil
+		}
+		if string(key) != "values" {
+			if err := d.skipValue(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if ok, err := d.openArray("arrayValue values"); !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		mark := len(d.vals)
+		for j := 0; ; j++ {
+			more, err := d.nextElem(j)
+			if err != nil {
+				return nil, err
+			}
+			if !more {
+				break
+			}
+			v, err := d.anyValue(depth)
+			if err != nil {
+				return nil, err
+			}
+			d.vals = append(d.vals, v)
+		}
+		out = nil
+		if n := len(d.vals) - mark; n > 0 {
+			out = make([]dag.Value, n)
+			copy(out, d.vals[mark:])
+		}
+		d.vals = d.vals[:mark]
+	}
+}
+
+// kvlistValue decodes a KeyValueList object: {"values": [KeyValue...]}.
+func (d *jsonDecoder) kvlistValue(depth int) ([]dag.Attr, error) {
+	if ok, err := d.openObject("kvlistValue"); !ok {
+		return nil, err
+	}
+	var out []dag.Attr
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil || done {
+			return out, err
+		}
+		if string(key) == "values" {
+			out, err = d.attrList("kvlistValue values", depth)
+		} else {
+			err = d.skipValue()
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// stringValue reads a string (null reads as "").
+func (d *jsonDecoder) stringValue(what string) (string, error) {
+	c, ok := d.peek()
+	switch {
+	case !ok:
+		return "", d.eofError()
+	case c == '"':
+		b, err := d.readString(&d.esc)
+		if err != nil {
+			return "", err
+		}
+		return d.strs.str(b), nil
+	case c == 'n':
+		return "", d.literal("null")
+	}
+	return "", d.typeError(what, "a string", c)
+}
+
+// bytesValue reads a base64 string (standard or URL alphabet, padded or
+// not), as proto3 JSON writes bytes.
+func (d *jsonDecoder) bytesValue(what string) (string, error) {
+	c, ok := d.peek()
+	switch {
+	case !ok:
+		return "", d.eofError()
+	case c == 'n':
+		return "", d.literal("null")
+	case c != '"':
+		return "", d.typeError(what, "a base64 string", c)
+	}
+	start := d.pos
+	b, err := d.readString(&d.esc)
+	if err != nil {
+		return "", err
+	}
+	for _, enc := range base64Encodings {
+		out := make([]byte, enc.DecodedLen(len(b)))
+		if n, err := enc.Decode(out, b); err == nil {
+			return string(out[:n]), nil
+		}
+	}
+	return "", d.failAt(start, fmt.Errorf("%s: not valid base64", what))
+}
+
+var base64Encodings = [...]*base64.Encoding{
+	base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding,
+}
+
+// id decodes a trace or span id into dst. OTLP/JSON writes ids as hex (we
+// accept either case); old tools wrote base64, which is decoded and
+// counted for one notice. Anything else leaves dst zero and is counted as
+// invalid: check reports invalid ids, the file stays readable.
+func (d *jsonDecoder) id(dst []byte, what string) error {
+	c, ok := d.peek()
+	switch {
+	case !ok:
+		return d.eofError()
+	case c == 'n':
+		return d.literal("null")
+	case c != '"':
+		return d.typeError(what, "a hex string", c)
+	}
+	b, err := d.readString(&d.esc)
+	if err != nil || len(b) == 0 {
+		return err
+	}
+	if len(b) == 2*len(dst) && decodeHex(dst, b) {
+		return nil
+	}
+	if decodeBase64ID(dst, b) {
+		d.base64IDs++
+		return nil
+	}
+	clear(dst)
+	d.badIDs++
+	if d.badID == "" {
+		s := string(b)
+		if len(s) > 64 {
+			s = s[:64] + "…"
+		}
+		d.badID = fmt.Sprintf("%s %q is not %d hex digits", what, s, 2*len(dst))
+	}
+	return nil
+}
+
+// decodeHex decodes len(dst)*2 hex digits of src into dst.
+func decodeHex(dst, src []byte) bool {
+	src = src[:2*len(dst)]
+	for i := range dst {
+		hi, lo := hexVal[src[2*i]], hexVal[src[2*i+1]]
+		if hi|lo > 0x0f {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+// decodeBase64ID decodes src as base64 of exactly len(dst) bytes.
+func decodeBase64ID(dst, src []byte) bool {
+	var tmp [24]byte
+	for _, enc := range base64Encodings {
+		if enc.DecodedLen(len(src)) > len(tmp) {
+			return false
+		}
+		if n, err := enc.Decode(tmp[:], src); err == nil && n == len(dst) {
+			copy(dst, tmp[:n])
+			return true
+		}
+	}
+	return false
+}
+
+// intToken reads an integer written as a JSON number or a JSON string and
+// returns its text (nil for null) and where it started.
+func (d *jsonDecoder) intToken(what string) (tok []byte, start int, err error) {
+	c, ok := d.peek()
+	start = d.pos
+	switch {
+	case !ok:
+		return nil, start, d.eofError()
+	case c == '"':
+		tok, err = d.readString(&d.esc)
+	case c == '-' || (c >= '0' && c <= '9'):
+		tok, err = d.readNumber()
+	case c == 'n':
+		err = d.literal("null")
+	default:
+		err = d.typeError(what, "an integer (a number or a string)", c)
+	}
+	return tok, start, err
+}
+
+// int64Value reads an int64 (OTLP's intValue).
+func (d *jsonDecoder) int64Value(what string) (int64, error) {
+	tok, start, err := d.intToken(what)
+	if err != nil || tok == nil {
+		return 0, err
+	}
+	u, neg, ok := parseInteger(tok)
+	switch {
+	case !ok:
+		return 0, d.failAt(start, fmt.Errorf("%s: %q is not an integer", what, tok))
+	case neg && u <= 1<<63:
+		return int64(-u), nil // two's complement: -(1<<63) wraps to MinInt64
+	case !neg && u <= math.MaxInt64:
+		return int64(u), nil
+	}
+	return 0, d.failAt(start, fmt.Errorf("%s: %s out of range for a 64-bit integer", what, tok))
+}
+
+// fixed64 reads a non-negative 64-bit integer (timestamps) that must fit
+// an int64.
+func (d *jsonDecoder) fixed64(what string) (int64, error) {
+	tok, start, err := d.intToken(what)
+	if err != nil || tok == nil {
+		return 0, err
+	}
+	u, neg, ok := parseInteger(tok)
+	switch {
+	case !ok:
+		return 0, d.failAt(start, fmt.Errorf("%s: %q is not an integer", what, tok))
+	case neg && u != 0, u > math.MaxInt64:
+		return 0, d.failAt(start, fmt.Errorf("%s: %s out of range", what, tok))
+	}
+	return int64(u), nil
+}
+
+// uint32Value reads a uint32 (flags).
+func (d *jsonDecoder) uint32Value(what string) (uint32, error) {
+	tok, start, err := d.intToken(what)
+	if err != nil || tok == nil {
+		return 0, err
+	}
+	u, neg, ok := parseInteger(tok)
+	switch {
+	case !ok:
+		return 0, d.failAt(start, fmt.Errorf("%s: %q is not an integer", what, tok))
+	case neg && u != 0, u > math.MaxUint32:
+		return 0, d.failAt(start, fmt.Errorf("%s: %s out of range", what, tok))
+	}
+	return uint32(u), nil
+}
+
+// enum reads an enum as its number or its name (one of names).
+func (d *jsonDecoder) enum(what string, names []string) (uint8, error) {
+	c, ok := d.peek()
+	if ok && c == '"' {
+		start := d.pos
+		b, err := d.readString(&d.esc)
+		if err != nil {
+			return 0, err
+		}
+		for i, name := range names {
+			if string(b) == name {
+				return uint8(i), nil
+			}
+		}
+		return 0, d.failAt(start, fmt.Errorf("%s: unknown name %q", what, b))
+	}
+	tok, start, err := d.intToken(what)
+	if err != nil || tok == nil {
+		return 0, err
+	}
+	u, neg, ok := parseInteger(tok)
+	switch {
+	case !ok:
+		return 0, d.failAt(start, fmt.Errorf("%s: %q is not an integer", what, tok))
+	case neg && u != 0, u > math.MaxUint8:
+		return 0, d.failAt(start, fmt.Errorf("%s: %s out of range", what, tok))
+	}
+	return uint8(u), nil
+}
+
+// doubleValue reads a double: a JSON number, or a string holding a number
+// or "NaN", "Infinity", "-Infinity" as proto3 JSON writes non-finite values.
+func (d *jsonDecoder) doubleValue(what string) (float64, error) {
+	c, ok := d.peek()
+	start := d.pos
+	var tok []byte
+	var err error
+	switch {
+	case !ok:
+		return 0, d.eofError()
+	case c == 'n':
+		return 0, d.literal("null")
+	case c == '"':
+		tok, err = d.readString(&d.esc)
+		if err != nil {
+			return 0, err
+		}
+		switch string(tok) {
+		case "NaN":
+			return math.NaN(), nil
+		case "Infinity":
+			return math.Inf(1), nil
+		case "-Infinity":
+			return math.Inf(-1), nil
+		}
+		if !validNumber(tok) {
+			return 0, d.failAt(start, fmt.Errorf("%s: %q is not a number", what, tok))
+		}
+	case c == '-' || (c >= '0' && c <= '9'):
+		if tok, err = d.readNumber(); err != nil {
+			return 0, err
+		}
+	default:
+		return 0, d.typeError(what, "a number", c)
+	}
+	f, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, d.failAt(start, fmt.Errorf("%s: %q is not a number", what, tok))
+	}
+	return f, nil
+}
+
+// parseInteger parses an optionally negative decimal integer. Numbers in
+// exponent or fraction form are accepted when their value is integral, as
+// protojson does ("1e3", "5.0").
+func parseInteger(b []byte) (u uint64, neg, ok bool) {
+	digits := b
+	if len(digits) > 0 && digits[0] == '-' {
+		neg, digits = true, digits[1:]
+	}
+	if len(digits) == 0 {
+		return 0, neg, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return parseIntegralFloat(b)
+		}
+		v := uint64(c - '0')
+		if u > (math.MaxUint64-v)/10 {
+			return 0, neg, false
+		}
+		u = u*10 + v
+	}
+	return u, neg, true
+}
+
+func parseIntegralFloat(b []byte) (u uint64, neg, ok bool) {
+	if !validNumber(b) {
+		return 0, false, false
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1<<64 {
+		return 0, false, false
+	}
+	if f < 0 {
+		return uint64(-f), true, true
+	}
+	return uint64(f), false, true
+}
