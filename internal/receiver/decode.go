@@ -3,35 +3,23 @@ package receiver
 // TEMPORARY until ingest lands: decode with proto.Unmarshal and convert.
 
 import (
-	"encoding/base64"
-	"encoding/hex"
-	"regexp"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/ingest"
 )
 
-var tmpHexID = regexp.MustCompile(`"(traceId|spanId|parentSpanId)":"([0-9a-fA-F]*)"`)
 
 func decodeBody(body []byte, isProto bool) ([]dag.Span, error) {
 	var req coltracepb.ExportTraceServiceRequest
-	if isProto {
-		if err := proto.Unmarshal(body, &req); err != nil {
-			return nil, err
-		}
-	} else {
-		b64 := tmpHexID.ReplaceAllFunc(body, func(m []byte) []byte {
-			sub := tmpHexID.FindSubmatch(m)
-			raw, _ := hex.DecodeString(string(sub[2]))
-			return []byte(`"` + string(sub[1]) + `":"` + base64.StdEncoding.EncodeToString(raw) + `"`)
-		})
-		if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b64, &req); err != nil {
-			return nil, err
-		}
+	if !isProto {
+		return ingest.DecodeJSONRequest(body)
+	}
+	if err := proto.Unmarshal(body, &req); err != nil {
+		return nil, err
 	}
 	var out []dag.Span
 	for _, rs := range req.ResourceSpans {
