@@ -108,11 +108,25 @@ type Row struct {
 // trace's Analysis once, then read Rows.
 type Attribution struct {
 	by        By
-	index     map[Key]int32
+	services  map[string]*serviceGroups
+	byRes     map[*dag.Resource]*serviceGroups // cache: spans share resources
+	missing   int32 // group of placeholders, -1 until seen
 	rows      []groupAcc
 	traces    int
 	endToEnd  []int64 // per trace Analysis.Duration
 	totalSelf int64
+
+	// The last resource looked up: spans of one resource come in runs.
+	lastRes *dag.Resource
+	lastSvc *serviceGroups
+}
+
+// serviceGroups finds a span's group without hashing a composite key: a
+// service's group, or its operations' groups by span name.
+type serviceGroups struct {
+	name  string
+	group int32 // when grouping by service
+	ops   map[string]int32
 }
 
 type groupAcc struct {
@@ -124,7 +138,51 @@ type groupAcc struct {
 
 // NewAttribution returns an empty Attribution grouping by by.
 func NewAttribution(by By) *Attribution {
-	return &Attribution{by: by, index: make(map[Key]int32)}
+	return &Attribution{by: by, services: make(map[string]*serviceGroups),
+		byRes: make(map[*dag.Resource]*serviceGroups), missing: -1}
+}
+
+func (at *Attribution) newGroup(k Key) int32 {
+	at.rows = append(at.rows, groupAcc{row: Row{Key: k}})
+	return int32(len(at.rows) - 1)
+}
+
+// group returns the group of span s (nil for a placeholder).
+func (at *Attribution) group(s *dag.Span) int32 {
+	if s == nil {
+		if at.missing < 0 {
+			at.missing = at.newGroup(Key{Missing: true})
+		}
+		return at.missing
+	}
+	if s.Resource != at.lastRes || at.lastSvc == nil {
+		sg, ok := at.byRes[s.Resource]
+		if !ok {
+			svc := s.Service()
+			if sg, ok = at.services[svc]; !ok {
+				sg = &serviceGroups{name: svc, group: -1}
+				at.services[svc] = sg
+			}
+			at.byRes[s.Resource] = sg
+		}
+		at.lastRes, at.lastSvc = s.Resource, sg
+	}
+	sg := at.lastSvc
+	if at.by == ByService {
+		if sg.group < 0 {
+			sg.group = at.newGroup(Key{Service: sg.name})
+		}
+		return sg.group
+	}
+	g, ok := sg.ops[s.Name]
+	if !ok {
+		if sg.ops == nil {
+			sg.ops = make(map[string]int32)
+		}
+		g = at.newGroup(Key{Service: sg.name, Name: s.Name})
+		sg.ops[s.Name] = g
+	}
+	return g
 }
 
 // Add accumulates one trace.
@@ -132,28 +190,19 @@ func (at *Attribution) Add(a *Analysis) {
 	at.traces++
 	t := at.traces
 	at.endToEnd = append(at.endToEnd, a.Duration())
-	tr := a.Tree
-	for pi := range a.Paths {
-		for _, i := range a.Paths[pi].Nodes {
-			k := KeyOf(tr, i, at.by)
-			g, ok := at.index[k]
-			if !ok {
-				g = int32(len(at.rows))
-				at.index[k] = g
-				at.rows = append(at.rows, groupAcc{row: Row{Key: k}})
-			}
-			acc := &at.rows[g]
-			if acc.lastTrace != t {
-				acc.flush()
-				acc.lastTrace = t
-				acc.row.Traces++
-			}
-			acc.row.Spans++
-			acc.row.Self += a.Self[i]
-			acc.row.Critical += a.Critical[i]
-			acc.cur += a.Critical[i]
-			at.totalSelf += a.Self[i]
+	// Every node is under exactly one root: visit them in memory order.
+	for i := range a.Tree.Nodes {
+		acc := &at.rows[at.group(a.Tree.Nodes[i].Span)]
+		if acc.lastTrace != t {
+			acc.flush()
+			acc.lastTrace = t
+			acc.row.Traces++
 		}
+		acc.row.Spans++
+		acc.row.Self += a.Self[i]
+		acc.row.Critical += a.Critical[i]
+		acc.cur += a.Critical[i]
+		at.totalSelf += a.Self[i]
 	}
 }
 

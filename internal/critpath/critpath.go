@@ -1,7 +1,6 @@
 package critpath
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/tracectl/tracectl/internal/dag"
@@ -48,6 +47,7 @@ type Analysis struct {
 	// Dropped marks nodes that lie wholly outside their parent's (clipped)
 	// interval, or under such a node; the walk ignores them.
 	Dropped []bool
+	order   []int32 // pre-order of every node; Paths[i].Nodes are runs of it
 	// Critical is the time each node owns on its root's critical path.
 	Critical []int64
 	// Self is each node's self time: its duration minus the length of the
@@ -103,40 +103,70 @@ func (a *Analysis) OnPath() []bool {
 // the walk itself is linear and sorting dominates.
 func Analyze(tr *dag.Tree) *Analysis {
 	n := len(tr.Nodes)
+	times := make([]int64, 4*n) // one allocation for the four per-node slices
 	a := &Analysis{
 		Tree:     tr,
-		Start:    make([]int64, n),
-		End:      make([]int64, n),
+		Start:    times[0*n : 1*n : 1*n],
+		End:      times[1*n : 2*n : 2*n],
+		Critical: times[2*n : 3*n : 3*n],
+		Self:     times[3*n : 4*n : 4*n],
 		Dropped:  make([]bool, n),
-		Critical: make([]int64, n),
-		Self:     make([]int64, n),
+		order:    make([]int32, 0, n),
 	}
-	order := tr.PreOrder()
-	a.clip(order)
-	a.setPaths(order)
-	a.walk()
+	w := newWalker(a)
+	// One depth-first pass, parents before children, does everything that
+	// needs a node's children: record the pre-order, clip the children to
+	// the node (top-down, so the node is already clipped), compute the
+	// node's self time from the raw times, and list its kept children in
+	// walk order.
 	nodes := tr.Nodes
-	selfTimes(tr, a.Self, nil, func(i int32) (int64, int64) {
-		return nodes[i].Start, max(nodes[i].Start, nodes[i].End)
-	})
-	return a
-}
-
-// clip sets Start, End and Dropped top-down.
-func (a *Analysis) clip(order []int32) {
-	nodes := a.Tree.Nodes
-	for _, i := range order {
+	stack := make([]int32, 0, 64)
+	for _, r := range slices.Backward(tr.Roots) {
+		stack = append(stack, r)
+		a.Start[r], a.End[r] = nodes[r].Start, max(nodes[r].Start, nodes[r].End)
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		a.order = append(a.order, i)
 		nd := &nodes[i]
-		s, e := nd.Start, max(nd.Start, nd.End)
-		if p := nd.Parent; p != dag.None {
-			if a.Dropped[p] || e < a.Start[p] || s > a.End[p] {
-				a.Dropped[i] = true
+		s, e, dropped := a.Start[i], a.End[i], a.Dropped[i]
+		rs, re := nd.Start, max(nd.Start, nd.End)
+		var covered int64
+		runS, runE := rs, rs // the current run of overlapping children
+		for _, c := range nd.Children {
+			cn := &nodes[c]
+			cs, ce := cn.Start, max(cn.Start, cn.End)
+			if dropped || ce < s || cs > e {
+				a.Dropped[c] = true
+			} else {
+				a.Start[c], a.End[c] = max(cs, s), min(ce, e)
+			}
+			// Self time: children come by start time, so are their
+			// starts clipped to the span, and one pass finds the union.
+			cs, ce = max(cs, rs), min(ce, re)
+			if ce <= cs {
 				continue
 			}
-			s, e = max(s, a.Start[p]), min(e, a.End[p])
+			if cs > runE {
+				covered += runE - runS
+				runS, runE = cs, ce
+			} else {
+				runE = max(runE, ce)
+			}
 		}
-		a.Start[i], a.End[i] = s, e
+		covered += runE - runS
+		a.Self[i] = (re - rs) - covered
+		if !dropped {
+			w.addKids(i)
+		}
+		for _, c := range slices.Backward(nd.Children) {
+			stack = append(stack, c)
+		}
 	}
+	a.setPaths(a.order)
+	w.walk()
+	return a
 }
 
 // setPaths cuts the pre-order into one run of nodes per root: PreOrder
@@ -156,45 +186,72 @@ func (a *Analysis) setPaths(order []int32) {
 	}
 }
 
-// walk fills Critical and every Path's Segments from Start, End and Dropped.
-func (a *Analysis) walk() {
-	tr := a.Tree
-	n := len(tr.Nodes)
-	// Kept children of node i, by end descending, are kids[off[i]:off[i+1]].
-	off := make([]int32, n+1)
-	for i := range tr.Nodes {
-		if p := tr.Nodes[i].Parent; p != dag.None && !a.Dropped[i] {
-			off[p+1]++
-		}
-	}
-	for i := 1; i <= n; i++ {
-		off[i] += off[i-1]
-	}
-	kids := make([]int32, off[n])
-	next := make([]int32, n) // fill cursor, then walk cursor
-	copy(next, off[:n])
-	for i := range tr.Nodes {
-		if p := tr.Nodes[i].Parent; p != dag.None && !a.Dropped[i] {
-			kids[next[p]] = int32(i)
-			next[p]++
-		}
-	}
-	byEnd := func(x, y int32) int {
-		if c := cmp.Compare(a.End[y], a.End[x]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.Start[y], a.Start[x]); c != 0 {
-			return c
-		}
-		return slices.Compare(tr.Nodes[x].ID[:], tr.Nodes[y].ID[:])
-	}
-	for i := range n {
-		if off[i+1]-off[i] > 1 {
-			slices.SortFunc(kids[off[i]:off[i+1]], byEnd)
-		}
-	}
-	copy(next, off[:n])
+// walker runs the critical-path walk over an Analysis whose Start, End and
+// Dropped are set.
+type walker struct {
+	a *Analysis
+	// The kept children of node i, in walk order (latest end first), are
+	// kids[span[2i]:span[2i+1]].
+	kids []int32
+	span []int32
+}
 
+func newWalker(a *Analysis) *walker {
+	return &walker{a: a, kids: make([]int32, 0, len(a.Tree.Nodes)), span: make([]int32, 2*len(a.Tree.Nodes))}
+}
+
+// endsAfter orders the walk's candidates: x before y when x ends later, or
+// ends at the same time and starts later, or both tie and x has the
+// smaller span id.
+func (a *Analysis) endsAfter(x, y int32) bool {
+	if a.End[x] != a.End[y] {
+		return a.End[x] > a.End[y]
+	}
+	if a.Start[x] != a.Start[y] {
+		return a.Start[x] > a.Start[y]
+	}
+	nx, ny := &a.Tree.Nodes[x].ID, &a.Tree.Nodes[y].ID
+	return slices.Compare(nx[:], ny[:]) < 0
+}
+
+// addKids lists node i's kept children in walk order.
+func (w *walker) addKids(i int32) {
+	a := w.a
+	from := len(w.kids)
+	// Children come by start time; reversed, they are already in walk
+	// order whenever they run one after another (the common case), so the
+	// insertion sort below is linear there.
+	for _, c := range slices.Backward(a.Tree.Nodes[i].Children) {
+		if !a.Dropped[c] {
+			w.kids = append(w.kids, c)
+		}
+	}
+	w.span[2*i], w.span[2*i+1] = int32(from), int32(len(w.kids))
+	list := w.kids[from:]
+	if len(list) > 32 {
+		slices.SortFunc(list, func(x, y int32) int {
+			switch {
+			case a.endsAfter(x, y):
+				return -1
+			case a.endsAfter(y, x):
+				return 1
+			}
+			return 0
+		})
+		return
+	}
+	for j := 1; j < len(list); j++ {
+		for m := j; m > 0 && a.endsAfter(list[m], list[m-1]); m-- {
+			list[m], list[m-1] = list[m-1], list[m]
+		}
+	}
+}
+
+// walk fills Critical and every Path's Segments. addKids must have been
+// called for every kept node.
+func (w *walker) walk() {
+	a := w.a
+	kids, span := w.kids, w.span
 	var stack []int32
 	for r := range a.Paths {
 		p := &a.Paths[r]
@@ -215,19 +272,21 @@ func (a *Analysis) walk() {
 		cur, cut := p.Root, p.End
 		stack = stack[:0]
 		for {
-			k, lim := next[cur], off[cur+1]
+			// span[2*cur] is the walk's cursor into cur's children: a child
+			// passed over ends after cut, and cut only decreases.
+			k, lim := span[2*cur], span[2*cur+1]
 			for k < lim && a.End[kids[k]] > cut {
 				k++
 			}
 			if k < lim {
 				c := kids[k]
-				next[cur] = k + 1
+				span[2*cur] = k + 1
 				own(cur, a.End[c], cut)
 				stack = append(stack, cur)
 				cur, cut = c, a.End[c]
 				continue
 			}
-			next[cur] = k
+			span[2*cur] = k
 			own(cur, a.Start[cur], cut)
 			if len(stack) == 0 {
 				break

@@ -130,14 +130,16 @@ func scale(d int64, f float64) int64 {
 func (a *Analysis) Retime(rules []Speedup) (*Analysis, int) {
 	tr := a.Tree
 	n := len(tr.Nodes)
+	times := make([]int64, 4*n)
 	b := &Analysis{
 		Tree:     tr,
 		Paths:    make([]Path, len(a.Paths)),
-		Start:    make([]int64, n),
-		End:      make([]int64, n),
+		Start:    times[0*n : 1*n : 1*n],
+		End:      times[1*n : 2*n : 2*n],
+		Critical: times[2*n : 3*n : 3*n],
+		Self:     times[3*n : 4*n : 4*n],
 		Dropped:  a.Dropped,
-		Critical: make([]int64, n),
-		Self:     make([]int64, n),
+		order:    a.order,
 	}
 	rel := b.Start // child start' − parent start', until the top-down pass
 	dur := b.End   // duration', until the top-down pass
@@ -192,7 +194,13 @@ func (a *Analysis) Retime(rules []Speedup) (*Analysis, int) {
 		r := a.Paths[pi].Root
 		b.Paths[pi] = Path{Root: r, Start: b.Start[r], End: b.End[r], Nodes: nodes}
 	}
-	b.walk()
+	w := newWalker(b)
+	for _, i := range b.order {
+		if !b.Dropped[i] {
+			w.addKids(i)
+		}
+	}
+	w.walk()
 	selfTimes(tr, b.Self, b.Dropped, func(i int32) (int64, int64) { return b.Start[i], b.End[i] })
 	for i, d := range b.Dropped {
 		if d {
