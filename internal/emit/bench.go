@@ -1,0 +1,186 @@
+package emit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// BenchResult holds what `tracectl emit --bench` measures, beside the
+// figures the seed article claims.
+type BenchResult struct {
+	// Span creation (Start with the attributes, then End) on one goroutine,
+	// with a BatchSpanProcessor feeding an exporter that discards.
+	Span5, Span10 testing.BenchmarkResult
+	// The same without any processor: the SDK's own cost.
+	Bare10 testing.BenchmarkResult
+	// Serialized size of a 512-span batch whose spans carry 10 string
+	// attributes (keys BenchKeyLen, values BenchValueLen bytes), per span.
+	ProtoBytesPerSpan float64
+	JSONBytesPerSpan  float64
+	// Heap held by 512 ended spans with 10 string attributes, as the batch
+	// processor's queue holds them before export.
+	BatchHeapBytes uint64
+}
+
+// Attribute sizes used by the size and memory measurements.
+const (
+	BenchKeyLen   = 16
+	BenchValueLen = 24
+	benchBatch    = 512
+)
+
+func benchAttributes(n int) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, n)
+	for i := range attrs {
+		k := fmt.Sprintf("app.attribute.%02d", i)
+		v := fmt.Sprintf("%s-%02d", strings.Repeat("v", BenchValueLen-3), i)
+		attrs[i] = attribute.String(k, v)
+	}
+	return attrs
+}
+
+// discardExporter accepts and forgets every batch.
+type discardExporter struct{}
+
+func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardExporter) Shutdown(context.Context) error                             { return nil }
+
+// collector keeps every ended span, as the batch queue does.
+type collector struct {
+	mu    sync.Mutex
+	spans []sdktrace.ReadOnlySpan
+}
+
+func (c *collector) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (c *collector) OnEnd(s sdktrace.ReadOnlySpan) {
+	c.mu.Lock()
+	c.spans = append(c.spans, s)
+	c.mu.Unlock()
+}
+func (c *collector) Shutdown(context.Context) error   { return nil }
+func (c *collector) ForceFlush(context.Context) error { return nil }
+
+func benchResource() *resource.Resource {
+	return resource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName("bench"), semconv.ServiceVersion(Version))
+}
+
+func spanCreation(tp *sdktrace.TracerProvider, nattrs int) testing.BenchmarkResult {
+	tracer := tp.Tracer("github.com/tracectl/tracectl/internal/emit/bench")
+	attrs := benchAttributes(nattrs)
+	ctx := context.Background()
+	return testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, s := tracer.Start(ctx, "GET /api/orders", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+			s.End()
+		}
+	})
+}
+
+// Bench runs the measurements (a few seconds) and returns them.
+func Bench(ctx context.Context) (*BenchResult, error) {
+	r := &BenchResult{}
+	// A queue big enough that the discarding exporter never falls behind:
+	// a drop would make a span look cheaper than it is.
+	withBSP := sdktrace.NewTracerProvider(
+		sdktrace.WithResource(benchResource()),
+		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithBatcher(discardExporter{}, sdktrace.WithMaxQueueSize(1<<16), sdktrace.WithBlocking()),
+	)
+	r.Span5 = spanCreation(withBSP, 5)
+	r.Span10 = spanCreation(withBSP, 10)
+	if err := withBSP.Shutdown(ctx); err != nil {
+		return nil, fmt.Errorf("bench provider: %w", err)
+	}
+	bare := sdktrace.NewTracerProvider(sdktrace.WithResource(benchResource()), sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	r.Bare10 = spanCreation(bare, 10)
+
+	spans := benchBatchSpans(benchBatch)
+	req := &coltracepb.ExportTraceServiceRequest{ResourceSpans: ToResourceSpans(spans)}
+	r.ProtoBytesPerSpan = float64(proto.Size(req)) / benchBatch
+	r.JSONBytesPerSpan = float64(len(AppendRequestJSON(nil, req.ResourceSpans))) / benchBatch
+	runtime.KeepAlive(spans)
+
+	// Retained heap of a full batch: median of a few tries, after GC, so
+	// garbage from span creation is not counted.
+	var sizes []uint64
+	for range 5 {
+		sizes = append(sizes, retainedHeap(func() any { return benchBatchSpans(benchBatch) }))
+	}
+	sort.Slice(sizes, func(i, j int) bool { return sizes[i] < sizes[j] })
+	r.BatchHeapBytes = sizes[len(sizes)/2]
+	return r, nil
+}
+
+// benchBatchSpans creates n ended spans with 10 string attributes, one
+// trace per 8 spans (a root and its children), as a batch holds them.
+func benchBatchSpans(n int) []sdktrace.ReadOnlySpan {
+	c := &collector{spans: make([]sdktrace.ReadOnlySpan, 0, n)}
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithResource(benchResource()),
+		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(c),
+	)
+	tracer := tp.Tracer("github.com/tracectl/tracectl/internal/emit/bench")
+	attrs := benchAttributes(10)
+	ctx := context.Background()
+	for len(c.spans) < n {
+		rctx, root := tracer.Start(ctx, "GET /api/orders", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+		for i := 0; i < 7 && len(c.spans)+1 < n; i++ {
+			_, child := tracer.Start(rctx, "SELECT orders", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+			child.End()
+		}
+		root.End()
+	}
+	return c.spans
+}
+
+// retainedHeap is the live heap that the value made by f keeps.
+func retainedHeap(f func() any) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	v := f()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(v)
+	if after.HeapAlloc < before.HeapAlloc {
+		return 0
+	}
+	return after.HeapAlloc - before.HeapAlloc
+}
+
+// WriteTo prints the measurements beside the article's claims.
+func (r *BenchResult) WriteTo(w io.Writer) (int64, error) {
+	var b strings.Builder
+	perSpan := func(br testing.BenchmarkResult) string {
+		return fmt.Sprintf("%7.0f ns/span  %4d B/span  %3d allocs/span", float64(br.T.Nanoseconds())/float64(br.N), br.AllocedBytesPerOp(), br.AllocsPerOp())
+	}
+	fmt.Fprintf(&b, "OpenTelemetry Go SDK, %s/%s, GOMAXPROCS %d, one goroutine\n", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(&b, "%-54s %-14s %s\n", "measure", "claim", "measured")
+	fmt.Fprintf(&b, "%-54s %-14s %s\n", "span create+end, 5 attrs, BatchSpanProcessor", "500-1000 ns", perSpan(r.Span5))
+	fmt.Fprintf(&b, "%-54s %-14s %s\n", "span create+end, 10 attrs, BatchSpanProcessor", "500-1000 ns", perSpan(r.Span10))
+	fmt.Fprintf(&b, "%-54s %-14s %s\n", "span create+end, 10 attrs, no processor", "-", perSpan(r.Bare10))
+	fmt.Fprintf(&b, "%-54s %-14s %7.0f B/span (protobuf)   %7.0f B/span (OTLP JSON)\n",
+		fmt.Sprintf("OTLP bytes/span, 10 string attrs (%d B keys, %d B values)", BenchKeyLen, BenchValueLen),
+		"200-400 B", r.ProtoBytesPerSpan, r.JSONBytesPerSpan)
+	fmt.Fprintf(&b, "%-54s %-14s %7.1f KB (%.0f B/span)\n", "heap held by a 512-span batch, 10 string attrs", "~150 KB",
+		float64(r.BatchHeapBytes)/1024, float64(r.BatchHeapBytes)/benchBatch)
+	n, err := io.WriteString(w, b.String())
+	return int64(n), err
+}

@@ -1,0 +1,423 @@
+package emit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Protocols accepted by Config.Protocol.
+const (
+	ProtocolGRPC = "grpc"
+	ProtocolHTTP = "http"
+)
+
+// Default OTLP endpoints (the Collector's default receiver ports).
+const (
+	DefaultGRPCEndpoint = "127.0.0.1:4317"
+	DefaultHTTPEndpoint = "127.0.0.1:4318"
+)
+
+// propagator is what every service injects and extracts at every hop.
+var propagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+
+// serviceCounters counts one service's spans at each stage of the pipeline.
+type serviceCounters struct {
+	name     string
+	created  atomic.Int64 // sampling decisions = spans started
+	sampled  atomic.Int64 // decisions to record and sample
+	ended    atomic.Int64 // sampled spans ended (handed to the batch processor)
+	exported atomic.Int64 // spans the exporter accepted
+	failed   atomic.Int64 // spans in batches the exporter returned an error for
+}
+
+// pipeline builds each service's SDK setup and collects what the summary
+// reports: one TracerProvider per service, all sharing the export settings.
+type pipeline struct {
+	cfg       *Config
+	lines     *LineWriter
+	base      *resource.Resource
+	mu        sync.Mutex
+	services  []*serviceSDK
+	redactors []*RedactingExporter
+	errs      errorLog
+}
+
+// serviceSDK is one service's TracerProvider, as its process would own it.
+type serviceSDK struct {
+	name     string
+	tp       *sdktrace.TracerProvider
+	counters *serviceCounters
+}
+
+// Tracer returns a tracer of this service's provider.
+func (s *serviceSDK) Tracer(scope string) trace.Tracer {
+	return s.tp.Tracer(scope, trace.WithInstrumentationVersion(Version))
+}
+
+// Version is the instrumentation-scope version of emit's own tracers and
+// the service.version of the generated services.
+const Version = "0.1.0"
+
+func newPipeline(ctx context.Context, cfg *Config) (*pipeline, error) {
+	p := &pipeline{cfg: cfg}
+	if cfg.Out != nil {
+		p.lines = NewLineWriter(cfg.Out)
+	}
+	// Host and process attributes are detected once and merged into every
+	// service's resource. process.command_args is left out on purpose: a
+	// command line can carry credentials.
+	base, err := resource.New(ctx,
+		resource.WithSchemaURL(semconv.SchemaURL),
+		resource.WithTelemetrySDK(),
+		resource.WithHost(),
+		resource.WithOS(),
+		resource.WithProcessPID(),
+		resource.WithProcessExecutableName(),
+		resource.WithProcessRuntimeName(),
+		resource.WithProcessRuntimeVersion(),
+		resource.WithProcessRuntimeDescription(),
+	)
+	if err != nil && base == nil {
+		return nil, fmt.Errorf("detect resource: %w", err)
+	}
+	p.base = base
+	return p, nil
+}
+
+// newService builds a service's TracerProvider: resource, counting
+// parent-based ratio sampler, seeded ids, batch processor, exporter chain.
+func (p *pipeline) newService(ctx context.Context, name, namespace string) (*serviceSDK, error) {
+	cfg := p.cfg
+	attrs := []attribute.KeyValue{
+		semconv.ServiceName(name),
+		semconv.ServiceVersion(Version),
+		semconv.ServiceInstanceID(instanceID(cfg.Seed, name)),
+		semconv.DeploymentEnvironmentNameKey.String(cfg.Environment),
+	}
+	if namespace != "" {
+		attrs = append(attrs, semconv.ServiceNamespace(namespace))
+	}
+	res, err := resource.Merge(p.base, resource.NewWithAttributes(semconv.SchemaURL, attrs...))
+	if err != nil {
+		return nil, fmt.Errorf("%s: resource: %w", name, err)
+	}
+	exp, err := p.newExporter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: exporter: %w", name, err)
+	}
+	c := &serviceCounters{name: name}
+	var chain sdktrace.SpanExporter = exp
+	if cfg.Redact {
+		r := NewRedactingExporter(chain)
+		p.mu.Lock()
+		p.redactors = append(p.redactors, r)
+		p.mu.Unlock()
+		chain = r
+	}
+	chain = &countingExporter{next: chain, c: c, errs: &p.errs}
+	bspOpts := []sdktrace.BatchSpanProcessorOption{
+		sdktrace.WithMaxExportBatchSize(cfg.MaxExportBatchSize),
+		sdktrace.WithMaxQueueSize(cfg.MaxQueueSize),
+		sdktrace.WithBatchTimeout(cfg.BatchTimeout),
+		sdktrace.WithExportTimeout(cfg.ExportTimeout),
+	}
+	if cfg.BlockOnQueueFull {
+		bspOpts = append(bspOpts, sdktrace.WithBlocking())
+	}
+	bsp := sdktrace.NewBatchSpanProcessor(chain, bspOpts...)
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(countingSampler{
+			next: sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.SampleRatio)),
+			c:    c,
+		}),
+		sdktrace.WithIDGenerator(newSeededIDs(cfg.Seed, name)),
+		sdktrace.WithSpanProcessor(endCounter{c: c}),
+		sdktrace.WithSpanProcessor(bsp),
+	)
+	s := &serviceSDK{name: name, tp: tp, counters: c}
+	p.mu.Lock()
+	p.services = append(p.services, s)
+	p.mu.Unlock()
+	return s, nil
+}
+
+func (p *pipeline) newExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
+	cfg := p.cfg
+	if p.lines != nil {
+		return NewJSONLExporter(p.lines), nil
+	}
+	retryGRPC := otlptracegrpc.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.ExportTimeout}
+	retryHTTP := otlptracehttp.RetryConfig(retryGRPC)
+	switch cfg.Protocol {
+	case ProtocolGRPC:
+		opts := []otlptracegrpc.Option{otlptracegrpc.WithRetry(retryGRPC), otlptracegrpc.WithTimeout(cfg.ExportTimeout)}
+		if len(cfg.Headers) > 0 {
+			opts = append(opts, otlptracegrpc.WithHeaders(cfg.Headers))
+		}
+		if u, ok := endpointURL(cfg.Endpoint); ok {
+			opts = append(opts, otlptracegrpc.WithEndpointURL(u.String()))
+		} else {
+			opts = append(opts, otlptracegrpc.WithEndpoint(cfg.Endpoint), otlptracegrpc.WithInsecure())
+		}
+		return otlptracegrpc.New(ctx, opts...)
+	case ProtocolHTTP:
+		opts := []otlptracehttp.Option{otlptracehttp.WithRetry(retryHTTP), otlptracehttp.WithTimeout(cfg.ExportTimeout)}
+		if len(cfg.Headers) > 0 {
+			opts = append(opts, otlptracehttp.WithHeaders(cfg.Headers))
+		}
+		if u, ok := endpointURL(cfg.Endpoint); ok {
+			if u.Path == "" || u.Path == "/" {
+				u.Path = "/v1/traces"
+			}
+			opts = append(opts, otlptracehttp.WithEndpointURL(u.String()))
+		} else {
+			opts = append(opts, otlptracehttp.WithEndpoint(cfg.Endpoint), otlptracehttp.WithInsecure())
+		}
+		return otlptracehttp.New(ctx, opts...)
+	}
+	return nil, fmt.Errorf("unknown protocol %q (want grpc or http)", cfg.Protocol)
+}
+
+// endpointURL parses an endpoint given as a URL ("http://host:4318");
+// a bare host:port is not one, and means plaintext.
+func endpointURL(ep string) (*url.URL, bool) {
+	if !strings.Contains(ep, "://") {
+		return nil, false
+	}
+	u, err := url.Parse(ep)
+	if err != nil || u.Host == "" {
+		return nil, false
+	}
+	return u, true
+}
+
+// shutdown flushes and stops every provider (concurrently: each flush may
+// wait on the network), within ctx.
+func (p *pipeline) shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	services := append([]*serviceSDK(nil), p.services...)
+	p.mu.Unlock()
+	var wg sync.WaitGroup
+	errs := make([]error, len(services))
+	for i, s := range services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.tp.Shutdown(ctx); err != nil {
+				errs[i] = fmt.Errorf("%s: shutdown: %w", s.name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if p.lines != nil {
+		if err := p.lines.Flush(); err != nil {
+			errs = append(errs, fmt.Errorf("write output: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// countingSampler counts every sampling decision: the SDK asks the sampler
+// for every span started, recorded or not, so this is "spans created".
+type countingSampler struct {
+	next sdktrace.Sampler
+	c    *serviceCounters
+}
+
+func (s countingSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	r := s.next.ShouldSample(p)
+	s.c.created.Add(1)
+	if r.Decision == sdktrace.RecordAndSample {
+		s.c.sampled.Add(1)
+	}
+	return r
+}
+
+func (s countingSampler) Description() string { return s.next.Description() }
+
+// endCounter counts sampled spans as they end, before the batch processor
+// may drop them on a full queue.
+type endCounter struct{ c *serviceCounters }
+
+func (e endCounter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (e endCounter) OnEnd(s sdktrace.ReadOnlySpan) {
+	if s.SpanContext().IsSampled() {
+		e.c.ended.Add(1)
+	}
+}
+func (e endCounter) Shutdown(context.Context) error   { return nil }
+func (e endCounter) ForceFlush(context.Context) error { return nil }
+
+// countingExporter counts what the exporter chain accepted or failed.
+type countingExporter struct {
+	next sdktrace.SpanExporter
+	c    *serviceCounters
+	errs *errorLog
+}
+
+func (e *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if err := e.next.ExportSpans(ctx, spans); err != nil {
+		e.c.failed.Add(int64(len(spans)))
+		e.errs.add(fmt.Errorf("%s: export: %w", e.c.name, err))
+		return err
+	}
+	e.c.exported.Add(int64(len(spans)))
+	return nil
+}
+
+func (e *countingExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }
+
+// errorLog keeps distinct error messages with counts, so a dead endpoint
+// is reported once per service, not once per batch.
+type errorLog struct {
+	mu     sync.Mutex
+	counts map[string]int
+	order  []string
+}
+
+func (l *errorLog) add(err error) {
+	if err == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.counts == nil {
+		l.counts = map[string]int{}
+	}
+	msg := err.Error()
+	if l.counts[msg] == 0 {
+		l.order = append(l.order, msg)
+	}
+	l.counts[msg]++
+}
+
+// Handle makes errorLog an otel.ErrorHandler.
+func (l *errorLog) Handle(err error) { l.add(err) }
+
+func (l *errorLog) list() []ErrorCount {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]ErrorCount, 0, len(l.order))
+	for _, m := range l.order {
+		out = append(out, ErrorCount{Message: m, Count: l.counts[m]})
+	}
+	return out
+}
+
+// seededIDs generates trace and span ids from a seeded PRNG, so a run with
+// the same --seed yields the same ids, and so the same sampling decisions.
+// Trace ids come from their own stream: with several workers span ids are
+// drawn in a racy order, but the sequence of trace ids, and so which
+// fraction of them the ratio sampler keeps, stays the same.
+type seededIDs struct {
+	mu     sync.Mutex
+	traces *rand.Rand
+	spans  *rand.Rand
+}
+
+func newSeededIDs(seed uint64, service string) *seededIDs {
+	h := fnv.New64a()
+	h.Write([]byte(service))
+	salt := h.Sum64()
+	return &seededIDs{
+		traces: rand.New(rand.NewPCG(seed, salt^0x7472616365)), // "trace"
+		spans:  rand.New(rand.NewPCG(seed, salt^0x7370616e)),    // "span"
+	}
+}
+
+func (g *seededIDs) NewIDs(context.Context) (trace.TraceID, trace.SpanID) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var tid trace.TraceID
+	for !tid.IsValid() {
+		putUint64(tid[:8], g.traces.Uint64())
+		putUint64(tid[8:], g.traces.Uint64())
+	}
+	return tid, g.spanIDLocked()
+}
+
+func (g *seededIDs) NewSpanID(context.Context, trace.TraceID) trace.SpanID {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.spanIDLocked()
+}
+
+func (g *seededIDs) spanIDLocked() trace.SpanID {
+	var sid trace.SpanID
+	for !sid.IsValid() {
+		putUint64(sid[:], g.spans.Uint64())
+	}
+	return sid
+}
+
+func putUint64(b []byte, v uint64) {
+	for i := 7; i >= 0; i-- {
+		b[i] = byte(v)
+		v >>= 8
+	}
+}
+
+// instanceID is a stable service.instance.id for a seed and service.
+func instanceID(seed uint64, service string) string {
+	r := rand.New(rand.NewPCG(seed, 0x696e7374616e6365))
+	h := fnv.New64a()
+	h.Write([]byte(service))
+	hi, lo := r.Uint64()^h.Sum64(), r.Uint64()
+	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", hi>>32, (hi>>16)&0xffff, hi&0xfff, lo>>52, lo&0xffffffffffff)
+}
+
+// serviceNames lists the services in creation order.
+func (p *pipeline) serviceNames() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	names := make([]string, len(p.services))
+	for i, s := range p.services {
+		names[i] = s.name
+	}
+	return names
+}
+
+// sortedCounts returns per-service counts, sorted by service name.
+func (p *pipeline) sortedCounts() []ServiceCount {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]ServiceCount, 0, len(p.services))
+	for _, s := range p.services {
+		c := s.counters
+		out = append(out, ServiceCount{
+			Service: s.name, Created: c.created.Load(), Sampled: c.sampled.Load(),
+			Ended: c.ended.Load(), Exported: c.exported.Load(), Failed: c.failed.Load(),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Service < out[j].Service })
+	return out
+}
+
+func (p *pipeline) redactions() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var n int64
+	for _, r := range p.redactors {
+		n += r.Redactions()
+	}
+	return n
+}
