@@ -1,0 +1,160 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/tracectl/tracectl/internal/critpath"
+)
+
+// AttribOptions shape `tracectl attrib` table output.
+type AttribOptions struct {
+	By       critpath.By
+	Traces   int
+	EndToEnd int64 // total end-to-end time
+	Latency  critpath.Percentiles
+	Top      int // rows shown; 0 for all
+}
+
+// Attrib writes attribution rows as a table — group, spans, traces, self
+// time and share, critical-path time and share, per-trace critical time
+// percentiles — and a footer with the end-to-end totals.
+func Attrib(w io.Writer, st *Styles, rows []critpath.Row, opt AttribOptions) error {
+	shown := rows
+	if opt.Top > 0 && len(shown) > opt.Top {
+		shown = shown[:opt.Top]
+	}
+	group := "operation"
+	if opt.By == critpath.ByService {
+		group = "service"
+	}
+	out := make([][]string, 0, len(shown))
+	for _, r := range shown {
+		name := r.Key.String()
+		switch {
+		case r.Missing:
+			name = st.Faint(name)
+		case r.Name == "":
+			name = st.Service(r.Service)
+		default:
+			name = st.Service(r.Service) + "/" + r.Name
+		}
+		out = append(out, []string{
+			name, strconv.Itoa(r.Spans), strconv.Itoa(r.Traces),
+			Duration(r.Self), Percent(r.SelfShare),
+			Duration(r.Critical), Percent(r.CriticalShare),
+			Duration(r.PerTrace.P50), Duration(r.PerTrace.P90), Duration(r.PerTrace.P99),
+		})
+	}
+	label := fmt.Sprintf("end to end, %d traces", opt.Traces)
+	if len(shown) < len(rows) {
+		label += fmt.Sprintf(" (top %d of %d rows)", len(shown), len(rows))
+	}
+	footer := []string{label, "", "", "", "", Duration(opt.EndToEnd), Percent(1),
+		Duration(opt.Latency.P50), Duration(opt.Latency.P90), Duration(opt.Latency.P99)}
+	header := []string{group, "spans", "traces", "self", "self%", "critical", "crit%", "p50", "p90", "p99"}
+	return Table(w, header, out, footer, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+}
+
+type attribJSON struct {
+	Service       string  `json:"service"`
+	Name          string  `json:"name,omitempty"`
+	Missing       bool    `json:"missing,omitempty"`
+	Spans         int     `json:"spans"`
+	Traces        int     `json:"traces"`
+	SelfNS        int64   `json:"self_ns"`
+	SelfShare     float64 `json:"self_share"`
+	CriticalNS    int64   `json:"critical_ns"`
+	CriticalShare float64 `json:"critical_share"`
+	P50NS         int64   `json:"p50_ns"`
+	P90NS         int64   `json:"p90_ns"`
+	P99NS         int64   `json:"p99_ns"`
+}
+
+// AttribJSON writes one JSON object per group (JSON Lines), in the order
+// given: {"service","name" (operations only),"spans","traces","self_ns",
+// "self_share","critical_ns","critical_share","p50_ns","p90_ns","p99_ns"};
+// shares are fractions in [0,1]; the group of placeholders for absent spans
+// has "missing":true. top > 0 keeps the first top rows.
+func AttribJSON(w io.Writer, rows []critpath.Row, top int) error {
+	if top > 0 && len(rows) > top {
+		rows = rows[:top]
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	for _, r := range rows {
+		if err := enc.Encode(attribJSON{
+			Service: r.Service, Name: r.Name, Missing: r.Missing, Spans: r.Spans, Traces: r.Traces,
+			SelfNS: r.Self, SelfShare: round4(r.SelfShare), CriticalNS: r.Critical, CriticalShare: round4(r.CriticalShare),
+			P50NS: r.PerTrace.P50, P90NS: r.PerTrace.P90, P99NS: r.PerTrace.P99,
+		}); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// round4 keeps shares readable and stable across platforms.
+func round4(f float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'f', 4, 64), 64)
+	return v
+}
+
+// WhatIf writes a what-if report: the rules, how many spans they matched,
+// and end-to-end p50/p90/p99 and total before and after.
+func WhatIf(w io.Writer, st *Styles, r critpath.WhatIfReport) error {
+	rules := make([]string, len(r.Rules))
+	for i, sp := range r.Rules {
+		rules[i] = sp.String()
+	}
+	if _, err := fmt.Fprintf(w, "%s %s: %d spans matched in %d traces\n", st.Bold("what-if"),
+		strings.Join(rules, ", "), r.MatchedSpans, r.Traces); err != nil {
+		return err
+	}
+	row := func(name string, before, after int64) []string {
+		return []string{name, Duration(before), Duration(after), change(before, after)}
+	}
+	rows := [][]string{
+		row("p50", r.Before.P50, r.After.P50),
+		row("p90", r.Before.P90, r.After.P90),
+		row("p99", r.Before.P99, r.After.P99),
+		row("total", r.TotalBefore, r.TotalAfter),
+	}
+	return Table(w, []string{"end to end", "before", "after", "change"}, rows, nil, 1, 2, 3)
+}
+
+type percentilesJSON struct {
+	P50NS   int64 `json:"p50_ns"`
+	P90NS   int64 `json:"p90_ns"`
+	P99NS   int64 `json:"p99_ns"`
+	TotalNS int64 `json:"total_ns"`
+}
+
+type whatIfJSON struct {
+	WhatIf struct {
+		Rules        []string        `json:"rules"`
+		Traces       int             `json:"traces"`
+		MatchedSpans int             `json:"matched_spans"`
+		Before       percentilesJSON `json:"before"`
+		After        percentilesJSON `json:"after"`
+	} `json:"whatif"`
+}
+
+// WhatIfJSON writes the what-if report as one JSON object:
+// {"whatif":{"rules","traces","matched_spans","before":{"p50_ns","p90_ns",
+// "p99_ns","total_ns"},"after":{…}}}.
+func WhatIfJSON(w io.Writer, r critpath.WhatIfReport) error {
+	var out whatIfJSON
+	out.WhatIf.Rules = make([]string, len(r.Rules))
+	for i, sp := range r.Rules {
+		out.WhatIf.Rules[i] = sp.String()
+	}
+	out.WhatIf.Traces, out.WhatIf.MatchedSpans = r.Traces, r.MatchedSpans
+	out.WhatIf.Before = percentilesJSON{r.Before.P50, r.Before.P90, r.Before.P99, r.TotalBefore}
+	out.WhatIf.After = percentilesJSON{r.After.P50, r.After.P90, r.After.P99, r.TotalAfter}
+	return json.NewEncoder(w).Encode(out)
+}

@@ -1,0 +1,221 @@
+package render
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/tracectl/tracectl/internal/critpath"
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// CritPathOptions shape `tracectl critpath` text output.
+type CritPathOptions struct {
+	// WhatIf, when set, is the re-timed analysis of the same trace; its
+	// root durations are shown beside the originals.
+	WhatIf *critpath.Analysis
+}
+
+// CritPath writes the critical path of every root of one trace: a header
+// with the root and its duration, one line per segment in time order
+// (offset from the root's start, time owned, share of the root's duration,
+// service, span name), and a one-line verdict naming the operation that
+// owns the most of it.
+func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions) error {
+	bw := bufio.NewWriter(w)
+	tr := a.Tree
+	for pi := range a.Paths {
+		p := &a.Paths[pi]
+		if pi > 0 {
+			bw.WriteString("\n")
+		}
+		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), tr.TraceID, nodeLabel(st, tr, p.Root), st.Bold(Duration(p.Duration())))
+		if opt.WhatIf != nil {
+			before, after := p.Duration(), opt.WhatIf.Paths[pi].Duration()
+			fmt.Fprintf(bw, "  what-if: %s → %s (%s)\n", Duration(before), Duration(after), change(before, after))
+		}
+		if p.Duration() == 0 {
+			bw.WriteString("  the root lasts 0ns: nothing to attribute\n")
+			continue
+		}
+		rows := make([][4]string, 0, len(p.Segments))
+		width := [4]int{len("AT"), len("OWNED"), len("SHARE"), len("SERVICE")}
+		for _, s := range p.Segments {
+			svc, _ := nodeNames(tr, s.Node)
+			r := [4]string{"+" + Duration(s.Start-p.Start), Duration(s.Duration()), share(s.Duration(), p.Duration()), svc}
+			for k := range r {
+				width[k] = max(width[k], len(r[k]))
+			}
+			rows = append(rows, r)
+		}
+		fmt.Fprintf(bw, "  %*s  %*s  %*s  %-*s  %s\n", width[0], "AT", width[1], "OWNED", width[2], "SHARE", width[3], "SERVICE", "SPAN")
+		for k, s := range p.Segments {
+			r := rows[k]
+			_, name := nodeNames(tr, s.Node)
+			svc := r[3] + strings.Repeat(" ", width[3]-len(r[3]))
+			if tr.Nodes[s.Node].Span != nil {
+				svc = st.Service(r[3]) + strings.Repeat(" ", width[3]-len(r[3]))
+			} else {
+				name = st.Faint(name)
+			}
+			fmt.Fprintf(bw, "  %*s  %*s  %*s  %s  %s\n", width[0], r[0], width[1], r[1], width[2], r[2], svc, name)
+		}
+		key, owned := a.Dominant(p)
+		fmt.Fprintf(bw, "  %s of this trace is %s\n", st.Bold(share(owned, p.Duration())), st.Bold(key.String()))
+	}
+	return bw.Flush()
+}
+
+// nodeNames returns a node's service and span name; a placeholder has no
+// service and is named for the span it stands for.
+func nodeNames(tr *dag.Tree, i int32) (string, string) {
+	if s := tr.Nodes[i].Span; s != nil {
+		return s.Service(), s.Name
+	}
+	return "?", "missing span " + tr.Nodes[i].ID.String()
+}
+
+func nodeLabel(st *Styles, tr *dag.Tree, i int32) string {
+	if s := tr.Nodes[i].Span; s != nil {
+		return st.Service(s.Service()) + " " + s.Name
+	}
+	return st.Faint("missing span " + tr.Nodes[i].ID.String())
+}
+
+// share formats part/whole as a percentage.
+func share(part, whole int64) string {
+	if whole == 0 {
+		return Percent(0)
+	}
+	return Percent(float64(part) / float64(whole))
+}
+
+// change formats the relative change from before to after: "-15.0%".
+func change(before, after int64) string {
+	if before == 0 {
+		return "±0.0%"
+	}
+	d := 100 * float64(after-before) / float64(before)
+	if d > 0 {
+		return fmt.Sprintf("+%.1f%%", d)
+	}
+	if d == 0 {
+		return "±0.0%"
+	}
+	return fmt.Sprintf("%.1f%%", d)
+}
+
+// CritPathJSON writes one JSON object per root (DESIGN.md §3):
+// {"trace_id","root_span_id","duration_ns","segments":[{"span_id","service",
+// "name","start_unix_nano","end_unix_nano"}],"spans":[{"span_id","service",
+// "name","critical_ns","self_ns"}]}. A placeholder for an absent span has
+// empty service and name and "missing":true. With whatIf (the re-timed
+// analysis), each object also has "whatif_duration_ns".
+func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) error {
+	tr := a.Tree
+	for pi := range a.Paths {
+		p := &a.Paths[pi]
+		b := make(jsonBuf, 0, 64*(len(p.Segments)+len(p.Nodes))+128)
+		b.raw(`{"trace_id":`)
+		b.str(tr.TraceID.String())
+		b.key("root_span_id")
+		b.str(tr.Nodes[p.Root].ID.String())
+		b.key("duration_ns")
+		b.int(p.Duration())
+		if whatIf != nil {
+			b.key("whatif_duration_ns")
+			b.int(whatIf.Paths[pi].Duration())
+		}
+		b.key("segments")
+		b.raw("[")
+		for k, s := range p.Segments {
+			if k > 0 {
+				b.raw(",")
+			}
+			b.raw("{")
+			nodeJSON(&b, tr, s.Node)
+			b.key("start_unix_nano")
+			b.int(s.Start)
+			b.key("end_unix_nano")
+			b.int(s.End)
+			b.raw("}")
+		}
+		b.raw("]")
+		b.key("spans")
+		b.raw("[")
+		for k, i := range p.Nodes {
+			if k > 0 {
+				b.raw(",")
+			}
+			b.raw("{")
+			nodeJSON(&b, tr, i)
+			b.key("critical_ns")
+			b.int(a.Critical[i])
+			b.key("self_ns")
+			b.int(a.Self[i])
+			b.raw("}")
+		}
+		b.raw("]}\n")
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nodeJSON(b *jsonBuf, tr *dag.Tree, i int32) {
+	n := &tr.Nodes[i]
+	b.key("span_id")
+	b.str(n.ID.String())
+	if n.Span == nil {
+		b.raw(`,"service":"","name":"","missing":true`)
+		return
+	}
+	b.key("service")
+	b.str(n.Span.Service())
+	b.key("name")
+	b.str(n.Span.Name)
+}
+
+// Folded writes folded stacks, one "frame;frame;… value" line each, for
+// flamegraph.pl, inferno and speedscope. Frames are "service:name" (or
+// "service" when grouped by service); ";" and line breaks in names become
+// "_" and " " so they cannot split a frame or a line.
+func Folded(w io.Writer, f *critpath.Folded) error {
+	bw := bufio.NewWriter(w)
+	labels := map[critpath.Key]string{}
+	err := f.Each(func(stack []critpath.Key, value int64) error {
+		for k, key := range stack {
+			if k > 0 {
+				bw.WriteByte(';')
+			}
+			l, ok := labels[key]
+			if !ok {
+				l = frameLabel(key)
+				labels[key] = l
+			}
+			bw.WriteString(l)
+		}
+		bw.WriteByte(' ')
+		bw.WriteString(strconv.FormatInt(value, 10))
+		return bw.WriteByte('\n')
+	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+var frameEscaper = strings.NewReplacer(";", "_", "\n", " ", "\r", " ")
+
+func frameLabel(k critpath.Key) string {
+	switch {
+	case k.Missing:
+		return "(missing span)"
+	case k.Name == "":
+		return frameEscaper.Replace(k.Service)
+	}
+	return frameEscaper.Replace(k.Service) + ":" + frameEscaper.Replace(k.Name)
+}
