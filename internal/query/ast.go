@@ -204,10 +204,19 @@ func writeTerms(b *strings.Builder, terms []cond, sep string, parenOr bool) {
 	}
 }
 
+// write prints !x for a comparison or another negation (which "!" binds
+// to anyway) and !(…) for && and ||, so printing never nests deeper than
+// the parser allows.
 func (c *notCond) write(b *strings.Builder) {
-	b.WriteString("!(")
-	c.c.write(b)
-	b.WriteByte(')')
+	b.WriteByte('!')
+	switch c.c.(type) {
+	case *andCond, *orCond:
+		b.WriteByte('(')
+		c.c.write(b)
+		b.WriteByte(')')
+	default:
+		c.c.write(b)
+	}
 }
 
 func (c *cmpCond) write(b *strings.Builder) {
