@@ -29,6 +29,9 @@ unreadable input.`,
 	root.AddCommand(
 		newCmdTree(s),
 		newCmdLs(s),
+		newCmdReceive(s),
+		newCmdCritpath(s),
+		newCmdAttrib(s),
 	)
 	return root
 }

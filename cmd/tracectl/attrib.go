@@ -1,0 +1,136 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracectl/tracectl/internal/critpath"
+	"github.com/tracectl/tracectl/internal/render"
+)
+
+type attribOptions struct {
+	inputOptions
+	By       string
+	Top      int
+	Output   string
+	Weight   string
+	Speedups []string
+	Color    string
+}
+
+func newCmdAttrib(s *streams) *cobra.Command {
+	opts := &attribOptions{}
+	cmd := &cobra.Command{
+		Use:   "attrib FILE... | -",
+		Short: "Attribute latency over many traces to services or operations",
+		Long: `Over every trace in the input, per operation (service + span name) or per service:
+spans, self time (total and share), critical-path time (total and share of the
+end-to-end total) and p50/p90/p99 of the critical time per trace, over the traces it
+appears in. Sorted by critical share: the first row is what the latency waits on.
+
+--speedup re-times each trace with some work made K times faster (repeatable:
+service=NAME:K or operation=SERVICE/SPAN NAME:K) and reports end-to-end p50/p90/p99
+before and after. With -o folded it folds the re-timed traces and prints the
+what-if summary on stderr.`,
+		Example: `  tracectl attrib 'traces-*.json'
+  tracectl attrib --by service --top 5 dump.pb
+  tracectl attrib --speedup service=payment:2 --speedup operation=cart/GET\ /cart:3 traces.json
+  tracectl attrib -o folded --weight self traces.json | inferno-flamegraph > self.svg`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			return attribRun(s, opts)
+		},
+	}
+	opts.inputOptions.addFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&opts.By, "by", "operation", "group by operation (service + span name) or service")
+	f.IntVar(&opts.Top, "top", 20, "show the first N rows (0 for all)")
+	f.StringVarP(&opts.Output, "output", "o", "table", "output: table, json or folded")
+	f.StringVar(&opts.Weight, "weight", "critical", "folded stacks weighted by critical or self time")
+	f.StringArrayVar(&opts.Speedups, "speedup", nil, "what-if: make work K× faster, service=NAME:K or operation=SERVICE/SPAN:K (repeatable)")
+	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	return cmd
+}
+
+func attribRun(s *streams, opts *attribOptions) error {
+	if err := parseOutput(opts.Output, "table", "json", "folded"); err != nil {
+		return err
+	}
+	by, err := critpath.ParseBy(opts.By)
+	if err != nil {
+		return usageError{fmt.Errorf("--by: %w", err)}
+	}
+	if opts.Top < 0 {
+		return usageError{errors.New("--top must be 0 (all) or more")}
+	}
+	weight, err := critpath.ParseWeight(opts.Weight)
+	if err != nil {
+		return usageError{fmt.Errorf("--weight: %w", err)}
+	}
+	rules, err := parseSpeedups(opts.Speedups)
+	if err != nil {
+		return err
+	}
+	if err := checkColor(opts.Color); err != nil {
+		return err
+	}
+	trees, err := loadTrees(s, &opts.inputOptions)
+	if err != nil {
+		return err
+	}
+
+	at := critpath.NewAttribution(by)
+	var whatIf *critpath.WhatIf
+	if rules != nil {
+		whatIf = &critpath.WhatIf{Rules: rules}
+	}
+	var folded *critpath.Folded
+	if opts.Output == "folded" {
+		folded = critpath.NewFolded(by, weight)
+	}
+	for _, tr := range trees {
+		a := critpath.Analyze(tr)
+		at.Add(a)
+		if whatIf != nil {
+			if b := whatIf.Add(a); folded != nil {
+				a = b
+			}
+		}
+		if folded != nil {
+			folded.Add(a)
+		}
+	}
+
+	switch opts.Output {
+	case "folded":
+		if err := render.Folded(s.Out, folded); err != nil {
+			return err
+		}
+		if whatIf != nil {
+			return render.WhatIf(s.Err, render.NewStyles(s.Err, false), whatIf.Report())
+		}
+	case "json":
+		if err := render.AttribJSON(s.Out, at.Rows(), opts.Top); err != nil {
+			return err
+		}
+		if whatIf != nil {
+			return render.WhatIfJSON(s.Out, whatIf.Report())
+		}
+	default:
+		st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
+		total, lat := at.EndToEnd()
+		if err := render.Attrib(s.Out, st, at.Rows(), render.AttribOptions{
+			By: by, Traces: at.Traces(), EndToEnd: total, Latency: lat, Top: opts.Top,
+		}); err != nil {
+			return err
+		}
+		if whatIf != nil {
+			fmt.Fprintln(s.Out)
+			return render.WhatIf(s.Out, st, whatIf.Report())
+		}
+	}
+	return nil
+}
