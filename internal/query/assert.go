@@ -1,0 +1,217 @@
+package query
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// Mode says how many traces an expectation needs to match.
+type Mode uint8
+
+const (
+	// Some passes when at least one trace matches.
+	Some Mode = iota
+	// Every passes when every trace matches (and there is one).
+	Every
+	// Absent passes when no trace matches.
+	Absent
+)
+
+var modeWords = [...]string{Some: "", Every: "every", Absent: "absent"}
+
+// Expectation is one assertion: a query, how many traces must match it,
+// and an optional name.
+type Expectation struct {
+	Name   string // "" when unnamed
+	Query  *Query
+	Mode   Mode
+	Source string // where it was written, e.g. "checks.txt:3" or "-e #1"
+}
+
+// Label is the name, or the expression when there is none.
+func (e Expectation) Label() string {
+	if e.Name != "" {
+		return e.Name
+	}
+	return e.Query.Source()
+}
+
+// ParseExpectation parses one expectation line:
+//
+//	[name ":"] ["every" | "absent"] query
+//
+// The name may not contain "{", "(" or a quote, so a colon inside a query
+// (span:duration) is never taken for one. A syntax error keeps its column
+// relative to the whole line.
+func ParseExpectation(line, source string) (Expectation, error) {
+	e := Expectation{Source: source}
+	rest := strings.TrimLeft(line, " \t")
+	// The name ends at the first colon followed by what looks like a
+	// query; it may hold other colons ("ratio 1:2: …").
+	for i := 0; i < len(line); i++ {
+		if strings.ContainsRune(`{("`+"`", rune(line[i])) {
+			break
+		}
+		if line[i] != ':' {
+			continue
+		}
+		after := strings.TrimLeft(line[i+1:], " \t")
+		if _, q := cutMode(after); i > 0 && startsQuery(q) {
+			e.Name = strings.TrimSpace(line[:i])
+			rest = after
+			break
+		}
+	}
+	e.Mode, rest = cutMode(rest)
+	start := len(line) - len(rest)
+	q, err := Parse(rest)
+	if err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			return e, &SyntaxError{Expr: line, Offset: start + se.Offset, Msg: se.Msg}
+		}
+		return e, err
+	}
+	e.Query = q
+	return e, nil
+}
+
+// cutMode splits a leading "every" or "absent" off s, when a query
+// follows it.
+func cutMode(s string) (Mode, string) {
+	for m, w := range modeWords {
+		if w == "" {
+			continue
+		}
+		if tail, ok := strings.CutPrefix(s, w); ok && len(tail) > 0 && (tail[0] == ' ' || tail[0] == '\t') {
+			if q := strings.TrimLeft(tail, " \t"); startsQuery(q) {
+				return Mode(m), q
+			}
+		}
+	}
+	return Some, s
+}
+
+// startsQuery reports whether s looks like the start of a query rather than
+// more of a name.
+func startsQuery(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == '{' || s[0] == '(' {
+		return true
+	}
+	for _, n := range aggNames {
+		if strings.HasPrefix(s, n+"(") {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseExpectations reads an expectations file: one expectation per line
+// (see ParseExpectation); blank lines and lines starting with # are
+// skipped. Errors name the file and line.
+func ParseExpectations(r io.Reader, file string) ([]Expectation, error) {
+	var out []Expectation
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), " \t\r")
+		trimmed := strings.TrimLeft(line, " \t")
+		if trimmed == "" || trimmed[0] == '#' {
+			continue
+		}
+		source := fmt.Sprintf("%s:%d", file, n)
+		e, err := ParseExpectation(line, source)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", source, err)
+		}
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return out, nil
+}
+
+// Outcome is the verdict on one expectation.
+type Outcome struct {
+	Expectation Expectation
+	Passed      bool
+	// Traces is how many traces were checked; MatchedTraces and
+	// MatchedSpans how many matched, and how many spans they selected.
+	Traces, MatchedTraces, MatchedSpans int
+	// Diagnoses explain a failed Some or Every expectation (for Every,
+	// over the traces that did not match).
+	Diagnoses []Diagnosis
+	// Unmatched lists traces that did not match a failed Every
+	// expectation (at most the limit given to Assert).
+	Unmatched []dag.TraceID
+	// Found lists spans that matched a failed Absent expectation (at most
+	// the limit given to Assert).
+	Found []SpanRef
+	// Elapsed is the time the check took.
+	Elapsed time.Duration
+}
+
+// SpanRef identifies a span for a report.
+type SpanRef struct {
+	TraceID  dag.TraceID
+	SpanID   dag.SpanID
+	Service  string
+	Name     string
+	Duration int64 // nanoseconds
+}
+
+// Assert evaluates an expectation over all trees. limit bounds the near
+// misses per diagnosis and the spans or traces listed.
+func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
+	start := time.Now()
+	o := Outcome{Expectation: e, Traces: len(trees)}
+	var unmatched []*dag.Tree
+	for _, t := range trees {
+		r := e.Query.Eval(t)
+		if !r.Matched {
+			unmatched = append(unmatched, t)
+			continue
+		}
+		o.MatchedTraces++
+		o.MatchedSpans += len(r.Spans)
+		if e.Mode == Absent {
+			for _, i := range r.Spans {
+				if len(o.Found) >= limit {
+					break
+				}
+				s := t.Nodes[i].Span
+				o.Found = append(o.Found, SpanRef{TraceID: t.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name, Duration: s.End - s.Start})
+			}
+		}
+	}
+	switch e.Mode {
+	case Some:
+		o.Passed = o.MatchedTraces > 0
+	case Every:
+		o.Passed = o.Traces > 0 && o.MatchedTraces == o.Traces
+		for _, t := range unmatched[:min(len(unmatched), limit)] {
+			o.Unmatched = append(o.Unmatched, t.TraceID)
+		}
+	case Absent:
+		o.Passed = o.MatchedTraces == 0
+	}
+	if !o.Passed && e.Mode != Absent {
+		if len(trees) == 0 {
+			o.Diagnoses = []Diagnosis{{Summary: "the input holds no traces"}}
+		} else {
+			o.Diagnoses = Explain(e.Query, unmatched, limit)
+		}
+	}
+	o.Elapsed = time.Since(start)
+	return o
+}
