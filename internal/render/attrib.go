@@ -111,7 +111,7 @@ func WhatIf(w io.Writer, st *Styles, r critpath.WhatIfReport) error {
 	for i, sp := range r.Rules {
 		rules[i] = sp.String()
 	}
-	if _, err := fmt.Fprintf(w, "%s %s: %d spans matched in %d traces\n", st.Bold("what-if"),
+	if _, err := fmt.Fprintf(w, "%s %s: %d matching spans in %d traces\n", st.Bold("what-if"),
 		strings.Join(rules, ", "), r.MatchedSpans, r.Traces); err != nil {
 		return err
 	}
