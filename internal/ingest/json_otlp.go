@@ -652,8 +652,12 @@ func (d *jsonDecoder) id(dst []byte, what string) error {
 		return d.typeError(what, "a hex string", c)
 	}
 	b, err := d.readString(&d.esc)
-	if err != nil || len(b) == 0 {
+	if err != nil {
 		return err
+	}
+	if len(b) == 0 {
+		clear(dst) // "" is the default: no id (a root's parent)
+		return nil
 	}
 	if len(b) == 2*len(dst) && decodeHex(dst, b) {
 		return nil
