@@ -34,10 +34,14 @@ type Expectation struct {
 	Source string // where it was written, e.g. "checks.txt:3" or "-e #1"
 }
 
-// Label is the name, or the expression when there is none.
+// Label is the name, or the expression (with its every or absent) when
+// there is none.
 func (e Expectation) Label() string {
 	if e.Name != "" {
 		return e.Name
+	}
+	if w := modeWords[e.Mode]; w != "" {
+		return w + " " + e.Query.Source()
 	}
 	return e.Query.Source()
 }

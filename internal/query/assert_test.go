@@ -49,7 +49,7 @@ func TestParseExpectationsFile(t *testing.T) {
 	for _, e := range es {
 		got = append(got, e.Source+" "+e.Label())
 	}
-	want := []string{"checks.txt:3 checkout", `checks.txt:5 { status = error && name = "x" }`}
+	want := []string{"checks.txt:3 checkout", `checks.txt:5 absent { status = error && name = "x" }`}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

@@ -1,0 +1,228 @@
+package render
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/query"
+)
+
+// QueryMatch is one span a query selected: a node of a tree.
+type QueryMatch struct {
+	Tree *dag.Tree
+	Node int32
+}
+
+// QuerySpans writes one row per selected span (service, name, duration,
+// trace id, span id) and a total line.
+func QuerySpans(w io.Writer, st *Styles, matches []QueryMatch) error {
+	rows := make([][]string, 0, len(matches))
+	traces := 0
+	var last *dag.Tree
+	for _, m := range matches {
+		s := m.Tree.Nodes[m.Node].Span
+		name := s.Name
+		if s.Status.Code == dag.StatusError {
+			name = st.Error(name)
+		}
+		rows = append(rows, []string{st.Service(s.Service()), name, Duration(s.End - s.Start), m.Tree.TraceID.String(), s.SpanID.String()})
+		if m.Tree != last {
+			traces++
+			last = m.Tree
+		}
+	}
+	footer := []string{plural(len(matches), "span") + " in " + plural(traces, "trace"), "", "", "", ""}
+	return Table(w, []string{"service", "span", "duration", "trace id", "span id"}, rows, footer, 2)
+}
+
+type querySpanJSON struct {
+	TraceID       string `json:"trace_id"`
+	SpanID        string `json:"span_id"`
+	ParentSpanID  string `json:"parent_span_id"`
+	Service       string `json:"service"`
+	Name          string `json:"name"`
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	StartUnixNano int64  `json:"start_unix_nano"`
+	EndUnixNano   int64  `json:"end_unix_nano"`
+	DurationNS    int64  `json:"duration_ns"`
+}
+
+// QuerySpansJSON writes one JSON object per selected span (JSON Lines).
+func QuerySpansJSON(w io.Writer, matches []QueryMatch) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	for _, m := range matches {
+		s := m.Tree.Nodes[m.Node].Span
+		parent := ""
+		if !s.ParentSpanID.IsZero() {
+			parent = s.ParentSpanID.String()
+		}
+		if err := enc.Encode(querySpanJSON{
+			TraceID: m.Tree.TraceID.String(), SpanID: s.SpanID.String(), ParentSpanID: parent,
+			Service: s.Service(), Name: s.Name, Kind: s.Kind.String(), Status: s.Status.Code.String(),
+			StartUnixNano: s.Start, EndUnixNano: s.End, DurationNS: s.End - s.Start,
+		}); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// QueryTrace is one trace a query matched.
+type QueryTrace struct {
+	Summary dag.Summary
+	Matched int // spans the query selected in it
+}
+
+// QueryTraces writes one row per matching trace and a total line.
+func QueryTraces(w io.Writer, st *Styles, traces []QueryTrace) error {
+	rows := make([][]string, 0, len(traces))
+	matched := 0
+	for _, t := range traces {
+		s := t.Summary
+		root := "missing root"
+		if s.RootName != "" {
+			root = st.Service(s.RootService) + " " + s.RootName
+		}
+		rows = append(rows, []string{s.TraceID.String(), root, strconv.Itoa(t.Matched), strconv.Itoa(s.Spans),
+			Timestamp(s.Start), Duration(s.End - s.Start)})
+		matched += t.Matched
+	}
+	footer := []string{plural(len(traces), "trace"), "", strconv.Itoa(matched), "", "", ""}
+	return Table(w, []string{"trace id", "root", "matched", "spans", "start", "duration"}, rows, footer, 2, 3, 5)
+}
+
+type queryTraceJSON struct {
+	TraceID       string `json:"trace_id"`
+	RootService   string `json:"root_service"`
+	RootName      string `json:"root_name"`
+	MatchedSpans  int    `json:"matched_spans"`
+	Spans         int    `json:"spans"`
+	StartUnixNano int64  `json:"start_unix_nano"`
+	DurationNS    int64  `json:"duration_ns"`
+}
+
+// QueryTracesJSON writes one JSON object per matching trace (JSON Lines).
+func QueryTracesJSON(w io.Writer, traces []QueryTrace) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	for _, t := range traces {
+		s := t.Summary
+		if err := enc.Encode(queryTraceJSON{
+			TraceID: s.TraceID.String(), RootService: s.RootService, RootName: s.RootName,
+			MatchedSpans: t.Matched, Spans: s.Spans, StartUnixNano: s.Start, DurationNS: s.End - s.Start,
+		}); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// Assert writes one ✓/✗ line per expectation with its match count; under
+// a failure, why: the diagnoses with their closest spans and the
+// conditions they failed, the traces that did not match (every), or the
+// spans found (absent). A total line ends the report.
+func Assert(w io.Writer, st *Styles, outcomes []query.Outcome) error {
+	bw := bufio.NewWriter(w)
+	failed := 0
+	for _, o := range outcomes {
+		mark := st.Fg("42", "✓")
+		if !o.Passed {
+			mark = st.Error("✗")
+			failed++
+		}
+		fmt.Fprintf(bw, "%s %s  %s\n", mark, o.Expectation.Label(), st.Faint(OutcomeCounts(o)))
+		if !o.Passed {
+			writeFailure(bw, st, o, "    ")
+		}
+	}
+	total := fmt.Sprintf("%d passed, %d failed", len(outcomes)-failed, failed)
+	if failed > 0 {
+		total = st.Error(total)
+	}
+	fmt.Fprintln(bw, total)
+	return bw.Flush()
+}
+
+// OutcomeCounts says how many traces matched, in the terms of the
+// expectation's mode.
+func OutcomeCounts(o query.Outcome) string {
+	traces := plural(o.Traces, "trace")
+	switch o.Expectation.Mode {
+	case query.Every:
+		if o.Passed {
+			return fmt.Sprintf("matched all %s (%s)", traces, plural(o.MatchedSpans, "span"))
+		}
+		return fmt.Sprintf("matched %d of %s; every trace must match", o.MatchedTraces, traces)
+	case query.Absent:
+		if o.Passed {
+			return "absent from all " + traces
+		}
+		return fmt.Sprintf("found in %d of %s (%s); must be absent", o.MatchedTraces, traces, plural(o.MatchedSpans, "span"))
+	}
+	if o.MatchedTraces == 0 {
+		return "matched 0 of " + traces
+	}
+	return fmt.Sprintf("matched %d of %s (%s)", o.MatchedTraces, traces, plural(o.MatchedSpans, "span"))
+}
+
+// modeQuery is the expression with its every or absent.
+func modeQuery(e query.Expectation) string {
+	e.Name = ""
+	return e.Label()
+}
+
+func writeFailure(w io.Writer, st *Styles, o query.Outcome, indent string) {
+	e := o.Expectation
+	if e.Name != "" {
+		fmt.Fprintf(w, "%sexpression: %s\n", indent, modeQuery(e))
+	}
+	if e.Source != "" && strings.Contains(e.Source, ":") {
+		fmt.Fprintf(w, "%sdefined at: %s\n", indent, e.Source)
+	}
+	for _, d := range o.Diagnoses {
+		switch {
+		case d.Part != "" && d.Summary != "":
+			fmt.Fprintf(w, "%s%s: %s\n", indent, d.Part, d.Summary)
+		default:
+			fmt.Fprintf(w, "%s%s%s\n", indent, d.Part, d.Summary)
+		}
+		for _, line := range d.Details {
+			fmt.Fprintf(w, "%s  %s\n", indent, line)
+		}
+		for _, m := range d.NearMisses {
+			more := ""
+			if m.Similar > 0 {
+				more = st.Faint(fmt.Sprintf("  (+%d more like it)", m.Similar))
+			}
+			fmt.Fprintf(w, "%s  closest: %s %s  %s  %s%s\n", indent, st.Service(m.Service), m.Name, Duration(m.Duration),
+				st.Faint("trace "+m.TraceID.String()+" span "+m.SpanID.String()), more)
+			for _, c := range m.Checks {
+				if c.Passed {
+					fmt.Fprintf(w, "%s    %s %s\n", indent, st.Fg("42", "✓"), c.Cond)
+					continue
+				}
+				fmt.Fprintf(w, "%s    %s %s  → %s\n", indent, st.Error("✗"), c.Cond, c.Actual)
+			}
+		}
+	}
+	for _, id := range o.Unmatched {
+		fmt.Fprintf(w, "%sno match in trace %s\n", indent, id)
+	}
+	if n := o.Traces - o.MatchedTraces - len(o.Unmatched); e.Mode == query.Every && n > 0 {
+		fmt.Fprintf(w, "%sand %d more traces\n", indent, n)
+	}
+	for _, f := range o.Found {
+		fmt.Fprintf(w, "%sfound: %s %s  %s  %s\n", indent, st.Service(f.Service), f.Name, Duration(f.Duration),
+			st.Faint("trace "+f.TraceID.String()+" span "+f.SpanID.String()))
+	}
+	if n := o.MatchedSpans - len(o.Found); e.Mode == query.Absent && n > 0 {
+		fmt.Fprintf(w, "%sand %d more spans\n", indent, n)
+	}
+}
