@@ -340,7 +340,7 @@ func newSeededIDs(seed uint64, service string) *seededIDs {
 	salt := h.Sum64()
 	return &seededIDs{
 		traces: rand.New(rand.NewPCG(seed, salt^0x7472616365)), // "trace"
-		spans:  rand.New(rand.NewPCG(seed, salt^0x7370616e)),    // "span"
+		spans:  rand.New(rand.NewPCG(seed, salt^0x7370616e)),   // "span"
 	}
 }
 
