@@ -11,6 +11,7 @@ import (
 
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/ingest"
+	"github.com/tracectl/tracectl/internal/query"
 )
 
 // inputOptions are the flags every command that reads traces shares.
@@ -18,12 +19,14 @@ type inputOptions struct {
 	Files    []string
 	Format   string
 	MaxFrame int
+	Where    string // a query: keep only the traces that match it
 }
 
 func (o *inputOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.Format, "format", "auto", "input format: auto, json or proto")
 	f.IntVar(&o.MaxFrame, "max-frame", ingest.DefaultMaxFrame, "largest message, frame or JSON line to accept, in bytes")
+	f.StringVar(&o.Where, "where", "", `only the traces that match this query, e.g. '{ resource.service.name = "cart" && status = error }'`)
 }
 
 // readTraces reads every input and groups its spans by trace. Warnings
@@ -70,12 +73,25 @@ func buildTrees(ts *dag.Traces) []*dag.Tree {
 }
 
 // loadTrees reads the inputs and builds every trace's tree.
+// With --where, only the trees that match that query are kept.
 func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
+	var where *query.Query
+	if o.Where != "" {
+		q, err := query.Parse(o.Where)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--where: %w", err)}
+		}
+		where = q
+	}
 	ts, err := readTraces(s, o)
 	if err != nil {
 		return nil, err
 	}
-	return buildTrees(ts), nil
+	trees := buildTrees(ts)
+	if where != nil {
+		trees = slices.DeleteFunc(trees, func(t *dag.Tree) bool { return !where.Match(t) })
+	}
+	return trees, nil
 }
 
 // sortByStart orders trees by start time, then trace id, so output does not
