@@ -32,6 +32,8 @@ unreadable input.`,
 		newCmdReceive(s),
 		newCmdCritpath(s),
 		newCmdAttrib(s),
+		newCmdQuery(s),
+		newCmdAssert(s),
 	)
 	return root
 }
