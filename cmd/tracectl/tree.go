@@ -15,6 +15,7 @@ import (
 
 type treeOptions struct {
 	inputOptions
+	followOptions
 	Trace       string
 	MaxDepth    int
 	MinDuration time.Duration
@@ -43,6 +44,7 @@ Runs of four or more alike siblings fold into one "× N more like this" line.`,
 		},
 	}
 	opts.inputOptions.addFlags(cmd)
+	opts.followOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.Trace, "trace", "", "show only this trace (a unique prefix of its id is enough)")
 	f.IntVar(&opts.MaxDepth, "max-depth", -1, "deepest level to print (roots are 0; -1 for all)")
@@ -60,6 +62,9 @@ func treeRun(s *streams, opts *treeOptions) error {
 	}
 	if err := checkColor(opts.Color); err != nil {
 		return err
+	}
+	if opts.streaming(s, opts.Files) {
+		return treeLive(s, opts)
 	}
 	trees, err := loadTrees(s, &opts.inputOptions)
 	if err != nil {

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/ingest"
+	"github.com/tracectl/tracectl/internal/live"
+	"github.com/tracectl/tracectl/internal/render"
+)
+
+// followOptions are the flags of `tree` for input that does not end.
+type followOptions struct {
+	Follow    bool
+	TraceIdle time.Duration
+	MaxSpans  int
+	poll      time.Duration   // tests shorten it
+	stop      <-chan struct{} // tests: ends the run like SIGINT
+}
+
+func (o *followOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVarP(&o.Follow, "follow", "f", false, "follow FILE as it grows (and across rotation), printing each trace as it completes")
+	f.DurationVar(&o.TraceIdle, "trace-idle", live.DefaultIdle, "with --follow or a pipe on stdin: a trace is complete when no span has arrived for it for this long")
+	f.IntVar(&o.MaxSpans, "max-spans", live.DefaultMaxSpans, "with --follow or a pipe on stdin: most spans held in incomplete traces")
+}
+
+// streaming reports whether tree should print traces as they complete
+// instead of reading all input first: --follow, or `-` when stdin is a pipe
+// or a terminal (a regular file redirected to stdin is read as a batch).
+func (o *followOptions) streaming(s *streams, files []string) bool {
+	if o.Follow {
+		return true
+	}
+	if len(files) != 1 || files[0] != "-" {
+		return false
+	}
+	f, ok := s.In.(*os.File)
+	if !ok {
+		return false // tests pass buffers: batch
+	}
+	info, err := f.Stat()
+	return err == nil && !info.Mode().IsRegular()
+}
+
+// treeLive is `tracectl tree` on input that does not end: each trace is
+// printed when no span has arrived for it for --trace-idle; at the end of
+// input (or on SIGINT/SIGTERM) the traces still open are printed, by start
+// time, as the batch path would.
+func treeLive(s *streams, opts *treeOptions) error {
+	if opts.Follow && (len(opts.Files) != 1 || opts.Files[0] == "-") {
+		return usageError{errors.New("--follow takes exactly one file (for a pipe, use - without --follow)")}
+	}
+	format, err := ingest.ParseFormat(opts.Format)
+	if err != nil {
+		return usageError{err}
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	if opts.stop != nil {
+		go func() {
+			select {
+			case <-opts.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+
+	var r io.Reader = s.In
+	name := "stdin"
+	if opts.Follow {
+		name = opts.Files[0]
+		fl, err := live.Follow(ctx, name, opts.poll)
+		if err != nil {
+			return usageError{err}
+		}
+		defer fl.Close()
+		r = fl
+	}
+
+	// The decoder runs on its own goroutine: a blocked read of a pipe must
+	// not keep the idle timer from printing completed traces, and on
+	// SIGINT the run ends without waiting for the read.
+	decoded := make(chan []dag.Span)
+	decodeErr := make(chan error, 1)
+	go func() {
+		defer close(decoded)
+		decodeErr <- ingest.Decode(r, name, ingest.Options{
+			Format:   format,
+			MaxFrame: opts.MaxFrame,
+			Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+		}, func(batch []dag.Span) error {
+			select {
+			case decoded <- batch:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	in := make(chan []dag.Span)
+	go func() {
+		defer close(in)
+		for {
+			select {
+			case b, ok := <-decoded:
+				if !ok {
+					return
+				}
+				select {
+				case in <- b:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	pr := &treeLivePrinter{s: s, opts: opts, st: render.NewStyles(s.Out, s.colorEnabled(opts.Color))}
+	asm := live.New(live.Options{Idle: opts.TraceIdle, MaxSpans: opts.MaxSpans})
+	warned := false
+	err = live.Run(asm, in, func(traces []*dag.Trace, why live.Reason) error {
+		if why == live.ReasonEarly && !warned {
+			warned = true
+			fmt.Fprintf(s.Err, "tracectl: warning: more than %d spans in incomplete traces (--max-spans): printing the longest-waiting traces before they are idle; they may be split\n", opts.MaxSpans)
+		}
+		trees := make([]*dag.Tree, len(traces))
+		for i, t := range traces {
+			trees[i] = dag.Build(t)
+		}
+		if why == live.ReasonEnd {
+			sortByStart(trees) // what is left at the end prints as the batch path would
+		}
+		return pr.print(trees)
+	})
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return nil // interrupted: what was open has been printed
+	}
+	return <-decodeErr
+}
+
+// treeLivePrinter prints trees as `tracectl tree` does, a few at a time.
+type treeLivePrinter struct {
+	s       *streams
+	opts    *treeOptions
+	st      *render.Styles
+	printed int
+}
+
+func (p *treeLivePrinter) print(trees []*dag.Tree) error {
+	opts := p.opts
+	ro := render.TreeOptions{
+		Width:       terminalWidth(p.s, opts.Width),
+		MaxDepth:    opts.MaxDepth,
+		MinDuration: opts.MinDuration.Nanoseconds(),
+		Fold:        !opts.NoFold,
+	}
+	for _, tr := range trees {
+		if opts.Trace != "" && !hasPrefix(tr.TraceID.String(), strings.ToLower(opts.Trace)) {
+			continue
+		}
+		if opts.Output == "json" {
+			if err := render.TreeJSON(p.s.Out, tr); err != nil {
+				return err
+			}
+			continue
+		}
+		if p.printed > 0 {
+			fmt.Fprintln(p.s.Out)
+		}
+		p.printed++
+		if err := render.Tree(p.s.Out, p.st, tr, ro); err != nil {
+			return err
+		}
+	}
+	return nil
+}
