@@ -31,6 +31,9 @@ type BenchResult struct {
 	// attributes (keys BenchKeyLen, values BenchValueLen bytes), per span.
 	ProtoBytesPerSpan float64
 	JSONBytesPerSpan  float64
+	// The same spans without attributes: the fixed part of a span.
+	ProtoBytesPerBareSpan float64
+	JSONBytesPerBareSpan  float64
 	// Heap held by 512 ended spans with 10 string attributes, as the batch
 	// processor's queue holds them before export.
 	BatchHeapBytes uint64
@@ -110,26 +113,31 @@ func Bench(ctx context.Context) (*BenchResult, error) {
 	bare := sdktrace.NewTracerProvider(sdktrace.WithResource(benchResource()), sdktrace.WithSampler(sdktrace.AlwaysSample()))
 	r.Bare10 = spanCreation(bare, 10)
 
-	spans := benchBatchSpans(benchBatch)
-	req := &coltracepb.ExportTraceServiceRequest{ResourceSpans: ToResourceSpans(spans)}
-	r.ProtoBytesPerSpan = float64(proto.Size(req)) / benchBatch
-	r.JSONBytesPerSpan = float64(len(AppendRequestJSON(nil, req.ResourceSpans))) / benchBatch
-	runtime.KeepAlive(spans)
+	r.ProtoBytesPerSpan, r.JSONBytesPerSpan = batchBytesPerSpan(10)
+	r.ProtoBytesPerBareSpan, r.JSONBytesPerBareSpan = batchBytesPerSpan(0)
 
 	// Retained heap of a full batch: median of a few tries, after GC, so
 	// garbage from span creation is not counted.
 	var sizes []uint64
 	for range 5 {
-		sizes = append(sizes, retainedHeap(func() any { return benchBatchSpans(benchBatch) }))
+		sizes = append(sizes, retainedHeap(func() any { return benchBatchSpans(benchBatch, 10) }))
 	}
 	sort.Slice(sizes, func(i, j int) bool { return sizes[i] < sizes[j] })
 	r.BatchHeapBytes = sizes[len(sizes)/2]
 	return r, nil
 }
 
-// benchBatchSpans creates n ended spans with 10 string attributes, one
+// batchBytesPerSpan is the serialized size of a full batch, per span, as
+// OTLP protobuf and as OTLP JSON.
+func batchBytesPerSpan(nattrs int) (protoB, jsonB float64) {
+	spans := benchBatchSpans(benchBatch, nattrs)
+	req := &coltracepb.ExportTraceServiceRequest{ResourceSpans: ToResourceSpans(spans)}
+	return float64(proto.Size(req)) / benchBatch, float64(len(AppendRequestJSON(nil, req.ResourceSpans))) / benchBatch
+}
+
+// benchBatchSpans creates n ended spans with nattrs string attributes, one
 // trace per 8 spans (a root and its children), as a batch holds them.
-func benchBatchSpans(n int) []sdktrace.ReadOnlySpan {
+func benchBatchSpans(n, nattrs int) []sdktrace.ReadOnlySpan {
 	c := &collector{spans: make([]sdktrace.ReadOnlySpan, 0, n)}
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(benchResource()),
@@ -137,7 +145,7 @@ func benchBatchSpans(n int) []sdktrace.ReadOnlySpan {
 		sdktrace.WithSpanProcessor(c),
 	)
 	tracer := tp.Tracer("github.com/tracectl/tracectl/internal/emit/bench")
-	attrs := benchAttributes(10)
+	attrs := benchAttributes(nattrs)
 	ctx := context.Background()
 	for len(c.spans) < n {
 		rctx, root := tracer.Start(ctx, "GET /api/orders", trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
@@ -171,16 +179,20 @@ func (r *BenchResult) WriteTo(w io.Writer) (int64, error) {
 	perSpan := func(br testing.BenchmarkResult) string {
 		return fmt.Sprintf("%7.0f ns/span  %4d B/span  %3d allocs/span", float64(br.T.Nanoseconds())/float64(br.N), br.AllocedBytesPerOp(), br.AllocsPerOp())
 	}
-	fmt.Fprintf(&b, "OpenTelemetry Go SDK, %s/%s, GOMAXPROCS %d, one goroutine\n", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(&b, "%-54s %-14s %s\n", "measure", "claim", "measured")
-	fmt.Fprintf(&b, "%-54s %-14s %s\n", "span create+end, 5 attrs, BatchSpanProcessor", "500-1000 ns", perSpan(r.Span5))
-	fmt.Fprintf(&b, "%-54s %-14s %s\n", "span create+end, 10 attrs, BatchSpanProcessor", "500-1000 ns", perSpan(r.Span10))
-	fmt.Fprintf(&b, "%-54s %-14s %s\n", "span create+end, 10 attrs, no processor", "-", perSpan(r.Bare10))
-	fmt.Fprintf(&b, "%-54s %-14s %7.0f B/span (protobuf)   %7.0f B/span (OTLP JSON)\n",
-		fmt.Sprintf("OTLP bytes/span, 10 string attrs (%d B keys, %d B values)", BenchKeyLen, BenchValueLen),
-		"200-400 B", r.ProtoBytesPerSpan, r.JSONBytesPerSpan)
-	fmt.Fprintf(&b, "%-54s %-14s %7.1f KB (%.0f B/span)\n", "heap held by a 512-span batch, 10 string attrs", "~150 KB",
-		float64(r.BatchHeapBytes)/1024, float64(r.BatchHeapBytes)/benchBatch)
+	fmt.Fprintf(&b, "OpenTelemetry Go SDK, %s/%s, spans started on one goroutine\n", runtime.GOOS, runtime.GOARCH)
+	const row = "%-48s %-12s %s\n"
+	fmt.Fprintf(&b, row, "measure", "claim", "measured")
+	fmt.Fprintf(&b, row, "span start+end, 5 attrs, batch processor", "500-1000 ns", perSpan(r.Span5))
+	fmt.Fprintf(&b, row, "span start+end, 10 attrs, batch processor", "500-1000 ns", perSpan(r.Span10))
+	fmt.Fprintf(&b, row, "span start+end, 10 attrs, no processor", "-", perSpan(r.Bare10))
+	fmt.Fprintf(&b, row, "OTLP bytes/span, 10 string attrs", "200-400 B",
+		fmt.Sprintf("%7.0f B/span protobuf, %.0f B/span OTLP JSON", r.ProtoBytesPerSpan, r.JSONBytesPerSpan))
+	fmt.Fprintf(&b, row, "OTLP bytes/span, no attributes", "-",
+		fmt.Sprintf("%7.0f B/span protobuf, %.0f B/span OTLP JSON", r.ProtoBytesPerBareSpan, r.JSONBytesPerBareSpan))
+	fmt.Fprintf(&b, row, "heap held by a 512-span batch, 10 string attrs", "~150 KB",
+		fmt.Sprintf("%7.1f KB (%.0f B/span)", float64(r.BatchHeapBytes)/1024, float64(r.BatchHeapBytes)/benchBatch))
+	fmt.Fprintf(&b, "attributes: %d B keys, %d B string values; a batch is 64 traces of 8 spans; GOMAXPROCS %d\n",
+		BenchKeyLen, BenchValueLen, runtime.GOMAXPROCS(0))
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
 }

@@ -39,7 +39,7 @@ func BenchmarkSyntheticToJSONL(b *testing.B) {
 }
 
 func BenchmarkAppendRequestJSON(b *testing.B) {
-	spans := benchBatchSpans(benchBatch)
+	spans := benchBatchSpans(benchBatch, 10)
 	rs := ToResourceSpans(spans)
 	var buf []byte
 	b.ReportAllocs()
@@ -50,7 +50,7 @@ func BenchmarkAppendRequestJSON(b *testing.B) {
 }
 
 func BenchmarkRedactingExporter(b *testing.B) {
-	spans := benchBatchSpans(benchBatch)
+	spans := benchBatchSpans(benchBatch, 10)
 	red := NewRedactingExporter(discardExporter{})
 	ctx := context.Background()
 	b.ReportAllocs()

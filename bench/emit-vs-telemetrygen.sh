@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# emit-vs-telemetrygen.sh — does `tracectl emit --scenario synthetic` keep up
+# with telemetrygen, the Collector project's load generator?
+#
+# Both send OTLP/gRPC, unthrottled (--rate 0), with the same number of
+# workers, for $DURATION, to the same discard sink (bench/cmd/otlpsink: the
+# Collector's pdata gRPC server, which unmarshals every request and counts
+# the spans). Both build the same trace shape: a root and one child, two
+# string attributes per span (telemetrygen's default; emit --depth 2
+# --fanout 1 --attributes 2). Both use the OTel Go SDK with a non-blocking
+# batch span processor, so a generator that outruns its exporter drops
+# spans; what counts is what the sink received, over each tool's wall time
+# (start to exit, the final flush included).
+#
+# emit is run twice: as shipped (redaction on) and with --no-redact.
+# Target: emit >= 1x telemetrygen's spans/s at equal workers.
+#
+# Usage: bench/emit-vs-telemetrygen.sh           (DURATION=10s WORKERS=2)
+#        TRACECTL=/path/to/tracectl TELEMETRYGEN=/path/to/telemetrygen WORKERS=4 bench/emit-vs-telemetrygen.sh
+# tracectl is built from this checkout unless $TRACECTL is set; telemetrygen
+# is taken from $TELEMETRYGEN, then $PATH, else installed with `go install`
+# into a temporary GOBIN.
+set -euo pipefail
+
+DURATION=${DURATION:-10s}
+WORKERS=${WORKERS:-2}
+PORT=${PORT:-14318}
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+sink_pid=
+cleanup() {
+	if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "building otlpsink (and tracectl unless $TRACECTL is set)..." >&2
+(cd "$root/bench" && go build -o "$tmp/otlpsink" ./cmd/otlpsink)
+tracectl=${TRACECTL:-}
+if [ -z "$tracectl" ]; then
+	(cd "$root" && go build -o "$tmp/tracectl" ./cmd/tracectl)
+	tracectl="$tmp/tracectl"
+fi
+
+tg=${TELEMETRYGEN:-$(command -v telemetrygen || true)}
+if [ -z "$tg" ]; then
+	echo "installing telemetrygen..." >&2
+	GOBIN="$tmp/bin" go install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@latest
+	tg="$tmp/bin/telemetrygen"
+fi
+
+wait_port() {
+	for _ in $(seq 1 200); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		sleep 0.05
+	done
+	echo "nothing listens on port $1" >&2
+	return 1
+}
+
+# run NAME CMD...: start a fresh sink, run CMD against it, stop the sink and
+# print "NAME spans seconds".
+run() {
+	local name=$1
+	shift
+	"$tmp/otlpsink" -addr "127.0.0.1:$PORT" 2>"$tmp/$name.sink" &
+	sink_pid=$!
+	wait_port "$PORT"
+	local start end
+	start=$(date +%s.%N)
+	"$@" >"$tmp/$name.out" 2>&1 || { echo "$name failed:" >&2; tail -5 "$tmp/$name.out" >&2; }
+	end=$(date +%s.%N)
+	kill -INT "$sink_pid"
+	wait "$sink_pid" || true
+	sink_pid=
+	local spans
+	spans=$(sed -n 's/^otlpsink: \([0-9]*\) spans$/\1/p' "$tmp/$name.sink")
+	echo "$name ${spans:-0} $(echo "$end - $start" | bc -l)"
+}
+
+ep="127.0.0.1:$PORT"
+results=()
+results+=("$(run telemetrygen "$tg" traces --otlp-insecure --otlp-endpoint "$ep" --rate 0 \
+	--workers "$WORKERS" --duration "$DURATION" --child-spans 1)")
+results+=("$(run emit "$tracectl" emit --scenario synthetic --endpoint "$ep" --rate 0 \
+	--workers "$WORKERS" --duration "$DURATION" --depth 2 --fanout 1 --attributes 2)")
+emit_summary=$(grep '^spans:' "$tmp/emit.out" || true)
+results+=("$(run emit-no-redact "$tracectl" emit --scenario synthetic --endpoint "$ep" --rate 0 \
+	--workers "$WORKERS" --duration "$DURATION" --depth 2 --fanout 1 --attributes 2 --no-redact)")
+noredact_summary=$(grep '^spans:' "$tmp/emit-no-redact.out" || true)
+
+printf 'OTLP/gRPC to a discard pdata sink, --rate 0, --workers %s, --duration %s, 2 spans/trace\n' "$WORKERS" "$DURATION"
+printf '%-36s %12s %9s %12s %8s\n' "generator" "spans recvd" "seconds" "spans/s" "vs tg"
+read -r _ tg_spans tg_secs <<<"${results[0]}"
+tg_rate=$(echo "$tg_spans / $tg_secs" | bc -l)
+for r in "${results[@]}"; do
+	read -r name spans secs <<<"$r"
+	rate=$(echo "$spans / $secs" | bc -l)
+	label=$name
+	case $name in
+	telemetrygen) label="telemetrygen traces --child-spans 1" ;;
+	emit) label="tracectl emit --scenario synthetic" ;;
+	emit-no-redact) label="tracectl emit ... --no-redact" ;;
+	esac
+	printf '%-36s %12d %9.2f %12.0f %7.2fx\n' "$label" "$spans" "$secs" "$rate" "$(echo "$rate / $tg_rate" | bc -l)"
+done
+echo "emit's own summary:            $emit_summary"
+echo "emit --no-redact own summary:  $noredact_summary"
