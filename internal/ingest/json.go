@@ -48,8 +48,10 @@ var errUnexpectedEnd = errors.New("unexpected end of input (truncated JSON)")
 
 // decodeJSONMessage decodes one ExportTraceServiceRequest/TracesData JSON
 // object and appends its spans to dst. Several objects separated by white
-// space are accepted too. A metrics, logs or profiles object is skipped with
-// a notice. On bad input it returns dst unchanged and a *jsonError.
+// space are accepted too; so is {}, the empty request. A metrics, logs or
+// profiles object is skipped with a notice. An object with none of these
+// members is not OTLP traces: an error. On bad input it returns dst
+// unchanged and a *jsonError.
 //
 // The spans do not share memory with msg: the caller may reuse msg.
 func decodeJSONMessage(msg []byte, dst []dag.Span, n *notices, where string) ([]dag.Span, error) {

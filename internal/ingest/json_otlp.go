@@ -45,8 +45,9 @@ func (d *jsonDecoder) object() error {
 	d.pos++
 	traces := false
 	var skipped [3]bool // metrics, logs, profiles
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
+	members := 0
+	for ; ; members++ {
+		key, done, err := d.nextKey(members)
 		if err != nil {
 			return err
 		}
@@ -78,7 +79,9 @@ func (d *jsonDecoder) object() error {
 			d.notice("skipped "+what, d.whereStr()+": skipped "+what+" data")
 		}
 	}
-	if !traces && !skipped[0] && !skipped[1] && !skipped[2] {
+	// {} is the empty request (pdata writes an empty one so); an object
+	// with members but none of OTLP's is something else.
+	if members > 0 && !traces && !skipped[0] && !skipped[1] && !skipped[2] {
 		return &jsonError{Offset: int(d.objStart), Err: errors.New("not an OTLP traces object: no resourceSpans")}
 	}
 	if d.base64IDs > 0 {

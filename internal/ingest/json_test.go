@@ -213,6 +213,7 @@ func TestDecodeJSONMessage(t *testing.T) {
 			in:   "\xef\xbb\xbf \n\t{ \"resourceSpans\" : [ ] \r\n} \n",
 		},
 		{name: "empty resourceSpans", in: `{"resourceSpans":[]}`},
+		{name: "empty request", in: ` {} `},
 		{name: "null resourceSpans", in: `{"resourceSpans":null}`},
 		{name: "several objects", in: inRequest(spanWith("")) + "\n" + inRequest(spanWith("")), n: 2},
 		{name: "metrics skipped", in: `{"resourceMetrics":[{"resource":{},"scopeMetrics":[]}]}`},
@@ -334,7 +335,6 @@ func TestDecodeJSONMessageErrors(t *testing.T) {
 		offset         int // -1: do not check
 	}{
 		{"not OTLP object", `{"foo":1}`, "not an OTLP traces object: no resourceSpans", 0},
-		{"empty object", `  {}`, "no resourceSpans", 2},
 		{"array", `[1,2]`, "not an OTLP traces object: found a JSON array", 0},
 		{"string", `"x"`, "found a JSON string", 0},
 		{"empty input", ` `, "no JSON object", -1},
