@@ -214,6 +214,9 @@ func receiveRun(s *streams, opts *receiveOptions) error {
 					fmt.Fprintf(s.Err, "tracectl: warning: more than %d spans in incomplete traces (--max-spans): printing the longest-waiting traces before they are idle; they may be split\n", opts.MaxSpans)
 				})
 			}
+			if pr.quiet && until == nil {
+				return nil // nothing reads the trees: do not build them
+			}
 			for _, t := range traces {
 				tr := dag.Build(t)
 				if until != nil && !matched.Load() && until.Match(tr) {

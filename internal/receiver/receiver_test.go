@@ -172,7 +172,7 @@ func protoBody(t *testing.T, m proto.Message) []byte {
 	return b
 }
 
-func gzipBytes(t *testing.T, b []byte) []byte {
+func gzipBytes(t testing.TB, b []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
