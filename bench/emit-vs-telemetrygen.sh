@@ -12,7 +12,10 @@
 # spans; what counts is what the sink received, over each tool's wall time
 # (start to exit, the final flush included).
 #
-# emit is run twice: as shipped (redaction on) and with --no-redact.
+# telemetrygen runs with its default batch size (100) and with emit's (512);
+# emit runs as shipped (redaction on), with --no-redact, and with
+# --block-on-full-queue (span End waits for queue room: nothing is dropped,
+# and no CPU goes into spans that would be).
 # Target: emit >= 1x telemetrygen's spans/s at equal workers.
 #
 # Usage: bench/emit-vs-telemetrygen.sh           (DURATION=10s WORKERS=2)
@@ -82,15 +85,20 @@ ep="127.0.0.1:$PORT"
 results=()
 results+=("$(run telemetrygen "$tg" traces --otlp-insecure --otlp-endpoint "$ep" --rate 0 \
 	--workers "$WORKERS" --duration "$DURATION" --child-spans 1)")
+results+=("$(run telemetrygen-512 "$tg" traces --otlp-insecure --otlp-endpoint "$ep" --rate 0 \
+	--workers "$WORKERS" --duration "$DURATION" --child-spans 1 --batch-size 512)")
 results+=("$(run emit "$tracectl" emit --scenario synthetic --endpoint "$ep" --rate 0 \
 	--workers "$WORKERS" --duration "$DURATION" --depth 2 --fanout 1 --attributes 2)")
 emit_summary=$(grep '^spans:' "$tmp/emit.out" || true)
 results+=("$(run emit-no-redact "$tracectl" emit --scenario synthetic --endpoint "$ep" --rate 0 \
 	--workers "$WORKERS" --duration "$DURATION" --depth 2 --fanout 1 --attributes 2 --no-redact)")
 noredact_summary=$(grep '^spans:' "$tmp/emit-no-redact.out" || true)
+results+=("$(run emit-block "$tracectl" emit --scenario synthetic --endpoint "$ep" --rate 0 \
+	--workers "$WORKERS" --duration "$DURATION" --depth 2 --fanout 1 --attributes 2 --block-on-full-queue)")
+block_summary=$(grep '^spans:' "$tmp/emit-block.out" || true)
 
 printf 'OTLP/gRPC to a discard pdata sink, --rate 0, --workers %s, --duration %s, 2 spans/trace\n' "$WORKERS" "$DURATION"
-printf '%-36s %12s %9s %12s %8s\n' "generator" "spans recvd" "seconds" "spans/s" "vs tg"
+printf '%-44s %12s %9s %12s %8s\n' "generator" "spans recvd" "seconds" "spans/s" "vs tg"
 read -r _ tg_spans tg_secs <<<"${results[0]}"
 tg_rate=$(echo "$tg_spans / $tg_secs" | bc -l)
 for r in "${results[@]}"; do
@@ -99,10 +107,13 @@ for r in "${results[@]}"; do
 	label=$name
 	case $name in
 	telemetrygen) label="telemetrygen traces --child-spans 1" ;;
+	telemetrygen-512) label="telemetrygen ... --batch-size 512" ;;
 	emit) label="tracectl emit --scenario synthetic" ;;
 	emit-no-redact) label="tracectl emit ... --no-redact" ;;
+	emit-block) label="tracectl emit ... --block-on-full-queue" ;;
 	esac
-	printf '%-36s %12d %9.2f %12.0f %7.2fx\n' "$label" "$spans" "$secs" "$rate" "$(echo "$rate / $tg_rate" | bc -l)"
+	printf '%-44s %12d %9.2f %12.0f %7.2fx\n' "$label" "$spans" "$secs" "$rate" "$(echo "$rate / $tg_rate" | bc -l)"
 done
 echo "emit's own summary:            $emit_summary"
 echo "emit --no-redact own summary:  $noredact_summary"
+echo "emit --block-on-full-queue:    $block_summary"
