@@ -74,7 +74,7 @@ func decodeJSONMessage(msg []byte, dst []dag.Span, n *notices, where string) ([]
 	}
 	if len(d.spans) == 0 {
 		if d.objects == 0 {
-			return dst, d.failAt(d.pos, errors.New("no JSON object: want an OTLP traces object with resourceSpans"))
+			return dst, d.failAt(d.off(), errors.New("no JSON object: want an OTLP traces object with resourceSpans"))
 		}
 		return dst, nil
 	}
@@ -187,11 +187,11 @@ func (d *jsonDecoder) topLevel(c byte) error {
 	case '{':
 		return nil
 	case '[':
-		return d.failAt(d.pos, errors.New("not an OTLP traces object: found a JSON array, want an object with resourceSpans"))
+		return d.failAt(d.off(), errors.New("not an OTLP traces object: found a JSON array, want an object with resourceSpans"))
 	case '"', 't', 'f', 'n', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return d.failAt(d.pos, fmt.Errorf("not an OTLP traces object: found a JSON %s, want an object with resourceSpans", describe(c)))
+		return d.failAt(d.off(), fmt.Errorf("not an OTLP traces object: found a JSON %s, want an object with resourceSpans", describe(c)))
 	}
-	return d.failAt(d.pos, fmt.Errorf("invalid JSON: unexpected %s, want '{'", quoteByte(c)))
+	return d.failAt(d.off(), fmt.Errorf("invalid JSON: unexpected %s, want '{'", quoteByte(c)))
 }
 
 // jsonDecoder is the scanner state. A zero value is not usable; see
@@ -279,18 +279,22 @@ func (d *jsonDecoder) whereStr() string {
 	return d.where
 }
 
-// failAt returns a *jsonError at buffer position pos.
-func (d *jsonDecoder) failAt(pos int, err error) error {
-	return &jsonError{Offset: int(d.base) + pos, Err: err}
+// off is the input offset of d.pos. Unlike a buffer index it stays valid
+// across refills, so it is what a token's start is remembered as.
+func (d *jsonDecoder) off() int { return int(d.base) + d.pos }
+
+// failAt returns a *jsonError at input offset off.
+func (d *jsonDecoder) failAt(off int, err error) error {
+	return &jsonError{Offset: off, Err: err}
 }
 
 func (d *jsonDecoder) failf(format string, args ...any) error {
-	return d.failAt(d.pos, fmt.Errorf(format, args...))
+	return d.failAt(d.off(), fmt.Errorf(format, args...))
 }
 
 // eofError is the error for input that ended (or could not be read further)
 // in the middle of a value.
-func (d *jsonDecoder) eofError() error { return d.failAt(len(d.buf), errUnexpectedEnd) }
+func (d *jsonDecoder) eofError() error { return d.failAt(int(d.base)+len(d.buf), errUnexpectedEnd) }
 
 // lineAt returns the 1-based line of buf[pos].
 func (d *jsonDecoder) lineAt(pos int) int {

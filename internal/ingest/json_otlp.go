@@ -622,7 +622,7 @@ func (d *jsonDecoder) bytesValue(what string) (string, error) {
 	case c != '"':
 		return "", d.typeError(what, "a base64 string", c)
 	}
-	start := d.pos
+	start := d.off()
 	b, err := d.readString(&d.esc)
 	if err != nil {
 		return "", err
@@ -713,7 +713,7 @@ func decodeBase64ID(dst, src []byte) bool {
 // returns its text (nil for null) and where it started.
 func (d *jsonDecoder) intToken(what string) (tok []byte, start int, err error) {
 	c, ok := d.peek()
-	start = d.pos
+	start = d.off()
 	switch {
 	case !ok:
 		return nil, start, d.eofError()
@@ -784,7 +784,7 @@ func (d *jsonDecoder) uint32Value(what string) (uint32, error) {
 func (d *jsonDecoder) enum(what string, names []string) (uint8, error) {
 	c, ok := d.peek()
 	if ok && c == '"' {
-		start := d.pos
+		start := d.off()
 		b, err := d.readString(&d.esc)
 		if err != nil {
 			return 0, err
@@ -814,7 +814,7 @@ func (d *jsonDecoder) enum(what string, names []string) (uint8, error) {
 // or "NaN", "Infinity", "-Infinity" as proto3 JSON writes non-finite values.
 func (d *jsonDecoder) doubleValue(what string) (float64, error) {
 	c, ok := d.peek()
-	start := d.pos
+	start := d.off()
 	var tok []byte
 	var err error
 	switch {

@@ -504,6 +504,8 @@ func TestReadJSONStreamErrors(t *testing.T) {
 	}{
 		{"invalid JSON at line 3", good + "\n" + good + "\n" + `{"resourceSpans":[}` + "\n" + good + "\n", 0, 3, "invalid JSON", 2},
 		{"wrong type deep in a pretty object", good + "\n" + prettyBad, 0, 7, "span name: want a string", 1},
+		{"bad integer after refills", good + "\n" + good + "\n" + inRequest(spanWith(`"endTimeUnixNano":"1234567890x"`)) + "\n", 0, 3, `"1234567890x" is not an integer`, 2},
+		{"bad base64 on a pretty line", good + "\n{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":[\n{\"key\":\"b\",\"value\":\n{\"bytesValue\":\"!!!!!!!!\"}}]}]}]}]}", 0, 4, "not valid base64", 1},
 		{"non-OTLP line", good + "\n\n" + `{"foo":1}` + "\n", 0, 3, "not an OTLP traces object: no resourceSpans", 1},
 		{"non-OTLP pretty object blames its first line", good + "\n" + "{\n\"foo\":\n1\n}\n", 0, 2, "no resourceSpans", 1},
 		{"array line", good + "\n" + `[1,2]` + "\n", 0, 2, "found a JSON array", 1},
