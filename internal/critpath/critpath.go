@@ -253,9 +253,14 @@ func (w *walker) walk() {
 	a := w.a
 	kids, span := w.kids, w.span
 	var stack []int32
+	// Every path's segments share one buffer, sized for the worst case
+	// (each kept node owns at most one stretch before its first child and
+	// one after each child, and merging only shrinks that) so the walk
+	// never grows a slice.
+	buf := make([]Segment, 0, 2*len(a.Tree.Nodes)+len(a.Paths))
 	for r := range a.Paths {
 		p := &a.Paths[r]
-		var segs []Segment
+		segs := buf[len(buf):len(buf)]
 		own := func(node int32, from, to int64) {
 			if to <= from {
 				return
@@ -296,7 +301,10 @@ func (w *walker) walk() {
 			stack = stack[:len(stack)-1]
 		}
 		slices.Reverse(segs)
-		p.Segments = segs
+		if len(segs) > 0 {
+			p.Segments = segs[:len(segs):len(segs)]
+		}
+		buf = buf[:len(buf)+len(segs)]
 	}
 }
 

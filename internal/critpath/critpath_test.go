@@ -646,3 +646,22 @@ func TestFolded(t *testing.T) {
 		t.Errorf("self by service (-want +got):\n%s", diff)
 	}
 }
+
+func FuzzParseSpeedup(f *testing.F) {
+	for _, s := range []string{"service=payment:2", "operation=payment/charge:1.5", "operation=a/GET /x:y:3", "service=:2", "x", "service=a:1e309"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseSpeedup(s)
+		if err != nil {
+			return
+		}
+		if !(r.Factor > 0) || r.Service == "" {
+			t.Fatalf("ParseSpeedup(%q) = %+v: accepted a bad rule", s, r)
+		}
+		back, err := ParseSpeedup(r.String())
+		if err != nil || back != r {
+			t.Fatalf("ParseSpeedup(%q).String() = %q → %+v, %v: does not round-trip", s, r.String(), back, err)
+		}
+	})
+}

@@ -1,0 +1,108 @@
+//go:build decodebench
+
+// This file compares the analysis with tracectl's own decoder on the same
+// data. It is behind a build tag so critpath's tests do not break while
+// internal/ingest changes under them:
+//
+//	go test -tags decodebench -run '^$' -bench . ./internal/critpath/
+
+package critpath
+
+import (
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/ingest"
+)
+
+// otlpJSONMessages encodes spans as OTLP/JSON ExportTraceServiceRequest
+// bodies (hex ids, as the spec says) of at most batch spans each.
+func otlpJSONMessages(spans []dag.Span, batch int) [][]byte {
+	var msgs [][]byte
+	for lo := 0; lo < len(spans); lo += batch {
+		hi := min(lo+batch, len(spans))
+		byRes := map[*dag.Resource][]int{}
+		var order []*dag.Resource
+		for i := lo; i < hi; i++ {
+			r := spans[i].Resource
+			if _, ok := byRes[r]; !ok {
+				order = append(order, r)
+			}
+			byRes[r] = append(byRes[r], i)
+		}
+		var b strings.Builder
+		b.WriteString(`{"resourceSpans":[`)
+		for k, r := range order {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":` + strconv.Quote(r.Service) + `}}]},"scopeSpans":[{"scope":{"name":"bench"},"spans":[`)
+			for j, i := range byRes[r] {
+				s := &spans[i]
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				parent := ""
+				if !s.ParentSpanID.IsZero() {
+					parent = hex.EncodeToString(s.ParentSpanID[:])
+				}
+				b.WriteString(`{"traceId":"` + hex.EncodeToString(s.TraceID[:]) + `","spanId":"` + hex.EncodeToString(s.SpanID[:]) +
+					`","parentSpanId":"` + parent + `","name":` + strconv.Quote(s.Name) + `,"kind":2,"startTimeUnixNano":"` +
+					strconv.FormatInt(s.Start, 10) + `","endTimeUnixNano":"` + strconv.FormatInt(s.End, 10) + `","attributes":[` +
+					`{"key":"http.request.method","value":{"stringValue":"GET"}},` +
+					`{"key":"http.response.status_code","value":{"intValue":"200"}},` +
+					`{"key":"server.address","value":{"stringValue":"checkout.internal"}}]}`)
+			}
+			b.WriteString(`]}]}`)
+		}
+		b.WriteString(`]}`)
+		msgs = append(msgs, []byte(b.String()))
+	}
+	return msgs
+}
+
+// BenchmarkDecodeJSONSameData decodes the data BenchmarkCriticalPath
+// analyses, as OTLP/JSON, with ingest's decoder.
+func BenchmarkDecodeJSONSameData(b *testing.B) {
+	for _, shape := range []struct {
+		name             string
+		traces, perTrace int
+	}{
+		{"1trace_x_1000000spans", 1, 1_000_000},
+		{"10000traces_x_100spans", 10_000, 100},
+	} {
+		d := makeBenchData(b, shape.name, shape.traces, shape.perTrace)
+		var all []dag.Span
+		for _, tr := range d.trees {
+			for i := range tr.Nodes {
+				all = append(all, *tr.Nodes[i].Span)
+			}
+		}
+		msgs := otlpJSONMessages(all, 10_000)
+		size := 0
+		for _, m := range msgs {
+			size += len(m)
+		}
+		b.Run(shape.name+"/ingest.DecodeJSONRequest", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				n := 0
+				for _, m := range msgs {
+					spans, err := ingest.DecodeJSONRequest(m)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n += len(spans)
+				}
+				if n != d.spans {
+					b.Fatalf("decoded %d spans, want %d", n, d.spans)
+				}
+			}
+			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+		})
+	}
+}
