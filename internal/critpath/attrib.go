@@ -110,7 +110,7 @@ type Attribution struct {
 	by        By
 	services  map[string]*serviceGroups
 	byRes     map[*dag.Resource]*serviceGroups // cache: spans share resources
-	missing   int32 // group of placeholders, -1 until seen
+	missing   int32                            // group of placeholders, -1 until seen
 	rows      []groupAcc
 	traces    int
 	endToEnd  []int64 // per trace Analysis.Duration
