@@ -178,7 +178,23 @@ type notCond struct{ c cond }
 type cmpCond struct {
 	op   cmpOp
 	l, r operand
-	re   *regexp.Regexp
+	re   *matcher
+}
+
+// matcher is a fully anchored regular expression with the literal every
+// match starts with, tested first: most patterns (GET.*, /api/.*) reject
+// most values on their first bytes.
+type matcher struct {
+	re     *regexp.Regexp // anchored: ^(?:pattern)$
+	prefix string
+	exact  bool // the pattern is the literal prefix itself
+}
+
+func (m *matcher) match(s string) bool {
+	if m.exact {
+		return s == m.prefix
+	}
+	return strings.HasPrefix(s, m.prefix) && m.re.MatchString(s)
 }
 
 // boolCond is an operand used as a condition: true when it is boolean true

@@ -2,7 +2,6 @@ package query
 
 import (
 	"math"
-	"regexp"
 	"strings"
 
 	"github.com/tracectl/tracectl/internal/dag"
@@ -294,7 +293,7 @@ func (op cmpOp) flipped() cmpOp {
 
 // compareValues applies op. Arrays match "=", "=~" and orderings when any
 // element does, and "!=", "!~" when no element matches the positive form.
-func compareValues(op cmpOp, l, r value, re *regexp.Regexp) bool {
+func compareValues(op cmpOp, l, r value, re *matcher) bool {
 	if r.typ == tArray && l.typ != tArray {
 		l, r, op = r, l, op.flipped()
 	}
@@ -317,9 +316,9 @@ func compareValues(op cmpOp, l, r value, re *regexp.Regexp) bool {
 	}
 	switch op {
 	case opRe:
-		return l.typ == tString && re.MatchString(l.s)
+		return l.typ == tString && re.match(l.s)
 	case opNre:
-		return l.typ == tString && !re.MatchString(l.s)
+		return l.typ == tString && !re.match(l.s)
 	}
 	var c int
 	switch {

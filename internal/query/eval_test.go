@@ -141,6 +141,13 @@ func TestEvalRegex(t *testing.T) {
 	runEvalCases(t, []evalCase{
 		{`{ name =~ "GET" }`, []int{}}, // fully anchored
 		{`{ name =~ "GET.*" }`, []int{1, 2, 3}},
+		{`{ name =~ "GET /cart" }`, []int{2, 3}}, // a literal: compared as a whole
+		{`{ name =~ "GET /car" }`, []int{}},
+		{`{ name =~ "" }`, []int{}},
+		{`{ name =~ "(?i)get /CART" }`, []int{2, 3}},
+		{`{ name =~ "GET /c(art|heckout)" }`, []int{1, 2, 3}},
+		{`{ name =~ "GET /cart$" }`, []int{2, 3}},
+		{`{ statusMessage =~ "" && kind = server }`, []int{1, 3}},
 		{`{ name =~ ".*cart" }`, []int{2, 3}},
 		{`{ name =~ "charge|fraud-check" }`, []int{6, 7}},
 		{`{ name !~ "GET.*" }`, []int{4, 5, 6, 7}},

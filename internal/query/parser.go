@@ -395,6 +395,8 @@ func (p *parser) operand(rhs bool) (operand, error) {
 			o.lit = v
 		} else if isAggName(t.text) {
 			return o, p.errAt(t.pos, `%s() is an aggregate: use it after "|", as in { } | count() > 2`, t.text)
+		} else if strings.Contains(t.text, ":") {
+			return o, p.errAt(t.pos, "unknown intrinsic %s (known: %s)", t.text, strings.Join(intrinsicNames[1:], ", "))
 		} else if rhs {
 			return o, p.errAt(t.pos, "unknown value %s (quote strings: %q)", t.text, t.text)
 		} else {
@@ -442,14 +444,16 @@ func (p *parser) checkComparison(op cmpOp, opPos int, l, r operand) (cond, error
 		if lt, ok := l.staticType(); ok && lt != tString {
 			return nil, p.errAt(l.pos, "%s applies to strings; %s is a %s", op, l, lt)
 		}
-		if _, err := regexp.Compile(r.lit.s); err != nil {
+		raw, err := regexp.Compile(r.lit.s)
+		if err != nil {
 			return nil, p.errAt(r.pos, "invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 		}
 		re, err := regexp.Compile("^(?:" + r.lit.s + ")$") // fully anchored, as in Tempo
 		if err != nil {
 			return nil, p.errAt(r.pos, "invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 		}
-		c.re = re
+		prefix, exact := raw.LiteralPrefix()
+		c.re = &matcher{re: re, prefix: prefix, exact: exact}
 		return c, nil
 	}
 	// Orient so that a field is on the left when there is one.
@@ -481,10 +485,10 @@ func (p *parser) checkComparison(op cmpOp, opPos int, l, r operand) (cond, error
 	case tStatus, tKind:
 		if lt == tString {
 			if ft == tStatus {
-				if code, ok := dag.ParseStatusCode(lit.lit.s); ok {
+				if code, ok := dag.ParseStatusCode(strings.ToLower(lit.lit.s)); ok {
 					fixed.lit = value{typ: tStatus, i: int64(code)}
 				}
-			} else if k, ok := dag.ParseKind(lit.lit.s); ok {
+			} else if k, ok := dag.ParseKind(strings.ToLower(lit.lit.s)); ok {
 				fixed.lit = value{typ: tKind, i: int64(k)}
 			}
 		}
