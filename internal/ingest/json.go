@@ -105,7 +105,7 @@ func readJSONStream(r io.Reader, name string, maxFrame int, n *notices, fn func(
 		c, ok := d.peek()
 		if !ok {
 			if d.rerr != nil {
-				return d.streamError(&jsonError{Offset: d.pos, Err: d.rerr})
+				return d.streamError(&jsonError{Offset: d.off(), Err: d.rerr})
 			}
 			return nil
 		}
@@ -377,7 +377,9 @@ func (d *jsonDecoder) peek() (c byte, ok bool) {
 
 // skipBOM skips a UTF-8 byte order mark at the start of the input.
 func (d *jsonDecoder) skipBOM() {
-	for len(d.buf)-d.pos < 3 {
+	// Wait for more input only while what is there could begin a BOM, so
+	// that a live stream is never held up.
+	for len(d.buf)-d.pos < 3 && bytes.HasPrefix([]byte("\xef\xbb\xbf"), d.buf[d.pos:]) {
 		if _, ok := d.fill(d.pos); !ok {
 			break
 		}
