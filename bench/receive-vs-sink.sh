@@ -7,16 +7,24 @@
 #      pdata gRPC server, which unmarshals and drops), and
 #   2. `tracectl receive --out FILE` (decode, write Collector-file-exporter
 #      JSON lines, assemble traces; --quiet so the terminal is not measured).
-# It reports spans/s received both ways, the ratio (target >= 0.9), and peak
-# RSS of each server (GNU time's "Maximum resident set size").
+# It reports spans/s received both ways, the ratio (target >= 0.9), peak RSS
+# of each server (GNU time's "Maximum resident set size") and its CPU time.
+# The two servers take turns, ROUNDS times each, so load from other
+# processes on the machine falls on both alike.
 #
-# Usage: bench/receive-vs-sink.sh            (DURATION=10s WORKERS=2 by default)
+# With --rate 0 telemetrygen generates far more spans than its SDK batch
+# processor can export, and drops the rest: "spans/s" is what reached the
+# server, which is what the server's speed (its answer latency, and the CPU
+# it takes away from the sender on a small machine) decides.
+#
+# Usage: bench/receive-vs-sink.sh     (DURATION=10s WORKERS=2 ROUNDS=2 by default)
 #        TELEMETRYGEN=/path/to/telemetrygen DURATION=30s bench/receive-vs-sink.sh
 # telemetrygen is taken from $TELEMETRYGEN, then $PATH, else installed with
 # `go install` into a temporary GOBIN.
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-2}
 WORKERS=${WORKERS:-2}
 PORT=${PORT:-14317}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +57,7 @@ wait_port() {
 }
 
 # run NAME CMD...: start the server under GNU time, drive telemetrygen
-# against it, stop it with SIGINT, print "NAME spans seconds rss_kib".
+# against it, stop it with SIGINT, print "spans seconds rss_kib cpu_seconds".
 run() {
 	local name=$1
 	shift
@@ -73,20 +81,29 @@ run() {
 	receive) spans=$(sed -n 's/.*received \([0-9]*\) spans.*/\1/p' "$tmp/$name.err") ;;
 	esac
 	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/$name.time")
-	echo "$name ${spans:-0} $(echo "$end - $start" | bc -l) ${rss:-0}"
+	cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$tmp/$name.time")
+	echo "${spans:-0} $(echo "$end - $start" | bc -l) ${rss:-0} ${cpu:-0}"
 }
 
-sink=$(run sink "$tmp/otlpsink" -addr "127.0.0.1:$PORT")
-recv=$(run receive "$tmp/tracectl" receive --quiet --grpc-addr "127.0.0.1:$PORT" --http-addr '' --out "$tmp/out.json")
-out_spans=$(wc -l <"$tmp/out.json")
+s_spans=0 s_secs=0 s_rss=0 s_cpu=0 r_spans=0 r_secs=0 r_rss=0 r_cpu=0
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for round in $(seq 1 "$ROUNDS"); do
+	read -r n secs rss cpu <<<"$(run sink "$tmp/otlpsink" -addr "127.0.0.1:$PORT")"
+	echo "round $round: sink    $n spans in $secs s" >&2
+	s_spans=$((s_spans + n)) s_secs=$(echo "$s_secs + $secs" | bc -l) s_cpu=$(echo "$s_cpu + $cpu" | bc -l)
+	s_rss=$((rss > s_rss ? rss : s_rss))
+	rm -f "$tmp/out.json"
+	read -r n secs rss cpu <<<"$(run receive "$tmp/tracectl" receive --quiet --grpc-addr "127.0.0.1:$PORT" --http-addr '' --out "$tmp/out.json")"
+	echo "round $round: receive $n spans in $secs s ($(wc -l <"$tmp/out.json") requests in --out)" >&2
+	r_spans=$((r_spans + n)) r_secs=$(echo "$r_secs + $secs" | bc -l) r_cpu=$(echo "$r_cpu + $cpu" | bc -l)
+	r_rss=$((rss > r_rss ? rss : r_rss))
+done
+out_bytes=$(stat -c %s "$tmp/out.json")
 
-read -r _ s_spans s_secs s_rss <<<"$sink"
-read -r _ r_spans r_secs r_rss <<<"$recv"
 s_rate=$(echo "$s_spans / $s_secs" | bc -l)
 r_rate=$(echo "$r_spans / $r_secs" | bc -l)
-printf 'telemetrygen --rate 0 --workers %s --duration %s, OTLP/gRPC\n' "$WORKERS" "$DURATION"
-printf '%-34s %12s %10s %12s\n' "server" "spans" "spans/s" "peak RSS"
-printf '%-34s %12d %10.0f %9.1f MiB\n' "discard sink (pdata gRPC)" "$s_spans" "$s_rate" "$(echo "$s_rss / 1024" | bc -l)"
-printf '%-34s %12d %10.0f %9.1f MiB\n' "tracectl receive --out FILE" "$r_spans" "$r_rate" "$(echo "$r_rss / 1024" | bc -l)"
-printf 'ratio receive/sink: %.3f (target >= 0.9); --out: %s lines, %s bytes\n' \
-	"$(echo "$r_rate / $s_rate" | bc -l)" "$out_spans" "$(stat -c %s "$tmp/out.json")"
+printf 'telemetrygen --rate 0 --workers %s, OTLP/gRPC, %s rounds of %s per server\n' "$WORKERS" "$ROUNDS" "$DURATION"
+printf '%-30s %10s %10s %12s %14s\n' "server" "spans" "spans/s" "peak RSS" "CPU µs/span"
+printf '%-30s %10d %10.0f %8.1f MiB %14.2f\n' "discard sink (pdata gRPC)" "$s_spans" "$s_rate" "$(echo "$s_rss / 1024" | bc -l)" "$(echo "$s_cpu * 1000000 / $s_spans" | bc -l)"
+printf '%-30s %10d %10.0f %8.1f MiB %14.2f\n' "tracectl receive --out FILE" "$r_spans" "$r_rate" "$(echo "$r_rss / 1024" | bc -l)" "$(echo "$r_cpu * 1000000 / $r_spans" | bc -l)"
+printf 'ratio receive/sink: %.3f (target >= 0.9); last --out file: %s bytes\n' "$(echo "$r_rate / $s_rate" | bc -l)" "$out_bytes"
