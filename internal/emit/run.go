@@ -247,10 +247,12 @@ func (c ServiceCount) Dropped() int64 {
 	return 0
 }
 
-// ErrorCount is one distinct error and how often it occurred.
+// ErrorCount is one distinct error, how often it occurred and in which
+// services.
 type ErrorCount struct {
-	Message string
-	Count   int
+	Message  string
+	Count    int
+	Services []string
 }
 
 // WriteTo prints the summary as text.
@@ -284,7 +286,11 @@ func (s *Summary) WriteTo(w io.Writer) (int64, error) {
 		tw.Flush()
 	}
 	for _, e := range s.Errors {
-		fmt.Fprintf(&b, "error (%d×): %s\n", e.Count, e.Message)
+		where := ""
+		if len(e.Services) > 0 {
+			where = " in " + strings.Join(e.Services, ", ")
+		}
+		fmt.Fprintf(&b, "error (%d×%s): %s\n", e.Count, where, e.Message)
 	}
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err

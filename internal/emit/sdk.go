@@ -277,7 +277,7 @@ type countingExporter struct {
 func (e *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	if err := e.next.ExportSpans(ctx, spans); err != nil {
 		e.c.failed.Add(int64(len(spans)))
-		e.errs.add(fmt.Errorf("%s: export: %w", e.c.name, err))
+		e.errs.add(e.c.name, err)
 		return err
 	}
 	e.c.exported.Add(int64(len(spans)))
@@ -286,39 +286,64 @@ func (e *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.Rea
 
 func (e *countingExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }
 
-// errorLog keeps distinct error messages with counts, so a dead endpoint
-// is reported once per service, not once per batch.
+// errorLog keeps distinct error messages with counts and the services
+// they came from, so a dead endpoint is reported once, not once per batch
+// and service.
 type errorLog struct {
-	mu     sync.Mutex
-	counts map[string]int
-	order  []string
+	mu      sync.Mutex
+	entries map[string]*errorEntry
+	order   []string
 }
 
-func (l *errorLog) add(err error) {
+type errorEntry struct {
+	count    int
+	services []string
+}
+
+func (l *errorLog) add(service string, err error) {
 	if err == nil {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.counts == nil {
-		l.counts = map[string]int{}
+	if l.entries == nil {
+		l.entries = map[string]*errorEntry{}
 	}
 	msg := err.Error()
-	if l.counts[msg] == 0 {
+	e := l.entries[msg]
+	if e == nil {
+		e = &errorEntry{}
+		l.entries[msg] = e
 		l.order = append(l.order, msg)
 	}
-	l.counts[msg]++
+	e.count++
+	if service != "" && !contains(e.services, service) {
+		e.services = append(e.services, service)
+	}
 }
 
-// Handle makes errorLog an otel.ErrorHandler.
-func (l *errorLog) Handle(err error) { l.add(err) }
+// Handle makes errorLog an otel.ErrorHandler. The batch processor hands it
+// the very error the exporter returned, which countingExporter already
+// logged with its service; only errors not seen before are added.
+func (l *errorLog) Handle(err error) {
+	if err == nil {
+		return
+	}
+	l.mu.Lock()
+	_, seen := l.entries[err.Error()]
+	l.mu.Unlock()
+	if !seen {
+		l.add("", err)
+	}
+}
 
 func (l *errorLog) list() []ErrorCount {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := make([]ErrorCount, 0, len(l.order))
 	for _, m := range l.order {
-		out = append(out, ErrorCount{Message: m, Count: l.counts[m]})
+		e := l.entries[m]
+		out = append(out, ErrorCount{Message: m, Count: e.count, Services: append([]string(nil), e.services...)})
 	}
 	return out
 }

@@ -88,8 +88,12 @@ type shop struct {
 	driverClient                   *http.Client
 	transports                     []*http.Transport
 
-	queue   chan notification
-	emailWG sync.WaitGroup
+	// queue is closed under qmu once the load is over; a handler still
+	// running then (its client gave up) must not send on it.
+	qmu         sync.RWMutex
+	queue       chan notification
+	queueClosed bool
+	emailWG     sync.WaitGroup
 }
 
 // notification is a message on the in-process queue; headers carry the
@@ -109,10 +113,19 @@ func runShop(ctx context.Context, cfg *Config, p *pipeline) (loadResult, error) 
 	res := drive(ctx, cfg, s.request)
 	// The async step finishes after the frontend answered: drain the queue
 	// before the providers flush.
-	close(s.queue)
-	s.emailWG.Wait()
-	s.queue = nil
+	s.closeQueue()
 	return res, nil
+}
+
+// closeQueue stops the e-mail workers once they have drained the queue.
+func (s *shop) closeQueue() {
+	s.qmu.Lock()
+	if s.queue != nil && !s.queueClosed {
+		close(s.queue)
+		s.queueClosed = true
+	}
+	s.qmu.Unlock()
+	s.emailWG.Wait()
 }
 
 func (s *shop) start(ctx context.Context, p *pipeline) error {
@@ -249,10 +262,7 @@ func (s *shop) startPayment() error {
 
 // close stops servers and connections; safe after a partial start.
 func (s *shop) close() {
-	if s.queue != nil {
-		close(s.queue)
-		s.emailWG.Wait()
-	}
+	s.closeQueue()
 	// Every request has been answered by now. Close, not Shutdown: a
 	// connection the client dialled but never used counts as busy for
 	// five seconds under Shutdown.
@@ -508,6 +518,12 @@ func (s *shop) publish(ctx context.Context, m notification) {
 	defer span.End()
 	m.headers = propagation.MapCarrier{}
 	propagator.Inject(ctx, m.headers)
+	s.qmu.RLock()
+	defer s.qmu.RUnlock()
+	if s.queueClosed {
+		span.SetStatus(codes.Error, "queue closed")
+		return
+	}
 	select {
 	case s.queue <- m:
 	default:
