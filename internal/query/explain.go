@@ -510,10 +510,14 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 	}
 	ls, lt := left.counts()
 	rs, rt := right.counts()
+	verdict := "no right-side span " + relationPhrases[op]
+	if pos, neg := op.negated(); neg {
+		verdict = "every right-side span " + relationPhrases[pos]
+	}
 	d := Diagnosis{
 		Part: exprString(part),
-		Summary: fmt.Sprintf("the left side selects %s in %s and the right side %s in %s, but no right-side span %s the left side",
-			plural(ls, "span"), plural(lt, "trace"), plural(rs, "span"), plural(rt, "trace"), relationPhrases[op]),
+		Summary: fmt.Sprintf("the left side selects %s in %s and the right side %s in %s, but %s the left side",
+			plural(ls, "span"), plural(lt, "trace"), plural(rs, "span"), plural(rt, "trace"), verdict),
 	}
 	cond := relationPhrases[op] + " " + wrapped(lhsExpr)
 	seen := map[string]*NearMiss{}

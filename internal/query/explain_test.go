@@ -71,6 +71,15 @@ func TestExplain(t *testing.T) {
 				NearMisses: []NearMiss{miss(4, "cart", "SELECT items", 4, 1,
 					fail(`has an ancestor matching { resource.service.name = "payment" }`, "ancestors: cart GET /cart › frontend GET /cart › frontend GET /checkout"))}}},
 		},
+		{
+			`{ kind = server } !> { kind = client }`,
+			[]Diagnosis{{Part: `{ kind = server } !> { kind = client }`,
+				Summary: "the left side selects 3 spans in 1 trace and the right side 3 spans in 1 trace, but every right-side span has a parent matching the left side",
+				NearMisses: []NearMiss{
+					miss(2, "frontend", "GET /cart", 38, 0, fail(`has no parent matching { kind = server }`, "parent is frontend GET /checkout")),
+					miss(4, "cart", "SELECT items", 4, 1, fail(`has no parent matching { kind = server }`, "parent is cart GET /cart")),
+				}}},
+		},
 		{ // a failing leaf is reported before the relation
 			`{ name = "charge" } >> { name = "nope" && kind = server }`,
 			[]Diagnosis{{Part: `{ name = "nope" && kind = server }`, Summary: "no span matches"}},

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tracectl/tracectl/internal/dag"
 )
 
 // FuzzParse feeds arbitrary text to the parser: it must never panic or
@@ -58,6 +60,8 @@ func FuzzParse(f *testing.F) {
 		if r1.Matched != r2.Matched || len(r1.Spans) != len(r2.Spans) {
 			t.Fatalf("%q and its canonical form %q select different spans", expr, canon)
 		}
-		Explain(q, nil, 3)
+		if !r1.Matched && len(Explain(q, []*dag.Tree{tr}, 3)) == 0 {
+			t.Fatalf("%q matches nothing, but Explain says nothing", expr)
+		}
 	})
 }
