@@ -35,9 +35,10 @@ var sensitiveKeyPairs = map[[2]string]bool{
 type valuePattern struct {
 	kind string
 	re   *regexp.Regexp
-	// maybe is a cheap test that must pass before the regexp runs: most
-	// values contain none of these secrets, and regexps are not cheap.
-	maybe func(s string) bool
+	// maybe is a cheap test on the string's features that must pass before
+	// the regexp runs: most values hold none of these secrets, and regexps
+	// are not cheap.
+	maybe func(f features) bool
 	// valid confirms a match (e.g. the Luhn check for card numbers).
 	valid func(match string) bool
 	// keep is the number of leading submatches kept verbatim (a query
@@ -49,49 +50,61 @@ var valuePatterns = []valuePattern{
 	{
 		kind:  "bearer",
 		re:    regexp.MustCompile(`(?i)\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}`),
-		maybe: func(s string) bool { return containsFold(s, "bearer") || containsFold(s, "basic") },
+		maybe: func(f features) bool { return f.authScheme },
 	},
 	{
 		kind:  "jwt",
 		re:    regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+`),
-		maybe: func(s string) bool { return strings.Contains(s, "eyJ") },
+		maybe: func(f features) bool { return f.jwt },
 	},
 	{
 		kind:  "query",
 		re:    regexp.MustCompile(`(?i)((?:^|[?&;])(?:access_token|api_token|id_token|refresh_token|token|api_key|apikey|key|password|passwd|secret|client_secret|sig|signature|x-amz-signature)=)[^&#;\s"]+`),
-		maybe: func(s string) bool { return strings.IndexByte(s, '=') >= 0 },
+		maybe: func(f features) bool { return f.equals },
 		keep:  1,
 	},
 	{
 		kind:  "email",
 		re:    regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`),
-		maybe: func(s string) bool { return strings.IndexByte(s, '@') >= 0 },
+		maybe: func(f features) bool { return f.at },
 	},
 	{
 		kind:  "card",
 		re:    regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`),
-		maybe: func(s string) bool { return countDigits(s) >= 13 },
+		maybe: func(f features) bool { return f.digits >= 13 },
 		valid: luhn,
 	},
 }
 
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
-		}
-	}
-	return false
+// features are what one pass over a string finds out, enough to skip the
+// regexps that cannot match.
+type features struct {
+	at, equals, jwt, authScheme bool
+	digits                      int
 }
 
-func countDigits(s string) int {
-	n := 0
+func scanFeatures(s string) features {
+	var f features
 	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			n++
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			f.digits++
+		case c == '@':
+			f.at = true
+		case c == '=':
+			f.equals = true
+		case c == 'e':
+			if i+2 < len(s) && s[i+1] == 'y' && s[i+2] == 'J' {
+				f.jwt = true
+			}
+		case c == 'b' || c == 'B':
+			rest := s[i+1:]
+			if (len(rest) >= 5 && strings.EqualFold(rest[:5], "earer")) || (len(rest) >= 4 && strings.EqualFold(rest[:4], "asic")) {
+				f.authScheme = true
+			}
 		}
 	}
-	return n
+	return f
 }
 
 // luhn reports whether the digits of s pass the Luhn checksum that every
@@ -118,9 +131,31 @@ func luhn(s string) bool {
 	return n >= 13 && n <= 19 && sum%10 == 0
 }
 
+// keyVerdicts caches SensitiveKey: a service uses a small, fixed set of
+// attribute keys, and the export path asks about each of them for every
+// span. The cache stops growing at maxCachedKeys (keys made from data).
+var (
+	keyVerdicts   sync.Map // string → bool
+	keyCacheSize  atomic.Int64
+	maxCachedKeys = int64(4096)
+)
+
 // SensitiveKey reports whether an attribute key names a secret by itself
 // (authorization, cookie, password, token, secret, api key, …).
 func SensitiveKey(key string) bool {
+	if v, ok := keyVerdicts.Load(key); ok {
+		return v.(bool)
+	}
+	verdict := sensitiveKey(key)
+	if keyCacheSize.Load() < maxCachedKeys {
+		if _, loaded := keyVerdicts.LoadOrStore(key, verdict); !loaded {
+			keyCacheSize.Add(1)
+		}
+	}
+	return verdict
+}
+
+func sensitiveKey(key string) bool {
 	words := strings.FieldsFunc(strings.ToLower(key), func(r rune) bool {
 		return r == '.' || r == '_' || r == '-' || r == '/' || r == ' '
 	})
@@ -139,9 +174,10 @@ func SensitiveKey(key string) bool {
 // "[REDACTED:kind]" and reports whether it changed anything.
 func RedactString(s string) (string, bool) {
 	changed := false
+	f := scanFeatures(s)
 	for i := range valuePatterns {
 		p := &valuePatterns[i]
-		if !p.maybe(s) {
+		if !p.maybe(f) {
 			continue
 		}
 		out := p.re.ReplaceAllStringFunc(s, func(m string) string {
