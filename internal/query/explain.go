@@ -311,10 +311,10 @@ func (x *explainer) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 			if failed == 0 {
 				continue // cannot happen for a filter that selected nothing
 			}
-			// A near miss satisfies at least half the conditions by
-			// weight, or is close on the ones it fails (a similar name,
-			// a value near the bound).
-			if passed*2 < totalWeight && dist/float64(failed) > 0.5 {
+			// A near miss satisfies an identifying condition or half the
+			// conditions by weight, or is close on the ones it fails (a
+			// similar name, a value near the bound).
+			if passed < 2 && passed*2 < totalWeight && dist/float64(failed) > 0.5 {
 				continue
 			}
 			if c, seen := byKey[key.String()]; seen {

@@ -26,6 +26,12 @@ func TestExplain(t *testing.T) {
 				NearMisses: []NearMiss{miss(6, "payment", "charge", 195, 0,
 					pass(`name = "charge"`), fail(`resource.service.name = "billing"`, `"payment"`))}}},
 		},
+		{ // right name, wrong service and too slow: the name identifies it
+			`{ resource.service.name = "billing" && name = "charge" && duration < 1ms }`,
+			[]Diagnosis{{Part: `{ resource.service.name = "billing" && name = "charge" && duration < 1ms }`, Summary: "no span matches",
+				NearMisses: []NearMiss{miss(6, "payment", "charge", 195, 0,
+					fail(`resource.service.name = "billing"`, `"payment"`), pass(`name = "charge"`), fail("duration < 1ms", "195ms"))}}},
+		},
 		{ // right span, too slow; the two alike spans are folded
 			`{ name = "SELECT items" && duration > 10ms }`,
 			[]Diagnosis{{Part: `{ name = "SELECT items" && duration > 10ms }`, Summary: "no span matches",
