@@ -8,6 +8,9 @@
 #   proto spans/s  >= 2.0 x pdata      JSON spans/s >= 1.5 x pdata
 #   B/span (bytes allocated per span) <= 0.5 x pdata, both formats
 #
+# Equivalent to `go test -run '^$' -bench . -count 6` in bench/, except that
+# the rounds are separate runs so the two decoders alternate.
+#
 # The targets apply to BenchmarkDecode (one request per iteration, nothing
 # but the decode on either side). BenchmarkStream (the whole file through
 # tracectl's streaming reader vs a bufio framing/line loop around pdata) is
@@ -36,8 +39,14 @@ if [[ -z $benchstat ]]; then
 fi
 
 raw=${RAW:-$tmp/raw.txt}
-echo "compare.sh: go test -run '^\$' -bench '$BENCH' -count $COUNT -benchtime $BENCHTIME  (in $here)" >&2
-(cd "$here" && go test -run '^$' -bench "$BENCH" -count "$COUNT" -benchtime "$BENCHTIME" .) | tee "$raw" >&2
+: >"$raw"
+# One test binary run per round (not -count), so that pdata and tracectl
+# alternate round by round and a change in machine load hits both alike.
+(cd "$here" && go test -c -o "$tmp/bench.test" .)
+for ((i = 1; i <= COUNT; i++)); do
+	echo "compare.sh: round $i/$COUNT: -bench '$BENCH' -benchtime $BENCHTIME" >&2
+	(cd "$here" && "$tmp/bench.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME") | tee -a "$raw" >&2
+done
 
 units='.unit:(spans/s OR B/span OR allocs/span)'
 echo
