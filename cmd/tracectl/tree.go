@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/render"
 )
@@ -23,6 +24,7 @@ type treeOptions struct {
 	Color       string
 	Output      string
 	NoFold      bool
+	Critical    bool
 }
 
 func newCmdTree(s *streams) *cobra.Command {
@@ -53,6 +55,7 @@ Runs of four or more alike siblings fold into one "× N more like this" line.`,
 	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
 	f.StringVarP(&opts.Output, "output", "o", "tree", "output: tree or json")
 	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
+	f.BoolVar(&opts.Critical, "critical", false, "mark the critical path (◆); bars off the path are drawn light")
 	return cmd
 }
 
@@ -94,6 +97,9 @@ func treeRun(s *streams, opts *treeOptions) error {
 	for k, tr := range trees {
 		if k > 0 {
 			fmt.Fprintln(s.Out)
+		}
+		if opts.Critical {
+			ro.Critical = critpath.Analyze(tr).OnPath()
 		}
 		if err := render.Tree(s.Out, st, tr, ro); err != nil {
 			return err
