@@ -48,13 +48,22 @@ type Error struct {
 	Line   int
 	Offset int64
 	Err    error
+
+	// atOffset marks Offset as known even when it is 0 (a bad length
+	// prefix at the very start of a file).
+	atOffset bool
+}
+
+// offsetError returns an *Error at a known byte offset.
+func offsetError(name string, off int64, err error) *Error {
+	return &Error{Name: name, Offset: off, Err: err, atOffset: true}
 }
 
 func (e *Error) Error() string {
 	switch {
 	case e.Line > 0:
 		return fmt.Sprintf("%s: line %d: %v", e.Name, e.Line, e.Err)
-	case e.Offset > 0:
+	case e.Offset > 0 || e.atOffset:
 		return fmt.Sprintf("%s: offset %d: %v", e.Name, e.Offset, e.Err)
 	}
 	return fmt.Sprintf("%s: %v", e.Name, e.Err)

@@ -1,0 +1,975 @@
+package ingest
+
+// The OTLP protobuf decoder: a purpose-built walk over the wire format
+// (google.golang.org/protobuf/encoding/protowire) that decodes an
+// ExportTraceServiceRequest (or TracesData, which has the same shape)
+// straight into dag.Span, with no generated message types in between.
+//
+// Field numbers are those of opentelemetry-proto (go.opentelemetry.io/proto/otlp):
+// collector/trace/v1, trace/v1, common/v1 and resource/v1.
+//
+// What makes it fast and small:
+//   - A first pass counts spans, attributes, events and links (tags and
+//     lengths only), so each message gets exactly one []dag.Span, one
+//     []dag.Attr slab for span attributes, one for every other attribute
+//     list, one []dag.Event and one []dag.Link; every span's lists are
+//     sub-slices of those with full slice expressions (appending to one
+//     never writes into its neighbour).
+//   - Strings are copied out of the input into large append-only chunks
+//     (strTable), never one allocation per string, and short ones (keys,
+//     names, enum-like values) go through a small direct-mapped table so
+//     the attribute keys that repeat on every span are stored once per
+//     message, or once per stream. Decoded spans never point into the
+//     input, so input buffers are reused.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// DecodeProto decodes one unframed OTLP protobuf ExportTraceServiceRequest
+// (or TracesData), such as an OTLP/HTTP request body, and appends its spans
+// to dst. An empty message is an empty request. The spans do not share
+// memory with msg, which the caller may reuse.
+//
+// On bad input it returns dst unchanged and an *Error whose Offset is the
+// byte offset in msg. Spans with ids of the wrong length are kept with
+// those ids left zero (dag's checks report them). A metrics or logs
+// message decodes to no spans and no error.
+func DecodeProto(msg []byte, dst []dag.Span) ([]dag.Span, error) {
+	d := protoDecoders.Get().(*protoDecoder)
+	defer protoDecoders.Put(d)
+	// A pooled decoder forgets the strings of earlier calls, so that it
+	// keeps no earlier request's memory alive.
+	d.strs.reset()
+	d.n, d.name, d.base, d.inFrame = nil, "", 0, false
+	out, err := d.decode(msg, dst)
+	if err != nil {
+		return dst, d.asError("protobuf message", err)
+	}
+	return out, nil
+}
+
+var protoDecoders = sync.Pool{New: func() any { return new(protoDecoder) }}
+
+// maxProtoDepth bounds the nesting of array and kvlist attribute values,
+// which are decoded recursively.
+const maxProtoDepth = 64
+
+// protoDecoder holds the state of decoding one message, and what is worth
+// keeping from one message to the next of a stream (the string table).
+type protoDecoder struct {
+	b []byte // the message being decoded
+
+	// Where the message is, for notices and errors: the input's name and
+	// the offset of b[0] in it. A message decompressed from a frame has
+	// no offsets of its own in the input: inFrame is set, and base is the
+	// frame's offset.
+	n       *notices
+	name    string
+	base    int64
+	inFrame bool
+
+	spans     []dag.Span
+	spanAttrs []dag.Attr // slab of span attributes
+	attrs     []dag.Attr // slab of resource, scope, event and link attributes
+	events    []dag.Event
+	links     []dag.Link
+	resources []dag.Resource
+	scopes    []dag.Scope
+
+	strs strTable
+
+	// Per message: ids of the wrong length (kept zero), and the first one.
+	badIDs   int
+	badIDMsg string
+	badIDOff int
+}
+
+// protoError is a decoding error at a byte offset of the message, with the
+// path of fields that leads to it (innermost first).
+type protoError struct {
+	Offset int
+	path   []string
+	Err    error
+}
+
+func (e *protoError) Error() string {
+	var b strings.Builder
+	for i := len(e.path) - 1; i >= 0; i-- {
+		b.WriteString(e.path[i])
+		if i > 0 {
+			b.WriteByte('.')
+		}
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *protoError) Unwrap() error { return e.Err }
+
+// in adds a path element to a protoError as it unwinds.
+func in(err error, elem string, i int) error {
+	var pe *protoError
+	if errors.As(err, &pe) {
+		if i >= 0 {
+			elem += "[" + strconv.Itoa(i) + "]"
+		}
+		pe.path = append(pe.path, elem)
+	}
+	return err
+}
+
+func (d *protoDecoder) errAt(p int, err error) error { return &protoError{Offset: p, Err: err} }
+
+// asError converts a decoding error to an *Error naming the input and the
+// absolute offset.
+func (d *protoDecoder) asError(name string, err error) error {
+	var pe *protoError
+	if !errors.As(err, &pe) {
+		return offsetError(name, d.base, err)
+	}
+	if d.inFrame {
+		return offsetError(name, d.base, fmt.Errorf("in the message decompressed from this frame, at byte %d: %w", pe.Offset, pe))
+	}
+	return offsetError(name, d.base+int64(pe.Offset), pe)
+}
+
+var typeNames = [...]string{"varint", "fixed64", "bytes", "start group", "end group", "fixed32", "wire type 6", "wire type 7"}
+
+func (d *protoDecoder) wrongType(p int, field string, got, want protowire.Type) error {
+	return d.errAt(p, fmt.Errorf("field %s has wire type %s, want %s (not OTLP trace data?)", field, typeNames[got&7], typeNames[want&7]))
+}
+
+// field reads the field that starts at d.b[p], which must end by end. For
+// varint and fixed types, v is the value; for bytes, the payload is
+// d.b[v:next]. Groups (long deprecated) are skipped whole, with v = 0.
+func (d *protoDecoder) field(p, end int) (num protowire.Number, typ protowire.Type, v uint64, next int, err error) {
+	b := d.b[:end]
+	start := p
+	var tag uint64
+	if c := b[p]; c < 0x80 {
+		tag = uint64(c)
+		p++
+	} else {
+		t, n := protowire.ConsumeVarint(b[p:])
+		if n < 0 {
+			return 0, 0, 0, 0, d.errAt(p, fmt.Errorf("bad field tag: %w", protowire.ParseError(n)))
+		}
+		tag, p = t, p+n
+	}
+	if tag>>3 == 0 || tag>>3 > uint64(protowire.MaxValidNumber) {
+		return 0, 0, 0, 0, d.errAt(start, fmt.Errorf("invalid field number %d (not protobuf?)", tag>>3))
+	}
+	num, typ = protowire.Number(tag>>3), protowire.Type(tag&7)
+	switch typ {
+	case protowire.VarintType:
+		if p < len(b) && b[p] < 0x80 {
+			return num, typ, uint64(b[p]), p + 1, nil
+		}
+		x, n := protowire.ConsumeVarint(b[p:])
+		if n < 0 {
+			return 0, 0, 0, 0, d.errAt(p, fmt.Errorf("field %d: bad varint: %w", num, protowire.ParseError(n)))
+		}
+		return num, typ, x, p + n, nil
+	case protowire.Fixed64Type:
+		if len(b)-p < 8 {
+			return 0, 0, 0, 0, d.errAt(p, fmt.Errorf("field %d: fixed64 truncated", num))
+		}
+		return num, typ, binary.LittleEndian.Uint64(b[p:]), p + 8, nil
+	case protowire.Fixed32Type:
+		if len(b)-p < 4 {
+			return 0, 0, 0, 0, d.errAt(p, fmt.Errorf("field %d: fixed32 truncated", num))
+		}
+		return num, typ, uint64(binary.LittleEndian.Uint32(b[p:])), p + 4, nil
+	case protowire.BytesType:
+		var l uint64
+		if p < len(b) && b[p] < 0x80 {
+			l = uint64(b[p])
+			p++
+		} else {
+			x, n := protowire.ConsumeVarint(b[p:])
+			if n < 0 {
+				return 0, 0, 0, 0, d.errAt(p, fmt.Errorf("field %d: bad length: %w", num, protowire.ParseError(n)))
+			}
+			l, p = x, p+n
+		}
+		if l > uint64(len(b)-p) {
+			return 0, 0, 0, 0, d.errAt(start, fmt.Errorf("field %d: length %d runs past the end of its message (%d bytes left): truncated or not protobuf", num, l, len(b)-p))
+		}
+		return num, typ, uint64(p), p + int(l), nil
+	case protowire.StartGroupType:
+		n := protowire.ConsumeFieldValue(num, typ, b[p:])
+		if n < 0 {
+			return 0, 0, 0, 0, d.errAt(p, fmt.Errorf("field %d: bad group: %w", num, protowire.ParseError(n)))
+		}
+		return num, typ, 0, p + n, nil
+	}
+	return 0, 0, 0, 0, d.errAt(start, fmt.Errorf("field %d: unexpected %s (not protobuf?)", num, typeNames[typ&7]))
+}
+
+// protoCounts sizes the allocations of one message.
+type protoCounts struct {
+	resources, scopes, spans, spanAttrs, attrs, events, links int
+}
+
+// count is the sizing pass. It is lenient: on malformed input it stops
+// counting and leaves the error to the decoding pass, which reports it
+// with its offset (the slabs grow if a count was short).
+func (d *protoDecoder) count(c *protoCounts) {
+	d.forEach(0, len(d.b), 1, func(s, e int) {
+		c.resources++
+		d.forFields(s, e, func(num protowire.Number, s, e int) {
+			switch num {
+			case 1: // resource
+				c.attrs += d.countField(s, e, 1)
+			case 2, 1000: // scope_spans, or the old instrumentation_library_spans
+				c.scopes++
+				d.forFields(s, e, func(num protowire.Number, s, e int) {
+					switch num {
+					case 1: // scope
+						c.attrs += d.countField(s, e, 3)
+					case 2: // spans
+						c.spans++
+						d.countSpan(c, s, e)
+					}
+				})
+			}
+		})
+	})
+}
+
+func (d *protoDecoder) countSpan(c *protoCounts, s, e int) {
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return
+		}
+		if typ == protowire.BytesType {
+			switch num {
+			case 9:
+				c.spanAttrs++
+			case 11:
+				c.events++
+				c.attrs += d.countField(int(v), next, 3)
+			case 13:
+				c.links++
+				c.attrs += d.countField(int(v), next, 4)
+			}
+		}
+		p = next
+	}
+}
+
+// countField counts the length-delimited fields numbered num in d.b[s:e].
+func (d *protoDecoder) countField(s, e int, num protowire.Number) int {
+	n := 0
+	for p := s; p < e; {
+		f, typ, _, next, err := d.field(p, e)
+		if err != nil {
+			break
+		}
+		if f == num && typ == protowire.BytesType {
+			n++
+		}
+		p = next
+	}
+	return n
+}
+
+// forEach calls fn with the payload bounds of each length-delimited field
+// numbered num in d.b[s:e], stopping at malformed input.
+func (d *protoDecoder) forEach(s, e int, num protowire.Number, fn func(s, e int)) {
+	d.forFields(s, e, func(f protowire.Number, s, e int) {
+		if f == num {
+			fn(s, e)
+		}
+	})
+}
+
+// forFields calls fn for each length-delimited field in d.b[s:e], stopping
+// at malformed input.
+func (d *protoDecoder) forFields(s, e int, fn func(num protowire.Number, s, e int)) {
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return
+		}
+		if typ == protowire.BytesType {
+			fn(num, int(v), next)
+		}
+		p = next
+	}
+}
+
+// decode decodes the message msg and appends its spans to dst; on error it
+// returns dst and a *protoError.
+func (d *protoDecoder) decode(msg []byte, dst []dag.Span) ([]dag.Span, error) {
+	d.b = msg
+	d.badIDs, d.badIDMsg = 0, ""
+	var c protoCounts
+	d.count(&c)
+	d.spans = slices.Grow(dst, c.spans)
+	// One allocation for both attribute slabs (large allocations are
+	// rounded up to whole pages: one rounding, not two). The full slice
+	// expression keeps the span attributes from growing into the others.
+	all := makeSlab[dag.Attr](c.spanAttrs + c.attrs)
+	d.spanAttrs = all[:0:c.spanAttrs]
+	d.attrs = all[c.spanAttrs:c.spanAttrs:cap(all)]
+	d.events = makeSlab[dag.Event](c.events)
+	d.links = makeSlab[dag.Link](c.links)
+	d.resources = makeSlab[dag.Resource](c.resources)
+	d.scopes = makeSlab[dag.Scope](c.scopes)
+	err := d.request()
+	out := d.spans
+	// Keep nothing of this message: the next one gets its own slabs.
+	d.b, d.spans, d.spanAttrs, d.attrs, d.events, d.links, d.resources, d.scopes = nil, nil, nil, nil, nil, nil, nil, nil
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
+}
+
+func makeSlab[T any](n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return make([]T, 0, n)
+}
+
+// push returns a pointer to a new zero element at the end of *slab. The
+// elements from *start on are one list being built: when the slab is full
+// they move to a new one, so that the list stays contiguous.
+func push[T any](slab *[]T, start *int) *T {
+	s := *slab
+	if len(s) == cap(s) {
+		n := len(s) - *start
+		ns := make([]T, n, max(2*n, 8))
+		copy(ns, s[*start:])
+		s, *start = ns, 0
+	}
+	s = s[:len(s)+1]
+	*slab = s
+	return &s[len(s)-1]
+}
+
+// list returns the elements of *slab from start on, capped so that an
+// append copies (nil when empty).
+func list[T any](slab []T, start int) []T {
+	if len(slab) == start {
+		return nil
+	}
+	return slab[start:len(slab):len(slab)]
+}
+
+// concat appends b to a, sharing b when a is empty: a message field that
+// occurs twice merges, as in proto3, and the usual single one costs nothing.
+func concat(a, b []dag.Attr) []dag.Attr {
+	if len(a) == 0 {
+		return b
+	}
+	return append(a, b...)
+}
+
+func (d *protoDecoder) notice(kind, msg string) {
+	if d.n != nil {
+		d.n.add(kind, msg)
+	}
+}
+
+// whereAt names a position of the current message for a notice.
+func (d *protoDecoder) whereAt(p int) string {
+	if d.inFrame {
+		p = 0
+	}
+	return d.name + ": offset " + strconv.FormatInt(d.base+int64(p), 10)
+}
+
+// request decodes an ExportTraceServiceRequest or TracesData.
+func (d *protoDecoder) request() error {
+	traces, unknown := false, false
+	for p, i := 0, 0; p < len(d.b); {
+		num, typ, v, next, err := d.field(p, len(d.b))
+		if err != nil {
+			return err
+		}
+		if num == 1 {
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "resource_spans", typ, protowire.BytesType)
+			}
+			traces = true
+			if err := d.resourceSpans(int(v), next); err != nil {
+				return in(err, "resource_spans", i)
+			}
+			i++
+		} else {
+			unknown = true
+		}
+		p = next
+	}
+	if unknown && !traces {
+		return d.errAt(0, errors.New("no resource_spans: not an OTLP trace message"))
+	}
+	return nil
+}
+
+func (d *protoDecoder) resourceSpans(s, e int) error {
+	rs := len(d.resources)
+	res := push(&d.resources, &rs)
+	ns := 0
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return err
+		}
+		switch num {
+		case 1:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "resource", typ, protowire.BytesType)
+			}
+			if err := d.resource(res, int(v), next); err != nil {
+				return in(err, "resource", -1)
+			}
+		case 2, 1000:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "scope_spans", typ, protowire.BytesType)
+			}
+			if err := d.scopeSpans(res, int(v), next); err != nil {
+				return in(err, "scope_spans", ns)
+			}
+			ns++
+		case 3:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "schema_url", typ, protowire.BytesType)
+			}
+			res.SchemaURL = d.strs.long(d.b[v:next])
+		}
+		p = next
+	}
+	if v, ok := dag.Lookup(res.Attrs, "service.name"); ok {
+		res.Service = v.Str()
+	}
+	return nil
+}
+
+func (d *protoDecoder) resource(res *dag.Resource, s, e int) error {
+	start := len(d.attrs)
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return err
+		}
+		if num == 1 {
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "attributes", typ, protowire.BytesType)
+			}
+			if err := d.keyValue(push(&d.attrs, &start), int(v), next, 0); err != nil {
+				return in(err, "attributes", len(d.attrs)-start-1)
+			}
+		}
+		p = next
+	}
+	res.Attrs = concat(res.Attrs, list(d.attrs, start))
+	return nil
+}
+
+func (d *protoDecoder) scopeSpans(res *dag.Resource, s, e int) error {
+	ss := len(d.scopes)
+	sc := push(&d.scopes, &ss)
+	n := 0
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return err
+		}
+		switch num {
+		case 1:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "scope", typ, protowire.BytesType)
+			}
+			if err := d.scope(sc, int(v), next); err != nil {
+				return in(err, "scope", -1)
+			}
+		case 2:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "spans", typ, protowire.BytesType)
+			}
+			if err := d.span(res, sc, int(v), next); err != nil {
+				return in(err, "spans", n)
+			}
+			n++
+		}
+		p = next
+	}
+	return nil
+}
+
+func (d *protoDecoder) scope(sc *dag.Scope, s, e int) error {
+	start := len(d.attrs)
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return err
+		}
+		switch num {
+		case 1, 2, 3:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, scopeFields[num], typ, protowire.BytesType)
+			}
+			switch num {
+			case 1:
+				sc.Name = d.strs.short(d.b[v:next])
+			case 2:
+				sc.Version = d.strs.short(d.b[v:next])
+			case 3:
+				if err := d.keyValue(push(&d.attrs, &start), int(v), next, 0); err != nil {
+					return in(err, "attributes", len(d.attrs)-start-1)
+				}
+			}
+		}
+		p = next
+	}
+	sc.Attrs = concat(sc.Attrs, list(d.attrs, start))
+	return nil
+}
+
+var scopeFields = [...]string{1: "name", 2: "version", 3: "attributes"}
+
+// span field names, for errors.
+var spanFields = [...]string{
+	1: "trace_id", 2: "span_id", 3: "trace_state", 4: "parent_span_id", 5: "name", 6: "kind",
+	7: "start_time_unix_nano", 8: "end_time_unix_nano", 9: "attributes", 10: "dropped_attributes_count",
+	11: "events", 12: "dropped_events_count", 13: "links", 14: "dropped_links_count", 15: "status", 16: "flags",
+}
+
+// spanWire is the wire type of each known Span field.
+var spanWire = [...]protowire.Type{
+	1: protowire.BytesType, 2: protowire.BytesType, 3: protowire.BytesType, 4: protowire.BytesType,
+	5: protowire.BytesType, 6: protowire.VarintType, 7: protowire.Fixed64Type, 8: protowire.Fixed64Type,
+	9: protowire.BytesType, 10: protowire.VarintType, 11: protowire.BytesType, 12: protowire.VarintType,
+	13: protowire.BytesType, 14: protowire.VarintType, 15: protowire.BytesType, 16: protowire.Fixed32Type,
+}
+
+func (d *protoDecoder) span(res *dag.Resource, sc *dag.Scope, s, e int) error {
+	d.spans = append(d.spans, dag.Span{Resource: res, Scope: sc})
+	sp := &d.spans[len(d.spans)-1]
+	attrStart, evStart, lkStart := len(d.spanAttrs), len(d.events), len(d.links)
+	b := d.b
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return err
+		}
+		if num >= protowire.Number(len(spanWire)) {
+			p = next
+			continue
+		}
+		if typ != spanWire[num] {
+			return d.wrongType(p, spanFields[num], typ, spanWire[num])
+		}
+		switch num {
+		case 1:
+			d.id(sp.TraceID[:], b[v:next], "trace_id", p)
+		case 2:
+			d.id(sp.SpanID[:], b[v:next], "span_id", p)
+		case 3:
+			sp.TraceState = d.strs.long(b[v:next])
+		case 4:
+			if next > int(v) {
+				d.id(sp.ParentSpanID[:], b[v:next], "parent_span_id", p)
+			} else {
+				sp.ParentSpanID = dag.SpanID{} // empty means no parent
+			}
+		case 5:
+			sp.Name = d.strs.short(b[v:next])
+		case 6:
+			sp.Kind = enum8[dag.Kind](v)
+		case 7:
+			sp.Start = int64(v)
+		case 8:
+			sp.End = int64(v)
+		case 9:
+			if err := d.keyValue(push(&d.spanAttrs, &attrStart), int(v), next, 0); err != nil {
+				return in(err, "attributes", len(d.spanAttrs)-attrStart-1)
+			}
+		case 11:
+			if err := d.event(push(&d.events, &evStart), int(v), next); err != nil {
+				return in(err, "events", len(d.events)-evStart-1)
+			}
+		case 13:
+			if err := d.link(push(&d.links, &lkStart), int(v), next); err != nil {
+				return in(err, "links", len(d.links)-lkStart-1)
+			}
+		case 15:
+			if err := d.status(&sp.Status, int(v), next); err != nil {
+				return in(err, "status", -1)
+			}
+		case 16:
+			sp.Flags = uint32(v)
+		}
+		p = next
+	}
+	sp.Attrs = list(d.spanAttrs, attrStart)
+	sp.Events = list(d.events, evStart)
+	sp.Links = list(d.links, lkStart)
+	return nil
+}
+
+// enum8 converts an OTLP enum value; values beyond the dag type's range
+// (never written by a conforming producer) become 0, unspecified.
+func enum8[T ~uint8](v uint64) T {
+	if v > math.MaxUint8 {
+		return 0
+	}
+	return T(v)
+}
+
+// id copies a trace or span id; one of the wrong length is left zero and
+// noted (a notice per message, dag's checks report the span).
+func (d *protoDecoder) id(dst, src []byte, what string, p int) {
+	if len(src) == len(dst) {
+		copy(dst, src)
+		return
+	}
+	clear(dst) // the last occurrence of a field wins, even a bad one
+	if d.badIDs == 0 {
+		d.badIDMsg = fmt.Sprintf("a %d-byte %s (want %d bytes)", len(src), what, len(dst))
+		d.badIDOff = p
+	}
+	d.badIDs++
+}
+
+func (d *protoDecoder) status(st *dag.Status, s, e int) error {
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return err
+		}
+		switch num {
+		case 2:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "message", typ, protowire.BytesType)
+			}
+			st.Message = d.strs.long(d.b[v:next])
+		case 3:
+			if typ != protowire.VarintType {
+				return d.wrongType(p, "code", typ, protowire.VarintType)
+			}
+			st.Code = enum8[dag.StatusCode](v)
+		}
+		p = next
+	}
+	return nil
+}
+
+func (d *protoDecoder) event(ev *dag.Event, s, e int) error {
+	start := len(d.attrs)
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return err
+		}
+		switch num {
+		case 1:
+			if typ != protowire.Fixed64Type {
+				return d.wrongType(p, "time_unix_nano", typ, protowire.Fixed64Type)
+			}
+			ev.Time = int64(v)
+		case 2:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "name", typ, protowire.BytesType)
+			}
+			ev.Name = d.strs.short(d.b[v:next])
+		case 3:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "attributes", typ, protowire.BytesType)
+			}
+			if err := d.keyValue(push(&d.attrs, &start), int(v), next, 0); err != nil {
+				return in(err, "attributes", len(d.attrs)-start-1)
+			}
+		}
+		p = next
+	}
+	ev.Attrs = list(d.attrs, start)
+	return nil
+}
+
+func (d *protoDecoder) link(l *dag.Link, s, e int) error {
+	start := len(d.attrs)
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return err
+		}
+		switch num {
+		case 1, 2, 3, 4:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, linkFields[num], typ, protowire.BytesType)
+			}
+			switch num {
+			case 1:
+				d.id(l.TraceID[:], d.b[v:next], "link trace_id", p)
+			case 2:
+				d.id(l.SpanID[:], d.b[v:next], "link span_id", p)
+			case 3:
+				l.TraceState = d.strs.long(d.b[v:next])
+			case 4:
+				if err := d.keyValue(push(&d.attrs, &start), int(v), next, 0); err != nil {
+					return in(err, "attributes", len(d.attrs)-start-1)
+				}
+			}
+		case 6:
+			if typ != protowire.Fixed32Type {
+				return d.wrongType(p, "flags", typ, protowire.Fixed32Type)
+			}
+			l.Flags = uint32(v)
+		}
+		p = next
+	}
+	l.Attrs = list(d.attrs, start)
+	return nil
+}
+
+var linkFields = [...]string{1: "trace_id", 2: "span_id", 3: "trace_state", 4: "attributes"}
+
+// keyValue decodes a KeyValue into a.
+func (d *protoDecoder) keyValue(a *dag.Attr, s, e, depth int) error {
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return err
+		}
+		switch num {
+		case 1:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "key", typ, protowire.BytesType)
+			}
+			a.Key = d.strs.short(d.b[v:next])
+		case 2:
+			if typ != protowire.BytesType {
+				return d.wrongType(p, "value", typ, protowire.BytesType)
+			}
+			if a.Value, err = d.anyValue(int(v), next, depth); err != nil {
+				return in(err, "value", -1)
+			}
+		}
+		p = next
+	}
+	return nil
+}
+
+// anyValueWire is the wire type of each AnyValue field.
+var anyValueWire = [...]protowire.Type{
+	1: protowire.BytesType, 2: protowire.VarintType, 3: protowire.VarintType, 4: protowire.Fixed64Type,
+	5: protowire.BytesType, 6: protowire.BytesType, 7: protowire.BytesType,
+}
+
+var anyValueFields = [...]string{1: "string_value", 2: "bool_value", 3: "int_value", 4: "double_value",
+	5: "array_value", 6: "kvlist_value", 7: "bytes_value"}
+
+// anyValue decodes an AnyValue; the last field of its oneof wins, as in
+// proto3. An AnyValue with none set is the empty value.
+func (d *protoDecoder) anyValue(s, e, depth int) (dag.Value, error) {
+	var val dag.Value
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return val, err
+		}
+		if num >= protowire.Number(len(anyValueWire)) || num == 0 {
+			p = next
+			continue
+		}
+		if typ != anyValueWire[num] {
+			return val, d.wrongType(p, anyValueFields[num], typ, anyValueWire[num])
+		}
+		switch num {
+		case 1:
+			val = dag.StringValue(d.strs.value(d.b[v:next]))
+		case 2:
+			val = dag.BoolValue(v != 0)
+		case 3:
+			val = dag.IntValue(int64(v))
+		case 4:
+			val = dag.DoubleValue(math.Float64frombits(v))
+		case 5:
+			vs, err := d.arrayValue(int(v), next, depth+1)
+			if err != nil {
+				return val, in(err, "array_value", -1)
+			}
+			val = dag.ArrayValue(vs)
+		case 6:
+			kvs, err := d.kvlistValue(int(v), next, depth+1)
+			if err != nil {
+				return val, in(err, "kvlist_value", -1)
+			}
+			val = dag.MapValue(kvs)
+		case 7:
+			val = dag.BytesValue(d.strs.long(d.b[v:next]))
+		}
+		p = next
+	}
+	return val, nil
+}
+
+// arrayValue and kvlistValue are rare: they allocate their own lists
+// rather than take from the message's slabs, whose lists must stay
+// contiguous.
+func (d *protoDecoder) arrayValue(s, e, depth int) ([]dag.Value, error) {
+	if depth > maxProtoDepth {
+		return nil, d.errAt(s, fmt.Errorf("attribute values nested more than %d deep", maxProtoDepth))
+	}
+	var vs []dag.Value
+	if n := d.countField(s, e, 1); n > 0 {
+		vs = make([]dag.Value, 0, n)
+	}
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return nil, err
+		}
+		if num == 1 {
+			if typ != protowire.BytesType {
+				return nil, d.wrongType(p, "values", typ, protowire.BytesType)
+			}
+			val, err := d.anyValue(int(v), next, depth)
+			if err != nil {
+				return nil, in(err, "values", len(vs))
+			}
+			vs = append(vs, val)
+		}
+		p = next
+	}
+	return vs, nil
+}
+
+func (d *protoDecoder) kvlistValue(s, e, depth int) ([]dag.Attr, error) {
+	if depth > maxProtoDepth {
+		return nil, d.errAt(s, fmt.Errorf("attribute values nested more than %d deep", maxProtoDepth))
+	}
+	var kvs []dag.Attr
+	if n := d.countField(s, e, 1); n > 0 {
+		kvs = make([]dag.Attr, 0, n)
+	}
+	for p := s; p < e; {
+		num, typ, v, next, err := d.field(p, e)
+		if err != nil {
+			return nil, err
+		}
+		if num == 1 {
+			if typ != protowire.BytesType {
+				return nil, d.wrongType(p, "values", typ, protowire.BytesType)
+			}
+			kvs = append(kvs, dag.Attr{})
+			if err := d.keyValue(&kvs[len(kvs)-1], int(v), next, depth); err != nil {
+				return nil, in(err, "values", len(kvs)-1)
+			}
+		}
+		p = next
+	}
+	return kvs, nil
+}
+
+// strTable copies strings out of the input. Copies go into large
+// append-only chunks (a chunk's bytes are never written twice, so every
+// string handed out stays valid and immutable); short strings are looked
+// up first in a direct-mapped table of recent ones, so a key or value
+// that repeats costs a hash and a compare, and no memory.
+type strTable struct {
+	chunk strings.Builder
+	slots [strSlots]string
+}
+
+const (
+	strSlots     = 1 << 10
+	strChunkSize = 32 << 10
+	// Strings up to maxShort bytes go through the table: attribute keys,
+	// span and event names, and most enum-like values.
+	maxShort = 128
+	// Values up to maxValue bytes go through it too (status codes,
+	// methods, hosts, routes, queries); longer ones (stack traces) rarely
+	// repeat, so they skip the hashing.
+	maxValue = 128
+)
+
+// reset forgets the strings of the table, so that it keeps no earlier
+// message's memory alive (but the free end of the current chunk).
+func (t *strTable) reset() {
+	t.slots = [strSlots]string{}
+}
+
+// short returns b as a string, shared with an earlier equal one when the
+// table has it.
+func (t *strTable) short(b []byte) string {
+	if len(b) > maxShort {
+		return t.long(b)
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	slot := &t.slots[strHash(b)>>(64-10)]
+	if *slot == string(b) {
+		return *slot
+	}
+	s := t.long(b)
+	*slot = s
+	return s
+}
+
+// value is short for attribute values up to maxValue bytes.
+func (t *strTable) value(b []byte) string {
+	if len(b) > maxValue {
+		return t.long(b)
+	}
+	return t.short(b)
+}
+
+// long copies b into the current chunk (or, when large, on its own).
+func (t *strTable) long(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > strChunkSize/8 {
+		return string(b)
+	}
+	if t.chunk.Cap()-t.chunk.Len() < len(b) {
+		t.chunk = strings.Builder{}
+		t.chunk.Grow(strChunkSize)
+	}
+	start := t.chunk.Len()
+	t.chunk.Write(b)
+	return t.chunk.String()[start:]
+}
+
+// strHash is a cheap hash of a short string: up to three 8-byte samples
+// (all of a string of up to 24 bytes), mixed by one multiplication. A
+// collision only costs a copy.
+func strHash(b []byte) uint64 {
+	n := len(b)
+	var h uint64
+	le := binary.LittleEndian
+	switch {
+	case n >= 8:
+		h = le.Uint64(b) ^ bits.RotateLeft64(le.Uint64(b[n/2-4:]), 21) ^ bits.RotateLeft64(le.Uint64(b[n-8:]), 42)
+	case n >= 4:
+		h = uint64(le.Uint32(b)) | uint64(le.Uint32(b[n-4:]))<<32
+	default:
+		h = uint64(b[0]) | uint64(b[n/2])<<8 | uint64(b[n-1])<<16
+	}
+	h ^= uint64(n) << 58
+	return h * 0x9e3779b97f4a7c15
+}

@@ -1,0 +1,546 @@
+package ingest
+
+// Reading inputs: files, globs and stdin; sniffing compression and format
+// by content; length-framed and single protobuf messages.
+//
+// The layers, outermost first:
+//
+//	zstd (28 B5 2F FD) or gzip (1F 8B) around the whole stream — streamed
+//	JSON (first non-space byte '{')          → readJSONStream, object by object
+//	framed protobuf (first byte < 8)         → frame by frame; a frame whose payload is
+//	                                           zstd-compressed is the file exporter's legacy
+//	                                           per-message mode, with JSON or protobuf inside
+//	anything else                            → one unframed protobuf message
+//
+// Framed and unframed protobuf are told apart by the first byte: a protobuf
+// message starts with a field tag, and no valid tag is below 8 (field
+// number 0 is invalid), while a frame header starts with the high byte of a
+// big-endian length, which is below 8 for any frame under 128 MiB.
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// Options control reading.
+type Options struct {
+	// Format forces the payload format; FormatAuto sniffs it. Compression
+	// and framing are always recognised by content.
+	Format Format
+	// MaxFrame is the largest frame, message, decompressed message or
+	// JSON object accepted, in bytes; 0 means DefaultMaxFrame. It also
+	// bounds the window of zstd streams, and so the memory of a
+	// decompression bomb.
+	MaxFrame int
+	// Warn is called at the end of reading with each distinct warning
+	// (skipped metrics data, base64 or invalid ids), once, with a count.
+	// Nil discards warnings.
+	Warn func(msg string)
+	// Progress is called now and then (at most about 10 times a second)
+	// while reading, with the input bytes read and the spans decoded so
+	// far, and once at the end. Nil means no progress reports.
+	Progress func(bytes, spans int64)
+}
+
+func (o *Options) maxFrame() int {
+	if o.MaxFrame <= 0 {
+		return DefaultMaxFrame
+	}
+	return o.MaxFrame
+}
+
+// ReadFiles reads every input in order and calls fn with each batch of
+// spans as soon as it is decoded. An input is a path, a glob pattern
+// (expanded in lexical order; a pattern that matches nothing is an
+// error), or "-" for stdin. Every pattern is expanded and every file is
+// checked before the first is read. fn owns each batch: the decoder never
+// reuses the slice or the memory its strings point into. Errors are
+// *Error naming the input and where in it the input went bad; an error
+// returned by fn is returned as it is.
+func ReadFiles(inputs []string, stdin io.Reader, opts Options, fn func(batch []dag.Span) error) error {
+	paths, err := expandInputs(inputs)
+	if err != nil {
+		return err
+	}
+	var n notices
+	defer warn(opts.Warn, &n)
+	tr := &tracker{fn: opts.Progress}
+	defer tr.flush()
+	for _, p := range paths {
+		if p == "-" {
+			if err := decodeStream(stdin, "stdin", &opts, &n, tr, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := readFile(p, &opts, &n, tr, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readFile(path string, opts *Options, n *notices, tr *tracker, fn func([]dag.Span) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return &Error{Name: path, Err: unwrapPathError(err)}
+	}
+	defer f.Close()
+	return decodeStream(f, path, opts, n, tr, fn)
+}
+
+// unwrapPathError drops the path an *os.PathError repeats.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
+// expandInputs expands glob patterns and checks that every file exists and
+// is not a directory, so that a typo fails before minutes of reading.
+func expandInputs(inputs []string) ([]string, error) {
+	var out []string
+	for _, in := range inputs {
+		if in == "-" {
+			out = append(out, in)
+			continue
+		}
+		paths := []string{in}
+		if _, err := os.Stat(in); err != nil && strings.ContainsAny(in, `*?[\`) {
+			matches, gerr := filepath.Glob(in)
+			if gerr != nil {
+				return nil, &Error{Name: in, Err: fmt.Errorf("bad glob pattern: %w", gerr)}
+			}
+			if len(matches) == 0 {
+				return nil, &Error{Name: in, Err: errors.New("no files match this pattern")}
+			}
+			paths = matches
+		}
+		for _, p := range paths {
+			info, err := os.Stat(p)
+			if err != nil {
+				return nil, &Error{Name: p, Err: unwrapPathError(err)}
+			}
+			if info.IsDir() {
+				return nil, &Error{Name: p, Err: errors.New("is a directory (give the files in it, e.g. DIR/*.json)")}
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Decode reads one input stream, already opened, and calls fn with each
+// batch of spans as soon as the frame, message or JSON object holding it
+// is complete (so a pipe that is still being written is decoded as it
+// comes). name is used in errors and warnings. Compression, framing and
+// format are sniffed from the content. fn owns each batch. Errors are
+// *Error, except one returned by fn, which is returned as it is.
+func Decode(r io.Reader, name string, opts Options, fn func(batch []dag.Span) error) error {
+	var n notices
+	defer warn(opts.Warn, &n)
+	tr := &tracker{fn: opts.Progress}
+	defer tr.flush()
+	return decodeStream(r, name, &opts, &n, tr, fn)
+}
+
+func warn(fn func(string), n *notices) {
+	if fn == nil {
+		return
+	}
+	for _, s := range n.summary() {
+		fn(s)
+	}
+}
+
+// tracker counts input bytes and decoded spans for Options.Progress.
+type tracker struct {
+	fn    func(bytes, spans int64)
+	bytes atomic.Int64
+	spans int64
+	last  time.Time
+}
+
+// progressEvery is the least time between two progress reports.
+const progressEvery = 100 * time.Millisecond
+
+func (t *tracker) tick() {
+	if t.fn == nil {
+		return
+	}
+	if now := time.Now(); now.Sub(t.last) >= progressEvery {
+		t.last = now
+		t.fn(t.bytes.Load(), t.spans)
+	}
+}
+
+func (t *tracker) flush() {
+	if t.fn != nil {
+		t.fn(t.bytes.Load(), t.spans)
+	}
+}
+
+// countingReader counts the bytes read from an input for progress.
+type countingReader struct {
+	r  io.Reader
+	tr *tracker
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.tr.bytes.Add(int64(n))
+	c.tr.tick()
+	return n, err
+}
+
+// streamReader holds what the layers of one input share.
+type streamReader struct {
+	name     string
+	format   Format
+	maxFrame int
+	n        *notices
+	tr       *tracker
+	fn       func([]dag.Span) error
+}
+
+func (s *streamReader) deliver(batch []dag.Span) error {
+	s.tr.spans += int64(len(batch))
+	s.tr.tick()
+	return s.fn(batch)
+}
+
+func decodeStream(r io.Reader, name string, opts *Options, n *notices, tr *tracker, fn func([]dag.Span) error) error {
+	s := &streamReader{name: name, format: opts.Format, maxFrame: opts.maxFrame(), n: n, tr: tr, fn: fn}
+	return s.layer(&countingReader{r: r, tr: tr}, 0)
+}
+
+var (
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	gzipMagic = []byte{0x1f, 0x8b}
+	utf8BOM   = []byte{0xef, 0xbb, 0xbf}
+)
+
+// maxCompressionLayers bounds compression inside compression.
+const maxCompressionLayers = 2
+
+// layer sniffs r and decodes it, unwrapping whole-stream compression.
+func (s *streamReader) layer(r io.Reader, depth int) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(4)
+	if len(head) == 0 {
+		if err == io.EOF {
+			return nil // an empty input holds no spans
+		}
+		return s.readError(0, err)
+	}
+	if depth < maxCompressionLayers {
+		switch {
+		case bytes.HasPrefix(head, zstdMagic):
+			zr, err := zstd.NewReader(br, s.zstdOptions()...)
+			if err != nil {
+				return &Error{Name: s.name, Err: fmt.Errorf("zstd: %w", err)}
+			}
+			defer zr.Close()
+			return s.layer(&decompressReader{r: zr, name: s.name, kind: "zstd", window: s.zstdWindow()}, depth+1)
+		case bytes.HasPrefix(head, gzipMagic):
+			gr, err := gzip.NewReader(br)
+			if err != nil {
+				return offsetError(s.name, 0, fmt.Errorf("gzip header: %w", err))
+			}
+			defer gr.Close()
+			return s.layer(&decompressReader{r: gr, name: s.name, kind: "gzip"}, depth+1)
+		}
+	}
+	switch {
+	case head[0] < 8:
+		// A frame header (no protobuf message starts with a byte below 8,
+		// and JSON text never starts with one).
+		return s.readFrames(br)
+	case s.format == FormatJSON || s.format == FormatAuto && looksJSON(br):
+		return readJSONStream(br, s.name, s.maxFrame, s.n, s.deliver)
+	}
+	return s.readUnframed(br)
+}
+
+// looksJSON reports whether the first byte that is not white space (or a
+// byte order mark) starts a JSON value, or there is none at all.
+func looksJSON(br *bufio.Reader) bool {
+	for n := 4; ; n *= 2 {
+		b, err := br.Peek(n)
+		b = bytes.TrimPrefix(b, utf8BOM)
+		b = bytes.TrimLeft(b, " \t\r\n")
+		if len(b) > 0 {
+			return b[0] == '{' || b[0] == '['
+		}
+		if err != nil || n >= br.Size() {
+			return true // white space only: JSON with no objects
+		}
+	}
+}
+
+func (s *streamReader) zstdWindow() uint64 {
+	// The zstd format's own minimum is 1 KiB; encoders use up to 8 MiB at
+	// their usual levels, so never ask for less than that.
+	return uint64(min(max(s.maxFrame, 8<<20), 1<<30))
+}
+
+func (s *streamReader) zstdOptions() []zstd.DOption {
+	w := s.zstdWindow()
+	return []zstd.DOption{
+		zstd.WithDecoderConcurrency(1), // synchronous: reads and progress stay on the caller's goroutine
+		zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxWindow(w),
+		zstd.WithDecoderMaxMemory(w),
+	}
+}
+
+// decompressReader turns the errors of a decompressor into *Error with the
+// offset in the decompressed stream.
+type decompressReader struct {
+	r      io.Reader
+	name   string
+	kind   string
+	window uint64
+	off    int64
+}
+
+func (d *decompressReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	d.off += int64(n)
+	if err == nil || err == io.EOF {
+		return n, err
+	}
+	var ie *Error
+	if errors.As(err, &ie) {
+		return n, err // an error of the input below
+	}
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		err = fmt.Errorf("%s-compressed input is truncated", d.kind)
+	case errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded):
+		err = fmt.Errorf("zstd-compressed input needs a window larger than %d bytes (raise the frame limit to read it): %w", d.window, err)
+	default:
+		err = fmt.Errorf("%s-compressed input is corrupt: %w", d.kind, err)
+	}
+	return n, offsetError(d.name, d.off, fmt.Errorf("%w (offset in the decompressed data)", err))
+}
+
+// readError wraps an error reading the input at offset off, unless it is
+// already an *Error of a layer below.
+func (s *streamReader) readError(off int64, err error) error {
+	var ie *Error
+	if errors.As(err, &ie) {
+		return ie
+	}
+	return offsetError(s.name, off, fmt.Errorf("reading: %w", err))
+}
+
+// readFrames reads [4-byte big-endian length][message] frames, decoding
+// each as soon as it is complete.
+func (s *streamReader) readFrames(r io.Reader) error {
+	d := &protoDecoder{n: s.n, name: s.name}
+	var (
+		hdr  [4]byte
+		buf  []byte // frame payload, reused: decoded spans never point into it
+		zbuf []byte // decompressed payload, reused
+		zdec *zstd.Decoder
+	)
+	defer func() {
+		if zdec != nil {
+			zdec.Close()
+		}
+	}()
+	for off := int64(0); ; {
+		k, err := io.ReadFull(r, hdr[:])
+		switch {
+		case k == 0 && err == io.EOF:
+			return nil
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return offsetError(s.name, off, fmt.Errorf("truncated frame header: %d of 4 bytes, then end of input", k))
+		case err != nil:
+			return s.readError(off, err)
+		}
+		l := uint64(hdr[0])<<24 | uint64(hdr[1])<<16 | uint64(hdr[2])<<8 | uint64(hdr[3])
+		if l > uint64(s.maxFrame) {
+			return offsetError(s.name, off, fmt.Errorf("frame length %d is larger than the limit of %d bytes (not a length-framed OTLP file, or raise the frame limit)", l, s.maxFrame))
+		}
+		buf, err = readN(r, buf, int(l))
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
+				return offsetError(s.name, off, fmt.Errorf("truncated frame: its header says %d bytes, the input ends after %d", l, len(buf)))
+			}
+			return s.readError(off+4+int64(len(buf)), err)
+		}
+		msg := buf
+		d.base, d.inFrame = off+4, false
+		if bytes.HasPrefix(msg, zstdMagic) {
+			// The file exporter's legacy `compression: zstd`: each message
+			// compressed on its own.
+			if zdec == nil {
+				// DecodeAll stops at the frame limit: a bomb costs at most that.
+				opts := append(s.zstdOptions(), zstd.WithDecoderMaxMemory(uint64(s.maxFrame)))
+				if zdec, err = zstd.NewReader(nil, opts...); err != nil {
+					return &Error{Name: s.name, Err: fmt.Errorf("zstd: %w", err)}
+				}
+			}
+			zbuf, err = zdec.DecodeAll(msg, zbuf[:0])
+			if err != nil {
+				if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
+					err = fmt.Errorf("decompressed message is larger than the limit of %d bytes (raise the frame limit to read it)", s.maxFrame)
+				}
+				return offsetError(s.name, off, fmt.Errorf("zstd-compressed frame: %w", err))
+			}
+			if len(zbuf) > s.maxFrame {
+				return offsetError(s.name, off, fmt.Errorf("zstd-compressed frame: decompressed message is larger than the limit of %d bytes", s.maxFrame))
+			}
+			msg = zbuf
+			d.base, d.inFrame = off, true
+		}
+		var spans []dag.Span
+		if s.format == FormatJSON || s.format == FormatAuto && startsJSON(msg) {
+			spans, err = decodeJSONMessage(msg, nil, s.n, d.whereAt(0))
+			if err != nil {
+				return s.jsonFrameError(off, d.inFrame, err)
+			}
+		} else {
+			spans, err = d.decodeMessage(msg, nil)
+			if err != nil {
+				return d.asError(s.name, err)
+			}
+		}
+		if len(spans) > 0 {
+			if err := s.deliver(spans); err != nil {
+				return err
+			}
+		}
+		off += 4 + int64(l)
+	}
+}
+
+// startsJSON reports whether a message is JSON (its first byte that is not
+// white space is '{').
+func startsJSON(msg []byte) bool {
+	msg = bytes.TrimPrefix(msg, utf8BOM)
+	msg = bytes.TrimLeft(msg, " \t\r\n")
+	return len(msg) > 0 && msg[0] == '{'
+}
+
+func (s *streamReader) jsonFrameError(off int64, compressed bool, err error) error {
+	var je *jsonError
+	if !errors.As(err, &je) {
+		return offsetError(s.name, off, err)
+	}
+	if compressed {
+		return offsetError(s.name, off, fmt.Errorf("in the JSON message decompressed from this frame, at byte %d: %w", je.Offset, je.Err))
+	}
+	return offsetError(s.name, off+4+int64(je.Offset), fmt.Errorf("in the JSON message of this frame: %w", je.Err))
+}
+
+// readN reads exactly n bytes into buf (reusing its memory). It grows buf
+// with the bytes that actually arrive, never to a size a length header
+// merely claims: a bogus header at the end of a short input costs nothing.
+func readN(r io.Reader, buf []byte, n int) ([]byte, error) {
+	if n <= cap(buf) {
+		buf = buf[:n]
+		k, err := io.ReadFull(r, buf)
+		return buf[:k], err
+	}
+	buf = buf[:0]
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(n-len(buf), max(len(buf), 64<<10)))
+		}
+		k, err := io.ReadFull(r, buf[len(buf):min(cap(buf), n)])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// readUnframed reads one unframed protobuf message: all of the input, up to
+// the frame limit.
+func (s *streamReader) readUnframed(r io.Reader) error {
+	msg, err := io.ReadAll(io.LimitReader(r, int64(s.maxFrame)+1))
+	if err != nil {
+		return s.readError(int64(len(msg)), err)
+	}
+	if len(msg) > s.maxFrame {
+		return s.unframedError(msg, offsetError(s.name, 0, fmt.Errorf("input is not OTLP/JSON or length-framed protobuf, and as a single protobuf message it is larger than the limit of %d bytes", s.maxFrame)))
+	}
+	d := &protoDecoder{n: s.n, name: s.name}
+	spans, err := d.decodeMessage(msg, nil)
+	if err != nil {
+		// A frame of 128 MiB or more has a first byte of 8 or more: with
+		// a raised limit, try the input as frames before giving up.
+		if tiles(msg, s.maxFrame) {
+			return s.readFrames(bytes.NewReader(msg))
+		}
+		return s.unframedError(msg, d.asError(s.name, err))
+	}
+	if len(spans) > 0 {
+		return s.deliver(spans)
+	}
+	return nil
+}
+
+// unframedError explains why input that is neither JSON nor framed failed
+// as one protobuf message. Every OTLP request a real producer writes
+// starts with field 1 (resource_spans), the byte 0x0A; input that starts
+// otherwise was more likely meant as something else.
+func (s *streamReader) unframedError(msg []byte, err error) error {
+	switch {
+	case s.format == FormatProto && startsJSON(msg):
+		return offsetError(s.name, 0, errors.New("the input is JSON, but the format was forced to protobuf"))
+	case msg[0] == 0x0a:
+		return err
+	case looksText(msg):
+		return offsetError(s.name, 0, errors.New("not OTLP: neither JSON (it does not start with '{') nor protobuf"))
+	case len(msg) >= 4:
+		if l := uint64(msg[0])<<24 | uint64(msg[1])<<16 | uint64(msg[2])<<8 | uint64(msg[3]); l > uint64(s.maxFrame) {
+			return offsetError(s.name, 0, fmt.Errorf("frame length %d is larger than the limit of %d bytes (not a length-framed OTLP file, or raise the frame limit)", l, s.maxFrame))
+		}
+	}
+	return err
+}
+
+// tiles reports whether b is exactly a sequence of length-prefixed frames.
+func tiles(b []byte, maxFrame int) bool {
+	for len(b) >= 4 {
+		l := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+		if l > uint64(maxFrame) || l > uint64(len(b)-4) {
+			return false
+		}
+		b = b[4+l:]
+	}
+	return len(b) == 0
+}
+
+// looksText reports whether the start of b is printable text, for a
+// clearer error on a text file that is not JSON.
+func looksText(b []byte) bool {
+	b = b[:min(len(b), 512)]
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return len(b) > 0
+}
