@@ -19,6 +19,7 @@
 #
 # Usage: bench/receive-vs-sink.sh     (DURATION=10s WORKERS=2 ROUNDS=2 by default)
 #        TELEMETRYGEN=/path/to/telemetrygen DURATION=30s bench/receive-vs-sink.sh
+#        TRACECTL=bin/tracectl OTLPSINK=/tmp/otlpsink bench/receive-vs-sink.sh
 # telemetrygen is taken from $TELEMETRYGEN, then $PATH, else installed with
 # `go install` into a temporary GOBIN.
 set -euo pipefail
@@ -36,9 +37,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building tracectl and otlpsink..." >&2
-(cd "$root" && go build -o "$tmp/tracectl" ./cmd/tracectl)
-(cd "$root/bench" && go build -o "$tmp/otlpsink" ./cmd/otlpsink)
+# $TRACECTL and $OTLPSINK may name prebuilt binaries.
+if [ -n "${TRACECTL:-}" ]; then cp "$TRACECTL" "$tmp/tracectl"; else
+	echo "building tracectl..." >&2
+	(cd "$root" && go build -o "$tmp/tracectl" ./cmd/tracectl)
+fi
+if [ -n "${OTLPSINK:-}" ]; then cp "$OTLPSINK" "$tmp/otlpsink"; else
+	echo "building otlpsink..." >&2
+	(cd "$root/bench" && go build -o "$tmp/otlpsink" ./cmd/otlpsink)
+fi
 
 tg=${TELEMETRYGEN:-$(command -v telemetrygen || true)}
 if [ -z "$tg" ]; then

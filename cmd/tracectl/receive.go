@@ -352,7 +352,6 @@ type tracePrinter struct {
 	json    bool
 	summary bool
 	quiet   bool
-	filter  string // trace id prefix, "" for all
 	printed int
 }
 
@@ -372,7 +371,7 @@ func newTracePrinter(s *streams, opts *receiveOptions) *tracePrinter {
 }
 
 func (p *tracePrinter) print(tr *dag.Tree) error {
-	if p.quiet || (p.filter != "" && !hasPrefix(tr.TraceID.String(), p.filter)) {
+	if p.quiet {
 		return nil
 	}
 	defer func() { p.printed++ }()

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestReceiveTelemetrygen sends spans with telemetrygen, a real peer, over
@@ -28,7 +29,7 @@ func TestReceiveTelemetrygen(t *testing.T) {
 
 	const traces, children = 25, 3 // per run: 25 × (1 root + 3 children) = 100 spans
 	out := filepath.Join(t.TempDir(), "out.json")
-	r := startReceive(t, &receiveOptions{Out: out, Quiet: true})
+	r := startReceive(t, &receiveOptions{Out: out, Quiet: true, TraceIdle: time.Second})
 	send := func(args ...string) {
 		t.Helper()
 		cmd := exec.Command(tg, append([]string{"traces", "--otlp-insecure", "--traces", "25", "--child-spans", "3", "--service", "integration"}, args...)...)
