@@ -387,6 +387,11 @@ func (s *streamReader) readFrames(r io.Reader) error {
 			}
 			return s.readError(off+4+int64(len(buf)), err)
 		}
+		if l == 0 {
+			// An empty request is valid, but no exporter writes one: zeros
+			// are more likely the padding a crashed writer leaves.
+			s.n.add("empty frames", fmt.Sprintf("%s: offset %d: empty frame (length 0; zero padding?)", s.name, off))
+		}
 		msg := buf
 		d.base, d.inFrame = off+4, false
 		if bytes.HasPrefix(msg, zstdMagic) {
