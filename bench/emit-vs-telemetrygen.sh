@@ -22,7 +22,8 @@
 #
 # Usage: bench/emit-vs-telemetrygen.sh           (DURATION=10s WORKERS=2)
 #        TRACECTL=/path/to/tracectl TELEMETRYGEN=/path/to/telemetrygen WORKERS=4 bench/emit-vs-telemetrygen.sh
-# tracectl is built from this checkout unless $TRACECTL is set; telemetrygen
+# tracectl and otlpsink are built from this checkout unless $TRACECTL and
+# $OTLPSINK name binaries; telemetrygen
 # is taken from $TELEMETRYGEN, then $PATH, else installed with `go install`
 # into a temporary GOBIN.
 set -euo pipefail
@@ -39,10 +40,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building otlpsink (and tracectl unless $TRACECTL is set)..." >&2
-(cd "$root/bench" && go build -o "$tmp/otlpsink" ./cmd/otlpsink)
+sink=${OTLPSINK:-}
+if [ -z "$sink" ]; then
+	echo "building otlpsink..." >&2
+	(cd "$root/bench" && go build -o "$tmp/otlpsink" ./cmd/otlpsink)
+	sink="$tmp/otlpsink"
+fi
 tracectl=${TRACECTL:-}
 if [ -z "$tracectl" ]; then
+	echo "building tracectl..." >&2
 	(cd "$root" && go build -o "$tmp/tracectl" ./cmd/tracectl)
 	tracectl="$tmp/tracectl"
 fi
@@ -68,7 +74,7 @@ wait_port() {
 run() {
 	local name=$1
 	shift
-	"$tmp/otlpsink" -addr "127.0.0.1:$PORT" 2>"$tmp/$name.sink" &
+	"$sink" -addr "127.0.0.1:$PORT" 2>"$tmp/$name.sink" &
 	sink_pid=$!
 	wait_port "$PORT"
 	local start end
