@@ -253,25 +253,57 @@ func (d *protoDecoder) count(c *protoCounts) {
 	})
 }
 
+// countSpan counts a span's attributes, events and links. Every span
+// passes through it, so it reads one-byte tags and short lengths inline.
 func (d *protoDecoder) countSpan(c *protoCounts, s, e int) {
+	b := d.b[:e]
 	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return
+		tag := b[p]
+		if tag >= 0x80 {
+			// A field number above 15: rare, read it the long way.
+			_, _, _, next, err := d.field(p, e)
+			if err != nil {
+				return
+			}
+			p = next
+			continue
 		}
-		if typ == protowire.BytesType {
-			switch num {
+		p++
+		switch tag & 7 {
+		case 0: // varint
+			for p < e && b[p] >= 0x80 {
+				p++
+			}
+			p++
+		case 1:
+			p += 8
+		case 5:
+			p += 4
+		case 2:
+			l, n := uint64(0), 0
+			if p < e && b[p] < 0x80 {
+				l, n = uint64(b[p]), 1
+			} else if l, n = protowire.ConsumeVarint(b[p:]); n < 0 {
+				return
+			}
+			p += n
+			if l > uint64(e-p) {
+				return
+			}
+			switch tag >> 3 {
 			case 9:
 				c.spanAttrs++
 			case 11:
 				c.events++
-				c.attrs += d.countField(int(v), next, 3)
+				c.attrs += d.countField(p, p+int(l), 3)
 			case 13:
 				c.links++
-				c.attrs += d.countField(int(v), next, 4)
+				c.attrs += d.countField(p, p+int(l), 4)
 			}
+			p += int(l)
+		default:
+			return // malformed: the decoding pass reports it
 		}
-		p = next
 	}
 }
 
@@ -568,11 +600,26 @@ func (d *protoDecoder) span(res *dag.Resource, sc *dag.Scope, s, e int) error {
 	d.spans = append(d.spans, dag.Span{Resource: res, Scope: sc})
 	sp := &d.spans[len(d.spans)-1]
 	attrStart, evStart, lkStart := len(d.spanAttrs), len(d.events), len(d.links)
-	b := d.b
+	b := d.b[:e]
 	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return err
+		var (
+			num  protowire.Number
+			typ  protowire.Type
+			v    uint64
+			next int
+		)
+		// Most span fields have a one-byte tag and are either
+		// length-delimited with a one-byte length or fixed64: read those
+		// here, the rest with field.
+		if tag := b[p]; tag >= 8 && tag < 0x80 && tag&7 == 2 && p+1 < e && b[p+1] < 0x80 && p+2+int(b[p+1]) <= e {
+			num, typ, v, next = protowire.Number(tag>>3), protowire.BytesType, uint64(p+2), p+2+int(b[p+1])
+		} else if tag >= 8 && tag&7 == 1 && p+9 <= e {
+			num, typ, v, next = protowire.Number(tag>>3), protowire.Fixed64Type, binary.LittleEndian.Uint64(b[p+1:]), p+9
+		} else {
+			var err error
+			if num, typ, v, next, err = d.field(p, e); err != nil {
+				return err
+			}
 		}
 		if num >= protowire.Number(len(spanWire)) {
 			p = next
@@ -748,6 +795,26 @@ var linkFields = [...]string{1: "trace_id", 2: "span_id", 3: "trace_state", 4: "
 
 // keyValue decodes a KeyValue into a.
 func (d *protoDecoder) keyValue(a *dag.Attr, s, e, depth int) error {
+	// The fast path: what producers write for a scalar attribute, a short
+	// key and a value with one field, in either order (the Collector's
+	// pdata writes the value first).
+	if b := d.b[s:e]; len(b) >= 4 && b[1] < 0x80 {
+		l := int(b[1])
+		if 4+l <= len(b) && b[3+l] < 0x80 && 4+l+int(b[3+l]) == len(b) {
+			switch {
+			case b[0] == 1<<3|2 && b[2+l] == 2<<3|2: // key, value
+				if v, ok := d.scalarValue(b[4+l:]); ok {
+					a.Key, a.Value = d.strs.short(b[2:2+l]), v
+					return nil
+				}
+			case b[0] == 2<<3|2 && b[2+l] == 1<<3|2: // value, key
+				if v, ok := d.scalarValue(b[2 : 2+l]); ok {
+					a.Key, a.Value = d.strs.short(b[4+l:]), v
+					return nil
+				}
+			}
+		}
+	}
 	for p := s; p < e; {
 		num, typ, v, next, err := d.field(p, e)
 		if err != nil {
@@ -770,6 +837,33 @@ func (d *protoDecoder) keyValue(a *dag.Attr, s, e, depth int) error {
 		p = next
 	}
 	return nil
+}
+
+// scalarValue decodes an AnyValue made of one short string, int, bool or
+// double field; ok is false for anything else, left to anyValue.
+func (d *protoDecoder) scalarValue(v []byte) (val dag.Value, ok bool) {
+	if len(v) < 2 {
+		return val, false
+	}
+	switch v[0] {
+	case 1<<3 | 2: // string_value
+		if v[1] < 0x80 && 2+int(v[1]) == len(v) {
+			return dag.StringValue(d.strs.value(v[2:])), true
+		}
+	case 3 << 3: // int_value
+		if x, n := protowire.ConsumeVarint(v[1:]); n == len(v)-1 {
+			return dag.IntValue(int64(x)), true
+		}
+	case 2 << 3: // bool_value
+		if len(v) == 2 && v[1] < 0x80 {
+			return dag.BoolValue(v[1] != 0), true
+		}
+	case 4<<3 | 1: // double_value
+		if len(v) == 9 {
+			return dag.DoubleValue(math.Float64frombits(binary.LittleEndian.Uint64(v[1:]))), true
+		}
+	}
+	return val, false
 }
 
 // anyValueWire is the wire type of each AnyValue field.

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"os"
 	"testing"
 
@@ -34,8 +35,6 @@ func BenchmarkDecodeProto(b *testing.B) {
 	b.ReportMetric(float64(spans)/float64(b.N), "spans/op")
 }
 
-var benchSink []dag.Span
-
 // BenchmarkDecodeProtoFile decodes the frames of the file named by
 // $TRACECTL_BENCH_PROTO (e.g. the bench module's dataset: go run
 // ./bench/cmd/gendata -o /tmp/tracedata) with DecodeProto, message by
@@ -60,6 +59,55 @@ func BenchmarkDecodeProtoFile(b *testing.B) {
 				b.Fatal(err)
 			}
 			spans += len(out)
+		}
+	}
+	b.ReportMetric(float64(spans)/b.Elapsed().Seconds(), "spans/s")
+	b.ReportMetric(float64(spans)/float64(b.N), "spans/op")
+}
+
+// BenchmarkDecodeFramed reads a length-framed stream (the file exporter's
+// `format: proto`) through Decode: sniffing, framing and decoding, as
+// `tracectl` reads a file. The zstd variant is the exporter's whole-stream
+// compression.
+func BenchmarkDecodeFramed(b *testing.B) {
+	var msgs [][]byte
+	for i := range 8 {
+		msgs = append(msgs, genMessage(b, uint64(i), "checkout", 512))
+	}
+	plain := frame(msgs...)
+	for _, in := range []struct {
+		name string
+		data []byte
+	}{{"plain", plain}, {"zstd", zstdCompress(b, plain)}} {
+		b.Run(in.name, func(b *testing.B) { benchDecode(b, in.data) })
+	}
+}
+
+// BenchmarkDecodeFile is BenchmarkDecodeFramed on the file named by
+// $TRACECTL_BENCH_PROTO.
+func BenchmarkDecodeFile(b *testing.B) {
+	path := os.Getenv("TRACECTL_BENCH_PROTO")
+	if path == "" {
+		b.Skip("TRACECTL_BENCH_PROTO not set")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDecode(b, data)
+}
+
+func benchDecode(b *testing.B, data []byte) {
+	spans := 0
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		err := Decode(bytes.NewReader(data), "bench", Options{}, func(batch []dag.Span) error {
+			spans += len(batch)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(spans)/b.Elapsed().Seconds(), "spans/s")
