@@ -81,7 +81,13 @@ type notices struct {
 }
 
 // add records one occurrence of a warning of the given kind.
-func (n *notices) add(kind, msg string) {
+func (n *notices) add(kind, msg string) { n.addN(kind, msg, 1) }
+
+// addN records count occurrences at once; msg describes the first.
+func (n *notices) addN(kind, msg string, count int) {
+	if count <= 0 {
+		return
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.counts == nil {
@@ -90,7 +96,7 @@ func (n *notices) add(kind, msg string) {
 	if n.counts[kind] == 0 {
 		n.first[kind] = msg
 	}
-	n.counts[kind]++
+	n.counts[kind] += count
 }
 
 // summary returns one line per kind, sorted, e.g.

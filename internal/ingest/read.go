@@ -82,6 +82,9 @@ func ReadFiles(inputs []string, stdin io.Reader, opts Options, fn func(batch []d
 	defer tr.flush()
 	for _, p := range paths {
 		if p == "-" {
+			if stdin == nil {
+				return &Error{Name: "stdin", Err: errors.New("no standard input to read")}
+			}
 			if err := decodeStream(stdin, "stdin", &opts, &n, tr, fn); err != nil {
 				return err
 			}
@@ -103,11 +106,12 @@ func readFile(path string, opts *Options, n *notices, tr *tracker, fn func([]dag
 	return decodeStream(f, path, opts, n, tr, fn)
 }
 
-// unwrapPathError drops the path an *os.PathError repeats.
+// unwrapPathError drops the operation and the path an *os.PathError
+// repeats: "x.json: no such file or directory".
 func unwrapPathError(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+		return pe.Err
 	}
 	return err
 }
@@ -121,26 +125,31 @@ func expandInputs(inputs []string) ([]string, error) {
 			out = append(out, in)
 			continue
 		}
-		paths := []string{in}
-		if _, err := os.Stat(in); err != nil && strings.ContainsAny(in, `*?[\`) {
-			matches, gerr := filepath.Glob(in)
-			if gerr != nil {
-				return nil, &Error{Name: in, Err: fmt.Errorf("bad glob pattern: %w", gerr)}
-			}
-			if len(matches) == 0 {
-				return nil, &Error{Name: in, Err: errors.New("no files match this pattern")}
-			}
-			paths = matches
-		}
-		for _, p := range paths {
-			info, err := os.Stat(p)
+		if _, err := os.Stat(in); err == nil || !strings.ContainsAny(in, `*?[\`) {
+			info, err := os.Stat(in)
 			if err != nil {
-				return nil, &Error{Name: p, Err: unwrapPathError(err)}
+				return nil, &Error{Name: in, Err: unwrapPathError(err)}
 			}
 			if info.IsDir() {
-				return nil, &Error{Name: p, Err: errors.New("is a directory (give the files in it, e.g. DIR/*.json)")}
+				return nil, &Error{Name: in, Err: errors.New("is a directory (give the files in it, e.g. DIR/*.json)")}
 			}
-			out = append(out, p)
+			out = append(out, in)
+			continue
+		}
+		matches, err := filepath.Glob(in)
+		if err != nil {
+			return nil, &Error{Name: in, Err: fmt.Errorf("bad glob pattern: %w", err)}
+		}
+		n := len(out)
+		for _, p := range matches {
+			// A pattern may match directories too (dumps/*): only the files
+			// in them are inputs.
+			if info, err := os.Stat(p); err == nil && !info.IsDir() {
+				out = append(out, p)
+			}
+		}
+		if len(out) == n {
+			return nil, &Error{Name: in, Err: errors.New("no files match this pattern")}
 		}
 	}
 	return out, nil
@@ -361,9 +370,13 @@ func (s *streamReader) readFrames(r io.Reader) error {
 		zbuf []byte // decompressed payload, reused
 		zdec *zstd.Decoder
 	)
+	var empty struct{ off, n int64 } // empty frames: the first, how many
 	defer func() {
 		if zdec != nil {
 			zdec.Close()
+		}
+		if empty.n > 0 {
+			s.n.addN("empty frames", fmt.Sprintf("%s: offset %d: empty frame (length 0; zero padding?)", s.name, empty.off), int(empty.n))
 		}
 	}()
 	for off := int64(0); ; {
@@ -389,8 +402,15 @@ func (s *streamReader) readFrames(r io.Reader) error {
 		}
 		if l == 0 {
 			// An empty request is valid, but no exporter writes one: zeros
-			// are more likely the padding a crashed writer leaves.
-			s.n.add("empty frames", fmt.Sprintf("%s: offset %d: empty frame (length 0; zero padding?)", s.name, off))
+			// are more likely the padding a crashed writer leaves (or a
+			// decompression bomb). Skip a run of them at memory speed.
+			if empty.n == 0 {
+				empty.off = off
+			}
+			skipped := skipZeroFrames(r)
+			empty.n += 1 + skipped
+			off += 4 + 4*skipped
+			continue
 		}
 		msg := buf
 		d.base, d.inFrame = off+4, false
@@ -435,6 +455,31 @@ func (s *streamReader) readFrames(r io.Reader) error {
 			}
 		}
 		off += 4 + int64(l)
+	}
+}
+
+// skipZeroFrames discards the whole empty frames (four zero bytes each)
+// already buffered in r, and returns how many.
+func skipZeroFrames(r io.Reader) int64 {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		return 0
+	}
+	var n int64
+	for {
+		b, _ := br.Peek(br.Buffered())
+		z := 0
+		for z+4 <= len(b) && b[z]|b[z+1]|b[z+2]|b[z+3] == 0 {
+			z += 4
+		}
+		if z == 0 {
+			return n
+		}
+		br.Discard(z)
+		n += int64(z / 4)
+		if _, err := br.Peek(4); err != nil {
+			return n
+		}
 	}
 }
 

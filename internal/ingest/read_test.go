@@ -495,9 +495,11 @@ func TestReadFiles(t *testing.T) {
 		want   string
 	}{
 		{"no match", []string{pa, filepath.Join(dir, "nothing-*.json")}, filepath.Join(dir, "nothing-*.json") + ": no files match this pattern"},
-		{"missing", []string{filepath.Join(dir, "missing.json")}, filepath.Join(dir, "missing.json") + ": stat: no such file or directory"},
+		{"missing", []string{filepath.Join(dir, "missing.json")}, filepath.Join(dir, "missing.json") + ": no such file or directory"},
 		{"directory", []string{filepath.Join(dir, "sub")}, filepath.Join(dir, "sub") + ": is a directory (give the files in it, e.g. DIR/*.json)"},
 		{"bad pattern", []string{filepath.Join(dir, "[")}, filepath.Join(dir, "[") + ": bad glob pattern: syntax error in pattern"},
+		{"only directories match", []string{filepath.Join(dir, "su*")}, filepath.Join(dir, "su*") + ": no files match this pattern"},
+		{"no stdin", []string{"-"}, "stdin: no standard input to read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			called := false
