@@ -410,17 +410,6 @@ func instanceID(seed uint64, service string) string {
 	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", hi>>32, (hi>>16)&0xffff, hi&0xfff, lo>>52, lo&0xffffffffffff)
 }
 
-// serviceNames lists the services in creation order.
-func (p *pipeline) serviceNames() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	names := make([]string, len(p.services))
-	for i, s := range p.services {
-		names[i] = s.name
-	}
-	return names
-}
-
 // sortedCounts returns per-service counts, sorted by service name.
 func (p *pipeline) sortedCounts() []ServiceCount {
 	p.mu.Lock()
