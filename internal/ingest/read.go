@@ -80,30 +80,32 @@ func ReadFiles(inputs []string, stdin io.Reader, opts Options, fn func(batch []d
 	defer warn(opts.Warn, &n)
 	tr := &tracker{fn: opts.Progress}
 	defer tr.flush()
+	z := new(zstdDecoders)
+	defer z.close()
 	for _, p := range paths {
 		if p == "-" {
 			if stdin == nil {
 				return &Error{Name: "stdin", Err: errors.New("no standard input to read")}
 			}
-			if err := decodeStream(stdin, "stdin", &opts, &n, tr, fn); err != nil {
+			if err := decodeStream(stdin, "stdin", &opts, &n, tr, z, fn); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := readFile(p, &opts, &n, tr, fn); err != nil {
+		if err := readFile(p, &opts, &n, tr, z, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func readFile(path string, opts *Options, n *notices, tr *tracker, fn func([]dag.Span) error) error {
+func readFile(path string, opts *Options, n *notices, tr *tracker, z *zstdDecoders, fn func([]dag.Span) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return &Error{Name: path, Err: unwrapPathError(err)}
 	}
 	defer f.Close()
-	return decodeStream(f, path, opts, n, tr, fn)
+	return decodeStream(f, path, opts, n, tr, z, fn)
 }
 
 // unwrapPathError drops the operation and the path an *os.PathError
@@ -166,7 +168,9 @@ func Decode(r io.Reader, name string, opts Options, fn func(batch []dag.Span) er
 	defer warn(opts.Warn, &n)
 	tr := &tracker{fn: opts.Progress}
 	defer tr.flush()
-	return decodeStream(r, name, &opts, &n, tr, fn)
+	z := new(zstdDecoders)
+	defer z.close()
+	return decodeStream(r, name, &opts, &n, tr, z, fn)
 }
 
 func warn(fn func(string), n *notices) {
@@ -225,7 +229,25 @@ type streamReader struct {
 	maxFrame int
 	n        *notices
 	tr       *tracker
+	z        *zstdDecoders
 	fn       func([]dag.Span) error
+}
+
+// zstdDecoders are kept from one input to the next: a zstd decoder's
+// window buffers are megabytes, and a rotated, compressed file set is
+// many inputs.
+type zstdDecoders struct {
+	stream *zstd.Decoder // for the outermost whole-stream layer
+	frame  *zstd.Decoder // for the per-message frames (DecodeAll)
+}
+
+func (z *zstdDecoders) close() {
+	if z.stream != nil {
+		z.stream.Close()
+	}
+	if z.frame != nil {
+		z.frame.Close()
+	}
 }
 
 func (s *streamReader) deliver(batch []dag.Span) error {
@@ -234,8 +256,8 @@ func (s *streamReader) deliver(batch []dag.Span) error {
 	return s.fn(batch)
 }
 
-func decodeStream(r io.Reader, name string, opts *Options, n *notices, tr *tracker, fn func([]dag.Span) error) error {
-	s := &streamReader{name: name, format: opts.Format, maxFrame: opts.maxFrame(), n: n, tr: tr, fn: fn}
+func decodeStream(r io.Reader, name string, opts *Options, n *notices, tr *tracker, z *zstdDecoders, fn func([]dag.Span) error) error {
+	s := &streamReader{name: name, format: opts.Format, maxFrame: opts.maxFrame(), n: n, tr: tr, z: z, fn: fn}
 	return s.layer(&countingReader{r: r, tr: tr}, 0)
 }
 
@@ -261,11 +283,11 @@ func (s *streamReader) layer(r io.Reader, depth int) error {
 	if depth < maxCompressionLayers {
 		switch {
 		case bytes.HasPrefix(head, zstdMagic):
-			zr, err := zstd.NewReader(br, s.zstdOptions()...)
+			zr, release, err := s.zstdStream(br, depth)
 			if err != nil {
 				return &Error{Name: s.name, Err: fmt.Errorf("zstd: %w", err)}
 			}
-			defer zr.Close()
+			defer release()
 			return s.layer(&decompressReader{r: zr, name: s.name, kind: "zstd", window: s.zstdWindow()}, depth+1)
 		case bytes.HasPrefix(head, gzipMagic):
 			gr, err := gzip.NewReader(br)
@@ -301,6 +323,24 @@ func looksJSON(br *bufio.Reader) bool {
 			return true // white space only: JSON with no objects
 		}
 	}
+}
+
+// zstdStream returns a zstd decoder reading r: the kept one for the
+// outermost layer, a new one inside it; release is to be called when the
+// layer ends.
+func (s *streamReader) zstdStream(r io.Reader, depth int) (zr io.Reader, release func(), err error) {
+	if depth == 0 && s.z.stream != nil {
+		return s.z.stream, func() {}, s.z.stream.Reset(r)
+	}
+	d, err := zstd.NewReader(r, s.zstdOptions()...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if depth == 0 {
+		s.z.stream = d
+		return d, func() {}, nil
+	}
+	return d, d.Close, nil
 }
 
 func (s *streamReader) zstdWindow() uint64 {
@@ -368,13 +408,9 @@ func (s *streamReader) readFrames(r io.Reader) error {
 		hdr  [4]byte
 		buf  []byte // frame payload, reused: decoded spans never point into it
 		zbuf []byte // decompressed payload, reused
-		zdec *zstd.Decoder
 	)
 	var empty struct{ off, n int64 } // empty frames: the first, how many
 	defer func() {
-		if zdec != nil {
-			zdec.Close()
-		}
 		if empty.n > 0 {
 			s.n.addN("empty frames", fmt.Sprintf("%s: offset %d: empty frame (length 0; zero padding?)", s.name, empty.off), int(empty.n))
 		}
@@ -417,14 +453,14 @@ func (s *streamReader) readFrames(r io.Reader) error {
 		if bytes.HasPrefix(msg, zstdMagic) {
 			// The file exporter's legacy `compression: zstd`: each message
 			// compressed on its own.
-			if zdec == nil {
+			if s.z.frame == nil {
 				// DecodeAll stops at the frame limit: a bomb costs at most that.
 				opts := append(s.zstdOptions(), zstd.WithDecoderMaxMemory(uint64(s.maxFrame)))
-				if zdec, err = zstd.NewReader(nil, opts...); err != nil {
+				if s.z.frame, err = zstd.NewReader(nil, opts...); err != nil {
 					return &Error{Name: s.name, Err: fmt.Errorf("zstd: %w", err)}
 				}
 			}
-			zbuf, err = zdec.DecodeAll(msg, zbuf[:0])
+			zbuf, err = s.z.frame.DecodeAll(msg, zbuf[:0])
 			if err != nil {
 				if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
 					err = fmt.Errorf("decompressed message is larger than the limit of %d bytes (raise the frame limit to read it)", s.maxFrame)

@@ -451,6 +451,7 @@ func TestReadFiles(t *testing.T) {
 	}
 	pa := write("traces-1.pb", frame(a))
 	write("traces-2.pb.zst", zstdCompress(t, frame(b, metricsMessage(t, false))))
+	write("traces-3.pb.zst", zstdCompress(t, frame(zstdCompress(t, a)))) // per-message zstd inside a zstd stream
 	pm := write("metrics.pb", frame(metricsMessage(t, false)))
 	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
 		t.Fatal(err)
@@ -475,14 +476,14 @@ func TestReadFiles(t *testing.T) {
 	for i := range got {
 		services = append(services, got[i].Service())
 	}
-	if want := []string{"a", "a", "a", "b", "b", "b", "b", "a", "a", "a"}; !slices.Equal(services, want) {
+	if want := []string{"a", "a", "a", "b", "b", "b", "b", "a", "a", "a", "a", "a", "a"}; !slices.Equal(services, want) {
 		t.Errorf("services in order %v, want %v", services, want)
 	}
 	if len(warnings) != 1 || !strings.HasSuffix(warnings[0], "skipped metrics data (2 times in all)") {
 		t.Errorf("warnings %q", warnings)
 	}
-	if len(progress) == 0 || progress[len(progress)-1][1] != 10 {
-		t.Errorf("progress reports %v, want a last one with 10 spans", progress)
+	if len(progress) == 0 || progress[len(progress)-1][1] != 13 {
+		t.Errorf("progress reports %v, want a last one with 13 spans", progress)
 	}
 	if last := progress[len(progress)-1][0]; last < int64(len(frame(a))) {
 		t.Errorf("progress bytes %d", last)
