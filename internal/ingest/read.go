@@ -303,10 +303,27 @@ func (s *streamReader) layer(r io.Reader, depth int) error {
 		// A frame header (no protobuf message starts with a byte below 8,
 		// and JSON text never starts with one).
 		return s.readFrames(br)
-	case s.format == FormatJSON || s.format == FormatAuto && looksJSON(br):
+	case s.format == FormatJSON || s.format == FormatAuto && looksJSON(br) && !(head[0] == '\n' && looksProto(br)):
 		return readJSONStream(br, s.name, s.maxFrame, s.n, s.deliver)
 	}
 	return s.readUnframed(br)
+}
+
+// looksProto settles input that starts with 0x0A and looks like JSON: a
+// newline, then '{' to JSON; the tag of resource_spans, then a length of
+// 123 to protobuf (a length whose varint is white space or '{' is below
+// 128). Such a short first field is read and decoded: JSON text fails.
+func looksProto(br *bufio.Reader) bool {
+	h, _ := br.Peek(2)
+	if len(h) < 2 || h[1] >= 0x80 {
+		return false
+	}
+	b, _ := br.Peek(2 + int(h[1]))
+	if len(b) < 2+int(h[1]) {
+		return false
+	}
+	_, err := new(protoDecoder).decode(b, nil)
+	return err == nil
 }
 
 // looksJSON reports whether the first byte that is not white space (or a

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
@@ -195,6 +196,41 @@ func TestDecodeFormats(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, summarize(got), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDecodeNewlineOrTag: 0x0A is JSON's newline and protobuf's
+// resource_spans tag; 0x7B, '{', is a length of 123.
+func TestDecodeNewlineOrTag(t *testing.T) {
+	// A request whose first resource_spans is 123 bytes long.
+	var msg []byte
+	for pad := 0; pad < 200; pad++ {
+		req := genRequest(1, "a", 0)
+		req.ResourceSpans[0].Resource.Attributes = nil
+		req.ResourceSpans[0].ScopeSpans[0].Spans = []*tracepb.Span{{Name: "x", TraceId: make([]byte, 16), SpanId: make([]byte, 8)}}
+		req.ResourceSpans[0].SchemaUrl = strings.Repeat("s", pad)
+		if msg = marshal(t, req); msg[1] == '{' {
+			break
+		}
+	}
+	if msg[1] != '{' {
+		t.Fatal("no padding gives a length of 123")
+	}
+	for _, tc := range []struct {
+		name  string
+		in    []byte
+		spans int
+	}{
+		{"protobuf", msg, 1},
+		{"JSON after an empty line", []byte("\n{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":\"x\"}]}]}]}\n"), 1},
+		{"pretty JSON after an empty line", []byte("\n{\n  \"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [{\"name\": \"x\"}]}]}]\n}\n"), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, err := decodeAll(t, tc.in, Options{})
+			if err != nil || len(got) != tc.spans {
+				t.Errorf("got %d spans, error %v; want %d spans", len(got), err, tc.spans)
 			}
 		})
 	}
