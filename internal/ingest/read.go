@@ -29,6 +29,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -640,10 +641,15 @@ func tiles(b []byte, maxFrame int) bool {
 // clearer error on a text file that is not JSON.
 func looksText(b []byte) bool {
 	b = b[:min(len(b), 512)]
-	for _, c := range b {
-		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f {
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 && len(b) >= utf8.UTFMax {
+			return false // invalid UTF-8 (not a rune cut by the 512-byte window)
+		}
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f {
 			return false
 		}
+		b = b[n:]
 	}
-	return len(b) > 0
+	return true
 }
