@@ -103,15 +103,18 @@ are printed early.`,
 // an order that loses nothing acknowledged:
 //
 //  1. stop accepting and answer the requests in flight (receiver.Shutdown
-//     returns only when every Deliver has returned; Deliver wrote the batch
-//     into --out's buffer and handed its spans to the assembler before the
-//     request was acknowledged);
-//  2. close the assembler's input, which prints every trace still open;
+//     returns only when every Deliver has returned; Deliver queued the
+//     batch before its request was acknowledged);
+//  2. close the queue: the consumer writes every queued batch to --out and
+//     hands it to the assembler, then closes the assembler's input, which
+//     prints every trace still open;
 //  3. flush --out to the file and close it.
 //
 // So a span answered 200/OK is in --out after a clean stop (SIGINT, SIGTERM,
-// --until, --count, --duration, --timeout). --out is also flushed every
-// second, bounding what a crash or SIGKILL can lose to about that.
+// --until, --count, --duration, --timeout). Acknowledging at "queued"
+// rather than "written" keeps encoding and writing off the sender's round
+// trip. What a crash or SIGKILL can lose is what is queued (bounded by
+// --max-memory) plus --out's buffer, which is flushed every second.
 func receiveRun(s *streams, opts *receiveOptions) error {
 	if err := checkColor(opts.Color); err != nil {
 		return err
@@ -147,12 +150,19 @@ func receiveRun(s *streams, opts *receiveOptions) error {
 
 	pr := newTracePrinter(s, opts)
 	asm := live.New(live.Options{Idle: opts.TraceIdle, MaxSpans: opts.MaxSpans})
+	// The pipeline: handlers → queue → consumer (writes --out, hands spans
+	// to the assembler) → batches → assembler loop (prints, checks --until).
+	// A handler acknowledges once its batch is queued; the batch keeps its
+	// share of --max-memory (Batch.Retain) until the consumer is done with
+	// it, so a slow consumer turns into 429s, not a growing heap.
+	queue := make(chan queued, 1024)
+	var queueMu sync.RWMutex
+	queueClosed := false
 	batches := make(chan []dag.Span)
-	stop := make(chan string, 4) // why the run should end
-	var batchesMu sync.RWMutex
-	batchesClosed := false
+	stop := make(chan string, 4)    // why the run should end
 	liveGone := make(chan struct{}) // closed when the assembler loop has returned
-	var liveErr error
+	var liveErr, outErr error
+	outFailed := make(chan struct{})
 	var received atomic.Int64
 	var matched atomic.Bool
 
@@ -162,24 +172,20 @@ func receiveRun(s *streams, opts *receiveOptions) error {
 		MaxRequestSize: opts.MaxRequestSize,
 		MaxMemory:      opts.MaxMemory,
 		Deliver: func(b *receiver.Batch) error {
-			if out != nil {
-				if err := out.Write(b); err != nil {
-					return err
-				}
+			if len(b.Spans) == 0 {
+				return nil
 			}
-			if len(b.Spans) > 0 {
-				// The read lock keeps close(batches) below from racing a
-				// handler that outlived a timed-out Shutdown.
-				batchesMu.RLock()
-				defer batchesMu.RUnlock()
-				if batchesClosed {
-					return errors.New("tracectl is shutting down")
-				}
-				select {
-				case batches <- b.Spans:
-				case <-liveGone:
-					return errors.New("tracectl is shutting down: output failed")
-				}
+			// The read lock keeps close(queue) from racing a handler that
+			// outlived a timed-out Shutdown.
+			queueMu.RLock()
+			defer queueMu.RUnlock()
+			if queueClosed {
+				return errors.New("tracectl is shutting down")
+			}
+			select {
+			case queue <- queued{b, b.Retain()}:
+			case <-outFailed:
+				return errors.New("tracectl cannot write --out")
 			}
 			if n := received.Add(int64(len(b.Spans))); opts.Count > 0 && n >= opts.Count {
 				select {
@@ -203,6 +209,27 @@ func receiveRun(s *streams, opts *receiveOptions) error {
 	if httpAddr != "" {
 		fmt.Fprintf(s.Err, "tracectl: receiving OTLP/HTTP on http://%s%s\n", httpAddr, receiver.TracesPath)
 	}
+
+	// The consumer: --out first, then the assembler. It runs until the
+	// queue is closed and drained, whatever fails, so every queued batch
+	// releases its memory.
+	consumerDone := make(chan struct{})
+	go func() {
+		defer close(consumerDone)
+		defer close(batches)
+		for q := range queue {
+			if out != nil && outErr == nil {
+				if outErr = out.Write(q.batch); outErr != nil {
+					close(outFailed)
+				}
+			}
+			select {
+			case batches <- q.batch.Spans:
+			case <-liveGone:
+			}
+			q.release()
+		}
+	}()
 
 	// The assembler loop: prints traces as they complete and checks --until.
 	var earlyOnce sync.Once
@@ -281,6 +308,9 @@ wait:
 			// Printing failed (stdout closed): stop receiving.
 			reason = "output failed"
 			break wait
+		case <-outFailed:
+			reason, runErr = "writing --out failed", outErr
+			break wait
 		case <-flushTick.C:
 			if out != nil {
 				if err := out.Flush(); err != nil {
@@ -297,10 +327,11 @@ wait:
 	if err := srv.Shutdown(shutCtx); err != nil {
 		fmt.Fprintf(s.Err, "tracectl: warning: shutdown: %v\n", err)
 	}
-	batchesMu.Lock()
-	batchesClosed = true
-	close(batches)
-	batchesMu.Unlock()
+	queueMu.Lock()
+	queueClosed = true
+	close(queue)
+	queueMu.Unlock()
+	<-consumerDone
 	<-liveGone
 	if out != nil {
 		err := out.Flush()
@@ -385,6 +416,13 @@ func (p *tracePrinter) print(tr *dag.Tree) error {
 		fmt.Fprintln(p.s.Out)
 	}
 	return render.Tree(p.s.Out, p.st, tr, p.ro)
+}
+
+// queued is a batch waiting for the consumer, with the function that
+// releases its share of --max-memory.
+type queued struct {
+	batch   *receiver.Batch
+	release func()
 }
 
 func addrString(a net.Addr) string {

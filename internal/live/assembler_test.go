@@ -201,26 +201,32 @@ func TestRunStopsOnEmitError(t *testing.T) {
 	}
 }
 
+// BenchmarkAssembler feeds batches of 1,000 spans from a steady stream of
+// traces while the clock moves 40ms per batch, so about 50 batches' worth
+// of traces are open at a time, as under telemetrygen at full speed.
 func BenchmarkAssembler(b *testing.B) {
-	// 10 spans per trace, 100 traces per batch, traces completing by idle.
-	clock := &fakeClock{t: time.Unix(1000, 0)}
-	a := New(Options{Now: clock.now})
-	batch := make([]dag.Span, 1000)
-	b.ReportAllocs()
-	n := 0
-	for b.Loop() {
-		for i := range batch {
-			id := uint64(n*100 + i/10)
-			batch[i] = dag.Span{SpanID: dag.SpanID{7: byte(i)}}
-			for k := 0; k < 8; k++ {
-				batch[i].TraceID[15-k] = byte(id >> (8 * k))
+	for _, perTrace := range []int{2, 10} {
+		b.Run(fmt.Sprintf("%d-spans-per-trace", perTrace), func(b *testing.B) {
+			clock := &fakeClock{t: time.Unix(1000, 0)}
+			a := New(Options{Now: clock.now})
+			const size = 1000
+			b.ReportAllocs()
+			next := uint64(0)
+			for b.Loop() {
+				batch := make([]dag.Span, size)
+				for i := range batch {
+					id := next + uint64(i/perTrace)
+					batch[i].SpanID = dag.SpanID{7: byte(i + 1)}
+					for k := 0; k < 8; k++ {
+						batch[i].TraceID[15-k] = byte(id >> (8 * k))
+					}
+				}
+				next += size / uint64(perTrace)
+				a.Add(batch)
+				clock.advance(40 * time.Millisecond)
+				a.Expire()
 			}
-		}
-		a.Add(batch)
-		batch = make([]dag.Span, 1000)
-		clock.advance(100 * time.Millisecond)
-		a.Expire()
-		n++
+			b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "spans/s")
+		})
 	}
-	b.ReportMetric(float64(n*len(batch))/b.Elapsed().Seconds(), "spans/s")
 }

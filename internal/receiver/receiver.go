@@ -44,8 +44,9 @@ type Options struct {
 	HTTPAddr string // OTLP/HTTP listen address; "" disables HTTP
 	// MaxRequestSize bounds a request body after decompression.
 	MaxRequestSize int64
-	// MaxMemory bounds the memory held by requests being decoded or
-	// waiting in Deliver: body bytes plus decoded spans. A request that
+	// MaxMemory bounds the memory held by requests being decoded,
+	// waiting in Deliver, or retained after it (Batch.Retain): body bytes
+	// plus decoded spans. A request that
 	// would take it over is refused with 429 / RESOURCE_EXHAUSTED and a
 	// retry delay, so a slow consumer slows senders down instead of
 	// growing the heap.
@@ -71,6 +72,29 @@ type Batch struct {
 	// Rejected counts spans of the request that were not accepted (and are
 	// not in Spans); when it is non-zero, Body still holds them.
 	Rejected int
+
+	charge  int64
+	budget  *budget
+	release sync.Once
+	kept    bool
+}
+
+// Retain keeps the batch's share of the memory budget charged after
+// Deliver returns, for a Deliver that queues the batch instead of finishing
+// with it; call the returned function once the batch is no longer held.
+// Call Retain only from Deliver. When Deliver returns an error the
+// receiver releases the charge itself and the function does nothing.
+func (b *Batch) Retain() (release func()) {
+	b.kept = true
+	return b.free
+}
+
+func (b *Batch) free() {
+	b.release.Do(func() {
+		if b.budget != nil {
+			b.budget.release(b.charge)
+		}
+	})
 }
 
 // ErrBusy is returned by Deliver to refuse a request as overloaded.
@@ -265,7 +289,12 @@ func (s *Server) accept(body []byte, isProto bool, held int64) (rejected int, wh
 	}
 	spans, rejected, why = validate(spans)
 	if len(spans) > 0 || rejected > 0 {
-		err = s.opts.Deliver(&Batch{Spans: spans, Body: body, Proto: isProto, Rejected: rejected})
+		b := &Batch{Spans: spans, Body: body, Proto: isProto, Rejected: rejected, charge: held, budget: &s.budget}
+		held = 0 // the batch carries the charge now
+		err = s.opts.Deliver(b)
+		if err != nil || !b.kept {
+			b.free()
+		}
 	}
 	switch {
 	case errors.Is(err, ErrBusy):

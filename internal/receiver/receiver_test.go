@@ -400,3 +400,37 @@ func (rawClientCodec) Unmarshal(data mem.BufferSlice, v any) error {
 }
 
 func (rawClientCodec) Name() string { return "proto" }
+
+// TestRetain: a Deliver that queues its batches keeps their memory charged
+// until it releases them; meanwhile senders are refused, then accepted.
+func TestRetain(t *testing.T) {
+	var releases []func()
+	var mu sync.Mutex
+	srv := start(t, Options{
+		HTTPAddr:  "127.0.0.1:0",
+		MaxMemory: 4 << 10,
+		Deliver: func(b *Batch) error {
+			mu.Lock()
+			defer mu.Unlock()
+			releases = append(releases, b.Retain())
+			return nil
+		},
+	})
+	url := "http://" + srv.HTTPAddr().String() + TracesPath
+	body := protoBody(t, request(10, 0))
+	if r := post(t, url, "POST", contentProto, "", body); r.Status != 200 {
+		t.Fatalf("first: status %d", r.Status)
+	}
+	if r := post(t, url, "POST", contentProto, "", body); r.Status != 429 {
+		t.Errorf("while retained: status %d, want 429", r.Status)
+	}
+	mu.Lock()
+	for _, release := range releases {
+		release()
+		release() // a second call does nothing
+	}
+	mu.Unlock()
+	if r := post(t, url, "POST", contentProto, "", body); r.Status != 200 {
+		t.Errorf("after release: status %d, want 200", r.Status)
+	}
+}
