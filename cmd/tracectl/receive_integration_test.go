@@ -32,7 +32,7 @@ func TestReceiveTelemetrygen(t *testing.T) {
 	r := startReceive(t, &receiveOptions{Out: out, Quiet: true, TraceIdle: time.Second})
 	send := func(args ...string) {
 		t.Helper()
-		cmd := exec.Command(tg, append([]string{"traces", "--otlp-insecure", "--traces", "25", "--child-spans", "3", "--service", "integration"}, args...)...)
+		cmd := exec.Command(tg, append([]string{"traces", "--otlp-insecure", "--traces", "25", "--child-spans", "3", "--rate", "0", "--service", "integration"}, args...)...)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("telemetrygen %v: %v\n%s", args, err, b)
 		}
