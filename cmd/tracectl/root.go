@@ -34,6 +34,7 @@ unreadable input.`,
 		newCmdAttrib(s),
 		newCmdQuery(s),
 		newCmdAssert(s),
+		newCmdEmit(),
 	)
 	return root
 }

@@ -81,8 +81,8 @@ func (tw *treeWriter) header() {
 	}
 	services := tr.Services()
 	tw.printf("%s %s  %s\n", st.Bold("Trace"), tr.TraceID, root)
-	tw.printf("%s\n", st.Faint(fmt.Sprintf("%d spans · %d services (%s) · %s",
-		tr.SpanCount(), len(services), strings.Join(services, ", "), Duration(tr.End-tr.Start))))
+	tw.printf("%s\n", st.Faint(fmt.Sprintf("%s · %s (%s) · %s",
+		plural(tr.SpanCount(), "span"), plural(len(services), "service"), strings.Join(services, ", "), Duration(tr.End-tr.Start))))
 }
 
 // layout plans the visible lines (depth limits, hidden spans, folds) with an
@@ -168,6 +168,9 @@ func (tw *treeWriter) layout() {
 	}
 	tw.labelW = min(label, max(24, (w-numbersW)*55/100))
 	tw.barW = max(10, w-tw.labelW-numbersW-2)
+	if tw.opt.Critical != nil {
+		tw.barW--
+	}
 }
 
 // numbersW is the width of the offset and duration columns with their spaces.
@@ -259,9 +262,6 @@ func (tw *treeWriter) segments(l treeLine) []segment {
 		if s.Kind != dag.KindInternal && s.Kind != dag.KindUnspecified {
 			segs = append(segs, segment{" [" + s.Kind.String() + "]", st.Faint})
 		}
-		if tw.opt.Critical != nil && tw.opt.Critical[l.node] {
-			segs = append(segs, segment{" ◆", st.Bold})
-		}
 		if s.Status.Code == dag.StatusError {
 			msg := "error"
 			if s.Status.Message != "" {
@@ -318,7 +318,16 @@ func (tw *treeWriter) body() {
 		if offset == "+0ns" {
 			offset = "0"
 		}
-		tw.printf("%s %8s %8s %s\n", tw.label(l, true), offset, dur, bar)
+		mark := ""
+		if tw.opt.Critical != nil {
+			// The marker has its own column so truncating a long label
+			// never hides it.
+			mark = " "
+			if l.node >= 0 && tw.opt.Critical[l.node] {
+				mark = tw.st.Bold("◆")
+			}
+		}
+		tw.printf("%s%s %8s %8s %s\n", tw.label(l, true), mark, offset, dur, bar)
 	}
 }
 
