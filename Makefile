@@ -7,7 +7,7 @@ FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
 STATICCHECK := $(BIN)/staticcheck
 
-.PHONY: build test race bench bench-peers fuzz demo lint clean
+.PHONY: build test bench bench-peers fuzz demo demo-data lint clean
 
 build:
 	$(GO) build -o $(BIN)/tracectl ./cmd/tracectl
@@ -36,14 +36,29 @@ fuzz:
 	  done; \
 	done
 
-DEMO_DATA := $(CURDIR)/testdata/demo/shop.jsonl
+DEMO_DATA := testdata/demo/shop.jsonl
+SLOWEST    = $$($(BIN)/tracectl ls --sort duration -o json $(DEMO_DATA) | head -1 | cut -d'"' -f4)
 
+# The main job on the bundled sample: 90 requests of the shop scenario,
+# recorded with `tracectl emit --seed 7` (make demo-data records it again).
 demo: build
-	@echo "\$$ tracectl ls testdata/demo/shop.jsonl"
-	@$(BIN)/tracectl ls $(DEMO_DATA)
+	@echo '$$ tracectl ls --sort duration $(DEMO_DATA) | head'
+	@$(BIN)/tracectl ls --sort duration $(DEMO_DATA) | head
 	@echo
-	@echo "\$$ tracectl tree --trace <slowest> testdata/demo/shop.jsonl"
-	@$(BIN)/tracectl tree --trace $$($(BIN)/tracectl ls --sort duration -o json $(DEMO_DATA) | head -1 | sed 's/.*"trace_id":"\([0-9a-f]*\)".*/\1/') $(DEMO_DATA)
+	@echo '$$ tracectl tree --critical --trace <slowest> $(DEMO_DATA)'
+	@$(BIN)/tracectl tree --critical --trace $(SLOWEST) $(DEMO_DATA)
+	@echo
+	@echo '$$ tracectl critpath --trace <slowest> $(DEMO_DATA) | tail -1'
+	@$(BIN)/tracectl critpath --trace $(SLOWEST) $(DEMO_DATA) | tail -1
+	@echo
+	@echo '$$ tracectl attrib --by operation --top 8 $(DEMO_DATA)'
+	@$(BIN)/tracectl attrib --by operation --top 8 $(DEMO_DATA)
+	@echo
+	@echo "\$$ tracectl assert -e '{ resource.service.name = \"payment\" && duration > 300ms }' $(DEMO_DATA)"
+	@$(BIN)/tracectl assert -e '{ resource.service.name = "payment" && duration > 300ms }' $(DEMO_DATA) || true
+
+demo-data: build
+	$(BIN)/tracectl emit --out $(DEMO_DATA) --duration 3s --rate 30 --error-rate 0.1 --latency payment-tail --seed 7
 
 $(STATICCHECK):
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
