@@ -215,6 +215,13 @@ func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
 		} else {
 			o.Diagnoses = Explain(e.Query, unmatched, limit)
 		}
+		if e.Mode == Every && o.MatchedTraces > 0 {
+			// Explain saw only the traces that failed; say so, or "no
+			// trace has …" would contradict the matched count.
+			for i := range o.Diagnoses {
+				o.Diagnoses[i].Summary += fmt.Sprintf(" (among the %s that did not match)", plural(len(unmatched), "trace"))
+			}
+		}
 	}
 	o.Elapsed = time.Since(start)
 	return o
