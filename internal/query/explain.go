@@ -672,7 +672,7 @@ func (x *explainer) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 		d.Details = append(d.Details, fmt.Sprintf("trace %s: %s = %s over %s", r.trace, a.aggString(), format(r.v), plural(r.n, "span")))
 	}
 	if len(rows) > x.limit {
-		d.Details = append(d.Details, fmt.Sprintf("%d more traces", len(rows)-x.limit))
+		d.Details = append(d.Details, plural(len(rows)-x.limit, "more trace"))
 	}
 	return d
 }
