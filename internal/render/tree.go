@@ -169,7 +169,7 @@ func (tw *treeWriter) layout() {
 	tw.labelW = min(label, max(24, (w-numbersW)*55/100))
 	tw.barW = max(10, w-tw.labelW-numbersW-2)
 	if tw.opt.Critical != nil {
-		tw.barW--
+		tw.barW -= 2
 	}
 }
 
@@ -322,9 +322,9 @@ func (tw *treeWriter) body() {
 		if tw.opt.Critical != nil {
 			// The marker has its own column so truncating a long label
 			// never hides it.
-			mark = " "
+			mark = "  "
 			if l.node >= 0 && tw.opt.Critical[l.node] {
-				mark = tw.st.Bold("◆")
+				mark = " " + tw.st.Bold("◆")
 			}
 		}
 		tw.printf("%s%s %8s %8s %s\n", tw.label(l, true), mark, offset, dur, bar)
