@@ -16,7 +16,6 @@ import (
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/ingest"
 	"github.com/tracectl/tracectl/internal/live"
-	"github.com/tracectl/tracectl/internal/render"
 )
 
 // followOptions are the flags of `tree` for input that does not end.
@@ -129,7 +128,11 @@ func treeLive(s *streams, opts *treeOptions) error {
 		}
 	}()
 
-	pr := &treeLivePrinter{s: s, opts: opts, st: render.NewStyles(s.Out, s.colorEnabled(opts.Color))}
+	where, err := opts.whereQuery()
+	if err != nil {
+		return err
+	}
+	pr := newTreePrinter(s, opts)
 	asm := live.New(live.Options{Idle: opts.TraceIdle, MaxSpans: opts.MaxSpans})
 	warned := false
 	err = live.Run(asm, in, func(traces []*dag.Trace, why live.Reason) error {
@@ -137,9 +140,13 @@ func treeLive(s *streams, opts *treeOptions) error {
 			warned = true
 			fmt.Fprintf(s.Err, "tracectl: warning: more than %d spans in incomplete traces (--max-spans): printing the longest-waiting traces before they are idle; they may be split\n", opts.MaxSpans)
 		}
-		trees := make([]*dag.Tree, len(traces))
-		for i, t := range traces {
-			trees[i] = dag.Build(t)
+		trees := make([]*dag.Tree, 0, len(traces))
+		for _, t := range traces {
+			tr := dag.Build(t)
+			if (opts.Trace == "" || strings.HasPrefix(tr.TraceID.String(), strings.ToLower(opts.Trace))) &&
+				(where == nil || where.Match(tr)) {
+				trees = append(trees, tr)
+			}
 		}
 		if why == live.ReasonEnd {
 			sortByStart(trees) // what is left at the end prints as the batch path would
@@ -153,41 +160,4 @@ func treeLive(s *streams, opts *treeOptions) error {
 		return nil // interrupted: what was open has been printed
 	}
 	return <-decodeErr
-}
-
-// treeLivePrinter prints trees as `tracectl tree` does, a few at a time.
-type treeLivePrinter struct {
-	s       *streams
-	opts    *treeOptions
-	st      *render.Styles
-	printed int
-}
-
-func (p *treeLivePrinter) print(trees []*dag.Tree) error {
-	opts := p.opts
-	ro := render.TreeOptions{
-		Width:       terminalWidth(p.s, opts.Width),
-		MaxDepth:    opts.MaxDepth,
-		MinDuration: opts.MinDuration.Nanoseconds(),
-		Fold:        !opts.NoFold,
-	}
-	for _, tr := range trees {
-		if opts.Trace != "" && !hasPrefix(tr.TraceID.String(), strings.ToLower(opts.Trace)) {
-			continue
-		}
-		if opts.Output == "json" {
-			if err := render.TreeJSON(p.s.Out, tr); err != nil {
-				return err
-			}
-			continue
-		}
-		if p.printed > 0 {
-			fmt.Fprintln(p.s.Out)
-		}
-		p.printed++
-		if err := render.Tree(p.s.Out, p.st, tr, ro); err != nil {
-			return err
-		}
-	}
-	return nil
 }

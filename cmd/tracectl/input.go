@@ -75,13 +75,9 @@ func buildTrees(ts *dag.Traces) []*dag.Tree {
 // loadTrees reads the inputs and builds every trace's tree.
 // With --where, only the trees that match that query are kept.
 func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
-	var where *query.Query
-	if o.Where != "" {
-		q, err := query.Parse(o.Where)
-		if err != nil {
-			return nil, usageError{fmt.Errorf("--where: %w", err)}
-		}
-		where = q
+	where, err := o.whereQuery()
+	if err != nil {
+		return nil, err
 	}
 	ts, err := readTraces(s, o)
 	if err != nil {
@@ -92,6 +88,18 @@ func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
 		trees = slices.DeleteFunc(trees, func(t *dag.Tree) bool { return !where.Match(t) })
 	}
 	return trees, nil
+}
+
+// whereQuery parses --where; nil when it is not set.
+func (o *inputOptions) whereQuery() (*query.Query, error) {
+	if o.Where == "" {
+		return nil, nil
+	}
+	q, err := query.Parse(o.Where)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--where: %w", err)}
+	}
+	return q, nil
 }
 
 // sortByStart orders trees by start time, then trace id, so output does not

@@ -374,48 +374,27 @@ wait:
 	return nil
 }
 
-// tracePrinter prints completed traces the way `tracectl tree` does: the
-// tree with its waterfall, tree JSON, or one summary line.
+// tracePrinter prints completed traces the way `tracectl tree` does (the
+// tree with its waterfall, or tree JSON), or one summary line each.
 type tracePrinter struct {
-	s       *streams
-	st      *render.Styles
-	ro      render.TreeOptions
-	json    bool
+	tree    *treePrinter
 	summary bool
 	quiet   bool
-	printed int
 }
 
 func newTracePrinter(s *streams, opts *receiveOptions) *tracePrinter {
-	return &tracePrinter{
-		s:  s,
-		st: render.NewStyles(s.Out, s.colorEnabled(opts.Color)),
-		ro: render.TreeOptions{
-			Width:    terminalWidth(s, opts.Width),
-			MaxDepth: -1,
-			Fold:     !opts.NoFold,
-		},
-		json:    opts.Output == "json",
-		summary: opts.Summary,
-		quiet:   opts.Quiet,
-	}
+	tree := &treeOptions{MaxDepth: -1, Width: opts.Width, Color: opts.Color, Output: opts.Output, NoFold: opts.NoFold}
+	return &tracePrinter{tree: newTreePrinter(s, tree), summary: opts.Summary, quiet: opts.Quiet}
 }
 
 func (p *tracePrinter) print(tr *dag.Tree) error {
-	if p.quiet {
-		return nil
-	}
-	defer func() { p.printed++ }()
 	switch {
-	case p.json:
-		return render.TreeJSON(p.s.Out, tr)
-	case p.summary:
-		return render.TraceLine(p.s.Out, p.st, dag.Summarize(tr))
+	case p.quiet:
+		return nil
+	case p.summary && p.tree.opts.Output != "json":
+		return render.TraceLine(p.tree.s.Out, p.tree.st, dag.Summarize(tr))
 	}
-	if p.printed > 0 {
-		fmt.Fprintln(p.s.Out)
-	}
-	return render.Tree(p.s.Out, p.st, tr, p.ro)
+	return p.tree.print([]*dag.Tree{tr})
 }
 
 // queued is a batch waiting for the consumer, with the function that
@@ -431,5 +410,3 @@ func addrString(a net.Addr) string {
 	}
 	return a.String()
 }
-
-func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }

@@ -79,29 +79,50 @@ func treeRun(s *streams, opts *treeOptions) error {
 		}
 	}
 	sortByStart(trees)
-	if opts.Output == "json" {
-		for _, tr := range trees {
-			if err := render.TreeJSON(s.Out, tr); err != nil {
+	return newTreePrinter(s, opts).print(trees)
+}
+
+// treePrinter prints trees as `tracectl tree` does, all at once or, on the
+// live path, a few at a time as they complete.
+type treePrinter struct {
+	s       *streams
+	opts    *treeOptions
+	st      *render.Styles
+	ro      render.TreeOptions
+	printed int
+}
+
+func newTreePrinter(s *streams, opts *treeOptions) *treePrinter {
+	return &treePrinter{
+		s:    s,
+		opts: opts,
+		st:   render.NewStyles(s.Out, s.colorEnabled(opts.Color)),
+		ro: render.TreeOptions{
+			Width:       terminalWidth(s, opts.Width),
+			MaxDepth:    opts.MaxDepth,
+			MinDuration: opts.MinDuration.Nanoseconds(),
+			Fold:        !opts.NoFold,
+		},
+	}
+}
+
+func (p *treePrinter) print(trees []*dag.Tree) error {
+	for _, tr := range trees {
+		if p.opts.Output == "json" {
+			if err := render.TreeJSON(p.s.Out, tr); err != nil {
 				return err
 			}
+			continue
 		}
-		return nil
-	}
-	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
-	ro := render.TreeOptions{
-		Width:       terminalWidth(s, opts.Width),
-		MaxDepth:    opts.MaxDepth,
-		MinDuration: opts.MinDuration.Nanoseconds(),
-		Fold:        !opts.NoFold,
-	}
-	for k, tr := range trees {
-		if k > 0 {
-			fmt.Fprintln(s.Out)
+		if p.printed > 0 {
+			fmt.Fprintln(p.s.Out)
 		}
-		if opts.Critical {
+		p.printed++
+		ro := p.ro
+		if p.opts.Critical {
 			ro.Critical = critpath.Analyze(tr).OnPath()
 		}
-		if err := render.Tree(s.Out, st, tr, ro); err != nil {
+		if err := render.Tree(p.s.Out, p.st, tr, ro); err != nil {
 			return err
 		}
 	}
