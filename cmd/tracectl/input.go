@@ -20,6 +20,9 @@ type inputOptions struct {
 	Format   string
 	MaxFrame int
 	Where    string // a query: keep only the traces that match it
+	// AdjustSkew shifts child subtrees on other services' clocks into
+	// their parents (dag.AdjustSkew) before any analysis.
+	AdjustSkew bool
 }
 
 func (o *inputOptions) addFlags(cmd *cobra.Command) {
@@ -27,6 +30,7 @@ func (o *inputOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Format, "format", "auto", "input format: auto, json or proto")
 	f.IntVar(&o.MaxFrame, "max-frame", ingest.DefaultMaxFrame, "largest message, frame or JSON line to accept, in bytes")
 	f.StringVar(&o.Where, "where", "", `only the traces that match this query, e.g. '{ resource.service.name = "cart" && status = error }'`)
+	f.BoolVar(&o.AdjustSkew, "adjust-skew", false, "correct clock skew between services first (Jaeger's adjuster), saying on stderr what moved")
 }
 
 // readTraces reads every input and groups its spans by trace. Warnings
@@ -84,6 +88,9 @@ func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
 		return nil, err
 	}
 	trees := buildTrees(ts)
+	if o.AdjustSkew {
+		adjustSkew(s, trees)
+	}
 	if where != nil {
 		trees = slices.DeleteFunc(trees, func(t *dag.Tree) bool { return !where.Match(t) })
 	}

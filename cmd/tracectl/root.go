@@ -35,6 +35,7 @@ unreadable input.`,
 		newCmdQuery(s),
 		newCmdAssert(s),
 		newCmdEmit(),
+		newCmdCheck(s),
 	)
 	return root
 }

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/pii"
+	"github.com/tracectl/tracectl/internal/render"
+)
+
+type checkOptions struct {
+	inputOptions
+	Output      string
+	FailOn      string
+	Tolerance   time.Duration
+	Rules       []string
+	SkipRules   []string
+	PII         bool
+	PIIPatterns []string
+	Color       string
+}
+
+// checkRules are the rules check knows, in DESIGN §3's order.
+var checkRules = []dag.Rule{
+	dag.RuleInvalidTraceID, dag.RuleInvalidSpanID, dag.RuleDuplicateSpanID, dag.RuleEndBeforeStart,
+	dag.RuleMissingParent, dag.RuleParentCycle, dag.RuleMultipleRoots, dag.RuleChildStartsBeforeParent,
+	dag.RuleChildEndsAfterParent, dag.RuleClockSkew, dag.RulePII,
+}
+
+func newCmdCheck(s *streams) *cobra.Command {
+	opts := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:   "check FILE... | -",
+		Short: "Validate traces: broken ids and parents, causality, clock skew, secrets (--pii)",
+		Long: `Check every trace for structural and happens-before problems and print them
+grouped by trace, then a summary (rule, severity, count) and, when services' clocks
+disagree, the offset estimated per parent service → child service pair.
+
+Rules (severity): invalid_trace_id, invalid_span_id, duplicate_span_id,
+end_before_start, parent_cycle, child_starts_before_parent (error); missing_parent,
+multiple_roots, child_ends_after_parent, clock_skew (warning); with --pii also pii (error).
+
+A child that starts before its parent on the same clock (same service instance)
+broke causality: an error. Across services it is clock skew: a warning, with the
+shift Jaeger's adjuster would apply (centre a shorter child inside its parent, else
+align the starts). Children of PRODUCER spans and CONSUMER spans may outlive their
+parents. --adjust-skew applies the shifts before checking.
+
+--pii scans span names, status messages and span, event, link, resource and scope
+attributes for credentials and personal data (authorization and cookie headers,
+bearer tokens, JWTs, passwords in URLs and query strings, AWS/GitHub/Slack/Google
+keys, private keys, emails, card numbers) and for --pii-pattern regular
+expressions. Findings name the kind and the attribute, never the value.
+
+Exit status 1 when a finding at or above --fail-on exists.`,
+		Example: `  tracectl check traces.json
+  tracectl check --fail-on warning --tolerance 1ms dump.pb
+  tracectl check --pii --pii-pattern 'employee_id=EMP-\d{6}' traces.json
+  tracectl check -o json --skip-rule missing_parent traces.json | jq -r .rule`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			return checkRun(s, opts)
+		},
+	}
+	opts.inputOptions.addFlags(cmd)
+	f := cmd.Flags()
+	f.StringVarP(&opts.Output, "output", "o", "text", "output: text or json")
+	f.StringVar(&opts.FailOn, "fail-on", "error", "exit 1 when a finding at or above this severity exists: error or warning")
+	f.DurationVar(&opts.Tolerance, "tolerance", 0, "how far a child may start before or end after its parent without a finding")
+	f.StringArrayVar(&opts.Rules, "rule", nil, "check only this rule (repeatable)")
+	f.StringArrayVar(&opts.SkipRules, "skip-rule", nil, "do not report this rule (repeatable)")
+	f.BoolVar(&opts.PII, "pii", false, "also scan for secrets and personal data (rule pii)")
+	f.StringArrayVar(&opts.PIIPatterns, "pii-pattern", nil, "with --pii, also report values matching NAME=REGEX or REGEX (repeatable)")
+	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	return cmd
+}
+
+// parseRules turns --rule and --skip-rule into the set of rules to report.
+func parseRules(only, skip []string) (map[dag.Rule]bool, error) {
+	parse := func(flag string, names []string) ([]dag.Rule, error) {
+		var out []dag.Rule
+		for _, n := range names {
+			for _, part := range strings.Split(n, ",") {
+				r := dag.Rule(strings.TrimSpace(part))
+				if !slices.Contains(checkRules, r) {
+					names := make([]string, len(checkRules))
+					for i, r := range checkRules {
+						names[i] = string(r)
+					}
+					return nil, usageError{fmt.Errorf("%s: unknown rule %q (rules: %s)", flag, part, strings.Join(names, ", "))}
+				}
+				out = append(out, r)
+			}
+		}
+		return out, nil
+	}
+	onlyRules, err := parse("--rule", only)
+	if err != nil {
+		return nil, err
+	}
+	skipRules, err := parse("--skip-rule", skip)
+	if err != nil {
+		return nil, err
+	}
+	enabled := map[dag.Rule]bool{}
+	for _, r := range checkRules {
+		enabled[r] = len(onlyRules) == 0 || slices.Contains(onlyRules, r)
+	}
+	for _, r := range skipRules {
+		enabled[r] = false
+	}
+	return enabled, nil
+}
+
+func checkRun(s *streams, opts *checkOptions) error {
+	if opts.Output != "text" && opts.Output != "json" {
+		return usageError{fmt.Errorf("unknown output %q (want text or json)", opts.Output)}
+	}
+	failOn, ok := dag.ParseSeverity(opts.FailOn)
+	if !ok {
+		return usageError{fmt.Errorf("unknown --fail-on %q (want error or warning)", opts.FailOn)}
+	}
+	if opts.Tolerance < 0 {
+		return usageError{fmt.Errorf("--tolerance %s: must not be negative", opts.Tolerance)}
+	}
+	if err := checkColor(opts.Color); err != nil {
+		return err
+	}
+	enabled, err := parseRules(opts.Rules, opts.SkipRules)
+	if err != nil {
+		return err
+	}
+	// Naming the rule or giving a pattern asks for the scan.
+	scanPII := opts.PII || slices.Contains(opts.Rules, string(dag.RulePII)) || len(opts.PIIPatterns) > 0
+	enabled[dag.RulePII] = enabled[dag.RulePII] && scanPII
+	var scanner *pii.Scanner
+	if enabled[dag.RulePII] {
+		var patterns []pii.Pattern
+		for _, p := range opts.PIIPatterns {
+			pat, err := pii.ParsePattern(p)
+			if err != nil {
+				return usageError{fmt.Errorf("--pii-pattern: %w", err)}
+			}
+			patterns = append(patterns, pat)
+		}
+		scanner = pii.NewScanner(patterns...)
+	}
+
+	trees, err := loadTrees(s, &opts.inputOptions)
+	if err != nil {
+		return err
+	}
+	sortByStart(trees)
+	var est *dag.SkewEstimator
+	if enabled[dag.RuleClockSkew] {
+		est = &dag.SkewEstimator{}
+	}
+	report := render.CheckReport{Traces: make([]render.CheckTrace, 0, len(trees))}
+	worst := dag.Severity(0)
+	for _, tr := range trees {
+		fs := dag.Check(tr, dag.CheckOptions{Tolerance: opts.Tolerance.Nanoseconds(), Skew: est})
+		if scanner != nil {
+			fs = append(fs, scanner.Scan(tr)...)
+		}
+		fs = slices.DeleteFunc(fs, func(f dag.Finding) bool { return !enabled[f.Rule] })
+		for _, f := range fs {
+			worst = max(worst, f.Severity)
+		}
+		report.Traces = append(report.Traces, render.CheckTrace{TraceID: tr.TraceID, Findings: fs})
+		report.Spans += tr.SpanCount()
+	}
+	if est != nil {
+		report.Skew = est.Pairs()
+	}
+	if opts.Output == "json" {
+		err = render.CheckJSON(s.Out, report)
+	} else {
+		err = render.Check(s.Out, render.NewStyles(s.Out, s.colorEnabled(opts.Color)), report)
+	}
+	if err != nil {
+		return err
+	}
+	if worst >= failOn {
+		return errFailed
+	}
+	return nil
+}
+
+// adjustSkew applies dag.AdjustSkew to every tree (--adjust-skew) and says
+// on stderr, once per service pair, what moved.
+func adjustSkew(s *streams, trees []*dag.Tree) {
+	type pairKey struct{ parent, child string }
+	var (
+		order []pairKey
+		total = map[pairKey]*dag.Shift{}
+	)
+	for _, tr := range trees {
+		for _, sh := range dag.AdjustSkew(tr) {
+			k := pairKey{sh.ParentService, sh.ChildService}
+			t := total[k]
+			if t == nil {
+				c := sh
+				total[k] = &c
+				order = append(order, k)
+				continue
+			}
+			t.Subtrees += sh.Subtrees
+			t.Spans += sh.Spans
+			t.Min, t.Max = min(t.Min, sh.Min), max(t.Max, sh.Max)
+		}
+	}
+	for _, k := range order {
+		t := total[k]
+		by := signed(t.Min)
+		if t.Max != t.Min {
+			by += " to " + signed(t.Max)
+		}
+		fmt.Fprintf(s.Err, "tracectl: adjusted clock skew %s → %s: moved %s of %s (%s under %s) by %s\n",
+			k.parent, k.child, countOf(t.Spans, "span"), k.child, countOf(t.Subtrees, "subtree"), k.parent, by)
+	}
+}
+
+func signed(ns int64) string {
+	if ns > 0 {
+		return "+" + render.Duration(ns)
+	}
+	return render.Duration(ns)
+}
+
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
