@@ -191,8 +191,9 @@ func (d *detector) find(s string) (string, bool) {
 // is a secret, lowercase.
 var queryNames = map[string]bool{
 	"password": true, "passwd": true, "pwd": true, "token": true, "api_key": true, "apikey": true,
-	"api-key": true, "access_token": true, "refresh_token": true, "id_token": true,
-	"client_secret": true, "secret": true,
+	"api-key": true, "api_token": true, "auth_token": true, "access_token": true, "refresh_token": true,
+	"id_token": true, "client_secret": true, "secret": true,
+	"x-amz-signature": true, "x-goog-signature": true, // presigned URLs: a credential until they expire
 }
 
 // findQuerySecret finds name=value where name is one of queryNames (any
@@ -200,7 +201,7 @@ var queryNames = map[string]bool{
 // empty, masked or a placeholder. A loop, not a regexp: URLs with query
 // strings are common and a case-insensitive alternation is slow.
 func findQuerySecret(s string) (string, bool) {
-	var buf [13]byte
+	var buf [16]byte
 	for off := 0; ; {
 		k := strings.IndexByte(s[off:], '=')
 		if k < 0 {

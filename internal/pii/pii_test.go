@@ -46,6 +46,9 @@ func TestScanString(t *testing.T) {
 		{"password=hunter2", []string{"query_secret ****"}},
 		{"GET /login?user=bob&PASSWORD=correct-horse", []string{"query_secret co****"}},
 		{"cb?access_token=ya29.a0AfH6SM&state=1", []string{"query_secret ya****"}},
+		{"http://127.0.0.1:37757/reserve?api_token=tok_live_51HxZq2eZvKYlo2C&qty=2", []string{"query_secret to****"}},
+		{"https://b.s3.amazonaws.com/k?X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024", []string{"query_secret fe****"}},
+		{"?x-goog-signature=abcdef012345", []string{"query_secret ab****"}},
 		{"alice@example.com", []string{"email al****"}},
 		{"Contact: bob.smith+tag@mail.co.uk.", []string{"email bo****"}},
 		{"4111111111111111", []string{"card_number 41****"}},
@@ -90,6 +93,7 @@ func TestScanString(t *testing.T) {
 		{"https://shop.example.com/cart?item=42&qty=2", nil},
 		{"http://localhost:8080/a:b@c", nil}, // ':' and '@' in the path
 		{"?next_page_token=abc123", nil},     // a token-ish name that is not token=
+		{"?cache_key=abc123&key=v", nil},     // keys are not secrets
 		{"?token={token}&password=${PASSWORD}", nil},
 		{"?token=&password=", nil},
 		{"access_token=[REDACTED:query]", nil}, // emit's redaction marker
