@@ -54,6 +54,9 @@ demo: build
 	@echo '$$ tracectl attrib --by operation --top 8 $(DEMO_DATA)'
 	@$(BIN)/tracectl attrib --by operation --top 8 $(DEMO_DATA)
 	@echo
+	@echo '$$ tracectl check --pii $(DEMO_DATA)'
+	@$(BIN)/tracectl check --pii $(DEMO_DATA)
+	@echo
 	@echo "\$$ tracectl assert -e '{ resource.service.name = \"payment\" && duration > 300ms }' $(DEMO_DATA)"
 	@$(BIN)/tracectl assert -e '{ resource.service.name = "payment" && duration > 300ms }' $(DEMO_DATA) || true
 
