@@ -10,11 +10,12 @@ import (
 	"math"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/tracectl/tracectl/internal/jsonstr"
 )
 
 // LineWriter serialises OTLP JSON lines to one io.Writer for many exporters
@@ -237,7 +238,7 @@ func appendStringField(b []byte, first *bool, name, v string) []byte {
 		return b
 	}
 	b = appendFieldName(b, first, name)
-	return appendJSONString(b, v)
+	return jsonstr.Append(b, v)
 }
 
 func appendHexField(b []byte, first *bool, name string, id []byte) []byte {
@@ -294,7 +295,7 @@ func appendKeyValueArray(b []byte, kvs []*commonpb.KeyValue) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"key":`...)
-		b = appendJSONString(b, kv.Key)
+		b = jsonstr.Append(b, kv.Key)
 		b = append(b, `,"value":`...)
 		b = appendAnyValue(b, kv.Value)
 		b = append(b, '}')
@@ -306,7 +307,7 @@ func appendAnyValue(b []byte, v *commonpb.AnyValue) []byte {
 	switch x := v.GetValue().(type) {
 	case *commonpb.AnyValue_StringValue:
 		b = append(b, `{"stringValue":`...)
-		b = appendJSONString(b, x.StringValue)
+		b = jsonstr.Append(b, x.StringValue)
 	case *commonpb.AnyValue_BoolValue:
 		b = append(b, `{"boolValue":`...)
 		b = strconv.AppendBool(b, x.BoolValue)
@@ -360,54 +361,4 @@ func appendDouble(b []byte, f float64) []byte {
 		return append(b, `"-Infinity"`...)
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString quotes s per RFC 8259. Unlike strconv.Quote it never
-// writes \x escapes, and unlike encoding/json it leaves <, > and & alone, as
-// protojson does; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, "\ufffd"...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

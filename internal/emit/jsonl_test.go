@@ -8,7 +8,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"go.opentelemetry.io/otel/attribute"
@@ -104,23 +103,3 @@ func TestJSONLExporterWriteError(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
-
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "plain", "\"\\\n\r\t\b\f\x00\x1f", "<>&", "\u2028\u2029", "a\xffb", "é日本"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		b := appendJSONString(nil, s)
-		var got string
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Fatalf("%q → %s: %v", s, b, err)
-		}
-		want := strings.ToValidUTF8(s, "\ufffd")
-		if utf8.ValidString(s) && got != s {
-			t.Fatalf("%q → %s → %q", s, b, got)
-		}
-		if !utf8.ValidString(s) && !utf8.ValidString(got) {
-			t.Fatalf("%q → invalid UTF-8 %q (want like %q)", s, got, want)
-		}
-	})
-}

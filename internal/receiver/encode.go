@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/jsonstr"
 )
 
 // This file writes dag spans back out as OTLP: ExportTraceServiceRequest in
@@ -72,14 +73,14 @@ func AppendJSON(b []byte, spans []dag.Span) []byte {
 				b = append(b, `"scope":{`...)
 				sep := false
 				if sc.Name != "" {
-					b = appendJSONString(append(b, `"name":`...), sc.Name)
+					b = jsonstr.Append(append(b, `"name":`...), sc.Name)
 					sep = true
 				}
 				if sc.Version != "" {
 					if sep {
 						b = append(b, ',')
 					}
-					b = appendJSONString(append(b, `"version":`...), sc.Version)
+					b = jsonstr.Append(append(b, `"version":`...), sc.Version)
 					sep = true
 				}
 				if len(sc.Attrs) > 0 {
@@ -101,7 +102,7 @@ func AppendJSON(b []byte, spans []dag.Span) []byte {
 		}
 		b = append(b, ']')
 		if res != nil && res.SchemaURL != "" {
-			b = appendJSONString(append(b, `,"schemaUrl":`...), res.SchemaURL)
+			b = jsonstr.Append(append(b, `,"schemaUrl":`...), res.SchemaURL)
 		}
 		b = append(b, '}')
 	}
@@ -120,12 +121,12 @@ func appendJSONSpan(b []byte, s *dag.Span) []byte {
 		b = append(b, '"')
 	}
 	if s.TraceState != "" {
-		b = appendJSONString(append(b, `,"traceState":`...), s.TraceState)
+		b = jsonstr.Append(append(b, `,"traceState":`...), s.TraceState)
 	}
 	if s.Flags != 0 {
 		b = strconv.AppendUint(append(b, `,"flags":`...), uint64(s.Flags), 10)
 	}
-	b = appendJSONString(append(b, `,"name":`...), s.Name)
+	b = jsonstr.Append(append(b, `,"name":`...), s.Name)
 	if s.Kind != 0 {
 		b = strconv.AppendUint(append(b, `,"kind":`...), uint64(s.Kind), 10)
 	}
@@ -143,7 +144,7 @@ func appendJSONSpan(b []byte, s *dag.Span) []byte {
 				b = append(b, ',')
 			}
 			b = strconv.AppendUint(append(b, `{"timeUnixNano":"`...), uint64(e.Time), 10)
-			b = appendJSONString(append(b, `","name":`...), e.Name)
+			b = jsonstr.Append(append(b, `","name":`...), e.Name)
 			if len(e.Attrs) > 0 {
 				b = appendJSONAttrs(append(b, `,"attributes":`...), e.Attrs)
 			}
@@ -164,7 +165,7 @@ func appendJSONSpan(b []byte, s *dag.Span) []byte {
 			b = hex.AppendEncode(b, l.SpanID[:])
 			b = append(b, '"')
 			if l.TraceState != "" {
-				b = appendJSONString(append(b, `,"traceState":`...), l.TraceState)
+				b = jsonstr.Append(append(b, `,"traceState":`...), l.TraceState)
 			}
 			if len(l.Attrs) > 0 {
 				b = appendJSONAttrs(append(b, `,"attributes":`...), l.Attrs)
@@ -179,7 +180,7 @@ func appendJSONSpan(b []byte, s *dag.Span) []byte {
 	if s.Status != (dag.Status{}) {
 		b = append(b, `,"status":{`...)
 		if s.Status.Message != "" {
-			b = appendJSONString(append(b, `"message":`...), s.Status.Message)
+			b = jsonstr.Append(append(b, `"message":`...), s.Status.Message)
 			if s.Status.Code != 0 {
 				b = append(b, ',')
 			}
@@ -198,7 +199,7 @@ func appendJSONAttrs(b []byte, attrs []dag.Attr) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(append(b, `{"key":`...), attrs[i].Key)
+		b = jsonstr.Append(append(b, `{"key":`...), attrs[i].Key)
 		b = appendJSONValue(append(b, `,"value":`...), attrs[i].Value)
 		b = append(b, '}')
 	}
@@ -208,7 +209,7 @@ func appendJSONAttrs(b []byte, attrs []dag.Attr) []byte {
 func appendJSONValue(b []byte, v dag.Value) []byte {
 	switch v.Type() {
 	case dag.ValueString:
-		b = appendJSONString(append(b, `{"stringValue":`...), v.Str())
+		b = jsonstr.Append(append(b, `{"stringValue":`...), v.Str())
 	case dag.ValueBool:
 		b = strconv.AppendBool(append(b, `{"boolValue":`...), v.Bool())
 	case dag.ValueInt:
@@ -246,50 +247,6 @@ func appendJSONValue(b []byte, v dag.Value) []byte {
 		b = append(b, '{')
 	}
 	return append(b, '}')
-}
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
-// U+FFFD, as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // Protobuf field numbers of the OTLP trace messages.

@@ -102,21 +102,6 @@ func TestEncodersAgree(t *testing.T) {
 	}
 }
 
-func TestAppendJSONString(t *testing.T) {
-	tests := map[string]string{
-		"plain":        `"plain"`,
-		"q\"b\\":       `"q\"b\\"`,
-		"\n\t\x01":     `"\n\t\u0001"`,
-		"é😀":           `"é😀"`,
-		"bad\xffbytes": `"bad\ufffdbytes"`,
-	}
-	for in, want := range tests {
-		if got := string(appendJSONString(nil, in)); got != want {
-			t.Errorf("appendJSONString(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func BenchmarkAppendJSON(b *testing.B) {
 	spans := sampleSpans()
 	var buf []byte

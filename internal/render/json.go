@@ -5,9 +5,9 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/jsonstr"
 )
 
 // jsonBuf appends JSON by hand. The tree renderer needs it because nesting
@@ -17,13 +17,13 @@ type jsonBuf []byte
 
 func (b *jsonBuf) raw(s string) { *b = append(*b, s...) }
 
-func (b *jsonBuf) str(s string) { *b = appendJSONString(*b, s) }
+func (b *jsonBuf) str(s string) { *b = jsonstr.Append(*b, s) }
 
 func (b *jsonBuf) key(k string) {
 	if n := len(*b); n > 0 && (*b)[n-1] != '{' && (*b)[n-1] != '[' {
 		*b = append(*b, ',')
 	}
-	*b = appendJSONString(*b, k)
+	*b = jsonstr.Append(*b, k)
 	*b = append(*b, ':')
 }
 
@@ -70,58 +70,6 @@ func (b *jsonBuf) value(v dag.Value) {
 	default:
 		b.raw("null")
 	}
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string, escaping as encoding/json
-// does (including <, >, & and invalid UTF-8).
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // TreeJSON writes one trace as a JSON object on one line (DESIGN.md §3):

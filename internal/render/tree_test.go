@@ -170,12 +170,3 @@ func TestTreeJSONDeep(t *testing.T) {
 		t.Errorf("unbalanced JSON: %d { and %d }", open, closed)
 	}
 }
-
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"plain", "quote\" back\\slash", "nl\n\ttab", "<&>", "\x00\x1f", "ünï©ødé", "bad\xffutf8", "\u2028"} {
-		want, _ := json.Marshal(s)
-		if got := appendJSONString(nil, s); string(got) != string(want) {
-			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
-		}
-	}
-}
