@@ -613,7 +613,7 @@ func (d *protoDecoder) span(res *dag.Resource, sc *dag.Scope, s, e int) error {
 		// here, the rest with field.
 		if tag := b[p]; tag >= 8 && tag < 0x80 && tag&7 == 2 && p+1 < e && b[p+1] < 0x80 && p+2+int(b[p+1]) <= e {
 			num, typ, v, next = protowire.Number(tag>>3), protowire.BytesType, uint64(p+2), p+2+int(b[p+1])
-		} else if tag >= 8 && tag&7 == 1 && p+9 <= e {
+		} else if tag >= 8 && tag < 0x80 && tag&7 == 1 && p+9 <= e {
 			num, typ, v, next = protowire.Number(tag>>3), protowire.Fixed64Type, binary.LittleEndian.Uint64(b[p+1:]), p+9
 		} else {
 			var err error
