@@ -260,7 +260,7 @@ func (w *walker) walk() {
 	buf := make([]Segment, 0, 2*len(a.Tree.Nodes)+len(a.Paths))
 	for r := range a.Paths {
 		p := &a.Paths[r]
-		segs := buf[len(buf):len(buf)]
+		segs := buf[len(buf):]
 		own := func(node int32, from, to int64) {
 			if to <= from {
 				return
