@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/ingest"
 )
 
 // benchTrace makes one trace of n spans shaped like a service call tree:
@@ -162,9 +163,8 @@ func makeBenchData(b *testing.B, name string, traces, perTrace int) *benchData {
 // attribution by operation) against decoding the same spans from OTLP
 // protobuf, in the same run. The bar: analysis ≤ 0.3× decoding.
 //
-// The decode side is proto.Unmarshal into the generated OTLP types — the
-// floor any protobuf decoder pays — until internal/ingest's decoder lands;
-// then it should be benchmarked here too.
+// The decode side is tracectl's own protobuf decoder (ingest.DecodeProto)
+// and, for reference, proto.Unmarshal into the generated OTLP types.
 func BenchmarkCriticalPath(b *testing.B) {
 	for _, shape := range []struct {
 		name             string
@@ -191,6 +191,24 @@ func BenchmarkCriticalPath(b *testing.B) {
 					at.Add(Analyze(tr))
 				}
 				at.Rows()
+			}
+			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+		})
+		b.Run(shape.name+"/decode-ingest.DecodeProto", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(d.bytes))
+			for b.Loop() {
+				n := 0
+				for _, f := range d.frames {
+					spans, err := ingest.DecodeProto(f, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n += len(spans)
+				}
+				if n != d.spans {
+					b.Fatalf("decoded %d spans, want %d", n, d.spans)
+				}
 			}
 			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
 		})

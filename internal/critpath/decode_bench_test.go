@@ -1,10 +1,7 @@
-//go:build decodebench
-
-// This file compares the analysis with tracectl's own decoder on the same
-// data. It is behind a build tag so critpath's tests do not break while
-// internal/ingest changes under them:
+// This file compares the analysis with tracectl's own JSON decoder on the
+// same data:
 //
-//	go test -tags decodebench -run '^$' -bench . ./internal/critpath/
+//	go test -run '^$' -bench . ./internal/critpath/
 
 package critpath
 
