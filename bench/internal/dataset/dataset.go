@@ -210,8 +210,7 @@ func (g *gen) batches() []ptrace.Traces {
 	type batch struct {
 		at   int64
 		svc  int
-		idx  []int
-		edge bool
+		idx []int
 	}
 	per := make([][]int, len(g.svcs))
 	for i := range g.spans {
