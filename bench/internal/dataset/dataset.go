@@ -208,8 +208,8 @@ func newGen(cfg Config) *gen {
 // them would write them.
 func (g *gen) batches() []ptrace.Traces {
 	type batch struct {
-		at   int64
-		svc  int
+		at  int64
+		svc int
 		idx []int
 	}
 	per := make([][]int, len(g.svcs))
