@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
@@ -109,16 +110,33 @@ type Row struct {
 type Attribution struct {
 	by        By
 	services  map[string]*serviceGroups
-	byRes     map[*dag.Resource]*serviceGroups // cache: spans share resources
-	missing   int32                            // group of placeholders, -1 until seen
+	byRes     map[*dag.Resource]*serviceGroups
+	missing   int32 // group of placeholders, -1 until seen
 	rows      []groupAcc
 	traces    int
 	endToEnd  []int64 // per trace Analysis.Duration
 	totalSelf int64
 
-	// The last resource looked up: spans of one resource come in runs.
-	lastRes *dag.Resource
-	lastSvc *serviceGroups
+	// recent remembers the group of recently seen (resource, span name)
+	// pairs: a trace has a handful of operations, and the maps above hash
+	// the name.
+	recent [recentSlots]recentOp
+	// spans is Add's buffer of each node's resource and name.
+	spans []opRef
+}
+
+const recentSlots = 256
+
+type recentOp struct {
+	opRef
+	group int32
+	ok    bool
+}
+
+// opRef is what a span's group depends on.
+type opRef struct {
+	res  *dag.Resource
+	name string // "" when grouping by service
 }
 
 // serviceGroups finds a span's group without hashing a composite key: a
@@ -147,40 +165,59 @@ func (at *Attribution) newGroup(k Key) int32 {
 	return int32(len(at.rows) - 1)
 }
 
-// group returns the group of span s (nil for a placeholder).
-func (at *Attribution) group(s *dag.Span) int32 {
-	if s == nil {
+// placeholder stands for the resource of absent spans in opRef.
+var placeholder = new(dag.Resource)
+
+// group returns the group of op.
+func (at *Attribution) group(op opRef) int32 {
+	// A cheap hash: the resource's address and the name's length and
+	// last bytes, where names of one service usually differ.
+	h := uint64(uintptr(unsafe.Pointer(op.res))>>3) ^ uint64(len(op.name))*0x9e3779b97f4a7c15
+	if n := len(op.name); n > 0 {
+		h ^= uint64(op.name[n-1])<<17 ^ uint64(op.name[n/2])<<29
+	}
+	h *= 0xff51afd7ed558ccd
+	slot := &at.recent[h>>(64-8)]
+	if slot.ok && slot.res == op.res && slot.name == op.name {
+		return slot.group
+	}
+	g := at.lookup(op)
+	*slot = recentOp{opRef: op, group: g, ok: true}
+	return g
+}
+
+func (at *Attribution) lookup(op opRef) int32 {
+	if op.res == placeholder {
 		if at.missing < 0 {
 			at.missing = at.newGroup(Key{Missing: true})
 		}
 		return at.missing
 	}
-	if s.Resource != at.lastRes || at.lastSvc == nil {
-		sg, ok := at.byRes[s.Resource]
-		if !ok {
-			svc := s.Service()
-			if sg, ok = at.services[svc]; !ok {
-				sg = &serviceGroups{name: svc, group: -1}
-				at.services[svc] = sg
-			}
-			at.byRes[s.Resource] = sg
+	sg, ok := at.byRes[op.res]
+	if !ok {
+		svc := dag.UnknownService
+		if op.res != nil && op.res.Service != "" {
+			svc = op.res.Service
 		}
-		at.lastRes, at.lastSvc = s.Resource, sg
+		if sg, ok = at.services[svc]; !ok {
+			sg = &serviceGroups{name: svc, group: -1}
+			at.services[svc] = sg
+		}
+		at.byRes[op.res] = sg
 	}
-	sg := at.lastSvc
 	if at.by == ByService {
 		if sg.group < 0 {
 			sg.group = at.newGroup(Key{Service: sg.name})
 		}
 		return sg.group
 	}
-	g, ok := sg.ops[s.Name]
+	g, ok := sg.ops[op.name]
 	if !ok {
 		if sg.ops == nil {
 			sg.ops = make(map[string]int32)
 		}
-		g = at.newGroup(Key{Service: sg.name, Name: s.Name})
-		sg.ops[s.Name] = g
+		g = at.newGroup(Key{Service: sg.name, Name: op.name})
+		sg.ops[op.name] = g
 	}
 	return g
 }
@@ -190,9 +227,27 @@ func (at *Attribution) Add(a *Analysis) {
 	at.traces++
 	t := at.traces
 	at.endToEnd = append(at.endToEnd, a.Duration())
+	// First read every span's resource and name: nodes are in tree order,
+	// spans wherever the decoder put them, and a loop that does nothing
+	// else lets the CPU overlap those cache misses.
+	nodes := a.Tree.Nodes
+	ops := slices.Grow(at.spans[:0], len(nodes))[:len(nodes)]
+	for i := range nodes {
+		if s := nodes[i].Span; s != nil {
+			ops[i] = opRef{s.Resource, s.Name}
+		} else {
+			ops[i] = opRef{res: placeholder}
+		}
+	}
+	if at.by == ByService {
+		for i := range ops {
+			ops[i].name = ""
+		}
+	}
+	at.spans = ops[:0]
 	// Every node is under exactly one root: visit them in memory order.
-	for i := range a.Tree.Nodes {
-		acc := &at.rows[at.group(a.Tree.Nodes[i].Span)]
+	for i, op := range ops {
+		acc := &at.rows[at.group(op)]
 		if acc.lastTrace != t {
 			acc.flush()
 			acc.lastTrace = t

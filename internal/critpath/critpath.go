@@ -96,11 +96,14 @@ func (a *Analysis) OnPath() []bool {
 // span owns [span.start, cut] and the walk returns to its parent.
 //
 // Jaeger UI rescans every child at every step (quadratic on wide spans).
-// Here each span's children are sorted once by end, descending, in the tie
-// order above; because cut only decreases while the walk is in a span, the
-// next child to take is always at or after a cursor into that list, and a
-// child passed over because it ends after cut can never be taken later. So
-// the walk itself is linear and sorting dominates.
+// Here, when the walk first enters a span, the span's kept children are
+// listed once, latest end first in the tie order above (children come by
+// start time, so reversed they are already in that order whenever they run
+// one after another, and the sort is then a linear check); because cut only
+// decreases while the walk is in a span, the next child to take is always
+// at or after a cursor into that list, and a child passed over because it
+// ends after cut can never be taken later. So the walk itself is linear,
+// and sorting the children of overlapping spans dominates.
 func Analyze(tr *dag.Tree) *Analysis {
 	n := len(tr.Nodes)
 	times := make([]int64, 4*n) // one allocation for the four per-node slices
@@ -111,62 +114,71 @@ func Analyze(tr *dag.Tree) *Analysis {
 		Critical: times[2*n : 3*n : 3*n],
 		Self:     times[3*n : 4*n : 4*n],
 		Dropped:  make([]bool, n),
-		order:    make([]int32, 0, n),
+		order:    tr.PreOrder(),
 	}
-	w := newWalker(a)
-	// One depth-first pass, parents before children, does everything that
-	// needs a node's children: record the pre-order, clip the children to
-	// the node (top-down, so the node is already clipped), compute the
-	// node's self time from the raw times, and list its kept children in
-	// walk order.
-	nodes := tr.Nodes
-	stack := make([]int32, 0, 64)
-	for _, r := range slices.Backward(tr.Roots) {
-		stack = append(stack, r)
-		a.Start[r], a.End[r] = nodes[r].Start, max(nodes[r].Start, nodes[r].End)
+	a.clip()
+	a.setPaths(a.order)
+	a.walk()
+	return a
+}
+
+// clip sets Start, End, Dropped and Self in one pass over the pre-order
+// (dag lays the nodes out in it, so the pass sweeps memory forwards). It
+// keeps the current depth-first path on a stack: a node's parent is on it,
+// with the parent's raw and clipped intervals and the running union of the
+// children seen so far, so the pass reads each node once and never goes
+// back to one. A node's self time is known when it leaves the path.
+func (a *Analysis) clip() {
+	type frame struct {
+		node    int32
+		dropped bool
+		rs, re  int64 // raw interval, re ≥ rs
+		cs, ce  int64 // clipped interval
+		runE    int64 // end of the union of children so far (from rs)
+		covered int64 // its length
+	}
+	nodes := a.Tree.Nodes
+	stack := make([]frame, 0, 64)
+	leave := func() {
+		f := &stack[len(stack)-1]
+		a.Self[f.node] = (f.re - f.rs) - f.covered
+		stack = stack[:len(stack)-1]
+	}
+	for _, i := range a.order {
+		nd := &nodes[i]
+		rs, re := nd.Start, max(nd.Start, nd.End)
+		for len(stack) > 0 && stack[len(stack)-1].node != nd.Parent {
+			leave()
+		}
+		x := frame{node: i, rs: rs, re: re, cs: rs, ce: re, runE: rs}
+		if len(stack) > 0 {
+			p := &stack[len(stack)-1]
+			if p.dropped || re < p.cs || rs > p.ce {
+				x.dropped = true
+				a.Dropped[i] = true
+			} else {
+				x.cs, x.ce = max(rs, p.cs), min(re, p.ce)
+			}
+			// Self time uses the raw times: children come by start time,
+			// so do their starts clipped to the parent, and the union
+			// grows at its end.
+			cs, ce := max(rs, p.rs), min(re, p.re)
+			switch {
+			case ce <= cs:
+			case cs >= p.runE:
+				p.covered += ce - cs
+				p.runE = ce
+			case ce > p.runE:
+				p.covered += ce - p.runE
+				p.runE = ce
+			}
+		}
+		a.Start[i], a.End[i] = x.cs, x.ce
+		stack = append(stack, x)
 	}
 	for len(stack) > 0 {
-		i := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		a.order = append(a.order, i)
-		nd := &nodes[i]
-		s, e, dropped := a.Start[i], a.End[i], a.Dropped[i]
-		rs, re := nd.Start, max(nd.Start, nd.End)
-		var covered int64
-		runS, runE := rs, rs // the current run of overlapping children
-		for _, c := range nd.Children {
-			cn := &nodes[c]
-			cs, ce := cn.Start, max(cn.Start, cn.End)
-			if dropped || ce < s || cs > e {
-				a.Dropped[c] = true
-			} else {
-				a.Start[c], a.End[c] = max(cs, s), min(ce, e)
-			}
-			// Self time: children come by start time, so are their
-			// starts clipped to the span, and one pass finds the union.
-			cs, ce = max(cs, rs), min(ce, re)
-			if ce <= cs {
-				continue
-			}
-			if cs > runE {
-				covered += runE - runS
-				runS, runE = cs, ce
-			} else {
-				runE = max(runE, ce)
-			}
-		}
-		covered += runE - runS
-		a.Self[i] = (re - rs) - covered
-		if !dropped {
-			w.addKids(i)
-		}
-		for _, c := range slices.Backward(nd.Children) {
-			stack = append(stack, c)
-		}
+		leave()
 	}
-	a.setPaths(a.order)
-	w.walk()
-	return a
 }
 
 // setPaths cuts the pre-order into one run of nodes per root: PreOrder
@@ -186,20 +198,6 @@ func (a *Analysis) setPaths(order []int32) {
 	}
 }
 
-// walker runs the critical-path walk over an Analysis whose Start, End and
-// Dropped are set.
-type walker struct {
-	a *Analysis
-	// The kept children of node i, in walk order (latest end first), are
-	// kids[span[2i]:span[2i+1]].
-	kids []int32
-	span []int32
-}
-
-func newWalker(a *Analysis) *walker {
-	return &walker{a: a, kids: make([]int32, 0, len(a.Tree.Nodes)), span: make([]int32, 2*len(a.Tree.Nodes))}
-}
-
 // endsAfter orders the walk's candidates: x before y when x ends later, or
 // ends at the same time and starts later, or both tie and x has the
 // smaller span id.
@@ -214,50 +212,51 @@ func (a *Analysis) endsAfter(x, y int32) bool {
 	return slices.Compare(nx[:], ny[:]) < 0
 }
 
-// addKids lists node i's kept children in walk order.
-func (w *walker) addKids(i int32) {
-	a := w.a
-	from := len(w.kids)
-	// Children come by start time; reversed, they are already in walk
-	// order whenever they run one after another (the common case), so the
-	// insertion sort below is linear there.
-	for _, c := range slices.Backward(a.Tree.Nodes[i].Children) {
-		if !a.Dropped[c] {
-			w.kids = append(w.kids, c)
-		}
+// sortKids puts a span's kept children in walk order, latest end first.
+func (a *Analysis) sortKids(list []int32) {
+	sorted := true
+	for j := 1; j < len(list) && sorted; j++ {
+		sorted = !a.endsAfter(list[j], list[j-1])
 	}
-	w.span[2*i], w.span[2*i+1] = int32(from), int32(len(w.kids))
-	list := w.kids[from:]
-	if len(list) > 32 {
-		slices.SortFunc(list, func(x, y int32) int {
-			switch {
-			case a.endsAfter(x, y):
-				return -1
-			case a.endsAfter(y, x):
-				return 1
-			}
-			return 0
-		})
+	if sorted {
 		return
 	}
-	for j := 1; j < len(list); j++ {
-		for m := j; m > 0 && a.endsAfter(list[m], list[m-1]); m-- {
-			list[m], list[m-1] = list[m-1], list[m]
+	slices.SortFunc(list, func(x, y int32) int {
+		switch {
+		case a.endsAfter(x, y):
+			return -1
+		case a.endsAfter(y, x):
+			return 1
 		}
-	}
+		return 0
+	})
 }
 
-// walk fills Critical and every Path's Segments. addKids must have been
-// called for every kept node.
-func (w *walker) walk() {
-	a := w.a
-	kids, span := w.kids, w.span
-	var stack []int32
-	// Every path's segments share one buffer, sized for the worst case
-	// (each kept node owns at most one stretch before its first child and
-	// one after each child, and merging only shrinks that) so the walk
-	// never grows a slice.
-	buf := make([]Segment, 0, 2*len(a.Tree.Nodes)+len(a.Paths))
+// walk fills Critical and every Path's Segments; Start, End and Dropped
+// must be set. The current path of the walk is a stack of spans, each with
+// its cut and its cursor into its kept children, which live on one shared
+// stack of lists.
+func (a *Analysis) walk() {
+	type frame struct {
+		node             int32
+		from, next, stop int32 // the span's children are kids[from:stop], untaken from next
+		cut              int64
+	}
+	var (
+		kids  []int32
+		stack []frame
+		buf   []Segment // every path's segments, one after another
+	)
+	enter := func(node int32, cut int64) {
+		from := len(kids)
+		for _, c := range slices.Backward(a.Tree.Nodes[node].Children) {
+			if !a.Dropped[c] {
+				kids = append(kids, c)
+			}
+		}
+		a.sortKids(kids[from:])
+		stack = append(stack, frame{node: node, from: int32(from), next: int32(from), stop: int32(len(kids)), cut: cut})
+	}
 	for r := range a.Paths {
 		p := &a.Paths[r]
 		segs := buf[len(buf):]
@@ -274,37 +273,29 @@ func (w *walker) walk() {
 			}
 			segs = append(segs, Segment{Node: node, Start: from, End: to})
 		}
-		cur, cut := p.Root, p.End
-		stack = stack[:0]
-		for {
-			// span[2*cur] is the walk's cursor into cur's children: a child
-			// passed over ends after cut, and cut only decreases.
-			k, lim := span[2*cur], span[2*cur+1]
-			for k < lim && a.End[kids[k]] > cut {
-				k++
+		enter(p.Root, p.End)
+		for len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			for f.next < f.stop && a.End[kids[f.next]] > f.cut {
+				f.next++
 			}
-			if k < lim {
-				c := kids[k]
-				span[2*cur] = k + 1
-				own(cur, a.End[c], cut)
-				stack = append(stack, cur)
-				cur, cut = c, a.End[c]
+			if f.next < f.stop {
+				c := kids[f.next]
+				f.next++
+				own(f.node, a.End[c], f.cut)
+				f.cut = a.Start[c]
+				enter(c, a.End[c])
 				continue
 			}
-			span[2*cur] = k
-			own(cur, a.Start[cur], cut)
-			if len(stack) == 0 {
-				break
-			}
-			cut = a.Start[cur]
-			cur = stack[len(stack)-1]
+			own(f.node, a.Start[f.node], f.cut)
+			kids = kids[:f.from]
 			stack = stack[:len(stack)-1]
 		}
 		slices.Reverse(segs)
 		if len(segs) > 0 {
 			p.Segments = segs[:len(segs):len(segs)]
 		}
-		buf = buf[:len(buf)+len(segs)]
+		buf = segs[len(segs):]
 	}
 }
 

@@ -194,13 +194,7 @@ func (a *Analysis) Retime(rules []Speedup) (*Analysis, int) {
 		r := a.Paths[pi].Root
 		b.Paths[pi] = Path{Root: r, Start: b.Start[r], End: b.End[r], Nodes: nodes}
 	}
-	w := newWalker(b)
-	for _, i := range b.order {
-		if !b.Dropped[i] {
-			w.addKids(i)
-		}
-	}
-	w.walk()
+	b.walk()
 	selfTimes(tr, b.Self, b.Dropped, func(i int32) (int64, int64) { return b.Start[i], b.End[i] })
 	for i, d := range b.Dropped {
 		if d {

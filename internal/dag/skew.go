@@ -207,6 +207,7 @@ func AdjustSkew(tr *Tree) []Shift {
 			slices.SortFunc(tr.Nodes[i].Children, tr.compare)
 		}
 	}
+	tr.preorder = nil // siblings moved
 	tr.Start, tr.End = math.MaxInt64, math.MinInt64
 	for i := range tr.Nodes {
 		tr.Start, tr.End = min(tr.Start, tr.Nodes[i].Start), max(tr.End, tr.Nodes[i].End)

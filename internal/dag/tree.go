@@ -12,15 +12,18 @@ const None int32 = -1
 
 // Node is one span in a Tree, or a placeholder standing for a parent that
 // is absent from the input (Span == nil).
+//
+// Fields are ordered so a Node is 64 bytes, one cache line: analyses sweep
+// Tree.Nodes and are bound by memory traffic.
 type Node struct {
 	Span     *Span   // nil for a placeholder
 	ID       SpanID  // the span's id, or the absent parent's id
-	Parent   int32   // index into Tree.Nodes, or None
 	Children []int32 // indexes into Tree.Nodes, by start time then span id
-	Depth    int32   // 0 for roots
 	// Start and End are the span's times; for a placeholder, the extent of
 	// its children, so it sorts and draws where the missing span would be.
 	Start, End int64
+	Parent     int32 // index into Tree.Nodes, or None
+	Depth      int32 // 0 for roots
 }
 
 // Missing reports whether the node is a placeholder for an absent span.
@@ -28,7 +31,10 @@ func (n *Node) Missing() bool { return n.Span == nil }
 
 // Tree is one trace's span tree. Nodes holds each distinct span once
 // (exact duplicates are dropped; a second, different span with the same id
-// is reported and dropped), followed by placeholders.
+// is reported and dropped) and a placeholder per absent parent, laid out in
+// pre-order: every parent before its children, each root's subtree one
+// contiguous run. So the traversals every analysis makes sweep memory
+// forwards instead of jumping around it.
 type Tree struct {
 	TraceID TraceID
 	Nodes   []Node
@@ -43,6 +49,8 @@ type Tree struct {
 	Duplicates int
 	// Start and End span every span of the trace.
 	Start, End int64
+
+	preorder []int32 // PreOrder's answer, computed once
 }
 
 // Build rebuilds the span tree of one trace. It never fails: every
@@ -79,7 +87,7 @@ func Build(t *Trace) *Tree {
 	tr.linkParents(byID)
 	tr.breakCycles()
 	tr.linkChildren()
-	tr.setDepths()
+	tr.layOut()
 	tr.reportRoots()
 	return tr
 }
@@ -208,12 +216,40 @@ func (tr *Tree) linkChildren() {
 	slices.SortFunc(tr.Roots, tr.compare)
 }
 
-func (tr *Tree) setDepths() {
-	for _, i := range tr.PreOrder() {
-		if p := tr.Nodes[i].Parent; p != None {
-			tr.Nodes[i].Depth = tr.Nodes[p].Depth + 1
+// layOut renumbers the nodes in pre-order and sets their depths. Node
+// indexes from before are invalid afterwards; only linkChildren's sorting
+// of siblings decides the order.
+func (tr *Tree) layOut() {
+	order := tr.preOrder()
+	pos := make([]int32, len(tr.Nodes)) // old index → new
+	for k, i := range order {
+		pos[i] = int32(k)
+	}
+	nodes := make([]Node, len(tr.Nodes))
+	backing := make([]int32, 0, len(tr.Nodes))
+	for k, i := range order {
+		n := &nodes[k]
+		*n = tr.Nodes[i]
+		if n.Parent != None {
+			n.Parent = pos[n.Parent]
+			n.Depth = nodes[n.Parent].Depth + 1
+		}
+		if len(n.Children) > 0 {
+			off := len(backing)
+			for _, c := range n.Children {
+				backing = append(backing, pos[c])
+			}
+			n.Children = backing[off:len(backing):len(backing)]
 		}
 	}
+	for j, r := range tr.Roots {
+		tr.Roots[j] = pos[r]
+	}
+	tr.Nodes = nodes
+	for k := range order {
+		order[k] = int32(k)
+	}
+	tr.preorder = order
 }
 
 func (tr *Tree) reportRoots() {
@@ -234,8 +270,20 @@ func (tr *Tree) reportRoots() {
 }
 
 // PreOrder returns every node index, depth first, roots and children in
-// order — the order a tree is printed in. It uses an explicit stack.
+// order — the order a tree is printed in, and one where every parent comes
+// before its children. Each root's subtree is one contiguous run. Build
+// lays Nodes out in this order, so it is 0, 1, 2, … until AdjustSkew
+// reorders siblings. It is computed once and shared: callers must not
+// modify it.
 func (tr *Tree) PreOrder() []int32 {
+	if tr.preorder == nil || len(tr.preorder) != len(tr.Nodes) {
+		tr.preorder = tr.preOrder()
+	}
+	return tr.preorder
+}
+
+// preOrder walks the tree with an explicit stack.
+func (tr *Tree) preOrder() []int32 {
 	order := make([]int32, 0, len(tr.Nodes))
 	stack := make([]int32, 0, 64)
 	for r := len(tr.Roots) - 1; r >= 0; r-- {
