@@ -91,8 +91,9 @@ func attribRun(s *streams, opts *attribOptions) error {
 	if opts.Output == "folded" {
 		folded = critpath.NewFolded(by, weight)
 	}
+	var z critpath.Analyzer
 	for _, tr := range trees {
-		a := critpath.Analyze(tr)
+		a := z.Analyze(tr)
 		at.Add(a)
 		if whatIf != nil {
 			if b := whatIf.Add(a); folded != nil {

@@ -105,97 +105,109 @@ func (a *Analysis) OnPath() []bool {
 // ends after cut can never be taken later. So the walk itself is linear,
 // and sorting the children of overlapping spans dominates.
 func Analyze(tr *dag.Tree) *Analysis {
+	var z Analyzer
+	return z.Analyze(tr)
+}
+
+// Analyzer analyses one trace after another reusing its memory, for the
+// commands that fold every trace into a summary and drop its analysis:
+// the Analysis its Analyze returns is valid only until the next call. The
+// zero Analyzer is ready to use; it is not safe for concurrent use.
+type Analyzer struct {
+	a       Analysis
+	times   []int64
+	dropped []bool
+	paths   []Path
+	segs    []Segment
+	ends    []int
+	sc      scratch
+}
+
+// Analyze is like the package's Analyze, except that the result is
+// overwritten by the next call.
+func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 	n := len(tr.Nodes)
-	times := make([]int64, 4*n) // one allocation for the four per-node slices
-	a := &Analysis{
+	if cap(z.times) < 4*n {
+		z.times = make([]int64, 4*n) // one allocation for the four per-node slices
+		z.dropped = make([]bool, n)
+	}
+	times, dropped := z.times[:4*n], z.dropped[:n]
+	clear(times[2*n : 3*n]) // Critical adds up; clip sets the rest
+	clear(dropped)
+	z.a = Analysis{
 		Tree:     tr,
 		Start:    times[0*n : 1*n : 1*n],
 		End:      times[1*n : 2*n : 2*n],
 		Critical: times[2*n : 3*n : 3*n],
 		Self:     times[3*n : 4*n : 4*n],
-		Dropped:  make([]bool, n),
+		Dropped:  dropped,
 		order:    tr.PreOrder(),
 	}
-	a.clip()
-	a.setPaths(a.order)
-	a.walk()
+	a := &z.a
+	a.clip(&z.sc)
+	z.paths = a.setPaths(z.paths[:0])
+	z.segs, z.ends = a.walk(&z.sc, z.segs[:0], z.ends[:0])
 	return a
 }
 
 // clip sets Start, End, Dropped and Self in one pass over the pre-order
 // (dag lays the nodes out in it, so the pass sweeps memory forwards). It
-// keeps the current depth-first path on a stack: a node's parent is on it,
-// with the parent's raw and clipped intervals and the running union of the
-// children seen so far, so the pass reads each node once and never goes
-// back to one. A node's self time is known when it leaves the path.
-func (a *Analysis) clip() {
-	type frame struct {
-		node    int32
-		dropped bool
-		rs, re  int64 // raw interval, re ≥ rs
-		cs, ce  int64 // clipped interval
-		runE    int64 // end of the union of children so far (from rs)
-		covered int64 // its length
-	}
+// keeps the current depth-first path on a stack indexed by depth: a node's
+// parent is the entry above it, with the parent's raw interval and the end
+// of the union of the children seen so far, so the pass reads each node
+// once and never goes back to one.
+func (a *Analysis) clip(sc *scratch) {
 	nodes := a.Tree.Nodes
-	stack := make([]frame, 0, 64)
-	leave := func() {
-		f := &stack[len(stack)-1]
-		a.Self[f.node] = (f.re - f.rs) - f.covered
-		stack = stack[:len(stack)-1]
-	}
+	stack := sc.clip[:0]
 	for _, i := range a.order {
 		nd := &nodes[i]
 		rs, re := nd.Start, max(nd.Start, nd.End)
-		for len(stack) > 0 && stack[len(stack)-1].node != nd.Parent {
-			leave()
+		a.Start[i], a.End[i], a.Self[i] = rs, re, re-rs
+		if nd.Parent == dag.None {
+			stack = append(stack[:0], clipFrame{node: i, rs: rs, re: re, runE: rs})
+			continue
 		}
-		x := frame{node: i, rs: rs, re: re, cs: rs, ce: re, runE: rs}
-		if len(stack) > 0 {
-			p := &stack[len(stack)-1]
-			if p.dropped || re < p.cs || rs > p.ce {
-				x.dropped = true
-				a.Dropped[i] = true
-			} else {
-				x.cs, x.ce = max(rs, p.cs), min(re, p.ce)
-			}
-			// Self time uses the raw times: children come by start time,
-			// so do their starts clipped to the parent, and the union
-			// grows at its end.
-			cs, ce := max(rs, p.rs), min(re, p.re)
-			switch {
-			case ce <= cs:
-			case cs >= p.runE:
-				p.covered += ce - cs
-				p.runE = ce
-			case ce > p.runE:
-				p.covered += ce - p.runE
-				p.runE = ce
-			}
+		stack = stack[:nd.Depth]
+		p := &stack[nd.Depth-1]
+		if ps, pe := a.Start[p.node], a.End[p.node]; a.Dropped[p.node] || re < ps || rs > pe {
+			a.Dropped[i] = true
+		} else {
+			a.Start[i], a.End[i] = max(rs, ps), min(re, pe)
 		}
-		a.Start[i], a.End[i] = x.cs, x.ce
-		stack = append(stack, x)
+		// Self time uses the raw times: children come by start time, so
+		// do their starts clipped to the parent, and the union of the
+		// children grows at its end.
+		cs, ce := max(rs, p.rs), min(re, p.re)
+		if cs < p.runE {
+			cs = p.runE
+		}
+		if ce > cs {
+			a.Self[p.node] -= ce - cs
+			p.runE = ce
+		}
+		stack = append(stack, clipFrame{node: i, rs: rs, re: re, runE: rs})
 	}
-	for len(stack) > 0 {
-		leave()
-	}
+	sc.clip = stack[:0]
 }
 
-// setPaths cuts the pre-order into one run of nodes per root: PreOrder
-// lists each root's subtree contiguously, roots in Tree.Roots order.
-func (a *Analysis) setPaths(order []int32) {
-	tr := a.Tree
-	a.Paths = make([]Path, len(tr.Roots))
+// setPaths cuts the pre-order into one run of nodes per root, appending
+// the paths to buf: PreOrder lists each root's subtree contiguously, roots
+// in Tree.Roots order.
+func (a *Analysis) setPaths(buf []Path) []Path {
+	tr, order := a.Tree, a.order
 	k := 0
 	for r := range tr.Roots {
-		end := k + 1
-		for end < len(order) && tr.Nodes[order[end]].Parent != dag.None {
-			end++
+		end := len(order) // the common single root owns everything
+		if r < len(tr.Roots)-1 {
+			for end = k + 1; end < len(order) && tr.Nodes[order[end]].Parent != dag.None; end++ {
+			}
 		}
 		root := order[k]
-		a.Paths[r] = Path{Root: root, Start: a.Start[root], End: a.End[root], Nodes: order[k:end:end]}
+		buf = append(buf, Path{Root: root, Start: a.Start[root], End: a.End[root], Nodes: order[k:end:end]})
 		k = end
 	}
+	a.Paths = buf[:len(buf):len(buf)]
+	return buf
 }
 
 // endsAfter orders the walk's candidates: x before y when x ends later, or
@@ -236,17 +248,11 @@ func (a *Analysis) sortKids(list []int32) {
 // must be set. The current path of the walk is a stack of spans, each with
 // its cut and its cursor into its kept children, which live on one shared
 // stack of lists.
-func (a *Analysis) walk() {
-	type frame struct {
-		node             int32
-		from, next, stop int32 // the span's children are kids[from:stop], untaken from next
-		cut              int64
-	}
-	var (
-		kids  []int32
-		stack []frame
-		buf   []Segment // every path's segments, one after another
-	)
+//
+// The segments go into buf, which it returns (grown) with ends: path r's
+// segments end at buf[ends[r]].
+func (a *Analysis) walk(sc *scratch, buf []Segment, ends []int) ([]Segment, []int) {
+	kids, stack := sc.kids[:0], sc.walk[:0]
 	enter := func(node int32, cut int64) {
 		from := len(kids)
 		for _, c := range slices.Backward(a.Tree.Nodes[node].Children) {
@@ -255,11 +261,11 @@ func (a *Analysis) walk() {
 			}
 		}
 		a.sortKids(kids[from:])
-		stack = append(stack, frame{node: node, from: int32(from), next: int32(from), stop: int32(len(kids)), cut: cut})
+		stack = append(stack, walkFrame{node: node, from: int32(from), next: int32(from), stop: int32(len(kids)), cut: cut})
 	}
 	for r := range a.Paths {
 		p := &a.Paths[r]
-		segs := buf[len(buf):]
+		base := len(buf) // this path's segments are buf[base:]
 		own := func(node int32, from, to int64) {
 			if to <= from {
 				return
@@ -267,11 +273,11 @@ func (a *Analysis) walk() {
 			a.Critical[node] += to - from
 			// Segments are found latest first: merge with the previous
 			// one when the same node owned the stretch just after.
-			if k := len(segs) - 1; k >= 0 && segs[k].Node == node && segs[k].Start == to {
-				segs[k].Start = from
+			if k := len(buf) - 1; k >= base && buf[k].Node == node && buf[k].Start == to {
+				buf[k].Start = from
 				return
 			}
-			segs = append(segs, Segment{Node: node, Start: from, End: to})
+			buf = append(buf, Segment{Node: node, Start: from, End: to})
 		}
 		enter(p.Root, p.End)
 		for len(stack) > 0 {
@@ -291,12 +297,39 @@ func (a *Analysis) walk() {
 			kids = kids[:f.from]
 			stack = stack[:len(stack)-1]
 		}
-		slices.Reverse(segs)
-		if len(segs) > 0 {
-			p.Segments = segs[:len(segs):len(segs)]
-		}
-		buf = segs[len(segs):]
+		slices.Reverse(buf[base:])
+		ends = append(ends, len(buf))
 	}
+	from := 0
+	for r, end := range ends {
+		if end > from {
+			a.Paths[r].Segments = buf[from:end:end]
+		}
+		from = end
+	}
+	sc.kids, sc.walk = kids[:0], stack[:0]
+	return buf, ends
+}
+
+// scratch holds the stacks of one analysis, reused by the next.
+type scratch struct {
+	clip []clipFrame
+	walk []walkFrame
+	kids []int32
+}
+
+// clipFrame is a node on the depth-first path of clip.
+type clipFrame struct {
+	node   int32
+	rs, re int64 // raw interval, re ≥ rs
+	runE   int64 // end of the union of the children so far (from rs)
+}
+
+// walkFrame is a span on the current path of walk.
+type walkFrame struct {
+	node             int32
+	from, next, stop int32 // the span's children are kids[from:stop], untaken from next
+	cut              int64
 }
 
 // selfTimes sets self[i] for every node not in skip: the length of its

@@ -194,7 +194,8 @@ func (a *Analysis) Retime(rules []Speedup) (*Analysis, int) {
 		r := a.Paths[pi].Root
 		b.Paths[pi] = Path{Root: r, Start: b.Start[r], End: b.End[r], Nodes: nodes}
 	}
-	b.walk()
+	var sc scratch
+	b.walk(&sc, nil, nil)
 	selfTimes(tr, b.Self, b.Dropped, func(i int32) (int64, int64) { return b.Start[i], b.End[i] })
 	for i, d := range b.Dropped {
 		if d {

@@ -107,18 +107,22 @@ type Link struct {
 
 // Span is tracectl's compact span. Times are unix nanoseconds. Strings may
 // share memory with the decoded input; spans are read-only once decoded.
+//
+// The fields that building a tree and grouping spans read (ids, times,
+// resource, name) come first and together, so those passes touch one or two
+// cache lines of a span, not four.
 type Span struct {
-	TraceID      TraceID
 	SpanID       SpanID
 	ParentSpanID SpanID
-	Kind         Kind
-	Flags        uint32
 	Start        int64
 	End          int64
+	Resource     *Resource
 	Name         string
+	Kind         Kind
+	Flags        uint32
+	TraceID      TraceID
 	TraceState   string
 	Status       Status
-	Resource     *Resource
 	Scope        *Scope
 	Attrs        []Attr
 	Events       []Event
