@@ -82,28 +82,10 @@ func attribRun(s *streams, opts *attribOptions) error {
 		return err
 	}
 
-	at := critpath.NewAttribution(by)
-	var whatIf *critpath.WhatIf
-	if rules != nil {
-		whatIf = &critpath.WhatIf{Rules: rules}
-	}
-	var folded *critpath.Folded
-	if opts.Output == "folded" {
-		folded = critpath.NewFolded(by, weight)
-	}
-	var z critpath.Analyzer
-	for _, tr := range trees {
-		a := z.Analyze(tr)
-		at.Add(a)
-		if whatIf != nil {
-			if b := whatIf.Add(a); folded != nil {
-				a = b
-			}
-		}
-		if folded != nil {
-			folded.Add(a)
-		}
-	}
+	sum := critpath.Summarize(trees, critpath.SummaryOptions{
+		By: by, Rules: rules, Folded: opts.Output == "folded", Weight: weight,
+	})
+	at, whatIf, folded := sum.Attribution, sum.WhatIf, sum.Folded
 
 	switch opts.Output {
 	case "folded":

@@ -188,10 +188,7 @@ func (at *Attribution) group(op opRef) int32 {
 
 func (at *Attribution) lookup(op opRef) int32 {
 	if op.res == placeholder {
-		if at.missing < 0 {
-			at.missing = at.newGroup(Key{Missing: true})
-		}
-		return at.missing
+		return at.keyGroup(Key{Missing: true})
 	}
 	sg, ok := at.byRes[op.res]
 	if !ok {
@@ -199,27 +196,50 @@ func (at *Attribution) lookup(op opRef) int32 {
 		if op.res != nil && op.res.Service != "" {
 			svc = op.res.Service
 		}
-		if sg, ok = at.services[svc]; !ok {
-			sg = &serviceGroups{name: svc, group: -1}
-			at.services[svc] = sg
-		}
+		sg = at.service(svc)
 		at.byRes[op.res] = sg
 	}
+	return at.opGroup(sg, op.name)
+}
+
+func (at *Attribution) service(name string) *serviceGroups {
+	sg, ok := at.services[name]
+	if !ok {
+		sg = &serviceGroups{name: name, group: -1}
+		at.services[name] = sg
+	}
+	return sg
+}
+
+// opGroup returns the group of span name in service sg ("" when grouping
+// by service).
+func (at *Attribution) opGroup(sg *serviceGroups, name string) int32 {
 	if at.by == ByService {
 		if sg.group < 0 {
 			sg.group = at.newGroup(Key{Service: sg.name})
 		}
 		return sg.group
 	}
-	g, ok := sg.ops[op.name]
+	g, ok := sg.ops[name]
 	if !ok {
 		if sg.ops == nil {
 			sg.ops = make(map[string]int32)
 		}
-		g = at.newGroup(Key{Service: sg.name, Name: op.name})
-		sg.ops[op.name] = g
+		g = at.newGroup(Key{Service: sg.name, Name: name})
+		sg.ops[name] = g
 	}
 	return g
+}
+
+// keyGroup returns the group of k.
+func (at *Attribution) keyGroup(k Key) int32 {
+	if k.Missing {
+		if at.missing < 0 {
+			at.missing = at.newGroup(Key{Missing: true})
+		}
+		return at.missing
+	}
+	return at.opGroup(at.service(k.Service), k.Name)
 }
 
 // Add accumulates one trace.
@@ -259,6 +279,27 @@ func (at *Attribution) Add(a *Analysis) {
 		acc.cur += a.Critical[i]
 		at.totalSelf += a.Self[i]
 	}
+}
+
+// Merge adds the traces o accumulated, as if they had been added to at
+// after its own; both must group alike. Totals, counts and percentiles do
+// not depend on how the traces were split.
+func (at *Attribution) Merge(o *Attribution) {
+	for g := range o.rows {
+		src := &o.rows[g]
+		dst := &at.rows[at.keyGroup(src.row.Key)]
+		dst.row.Spans += src.row.Spans
+		dst.row.Traces += src.row.Traces
+		dst.row.Self += src.row.Self
+		dst.row.Critical += src.row.Critical
+		dst.perTrace = append(dst.perTrace, src.perTrace...)
+		if src.lastTrace != 0 {
+			dst.perTrace = append(dst.perTrace, src.cur)
+		}
+	}
+	at.traces += o.traces
+	at.endToEnd = append(at.endToEnd, o.endToEnd...)
+	at.totalSelf += o.totalSelf
 }
 
 func (g *groupAcc) flush() {
@@ -372,6 +413,13 @@ func (w *WhatIf) Add(a *Analysis) *Analysis {
 	w.after = append(w.after, b.Duration())
 	w.matched += m
 	return b
+}
+
+// Merge adds the traces o re-timed; both must have the same rules.
+func (w *WhatIf) Merge(o *WhatIf) {
+	w.before = append(w.before, o.before...)
+	w.after = append(w.after, o.after...)
+	w.matched += o.matched
 }
 
 // Report summarises the traces added.

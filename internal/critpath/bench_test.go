@@ -197,6 +197,14 @@ func BenchmarkCriticalPath(b *testing.B) {
 			}
 			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
 		})
+		b.Run(shape.name+"/analyze+attrib-parallel", func(b *testing.B) {
+			// All of `tracectl attrib`'s analysis, on every core.
+			b.ReportAllocs()
+			for b.Loop() {
+				Summarize(d.trees, SummaryOptions{By: ByOperation}).Attribution.Rows()
+			}
+			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+		})
 		b.Run(shape.name+"/decode-ingest.DecodeProto", func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(d.bytes))

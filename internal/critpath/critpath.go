@@ -131,6 +131,11 @@ func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 		z.times = make([]int64, 4*n) // one allocation for the four per-node slices
 		z.dropped = make([]bool, n)
 	}
+	if z.sc.kids == nil { // a first use: size the stacks once, not by doubling
+		m := min(n, 16)
+		z.sc = scratch{clip: make([]clipFrame, 0, m), walk: make([]walkFrame, 0, m), kids: make([]int32, 0, n)}
+		z.segs, z.paths = make([]Segment, 0, 2*m), make([]Path, 0, len(tr.Roots))
+	}
 	times, dropped := z.times[:4*n], z.dropped[:n]
 	clear(times[2*n : 3*n]) // Critical adds up; clip sets the rest
 	clear(dropped)

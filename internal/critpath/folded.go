@@ -64,14 +64,7 @@ func (f *Folded) Add(a *Analysis) {
 			if p := tr.Nodes[i].Parent; p >= 0 {
 				parent = at[p]
 			}
-			fk := frameKey{parent, KeyOf(tr, i, f.by)}
-			id, ok := f.index[fk]
-			if !ok {
-				id = int32(len(f.frames))
-				f.index[fk] = id
-				f.frames = append(f.frames, frame{key: fk.key})
-				f.frames[parent].children = append(f.frames[parent].children, id)
-			}
+			id := f.frame(parent, KeyOf(tr, i, f.by))
 			at[i] = id
 			if f.weight == WeightSelf {
 				f.frames[id].value += a.Self[i]
@@ -115,4 +108,31 @@ func (f *Folded) Each(fn func(stack []Key, value int64) error) error {
 		}
 	}
 	return nil
+}
+
+// Merge adds o's stacks to f; both must group and weigh alike.
+func (f *Folded) Merge(o *Folded) {
+	to := make([]int32, len(o.frames)) // o's frame → f's; 0 is both roots
+	// A frame is created after its parent, so o's frames in index order
+	// meet every parent before its children.
+	for i := range o.frames {
+		for _, c := range o.frames[i].children {
+			id := f.frame(to[i], o.frames[c].key)
+			to[c] = id
+			f.frames[id].value += o.frames[c].value
+		}
+	}
+}
+
+// frame returns the frame of key under parent, adding it if new.
+func (f *Folded) frame(parent int32, key Key) int32 {
+	fk := frameKey{parent, key}
+	id, ok := f.index[fk]
+	if !ok {
+		id = int32(len(f.frames))
+		f.index[fk] = id
+		f.frames = append(f.frames, frame{key: key})
+		f.frames[parent].children = append(f.frames[parent].children, id)
+	}
+	return id
 }

@@ -1,0 +1,102 @@
+package critpath
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// SummaryOptions say what Summarize computes.
+type SummaryOptions struct {
+	By By
+	// Rules, when set, re-time every trace (WhatIf).
+	Rules []Speedup
+	// Folded, when set, folds every trace's stacks, weighted by Weight;
+	// with Rules, the re-timed traces are folded.
+	Folded bool
+	Weight Weight
+	// Workers is how many goroutines analyse traces; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Summary is what Summarize computed over every trace.
+type Summary struct {
+	Attribution *Attribution
+	WhatIf      *WhatIf // nil without rules
+	Folded      *Folded // nil unless asked for
+}
+
+// Summarize analyses every tree and folds it into an attribution, and a
+// what-if and folded stacks when opts ask. Traces are independent, so it
+// splits them into contiguous runs, one per worker, each with its own
+// Analyzer and accumulators, and merges the results in order: the summary
+// is the same whatever the number of workers.
+func Summarize(trees []*dag.Tree, opts SummaryOptions) *Summary {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// Below a few thousand spans a worker costs more than it saves.
+	spans := 0
+	for _, tr := range trees {
+		spans += len(tr.Nodes)
+	}
+	workers = max(1, min(workers, len(trees), spans/4096))
+
+	// Cut where the span counts even out, not the trace counts.
+	cuts := []int{0}
+	seen := 0
+	for k, tr := range trees {
+		seen += len(tr.Nodes)
+		if len(cuts) < workers && seen >= spans*len(cuts)/workers {
+			cuts = append(cuts, k+1)
+		}
+	}
+	if cuts[len(cuts)-1] < len(trees) || len(cuts) == 1 {
+		cuts = append(cuts, len(trees))
+	}
+	parts := make([]*Summary, len(cuts)-1)
+	var wg sync.WaitGroup
+	for w := range parts {
+		part := trees[cuts[w]:cuts[w+1]]
+		wg.Go(func() { parts[w] = summarize(part, opts) })
+	}
+	wg.Wait()
+	sum := parts[0]
+	for _, p := range parts[1:] {
+		sum.Attribution.Merge(p.Attribution)
+		if sum.WhatIf != nil {
+			sum.WhatIf.Merge(p.WhatIf)
+		}
+		if sum.Folded != nil {
+			sum.Folded.Merge(p.Folded)
+		}
+	}
+	return sum
+}
+
+// summarize is one worker's share of Summarize.
+func summarize(trees []*dag.Tree, opts SummaryOptions) *Summary {
+	s := &Summary{Attribution: NewAttribution(opts.By)}
+	if opts.Rules != nil {
+		s.WhatIf = &WhatIf{Rules: opts.Rules}
+	}
+	if opts.Folded {
+		s.Folded = NewFolded(opts.By, opts.Weight)
+	}
+	var z Analyzer
+	for _, tr := range trees {
+		a := z.Analyze(tr)
+		s.Attribution.Add(a)
+		if s.WhatIf != nil {
+			if b := s.WhatIf.Add(a); s.Folded != nil {
+				a = b
+			}
+		}
+		if s.Folded != nil {
+			s.Folded.Add(a)
+		}
+	}
+	return s
+}
