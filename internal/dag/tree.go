@@ -218,18 +218,31 @@ func (tr *Tree) linkChildren() {
 
 // layOut renumbers the nodes in pre-order and sets their depths. Node
 // indexes from before are invalid afterwards; only linkChildren's sorting
-// of siblings decides the order.
+// of siblings decides the order. The depth-first walk is the one pass that
+// jumps around memory: it copies each node as it meets it, and a forward
+// pass over the copies then renumbers parents and children.
 func (tr *Tree) layOut() {
-	order := tr.preOrder()
-	pos := make([]int32, len(tr.Nodes)) // old index → new
-	for k, i := range order {
-		pos[i] = int32(k)
+	old := tr.Nodes
+	nodes := make([]Node, 0, len(old))
+	pos := make([]int32, len(old)) // old index → new
+	stack := make([]int32, 0, 64)
+	for _, r := range slices.Backward(tr.Roots) {
+		stack = append(stack, r)
 	}
-	nodes := make([]Node, len(tr.Nodes))
-	backing := make([]int32, 0, len(tr.Nodes))
-	for k, i := range order {
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		pos[i] = int32(len(nodes))
+		nodes = append(nodes, old[i])
+		for _, c := range slices.Backward(old[i].Children) {
+			stack = append(stack, c)
+		}
+	}
+	backing := make([]int32, 0, len(nodes))
+	order := make([]int32, len(nodes))
+	for k := range nodes {
+		order[k] = int32(k)
 		n := &nodes[k]
-		*n = tr.Nodes[i]
 		if n.Parent != None {
 			n.Parent = pos[n.Parent]
 			n.Depth = nodes[n.Parent].Depth + 1
@@ -246,9 +259,6 @@ func (tr *Tree) layOut() {
 		tr.Roots[j] = pos[r]
 	}
 	tr.Nodes = nodes
-	for k := range order {
-		order[k] = int32(k)
-	}
 	tr.preorder = order
 }
 
