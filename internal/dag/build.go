@@ -1,0 +1,237 @@
+package dag
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Build rebuilds the span tree of one trace. It never fails: every
+// structural problem becomes a Finding and the shape survives. It runs in
+// O(n log n) and uses no recursion.
+//
+// It works on compact, pointer-free records first (parents, cycles,
+// sorted children) and writes each Node once, in pre-order, at the end.
+func Build(t *Trace) *Tree {
+	tr := &Tree{TraceID: t.ID}
+	if t.ID.IsZero() && len(t.Spans) > 0 {
+		tr.addFinding(t.Spans[0].SpanID, RuleInvalidTraceID, fmt.Sprintf("trace id is all zeros (%d spans)", len(t.Spans)))
+	}
+	b := &builder{tr: tr, spans: make([]*Span, 0, len(t.Spans)), ps: make([]protoNode, 0, len(t.Spans))}
+	byID := newIDIndex(len(t.Spans))
+	for _, s := range t.Spans {
+		if s.SpanID.IsZero() {
+			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q has an all-zero span id", s.Name))
+		} else if k, dup := byID.add(s.SpanID, int32(len(b.ps))); dup {
+			if b.spans[k].SameContent(s) {
+				tr.Duplicates++
+			} else {
+				tr.addFinding(s.SpanID, RuleDuplicateSpanID, fmt.Sprintf("span id used by two different spans (%q and %q); keeping the first", b.spans[k].Name, s.Name))
+			}
+			continue
+		}
+		b.spans = append(b.spans, s)
+		b.ps = append(b.ps, protoNode{id: s.SpanID, parent: None, start: s.Start, end: s.End})
+	}
+	if len(b.ps) > 0 {
+		tr.Start, tr.End = b.ps[0].start, b.ps[0].end
+	}
+	for i := range b.ps {
+		tr.Start, tr.End = min(tr.Start, b.ps[i].start), max(tr.End, b.ps[i].end)
+	}
+
+	b.linkParents(byID)
+	b.breakCycles()
+	b.linkChildren()
+	b.layOut()
+	tr.reportRoots()
+	return tr
+}
+
+// builder holds a tree under construction. Record i stands for spans[i],
+// or for a placeholder when i ≥ len(spans).
+type builder struct {
+	tr    *Tree
+	spans []*Span
+	ps    []protoNode
+	// The children of record i are kids[first[i]:first[i+1]], by start
+	// time then span id.
+	first []int32
+	kids  []int32
+	roots []int32
+}
+
+type protoNode struct {
+	id         SpanID
+	parent     int32 // record index, or None
+	start, end int64
+}
+
+// linkParents sets the parent of every span, adding one placeholder per
+// absent parent id so orphans keep their shape.
+func (b *builder) linkParents(byID *idIndex) {
+	var missing map[SpanID]int32
+	for i, s := range b.spans {
+		if s.ParentSpanID.IsZero() {
+			continue
+		}
+		if p, ok := byID.get(s.ParentSpanID); ok {
+			b.ps[i].parent = p
+			continue
+		}
+		if missing == nil {
+			missing = make(map[SpanID]int32)
+		}
+		p, ok := missing[s.ParentSpanID]
+		if !ok {
+			p = int32(len(b.ps))
+			missing[s.ParentSpanID] = p
+			b.ps = append(b.ps, protoNode{id: s.ParentSpanID, parent: None, start: s.Start, end: s.End})
+		}
+		ph := &b.ps[p]
+		ph.start, ph.end = min(ph.start, s.Start), max(ph.end, s.End)
+		b.ps[i].parent = p
+		b.tr.addFinding(s.SpanID, RuleMissingParent, fmt.Sprintf("parent span %s of %q is not in the input", s.ParentSpanID, s.Name))
+	}
+}
+
+// breakCycles finds parent chains that loop (A→B→A, or a span that is its
+// own parent) and breaks each loop at its earliest-starting span, which
+// becomes a root. Parent pointers form a functional graph, so a walk up
+// from every record, marking the records of the current walk, finds each
+// cycle once in O(n). Placeholders have no parent, so cycles are of spans.
+func (b *builder) breakCycles() {
+	const (
+		unseen = 0
+		done   = -1
+	)
+	mark := make([]int32, len(b.ps)) // unseen, done, or walk number
+	var path []int32
+	for start := range b.ps {
+		if mark[start] != unseen {
+			continue
+		}
+		walk := int32(start + 1)
+		path = path[:0]
+		i := int32(start)
+		for i != None && mark[i] == unseen {
+			mark[i] = walk
+			path = append(path, i)
+			i = b.ps[i].parent
+		}
+		if i != None && mark[i] == walk {
+			// The cycle is path from i's position to the end.
+			cycle := path[slices.Index(path, i):]
+			cut := cycle[0]
+			for _, c := range cycle[1:] {
+				if b.compare(c, cut) < 0 {
+					cut = c
+				}
+			}
+			names := make([]string, len(cycle))
+			for j, c := range cycle {
+				names[j] = b.ps[c].id.String()
+			}
+			s := b.spans[cut]
+			b.tr.addFinding(s.SpanID, RuleParentCycle, fmt.Sprintf("parent chain loops (%s); broken at %q, shown as a root", strings.Join(names, " → "), s.Name))
+			b.ps[cut].parent = None
+		}
+		for _, p := range path {
+			mark[p] = done
+		}
+	}
+}
+
+// compare orders records by start time, then span id.
+func (b *builder) compare(x, y int32) int {
+	px, py := &b.ps[x], &b.ps[y]
+	if c := cmp.Compare(px.start, py.start); c != 0 {
+		return c
+	}
+	return slices.Compare(px.id[:], py.id[:])
+}
+
+// linkChildren lists every record's children and the roots, each sorted.
+func (b *builder) linkChildren() {
+	n := len(b.ps)
+	b.first = make([]int32, n+1)
+	for i := range b.ps {
+		if p := b.ps[i].parent; p != None {
+			b.first[p+1]++
+		}
+	}
+	for i := range n {
+		b.first[i+1] += b.first[i]
+	}
+	b.kids = make([]int32, b.first[n])
+	next := slices.Clone(b.first[:n])
+	for i := range b.ps {
+		if p := b.ps[i].parent; p != None {
+			b.kids[next[p]] = int32(i)
+			next[p]++
+		} else {
+			b.roots = append(b.roots, int32(i))
+		}
+	}
+	for i := range n {
+		if ks := b.kids[b.first[i]:b.first[i+1]]; len(ks) > 1 {
+			slices.SortFunc(ks, b.compare)
+		}
+	}
+	slices.SortFunc(b.roots, b.compare)
+}
+
+// layOut writes the Nodes in pre-order: a depth-first walk numbers the
+// records, and a forward pass over the numbering writes each node with its
+// parent and children renumbered.
+func (b *builder) layOut() {
+	n := len(b.ps)
+	order := make([]int32, 0, n) // new index → record
+	pos := make([]int32, n)      // record → new index
+	stack := make([]int32, 0, 64)
+	for _, r := range slices.Backward(b.roots) {
+		stack = append(stack, r)
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		pos[i] = int32(len(order))
+		order = append(order, i)
+		for _, c := range slices.Backward(b.kids[b.first[i]:b.first[i+1]]) {
+			stack = append(stack, c)
+		}
+	}
+	tr := b.tr
+	tr.Nodes = make([]Node, n)
+	children := make([]int32, len(b.kids))
+	off := int32(0)
+	for k, i := range order {
+		p := &b.ps[i]
+		nd := &tr.Nodes[k]
+		// Field by field: the array is zeroed, and a whole-struct store
+		// would copy its pointers through the write barrier.
+		nd.ID, nd.Start, nd.End, nd.Parent = p.id, p.start, p.end, None
+		if int(i) < len(b.spans) {
+			nd.Span = b.spans[i]
+		}
+		if p.parent != None {
+			nd.Parent = pos[p.parent]
+			nd.Depth = tr.Nodes[nd.Parent].Depth + 1
+		}
+		if ks := b.kids[b.first[i]:b.first[i+1]]; len(ks) > 0 {
+			cs := children[off : off+int32(len(ks)) : off+int32(len(ks))]
+			for j, c := range ks {
+				cs[j] = pos[c]
+			}
+			nd.Children = cs
+			off += int32(len(ks))
+		}
+		order[k] = int32(k) // order becomes the pre-order of the new indexes
+	}
+	tr.Roots = make([]int32, len(b.roots))
+	for j, r := range b.roots {
+		tr.Roots[j] = pos[r]
+	}
+	tr.preorder = order
+}
