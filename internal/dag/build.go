@@ -1,7 +1,6 @@
 package dag
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -143,13 +142,10 @@ func (b *builder) breakCycles() {
 	}
 }
 
-// compare orders records by start time, then span id.
+// compare orders records as siblings are ordered.
 func (b *builder) compare(x, y int32) int {
 	px, py := &b.ps[x], &b.ps[y]
-	if c := cmp.Compare(px.start, py.start); c != 0 {
-		return c
-	}
-	return slices.Compare(px.id[:], py.id[:])
+	return siblingOrder(px.start, px.id, py.start, py.id)
 }
 
 // linkChildren lists every record's children and the roots, each sorted.

@@ -40,32 +40,29 @@ func (x *idIndex) slot(id SpanID) uint64 {
 	return (h ^ h>>33) >> x.shift
 }
 
-// get returns id's index.
-func (x *idIndex) get(id SpanID) (int32, bool) {
+// find returns id's slot, or the empty slot where it would go.
+func (x *idIndex) find(id SpanID) *idSlot {
 	mask := uint64(len(x.slots) - 1)
 	for i := x.slot(id); ; i = (i + 1) & mask {
-		s := &x.slots[i]
-		switch {
-		case s.id == id:
-			return s.idx, true
-		case s.id.IsZero():
-			return 0, false
+		if s := &x.slots[i]; s.id == id || s.id.IsZero() {
+			return s
 		}
 	}
 }
 
-// add returns id's index if it is present, else stores idx for it. It
-// must be called at most n times (newIDIndex's n) with distinct ids.
+// get returns id's index.
+func (x *idIndex) get(id SpanID) (int32, bool) {
+	s := x.find(id)
+	return s.idx, !s.id.IsZero()
+}
+
+// add returns id's index if it is present, else stores idx for it. At
+// most n ids (newIDIndex's n) may be stored: the table is never grown.
 func (x *idIndex) add(id SpanID, idx int32) (int32, bool) {
-	mask := uint64(len(x.slots) - 1)
-	for i := x.slot(id); ; i = (i + 1) & mask {
-		s := &x.slots[i]
-		switch {
-		case s.id == id:
-			return s.idx, true
-		case s.id.IsZero():
-			s.id, s.idx = id, idx
-			return idx, false
-		}
+	s := x.find(id)
+	if !s.id.IsZero() {
+		return s.idx, true
 	}
+	s.id, s.idx = id, idx
+	return idx, false
 }

@@ -57,13 +57,18 @@ func (tr *Tree) addFinding(span SpanID, rule Rule, msg string) {
 	tr.Findings = append(tr.Findings, newFinding(tr.TraceID, span, rule, msg))
 }
 
-// compare orders nodes by start time, then span id: the order of siblings.
+// compare orders nodes as siblings are ordered.
 func (tr *Tree) compare(a, b int32) int {
 	na, nb := &tr.Nodes[a], &tr.Nodes[b]
-	if c := cmp.Compare(na.Start, nb.Start); c != 0 {
+	return siblingOrder(na.Start, na.ID, nb.Start, nb.ID)
+}
+
+// siblingOrder orders spans by start time, then span id.
+func siblingOrder(aStart int64, aID SpanID, bStart int64, bID SpanID) int {
+	if c := cmp.Compare(aStart, bStart); c != 0 {
 		return c
 	}
-	return slices.Compare(na.ID[:], nb.ID[:])
+	return slices.Compare(aID[:], bID[:])
 }
 
 func (tr *Tree) reportRoots() {
