@@ -393,6 +393,7 @@ type WhatIf struct {
 	before  []int64
 	after   []int64
 	matched int
+	z       Analyzer // holds the re-timed analysis Add returns
 }
 
 // WhatIfReport is the outcome of a what-if over all traces added.
@@ -406,9 +407,9 @@ type WhatIfReport struct {
 }
 
 // Add re-times one trace and records its end-to-end time before and after.
-// It returns the re-timed analysis.
+// It returns the re-timed analysis, which is valid until the next Add.
 func (w *WhatIf) Add(a *Analysis) *Analysis {
-	b, m := a.Retime(w.Rules)
+	b, m := a.retime(w.Rules, &w.z)
 	w.before = append(w.before, a.Duration())
 	w.after = append(w.after, b.Duration())
 	w.matched += m

@@ -11,15 +11,19 @@ import (
 	"github.com/tracectl/tracectl/internal/dag"
 )
 
-// TestAnalyzerReuse checks that an Analyzer reused over traces of every
-// size and shape answers exactly as a fresh Analyze does.
+// TestAnalyzerReuse checks that an Analyzer, and a WhatIf, reused over
+// traces of every size and shape answer exactly as a fresh Analyze and
+// Retime do.
 func TestAnalyzerReuse(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 2026))
 	var z Analyzer
+	w := WhatIf{Rules: []Speedup{{Service: "a", Factor: 3}, {Service: "c", Name: "op1", Operation: true, Factor: 0.5}}}
 	for k := range 300 {
 		tr := build(randomTrace(r)...)
 		want := Analyze(tr)
 		got := z.Analyze(tr)
+		wantB, _ := want.Retime(w.Rules)
+		gotB := w.Add(got)
 		for _, c := range []struct {
 			what      string
 			want, got any
@@ -30,6 +34,9 @@ func TestAnalyzerReuse(t *testing.T) {
 			{"dropped", want.Dropped, got.Dropped},
 			{"critical", want.Critical, got.Critical},
 			{"self", want.Self, got.Self},
+			{"re-timed paths", wantB.Paths, gotB.Paths},
+			{"re-timed critical", wantB.Critical, gotB.Critical},
+			{"re-timed self", wantB.Self, gotB.Self},
 		} {
 			if diff := cmp.Diff(c.want, c.got); diff != "" {
 				t.Fatalf("trace %d: %s (-fresh +reused):\n%s", k, c.what, diff)

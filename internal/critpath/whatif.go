@@ -3,6 +3,7 @@ package critpath
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -128,12 +129,24 @@ func scale(d int64, f float64) int64 {
 // longer (each re-timed offset and duration is at most the original). Gaps
 // are rounded to the nanosecond.
 func (a *Analysis) Retime(rules []Speedup) (*Analysis, int) {
+	var z Analyzer
+	return a.retime(rules, &z)
+}
+
+// retime is Retime writing into z's memory.
+func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 	tr := a.Tree
 	n := len(tr.Nodes)
-	times := make([]int64, 4*n)
-	b := &Analysis{
+	if cap(z.times) < 4*n {
+		z.times = make([]int64, 4*n)
+	}
+	times := z.times[:4*n]
+	clear(times)
+	z.paths = slices.Grow(z.paths[:0], len(a.Paths))[:len(a.Paths)]
+	clear(z.paths)
+	z.a = Analysis{
 		Tree:     tr,
-		Paths:    make([]Path, len(a.Paths)),
+		Paths:    z.paths,
 		Start:    times[0*n : 1*n : 1*n],
 		End:      times[1*n : 2*n : 2*n],
 		Critical: times[2*n : 3*n : 3*n],
@@ -141,6 +154,7 @@ func (a *Analysis) Retime(rules []Speedup) (*Analysis, int) {
 		Dropped:  a.Dropped,
 		order:    a.order,
 	}
+	b := &z.a
 	rel := b.Start // child start' − parent start', until the top-down pass
 	dur := b.End   // duration', until the top-down pass
 	matched := 0
@@ -194,8 +208,7 @@ func (a *Analysis) Retime(rules []Speedup) (*Analysis, int) {
 		r := a.Paths[pi].Root
 		b.Paths[pi] = Path{Root: r, Start: b.Start[r], End: b.End[r], Nodes: nodes}
 	}
-	var sc scratch
-	b.walk(&sc, nil, nil)
+	z.segs, z.ends = b.walk(&z.sc, z.segs[:0], z.ends[:0])
 	selfTimes(tr, b.Self, b.Dropped, func(i int32) (int64, int64) { return b.Start[i], b.End[i] })
 	for i, d := range b.Dropped {
 		if d {
