@@ -125,12 +125,13 @@ type Attribution struct {
 	spans []opRef
 }
 
-const recentSlots = 256
+const recentSlots = 1024
 
 type recentOp struct {
 	opRef
-	group int32
-	ok    bool
+	nameData *byte // unsafe.StringData(name)
+	group    int32
+	ok       bool
 }
 
 // opRef is what a span's group depends on.
@@ -170,19 +171,18 @@ var placeholder = new(dag.Resource)
 
 // group returns the group of op.
 func (at *Attribution) group(op opRef) int32 {
-	// A cheap hash: the resource's address and the name's length and
-	// last bytes, where names of one service usually differ.
-	h := uint64(uintptr(unsafe.Pointer(op.res))>>3) ^ uint64(len(op.name))*0x9e3779b97f4a7c15
-	if n := len(op.name); n > 0 {
-		h ^= uint64(op.name[n-1])<<17 ^ uint64(op.name[n/2])<<29
-	}
+	// The decoders intern span names, so the spans of one operation share
+	// the name's bytes: hash and compare addresses, not contents. A name
+	// with other bytes but equal contents only takes another slot.
+	name := unsafe.StringData(op.name)
+	h := uint64(uintptr(unsafe.Pointer(op.res))) ^ uint64(uintptr(unsafe.Pointer(name)))*0x9e3779b97f4a7c15 ^ uint64(len(op.name))
 	h *= 0xff51afd7ed558ccd
-	slot := &at.recent[h>>(64-8)]
-	if slot.ok && slot.res == op.res && slot.name == op.name {
+	slot := &at.recent[h>>(64-10)]
+	if slot.res == op.res && slot.nameData == name && len(slot.name) == len(op.name) && slot.ok {
 		return slot.group
 	}
 	g := at.lookup(op)
-	*slot = recentOp{opRef: op, group: g, ok: true}
+	*slot = recentOp{opRef: op, nameData: name, group: g, ok: true}
 	return g
 }
 

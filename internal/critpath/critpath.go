@@ -231,11 +231,14 @@ func (a *Analysis) endsAfter(x, y int32) bool {
 
 // sortKids puts a span's kept children in walk order, latest end first.
 func (a *Analysis) sortKids(list []int32) {
-	sorted := true
-	for j := 1; j < len(list) && sorted; j++ {
-		sorted = !a.endsAfter(list[j], list[j-1])
-	}
-	if sorted {
+	if len(list) <= 16 {
+		// Insertion sort: linear when the children ran one after another
+		// (the common case), and no closure calls for the few that did not.
+		for j := 1; j < len(list); j++ {
+			for m := j; m > 0 && a.endsAfter(list[m], list[m-1]); m-- {
+				list[m], list[m-1] = list[m-1], list[m]
+			}
+		}
 		return
 	}
 	slices.SortFunc(list, func(x, y int32) int {
