@@ -7,7 +7,7 @@ FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
 STATICCHECK := $(BIN)/staticcheck
 
-.PHONY: build test bench bench-peers fuzz demo demo-data lint clean
+.PHONY: build test bench bench-peers bench-critpath fuzz demo demo-data lint clean
 
 build:
 	$(GO) build -o $(BIN)/tracectl ./cmd/tracectl
@@ -28,6 +28,11 @@ bench:
 # separate bench module so the tool's own dependencies stay lean.
 bench-peers:
 	cd bench && ./compare.sh
+
+# Critical path + attribution against decoding the same spans (issue 4's
+# bar: <= 0.3x), per round and as medians.
+bench-critpath:
+	bench/critpath-vs-decode.sh
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
