@@ -31,12 +31,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-benchstat=${BENCHSTAT:-$(command -v benchstat || true)}
-if [[ -z $benchstat ]]; then
-	echo "compare.sh: installing benchstat into a temporary GOBIN" >&2
-	(cd "$tmp" && GOBIN="$tmp/bin" GOFLAGS= go install golang.org/x/perf/cmd/benchstat@latest)
-	benchstat=$tmp/bin/benchstat
-fi
+# shellcheck source=benchstat.sh
+. "$here/benchstat.sh"
 
 raw=${RAW:-$tmp/raw.txt}
 : >"$raw"

@@ -25,12 +25,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-benchstat=${BENCHSTAT:-$(command -v benchstat || true)}
-if [[ -z $benchstat ]]; then
-	echo "critpath-vs-decode.sh: installing benchstat into a temporary GOBIN" >&2
-	(cd "$tmp" && GOBIN="$tmp/bin" GOFLAGS= go install golang.org/x/perf/cmd/benchstat@latest)
-	benchstat=$tmp/bin/benchstat
-fi
+# shellcheck source=benchstat.sh
+. "$here/benchstat.sh"
 
 (cd "$here/.." && go test -run '^$' -bench 'CriticalPath/.*/(analyze\+attrib|decode-ingest)' \
 	-benchtime "$BENCHTIME" -count "$COUNT" ./internal/critpath) | tee "$tmp/raw.txt" | grep -E '^Benchmark' >&2
