@@ -8,6 +8,16 @@
 // (package dag) or format anything (package render); its results are plain
 // numbers indexed like dag.Tree.Nodes.
 //
+// # Many traces
+//
+// Analyze returns an analysis the caller owns. Commands that fold every
+// trace into a summary use an Analyzer, which reuses its memory from one
+// trace to the next, or Summarize, which does that on every core and
+// merges the attribution, what-if and folded stacks (the result does not
+// depend on the number of workers). Both read dag.Tree.Nodes in the
+// pre-order dag lays them out in, which is what keeps the analysis a few
+// times cheaper than decoding the spans.
+//
 // # Roots
 //
 // Every entry of dag.Tree.Roots is analysed as its own root and gets its own
