@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -142,12 +143,15 @@ func treeLive(s *streams, opts *treeOptions) error {
 		}
 		trees := make([]*dag.Tree, 0, len(traces))
 		for _, t := range traces {
-			tr := dag.Build(t)
-			if (opts.Trace == "" || strings.HasPrefix(tr.TraceID.String(), strings.ToLower(opts.Trace))) &&
-				(where == nil || where.Match(tr)) {
-				trees = append(trees, tr)
-			}
+			trees = append(trees, dag.Build(t))
 		}
+		if opts.AdjustSkew { // before --where, as on the batch path
+			adjustSkew(s, trees)
+		}
+		trees = slices.DeleteFunc(trees, func(tr *dag.Tree) bool {
+			return !(opts.Trace == "" || strings.HasPrefix(tr.TraceID.String(), strings.ToLower(opts.Trace))) ||
+				(where != nil && !where.Match(tr))
+		})
 		if why == live.ReasonEnd {
 			sortByStart(trees) // what is left at the end prints as the batch path would
 		}
