@@ -252,16 +252,15 @@ func (at *Attribution) Add(a *Analysis) {
 	// else lets the CPU overlap those cache misses.
 	nodes := a.Tree.Nodes
 	ops := slices.Grow(at.spans[:0], len(nodes))[:len(nodes)]
+	byService := at.by == ByService
 	for i := range nodes {
-		if s := nodes[i].Span; s != nil {
-			ops[i] = opRef{s.Resource, s.Name}
-		} else {
+		switch s := nodes[i].Span; {
+		case s == nil:
 			ops[i] = opRef{res: placeholder}
-		}
-	}
-	if at.by == ByService {
-		for i := range ops {
-			ops[i].name = ""
+		case byService:
+			ops[i] = opRef{res: s.Resource}
+		default:
+			ops[i] = opRef{s.Resource, s.Name}
 		}
 	}
 	at.spans = ops[:0]

@@ -47,7 +47,6 @@ type Analysis struct {
 	// Dropped marks nodes that lie wholly outside their parent's (clipped)
 	// interval, or under such a node; the walk ignores them.
 	Dropped []bool
-	order   []int32 // pre-order of every node; Paths[i].Nodes are runs of it
 	// Critical is the time each node owns on its root's critical path.
 	Critical []int64
 	// Self is each node's self time: its duration minus the length of the
@@ -146,7 +145,6 @@ func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 		Critical: times[2*n : 3*n : 3*n],
 		Self:     times[3*n : 4*n : 4*n],
 		Dropped:  dropped,
-		order:    tr.PreOrder(),
 	}
 	a := &z.a
 	a.clip(&z.sc)
@@ -164,7 +162,7 @@ func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 func (a *Analysis) clip(sc *scratch) {
 	nodes := a.Tree.Nodes
 	stack := sc.clip[:0]
-	for _, i := range a.order {
+	for _, i := range a.Tree.PreOrder() {
 		nd := &nodes[i]
 		rs, re := nd.Start, max(nd.Start, nd.End)
 		a.Start[i], a.End[i], a.Self[i] = rs, re, re-rs
@@ -179,17 +177,8 @@ func (a *Analysis) clip(sc *scratch) {
 		} else {
 			a.Start[i], a.End[i] = max(rs, ps), min(re, pe)
 		}
-		// Self time uses the raw times: children come by start time, so
-		// do their starts clipped to the parent, and the union of the
-		// children grows at its end.
-		cs, ce := max(rs, p.rs), min(re, p.re)
-		if cs < p.runE {
-			cs = p.runE
-		}
-		if ce > cs {
-			a.Self[p.node] -= ce - cs
-			p.runE = ce
-		}
+		// Self time uses the raw times.
+		a.Self[p.node] -= growUnion(&p.runE, p.rs, p.re, rs, re)
 		stack = append(stack, clipFrame{node: i, rs: rs, re: re, runE: rs})
 	}
 	sc.clip = stack[:0]
@@ -199,7 +188,8 @@ func (a *Analysis) clip(sc *scratch) {
 // the paths to buf: PreOrder lists each root's subtree contiguously, roots
 // in Tree.Roots order.
 func (a *Analysis) setPaths(buf []Path) []Path {
-	tr, order := a.Tree, a.order
+	tr := a.Tree
+	order := tr.PreOrder()
 	k := 0
 	for r := range tr.Roots {
 		end := len(order) // the common single root owns everything
@@ -340,36 +330,17 @@ type walkFrame struct {
 	cut              int64
 }
 
-// selfTimes sets self[i] for every node not in skip: the length of its
-// interval not covered by any of its children's (that are not in skip),
-// clipped to it. Children are in start order (dag sorts them so, and
-// clipping and re-timing keep that order), so one pass per node finds the
-// union.
-func selfTimes(tr *dag.Tree, self []int64, skip []bool, interval func(int32) (int64, int64)) {
-	for i := range tr.Nodes {
-		if skip != nil && skip[i] {
-			continue
-		}
-		s, e := interval(int32(i))
-		var covered int64
-		runS, runE := s, s // current run of overlapping children
-		for _, c := range tr.Nodes[i].Children {
-			if skip != nil && skip[c] {
-				continue
-			}
-			cs, ce := interval(c)
-			cs, ce = max(cs, s), min(ce, e)
-			if ce <= cs {
-				continue
-			}
-			if cs > runE {
-				covered += runE - runS
-				runS, runE = cs, ce
-			} else {
-				runE = max(runE, ce)
-			}
-		}
-		covered += runE - runS
-		self[i] = (e - s) - covered
+// growUnion adds a child's interval [cs, ce], clipped to its parent's
+// [s, e], to the union of the children before it, which ends at runE, and
+// returns how much the union grew. Children come by start time (dag sorts
+// them so, and clipping and re-timing keep that order), so do their
+// clipped starts, and the union only ever grows at its end: one pass over
+// a span's children finds the length its self time leaves out.
+func growUnion(runE *int64, s, e, cs, ce int64) int64 {
+	cs, ce = max(cs, s, *runE), min(ce, e)
+	if ce <= cs {
+		return 0
 	}
+	*runE = ce
+	return ce - cs
 }

@@ -152,7 +152,6 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 		Critical: times[2*n : 3*n : 3*n],
 		Self:     times[3*n : 4*n : 4*n],
 		Dropped:  a.Dropped,
-		order:    a.order,
 	}
 	b := &z.a
 	rel := b.Start // child start' − parent start', until the top-down pass
@@ -209,10 +208,19 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 		b.Paths[pi] = Path{Root: r, Start: b.Start[r], End: b.End[r], Nodes: nodes}
 	}
 	z.segs, z.ends = b.walk(&z.sc, z.segs[:0], z.ends[:0])
-	selfTimes(tr, b.Self, b.Dropped, func(i int32) (int64, int64) { return b.Start[i], b.End[i] })
-	for i, d := range b.Dropped {
-		if d {
+	// Self time of the re-timed spans; dropped ones keep their own.
+	for i := range tr.Nodes {
+		if b.Dropped[i] {
 			b.Self[i] = a.Self[i]
+			continue
+		}
+		s, e := b.Start[i], b.End[i]
+		runE := s
+		b.Self[i] = e - s
+		for _, c := range tr.Nodes[i].Children {
+			if !b.Dropped[c] {
+				b.Self[i] -= growUnion(&runE, s, e, b.Start[c], b.End[c])
+			}
 		}
 	}
 	return b, matched

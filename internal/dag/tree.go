@@ -95,7 +95,7 @@ func (tr *Tree) reportRoots() {
 // reorders siblings. It is computed once and shared: callers must not
 // modify it.
 func (tr *Tree) PreOrder() []int32 {
-	if tr.preorder == nil || len(tr.preorder) != len(tr.Nodes) {
+	if tr.preorder == nil {
 		tr.preorder = tr.preOrder()
 	}
 	return tr.preorder
