@@ -72,7 +72,10 @@ demo-data: build
 $(STATICCHECK):
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
+# go mod tidy -diff fails (and prints the diff) when go.mod/go.sum are not tidy.
 lint: $(STATICCHECK)
+	$(GO) mod tidy -diff
+	cd bench && $(GO) mod tidy -diff
 	@test -z "$$(gofmt -l cmd internal bench)" || (gofmt -l cmd internal bench; echo "gofmt: files above need formatting"; exit 1)
 	$(GO) vet ./...
 	$(STATICCHECK) ./...

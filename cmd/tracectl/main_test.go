@@ -19,9 +19,14 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI end to end: one testdata/script/*.txtar per
 // behaviour. $CONFORMANCE points at ../shared/conformance, real files
-// written by other tools.
+// written by other tools; $EXAMPLES is testdata/examples, the files the
+// README's examples read, so scripts can pin them.
 func TestScripts(t *testing.T) {
 	conf, err := filepath.Abs("../../../shared/conformance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples, err := filepath.Abs("../../testdata/examples")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,6 +35,7 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("CONFORMANCE", conf)
+			env.Setenv("EXAMPLES", examples) // the files README's examples use
 			env.Setenv("NO_COLOR", "")
 			return nil
 		},
