@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net/http"
+	"os"
 	"slices"
 	"time"
 
@@ -23,6 +25,10 @@ type inputOptions struct {
 	// AdjustSkew shifts child subtrees on other services' clocks into
 	// their parents (dag.AdjustSkew) before any analysis.
 	AdjustSkew bool
+	// Headers are sent with every request for a URL input, after the
+	// ones in $TRACECTL_HEADERS.
+	Headers     []string
+	HTTPTimeout time.Duration
 }
 
 func (o *inputOptions) addFlags(cmd *cobra.Command) {
@@ -31,6 +37,29 @@ func (o *inputOptions) addFlags(cmd *cobra.Command) {
 	f.IntVar(&o.MaxFrame, "max-frame", ingest.DefaultMaxFrame, "largest message, frame or JSON line to accept, in bytes")
 	f.StringVar(&o.Where, "where", "", `only the traces that match this query, e.g. '{ resource.service.name = "cart" && status = error }'`)
 	f.BoolVar(&o.AdjustSkew, "adjust-skew", false, "correct clock skew between services first (Jaeger's adjuster), saying on stderr what moved")
+	f.StringArrayVar(&o.Headers, "header", nil, "HTTP header for URL inputs, 'Name: value' (repeatable; also $TRACECTL_HEADERS as name=value,…)")
+	f.DurationVar(&o.HTTPTimeout, "http-timeout", ingest.DefaultHTTPTimeout, "for URL inputs: longest wait for an answer, and for each part of its body")
+}
+
+// httpOptions are the options for fetching URL inputs: the headers of
+// $TRACECTL_HEADERS (the format of OTEL_EXPORTER_OTLP_HEADERS), then
+// --header's.
+func (o *inputOptions) httpOptions() (ingest.HTTPOptions, error) {
+	h := http.Header{}
+	if env := os.Getenv("TRACECTL_HEADERS"); env != "" {
+		var err error
+		if h, err = ingest.ParseHeaderList(env); err != nil {
+			return ingest.HTTPOptions{}, usageError{fmt.Errorf("$TRACECTL_HEADERS: %w", err)}
+		}
+	}
+	for _, s := range o.Headers {
+		k, v, err := ingest.ParseHeader(s)
+		if err != nil {
+			return ingest.HTTPOptions{}, usageError{fmt.Errorf("--header: %w", err)}
+		}
+		h.Add(k, v)
+	}
+	return ingest.HTTPOptions{Header: h, Timeout: o.HTTPTimeout}, nil
 }
 
 // readTraces reads every input and groups its spans by trace. Warnings
@@ -38,17 +67,22 @@ func (o *inputOptions) addFlags(cmd *cobra.Command) {
 // drawn on stderr when it is a terminal.
 func readTraces(s *streams, o *inputOptions) (*dag.Traces, error) {
 	if len(o.Files) == 0 {
-		return nil, usageError{errors.New("no input: give one or more files, globs, or - for stdin")}
+		return nil, usageError{errors.New("no input: give one or more files, globs, URLs, or - for stdin")}
 	}
 	format, err := ingest.ParseFormat(o.Format)
 	if err != nil {
 		return nil, usageError{err}
+	}
+	httpOpts, err := o.httpOptions()
+	if err != nil {
+		return nil, err
 	}
 	var ts dag.Traces
 	opts := ingest.Options{
 		Format:   format,
 		MaxFrame: o.MaxFrame,
 		Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+		HTTP:     httpOpts,
 	}
 	var p *progress
 	if s.ErrTTY {

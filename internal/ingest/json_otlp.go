@@ -38,50 +38,31 @@ func (d *jsonDecoder) notice(kind, msg string) {
 	}
 }
 
+// topMembers is what the members of a top-level object (and of an
+// envelope in it) held.
+type topMembers struct {
+	n       int     // members read
+	traces  bool    // resourceSpans (or Tempo's batches)
+	skipped [3]bool // metrics, logs, profiles
+}
+
 // object decodes one top-level object; d.pos is at its '{'.
 func (d *jsonDecoder) object() error {
 	d.objects++
 	d.base64IDs, d.badIDs, d.badID = 0, 0, ""
 	d.pos++
-	traces := false
-	var skipped [3]bool // metrics, logs, profiles
-	members := 0
-	for ; ; members++ {
-		key, done, err := d.nextKey(members)
-		if err != nil {
-			return err
-		}
-		if done {
-			break
-		}
-		switch string(key) {
-		case "resourceSpans", "resource_spans":
-			traces = true
-			err = d.resourceSpansList()
-		case "resourceMetrics", "resource_metrics":
-			skipped[0] = true
-			err = d.skipValue()
-		case "resourceLogs", "resource_logs":
-			skipped[1] = true
-			err = d.skipValue()
-		case "resourceProfiles", "resource_profiles":
-			skipped[2] = true
-			err = d.skipValue()
-		default:
-			err = d.skipValue()
-		}
-		if err != nil {
-			return err
-		}
+	var m topMembers
+	if err := d.members(&m, true); err != nil {
+		return err
 	}
 	for i, what := range [...]string{"metrics", "logs", "profiles"} {
-		if skipped[i] {
+		if m.skipped[i] {
 			d.notice("skipped "+what, d.whereStr()+": skipped "+what+" data")
 		}
 	}
 	// {} is the empty request (pdata writes an empty one so); an object
 	// with members but none of OTLP's is something else.
-	if members > 0 && !traces && !skipped[0] && !skipped[1] && !skipped[2] {
+	if m.n > 0 && !m.traces && !m.skipped[0] && !m.skipped[1] && !m.skipped[2] {
 		return &jsonError{Offset: int(d.objStart), Err: errors.New("not an OTLP traces object: no resourceSpans")}
 	}
 	if d.base64IDs > 0 {
@@ -91,6 +72,94 @@ func (d *jsonDecoder) object() error {
 		d.notice("invalid ids", fmt.Sprintf("%s: %s; left %d invalid id(s) empty", d.whereStr(), d.badID, d.badIDs))
 	}
 	return nil
+}
+
+// members decodes the members of a TracesData / ExportTraceServiceRequest
+// object after its '{'. At the top level it also unwraps the envelopes
+// backends put around one: Jaeger's query API v3 {"result": …} (one per
+// line when a search streams), Tempo's {"trace": …} and {"batches": […]}
+// (ResourceSpans under another name); and it fails on the {"error": …}
+// that Jaeger v3 and other gRPC gateways send instead of a result.
+func (d *jsonDecoder) members(m *topMembers, top bool) error {
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		m.n++
+		switch k := string(key); {
+		case k == "resourceSpans" || k == "resource_spans" || top && k == "batches":
+			m.traces = true
+			err = d.resourceSpansList()
+		case k == "resourceMetrics" || k == "resource_metrics":
+			m.skipped[0] = true
+			err = d.skipValue()
+		case k == "resourceLogs" || k == "resource_logs":
+			m.skipped[1] = true
+			err = d.skipValue()
+		case k == "resourceProfiles" || k == "resource_profiles":
+			m.skipped[2] = true
+			err = d.skipValue()
+		case top && (k == "result" || k == "trace"):
+			var ok bool
+			if ok, err = d.openObject(k); ok {
+				err = d.members(m, false)
+			}
+		case top && k == "error":
+			err = d.backendError()
+		default:
+			err = d.skipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// backendError reads an {"error": {"message": …}} member and fails with
+// its message.
+func (d *jsonDecoder) backendError() error {
+	start := d.off()
+	msg := ""
+	c, ok := d.peek()
+	switch {
+	case !ok:
+		return d.eofError()
+	case c == '{':
+		d.pos++
+		for i := 0; ; i++ {
+			key, done, err := d.nextKey(i)
+			if err != nil {
+				return err
+			}
+			if done {
+				break
+			}
+			if string(key) == "message" {
+				if msg, err = d.stringValue("message"); err != nil {
+					return err
+				}
+			} else if err := d.skipValue(); err != nil {
+				return err
+			}
+		}
+	case c == '"':
+		var err error
+		if msg, err = d.stringValue("error"); err != nil {
+			return err
+		}
+	default:
+		if err := d.skipValue(); err != nil {
+			return err
+		}
+	}
+	if msg == "" {
+		msg = "(no message)"
+	}
+	return &jsonError{Offset: start, Err: fmt.Errorf("the backend answered with an error: %s", quoteBody([]byte(msg)))}
 }
 
 func (d *jsonDecoder) resourceSpansList() error {

@@ -1,6 +1,6 @@
 package ingest
 
-// Reading inputs: files, globs and stdin; sniffing compression and format
+// Reading inputs: files, globs, URLs (url.go) and stdin; sniffing compression and format
 // by content; length-framed and single protobuf messages.
 //
 // The layers, outermost first:
@@ -55,6 +55,8 @@ type Options struct {
 	// while reading, with the input bytes read and the spans decoded so
 	// far, and once at the end. Nil means no progress reports.
 	Progress func(bytes, spans int64)
+	// HTTP controls fetching the inputs that are URLs.
+	HTTP HTTPOptions
 }
 
 func (o *Options) maxFrame() int {
@@ -93,11 +95,26 @@ func ReadFiles(inputs []string, stdin io.Reader, opts Options, fn func(batch []d
 			}
 			continue
 		}
+		if IsURL(p) {
+			if err := readURL(p, &opts, &n, tr, z, fn); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := readFile(p, &opts, &n, tr, z, fn); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func readURL(raw string, opts *Options, n *notices, tr *tracker, z *zstdDecoders, fn func([]dag.Span) error) error {
+	body, err := openURL(raw, &opts.HTTP)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	return decodeStream(body, DisplayURL(raw), opts, n, tr, z, fn)
 }
 
 func readFile(path string, opts *Options, n *notices, tr *tracker, z *zstdDecoders, fn func([]dag.Span) error) error {
@@ -124,7 +141,7 @@ func unwrapPathError(err error) error {
 func expandInputs(inputs []string) ([]string, error) {
 	var out []string
 	for _, in := range inputs {
-		if in == "-" {
+		if in == "-" || IsURL(in) {
 			out = append(out, in)
 			continue
 		}
@@ -297,6 +314,11 @@ func (s *streamReader) layer(r io.Reader, depth int) error {
 			}
 			defer gr.Close()
 			return s.layer(&decompressReader{r: gr, name: s.name, kind: "gzip"}, depth+1)
+		}
+	}
+	if strings.IndexByte("< \t\r\n\xef", head[0]) >= 0 {
+		if h, _ := br.Peek(64); sniffHTML(h) {
+			return &Error{Name: s.name, Err: errors.New("is an HTML page, not traces")}
 		}
 	}
 	switch {
