@@ -19,7 +19,7 @@ type flatSpan struct {
 	Flags                         uint32
 	Name                          string
 	Kind                          int
-	Start, End                    int64
+	Start, End                    uint64
 	StatusCode                    int
 	StatusMessage                 string
 	Attrs                         []flatAttr
@@ -46,7 +46,7 @@ type flatValue struct {
 
 type flatEvent struct {
 	Name  string
-	Time  int64
+	Time  uint64
 	Attrs []flatAttr
 }
 
@@ -80,7 +80,7 @@ func flattenPdata(td ptrace.Traces) []flatSpan {
 				f := flatSpan{
 					TraceID: hexOrEmpty(s.TraceID()), SpanID: hexOrEmpty(s.SpanID()), ParentSpanID: hexOrEmpty(s.ParentSpanID()),
 					TraceState: s.TraceState().AsRaw(), Flags: s.Flags(), Name: s.Name(), Kind: int(s.Kind()),
-					Start: int64(s.StartTimestamp()), End: int64(s.EndTimestamp()),
+					Start: uint64(s.StartTimestamp()), End: uint64(s.EndTimestamp()),
 					StatusCode: int(s.Status().Code()), StatusMessage: s.Status().Message(),
 					Attrs: pdataAttrs(s.Attributes()), Service: svc, Resource: res, ResourceSchemaURL: rs.SchemaUrl(),
 					ScopeName: sc.Name(), ScopeVersion: sc.Version(), ScopeAttrs: pdataAttrs(sc.Attributes()),
@@ -88,7 +88,7 @@ func flattenPdata(td ptrace.Traces) []flatSpan {
 				evs := s.Events()
 				for e := 0; e < evs.Len(); e++ {
 					ev := evs.At(e)
-					f.Events = append(f.Events, flatEvent{Name: ev.Name(), Time: int64(ev.Timestamp()), Attrs: pdataAttrs(ev.Attributes())})
+					f.Events = append(f.Events, flatEvent{Name: ev.Name(), Time: uint64(ev.Timestamp()), Attrs: pdataAttrs(ev.Attributes())})
 				}
 				lns := s.Links()
 				for l := 0; l < lns.Len(); l++ {

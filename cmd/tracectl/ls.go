@@ -49,7 +49,7 @@ func lsRun(s *streams, opts *lsOptions) error {
 	case "start":
 		order = func(a, b dag.Summary) int { return cmp.Compare(a.Start, b.Start) }
 	case "duration":
-		order = func(a, b dag.Summary) int { return cmp.Compare(b.End-b.Start, a.End-a.Start) }
+		order = func(a, b dag.Summary) int { return cmp.Compare(b.Duration(), a.Duration()) }
 	case "spans":
 		order = func(a, b dag.Summary) int { return cmp.Compare(b.Spans, a.Spans) }
 	default:

@@ -40,7 +40,7 @@ func benchTrace(r *rand.Rand, traceNo uint64, n int) []dag.Span {
 			{Key: "server.address", Value: dag.StringValue("checkout.internal")},
 		}
 		if i == 0 {
-			s.Start, s.End = 1_750_000_000_000_000_000, 1_750_000_000_000_000_000+int64(n)*1000
+			s.Start, s.End = 1_750_000_000_000_000_000, 1_750_000_000_000_000_000+uint64(n)*1000
 			continue
 		}
 		p := &spans[(i-1)/4]
@@ -49,10 +49,10 @@ func benchTrace(r *rand.Rand, traceNo uint64, n int) []dag.Span {
 		}
 		s.ParentSpanID = p.SpanID
 		d := p.End - p.Start
-		s.Start = p.Start + r.Int64N(d/2+1)
-		s.End = s.Start + r.Int64N(d/2+1)
+		s.Start = p.Start + r.Uint64N(d/2+1)
+		s.End = s.Start + r.Uint64N(d/2+1)
 		if r.IntN(50) == 0 {
-			s.End += r.Int64N(d/4 + 1) // overflows the parent
+			s.End += r.Uint64N(d/4 + 1) // overflows the parent
 		}
 	}
 	return spans
@@ -101,8 +101,8 @@ func otlpMessages(b *testing.B, spans []dag.Span, batch int) [][]byte {
 				SpanId:            s.SpanID[:],
 				Name:              s.Name,
 				Kind:              tracepb.Span_SpanKind(s.Kind),
-				StartTimeUnixNano: uint64(s.Start),
-				EndTimeUnixNano:   uint64(s.End),
+				StartTimeUnixNano: s.Start,
+				EndTimeUnixNano:   s.End,
 				Attributes:        otlpAttrs(s.Attrs),
 			}
 			if !s.ParentSpanID.IsZero() {

@@ -10,18 +10,18 @@ import (
 // critical path: [Start, End] in unix nanoseconds, End > Start.
 type Segment struct {
 	Node       int32 // index into Tree.Nodes
-	Start, End int64
+	Start, End uint64
 }
 
 // Duration returns End-Start.
-func (s Segment) Duration() int64 { return s.End - s.Start }
+func (s Segment) Duration() int64 { return dag.Sub(s.End, s.Start) }
 
 // Path is the critical path of one root.
 type Path struct {
 	Root int32 // index into Tree.Nodes (a span or a placeholder)
 	// Start and End are the root's interval; End-Start is the time the
 	// segments tile.
-	Start, End int64
+	Start, End uint64
 	// Segments are in time order and tile [Start, End] exactly: each starts
 	// where the previous one ended. Adjacent segments of the same node are
 	// merged, and zero-length ones are left out.
@@ -32,7 +32,7 @@ type Path struct {
 }
 
 // Duration returns the root's duration, End-Start.
-func (p *Path) Duration() int64 { return p.End - p.Start }
+func (p *Path) Duration() int64 { return dag.Sub(p.End, p.Start) }
 
 // Analysis is the critical-path analysis of one trace. The per-node slices
 // are indexed like Tree.Nodes.
@@ -43,7 +43,7 @@ type Analysis struct {
 	// Start and End are each node's interval as the walk saw it: clipped to
 	// its parent's (for a re-timed analysis, the re-timed interval).
 	// Meaningless where Dropped is set.
-	Start, End []int64
+	Start, End []uint64
 	// Dropped marks nodes that lie wholly outside their parent's (clipped)
 	// interval, or under such a node; the walk ignores them.
 	Dropped []bool
@@ -114,7 +114,8 @@ func Analyze(tr *dag.Tree) *Analysis {
 // zero Analyzer is ready to use; it is not safe for concurrent use.
 type Analyzer struct {
 	a       Analysis
-	times   []int64
+	times   []uint64
+	durs    []int64
 	dropped []bool
 	paths   []Path
 	segs    []Segment
@@ -126,8 +127,9 @@ type Analyzer struct {
 // overwritten by the next call.
 func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 	n := len(tr.Nodes)
-	if cap(z.times) < 4*n {
-		z.times = make([]int64, 4*n) // one allocation for the four per-node slices
+	if cap(z.times) < 2*n {
+		// One allocation each for the two per-node time and duration slices.
+		z.times, z.durs = make([]uint64, 2*n), make([]int64, 2*n)
 		z.dropped = make([]bool, n)
 	}
 	if z.sc.kids == nil { // a first use: size the stacks once, not by doubling
@@ -135,15 +137,15 @@ func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 		z.sc = scratch{clip: make([]clipFrame, 0, m), walk: make([]walkFrame, 0, m), kids: make([]int32, 0, n)}
 		z.segs, z.paths = make([]Segment, 0, 2*m), make([]Path, 0, len(tr.Roots))
 	}
-	times, dropped := z.times[:4*n], z.dropped[:n]
-	clear(times[2*n : 3*n]) // Critical adds up; clip sets the rest
+	times, durs, dropped := z.times[:2*n], z.durs[:2*n], z.dropped[:n]
+	clear(durs[:n]) // Critical adds up; clip sets the rest
 	clear(dropped)
 	z.a = Analysis{
 		Tree:     tr,
 		Start:    times[0*n : 1*n : 1*n],
 		End:      times[1*n : 2*n : 2*n],
-		Critical: times[2*n : 3*n : 3*n],
-		Self:     times[3*n : 4*n : 4*n],
+		Critical: durs[0*n : 1*n : 1*n],
+		Self:     durs[1*n : 2*n : 2*n],
 		Dropped:  dropped,
 	}
 	a := &z.a
@@ -165,7 +167,7 @@ func (a *Analysis) clip(sc *scratch) {
 	for _, i := range a.Tree.PreOrder() {
 		nd := &nodes[i]
 		rs, re := nd.Start, max(nd.Start, nd.End)
-		a.Start[i], a.End[i], a.Self[i] = rs, re, re-rs
+		a.Start[i], a.End[i], a.Self[i] = rs, re, dag.Sub(re, rs)
 		if nd.Parent == dag.None {
 			stack = append(stack[:0], clipFrame{node: i, rs: rs, re: re, runE: rs})
 			continue
@@ -251,7 +253,7 @@ func (a *Analysis) sortKids(list []int32) {
 // segments end at buf[ends[r]].
 func (a *Analysis) walk(sc *scratch, buf []Segment, ends []int) ([]Segment, []int) {
 	kids, stack := sc.kids[:0], sc.walk[:0]
-	enter := func(node int32, cut int64) {
+	enter := func(node int32, cut uint64) {
 		from := len(kids)
 		for _, c := range slices.Backward(a.Tree.Nodes[node].Children) {
 			if !a.Dropped[c] {
@@ -264,11 +266,11 @@ func (a *Analysis) walk(sc *scratch, buf []Segment, ends []int) ([]Segment, []in
 	for r := range a.Paths {
 		p := &a.Paths[r]
 		base := len(buf) // this path's segments are buf[base:]
-		own := func(node int32, from, to int64) {
+		own := func(node int32, from, to uint64) {
 			if to <= from {
 				return
 			}
-			a.Critical[node] += to - from
+			a.Critical[node] += dag.Sub(to, from)
 			// Segments are found latest first: merge with the previous
 			// one when the same node owned the stretch just after.
 			if k := len(buf) - 1; k >= base && buf[k].Node == node && buf[k].Start == to {
@@ -319,15 +321,15 @@ type scratch struct {
 // clipFrame is a node on the depth-first path of clip.
 type clipFrame struct {
 	node   int32
-	rs, re int64 // raw interval, re ≥ rs
-	runE   int64 // end of the union of the children so far (from rs)
+	rs, re uint64 // raw interval, re ≥ rs
+	runE   uint64 // end of the union of the children so far (from rs)
 }
 
 // walkFrame is a span on the current path of walk.
 type walkFrame struct {
 	node             int32
 	from, next, stop int32 // the span's children are kids[from:stop], untaken from next
-	cut              int64
+	cut              uint64
 }
 
 // growUnion adds a child's interval [cs, ce], clipped to its parent's
@@ -336,11 +338,11 @@ type walkFrame struct {
 // them so, and clipping and re-timing keep that order), so do their
 // clipped starts, and the union only ever grows at its end: one pass over
 // a span's children finds the length its self time leaves out.
-func growUnion(runE *int64, s, e, cs, ce int64) int64 {
+func growUnion(runE *uint64, s, e, cs, ce uint64) int64 {
 	cs, ce = max(cs, s, *runE), min(ce, e)
 	if ce <= cs {
 		return 0
 	}
 	*runE = ce
-	return ce - cs
+	return dag.Sub(ce, cs)
 }

@@ -31,9 +31,13 @@ func resource(svc string) *dag.Resource {
 }
 
 // sp makes span n (named "s<n>", service "svc") under parent p (0: root).
+// Times are uint64: negative ones are a mistake in the test.
 func sp(n, p uint64, start, end int64) dag.Span {
+	if start < 0 || end < 0 {
+		panic(fmt.Sprintf("sp(%d): negative time", n))
+	}
 	return dag.Span{TraceID: testTrace, SpanID: sid(n), ParentSpanID: sid(p), Name: fmt.Sprintf("s%d", n),
-		Start: start, End: end, Resource: resource("svc")}
+		Start: uint64(start), End: uint64(end), Resource: resource("svc")}
 }
 
 // in sets a span's service and name.
@@ -144,11 +148,11 @@ func TestAnalyzeShapes(t *testing.T) {
 			// s4 ends before s1 starts, s3 starts after s1 ends: both
 			// dropped, s5 with its parent s3. Only s2 remains.
 			name: "child wholly outside dropped with subtree",
-			spans: []dag.Span{sp(1, 0, 0, 100), sp(2, 1, 10, 20), sp(3, 1, 150, 200), sp(5, 3, 160, 170),
-				sp(4, 1, -50, -10)},
+			spans: []dag.Span{sp(1, 0, 100, 200), sp(2, 1, 110, 120), sp(3, 1, 250, 300), sp(5, 3, 260, 270),
+				sp(4, 1, 50, 90)},
 			want: []pathView{{
 				Root: "s1", Duration: 100,
-				Segments: []string{"s1[0,10]", "s2[10,20]", "s1[20,100]"},
+				Segments: []string{"s1[100,110]", "s2[110,120]", "s1[120,200]"},
 				Spans: []string{"s1 crit=90 self=90", "s4 crit=0 self=40 dropped", "s2 crit=10 self=10",
 					"s3 crit=0 self=40 dropped", "s5 crit=0 self=10 dropped"},
 			}},
@@ -295,10 +299,10 @@ func checkInvariants(t *testing.T, a *Analysis, rawSelf bool) {
 		var sum int64
 		for _, i := range p.Nodes {
 			sum += a.Critical[i]
-			d := a.End[i] - a.Start[i]
+			d := dag.Sub(a.End[i], a.Start[i])
 			if rawSelf {
 				n := &tr.Nodes[i]
-				d = max(n.End-n.Start, 0)
+				d = max(n.Duration(), 0)
 			}
 			if !a.Dropped[i] || rawSelf {
 				if a.Self[i] < 0 || a.Self[i] > d {

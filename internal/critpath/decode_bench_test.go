@@ -48,7 +48,7 @@ func otlpJSONMessages(spans []dag.Span, batch int) [][]byte {
 				}
 				b.WriteString(`{"traceId":"` + hex.EncodeToString(s.TraceID[:]) + `","spanId":"` + hex.EncodeToString(s.SpanID[:]) +
 					`","parentSpanId":"` + parent + `","name":` + strconv.Quote(s.Name) + `,"kind":2,"startTimeUnixNano":"` +
-					strconv.FormatInt(s.Start, 10) + `","endTimeUnixNano":"` + strconv.FormatInt(s.End, 10) + `","attributes":[` +
+					strconv.FormatUint(s.Start, 10) + `","endTimeUnixNano":"` + strconv.FormatUint(s.End, 10) + `","attributes":[` +
 					`{"key":"http.request.method","value":{"stringValue":"GET"}},` +
 					`{"key":"http.response.status_code","value":{"intValue":"200"}},` +
 					`{"key":"server.address","value":{"stringValue":"checkout.internal"}}]}`)

@@ -14,8 +14,10 @@ import (
 // randomTrace makes a small trace with every awkward shape in the mix:
 // nested, overlapping, overflowing and wholly outside children, zero-length
 // and backwards spans, ties (times come from a small range), orphans under
-// absent parents, several roots.
+// absent parents, several roots. Times straddle the int64 maximum (they
+// are uint64), so any arithmetic that wraps shows.
 func randomTrace(r *rand.Rand) []dag.Span {
+	const base = 1<<63 - 30
 	n := 1 + r.IntN(30)
 	ids := r.Perm(n) // span k gets id ids[k]+1: parents are not always smaller
 	spans := make([]dag.Span, 0, n)
@@ -32,7 +34,7 @@ func randomTrace(r *rand.Rand) []dag.Span {
 			p := spans[r.IntN(len(spans))]
 			parent = binaryID(p.SpanID)
 			if r.IntN(4) > 0 { // mostly inside the parent
-				lo, hi = p.Start, max(p.Start, p.End)
+				lo, hi = dag.Sub(p.Start, base), max(dag.Sub(p.Start, base), dag.Sub(p.End, base))
 			}
 		}
 		start := lo + r.Int64N(hi-lo+1)
@@ -47,7 +49,8 @@ func randomTrace(r *rand.Rand) []dag.Span {
 		case 3:
 			end += r.Int64N(10) // after the parent
 		}
-		s := sp(uint64(ids[k]+1), parent, start, end)
+		s := sp(uint64(ids[k]+1), parent, 0, 0)
+		s.Start, s.End = dag.Add(base, start), dag.Add(base, end)
 		s.Resource = resource(services[r.IntN(len(services))])
 		s.Name = fmt.Sprintf("op%d", r.IntN(4))
 		spans = append(spans, s)
@@ -70,7 +73,7 @@ func binaryID(id dag.SpanID) uint64 {
 // only for small trees.
 type reference struct {
 	tr         *dag.Tree
-	start, end []int64
+	start, end []uint64
 	dropped    []bool
 	taken      []bool
 	critical   []int64
@@ -79,10 +82,10 @@ type reference struct {
 
 func newReference(tr *dag.Tree) *reference {
 	n := len(tr.Nodes)
-	ref := &reference{tr: tr, start: make([]int64, n), end: make([]int64, n), dropped: make([]bool, n),
+	ref := &reference{tr: tr, start: make([]uint64, n), end: make([]uint64, n), dropped: make([]bool, n),
 		taken: make([]bool, n), critical: make([]int64, n)}
-	var clip func(i int32, ps, pe int64, root bool)
-	clip = func(i int32, ps, pe int64, root bool) {
+	var clip func(i int32, ps, pe uint64, root bool)
+	clip = func(i int32, ps, pe uint64, root bool) {
 		nd := &tr.Nodes[i]
 		s, e := nd.Start, nd.End
 		if e < s {
@@ -137,7 +140,7 @@ func (ref *reference) path(root int32) []Segment {
 	return out
 }
 
-func (ref *reference) visit(i int32, cut int64) {
+func (ref *reference) visit(i int32, cut uint64) {
 	for {
 		best := int32(-1)
 		for _, c := range ref.tr.Nodes[i].Children {
@@ -171,8 +174,8 @@ func (ref *reference) later(a, b int32) bool {
 	return slices.Compare(ref.tr.Nodes[a].ID[:], ref.tr.Nodes[b].ID[:]) < 0
 }
 
-func (ref *reference) own(i int32, from, to int64) {
-	ref.critical[i] += to - from
+func (ref *reference) own(i int32, from, to uint64) {
+	ref.critical[i] += dag.Sub(to, from)
 	ref.segs = append(ref.segs, Segment{Node: i, Start: from, End: to})
 }
 

@@ -137,11 +137,12 @@ func (a *Analysis) Retime(rules []Speedup) (*Analysis, int) {
 func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 	tr := a.Tree
 	n := len(tr.Nodes)
-	if cap(z.times) < 4*n {
-		z.times = make([]int64, 4*n)
+	if cap(z.times) < 2*n {
+		z.times, z.durs = make([]uint64, 2*n), make([]int64, 2*n)
 	}
-	times := z.times[:4*n]
+	times, durs := z.times[:2*n], z.durs[:2*n]
 	clear(times)
+	clear(durs)
 	z.paths = slices.Grow(z.paths[:0], len(a.Paths))[:len(a.Paths)]
 	clear(z.paths)
 	z.a = Analysis{
@@ -149,13 +150,16 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 		Paths:    z.paths,
 		Start:    times[0*n : 1*n : 1*n],
 		End:      times[1*n : 2*n : 2*n],
-		Critical: times[2*n : 3*n : 3*n],
-		Self:     times[3*n : 4*n : 4*n],
+		Critical: durs[0*n : 1*n : 1*n],
+		Self:     durs[1*n : 2*n : 2*n],
 		Dropped:  a.Dropped,
 	}
 	b := &z.a
-	rel := b.Start // child start' − parent start', until the top-down pass
-	dur := b.End   // duration', until the top-down pass
+	// Until the top-down pass, Start and End hold offsets and durations:
+	// never negative, since children are clipped to their parents.
+	rel := b.Start // child start' − parent start'
+	dur := b.End   // duration'
+
 	matched := 0
 	for pi := range a.Paths {
 		nodes := a.Paths[pi].Nodes
@@ -171,7 +175,7 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 			var (
 				front    = a.Start[i] // frontier, original times
 				front2   int64        // frontier', relative to start'
-				stage    int64        // stage start, original
+				stage    uint64       // stage start, original
 				stage2   int64        // stage start', relative
 				anyChild bool
 			)
@@ -181,16 +185,16 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 				}
 				cs := a.Start[c]
 				if !anyChild || cs >= front {
-					stage, stage2 = cs, front2+scale(cs-front, f)
-					rel[c] = stage2
+					stage, stage2 = cs, front2+scale(dag.Sub(cs, front), f)
+					rel[c] = uint64(stage2)
 					anyChild = true
 				} else {
-					rel[c] = stage2 + (cs - stage)
+					rel[c] = uint64(stage2 + dag.Sub(cs, stage))
 				}
 				front = max(front, a.End[c])
-				front2 = max(front2, rel[c]+dur[c])
+				front2 = max(front2, int64(rel[c]+dur[c]))
 			}
-			dur[i] = front2 + scale(a.End[i]-front, f)
+			dur[i] = uint64(front2 + scale(dag.Sub(a.End[i], front), f))
 		}
 		// Top-down: absolute times. Pre-order visits parents first.
 		for _, i := range nodes {
@@ -216,7 +220,7 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 		}
 		s, e := b.Start[i], b.End[i]
 		runE := s
-		b.Self[i] = e - s
+		b.Self[i] = dag.Sub(e, s)
 		for _, c := range tr.Nodes[i].Children {
 			if !b.Dropped[c] {
 				b.Self[i] -= growUnion(&runE, s, e, b.Start[c], b.End[c])

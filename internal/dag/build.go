@@ -64,7 +64,7 @@ type builder struct {
 type protoNode struct {
 	id         SpanID
 	parent     int32 // record index, or None
-	start, end int64
+	start, end uint64
 }
 
 // linkParents sets the parent of every span, adding one placeholder per

@@ -55,7 +55,7 @@ func (c *checker) node(out []Finding, i int32) []Finding {
 		return out
 	}
 	if s.End < s.Start {
-		return append(out, c.finding(s, RuleEndBeforeStart, fmt.Sprintf("span %q ends %s before it starts", s.Name, fmtNs(s.Start-s.End))))
+		return append(out, c.finding(s, RuleEndBeforeStart, fmt.Sprintf("span %q ends %s before it starts", s.Name, fmtNs(Sub(s.Start, s.End)))))
 	}
 	if n.Parent == None {
 		return out
@@ -69,29 +69,29 @@ func (c *checker) node(out []Finding, i int32) []Finding {
 	}
 	async := asyncRelation(p, s)
 	if c.clocks.same(p.Resource, s.Resource) {
-		if s.Start < p.Start-c.tol {
-			out = append(out, c.finding(s, RuleChildStartsBeforeParent, fmt.Sprintf("span %q starts %s before its parent %q on the same clock (service %s)", s.Name, fmtNs(p.Start-s.Start), p.Name, s.Service())))
+		if early := Sub(p.Start, s.Start); early > c.tol {
+			out = append(out, c.finding(s, RuleChildStartsBeforeParent, fmt.Sprintf("span %q starts %s before its parent %q on the same clock (service %s)", s.Name, fmtNs(early), p.Name, s.Service())))
 		}
-		if !async && s.End > p.End+c.tol {
-			out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q ends %s after its parent %q (%s → %s)", s.Name, fmtNs(s.End-p.End), p.Name, kindOf(p), kindOf(s))))
+		if late := Sub(s.End, p.End); !async && late > c.tol {
+			out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q ends %s after its parent %q (%s → %s)", s.Name, fmtNs(late), p.Name, kindOf(p), kindOf(s))))
 		}
 		return out
 	}
 	shift := skewShift(p.Start, p.End, s.Start, s.End, async, c.tol)
 	if shift != 0 {
 		what := ""
-		if s.Start < p.Start-c.tol {
-			what = fmt.Sprintf("starts %s before", fmtNs(p.Start-s.Start))
+		if early := Sub(p.Start, s.Start); early > c.tol {
+			what = fmt.Sprintf("starts %s before", fmtNs(early))
 		} else {
-			what = fmt.Sprintf("ends %s after", fmtNs(s.End-p.End))
+			what = fmt.Sprintf("ends %s after", fmtNs(Sub(s.End, p.End)))
 		}
 		out = append(out, c.finding(s, RuleClockSkew, fmt.Sprintf("span %q (%s) %s its parent %q (%s): clock skew, estimated offset %s", s.Name, s.Service(), what, p.Name, p.Service(), fmtShift(shift))))
 		if c.skew != nil {
 			c.skew.add(p, s, shift, c.tol, async)
 		}
 	}
-	if !async && s.End+shift > p.End+c.tol {
-		out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q (%s) ends %s after its parent %q (%s)%s", s.Name, s.Service(), fmtNs(s.End+shift-p.End), p.Name, p.Service(), shiftNote(shift))))
+	if late := Sub(Add(s.End, shift), p.End); !async && late > c.tol {
+		out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q (%s) ends %s after its parent %q (%s)%s", s.Name, s.Service(), fmtNs(late), p.Name, p.Service(), shiftNote(shift))))
 	}
 	return out
 }
@@ -127,20 +127,22 @@ func asyncRelation(parent, child *Span) bool {
 //     it starts too early, otherwise left alone;
 //   - a shorter child is centred inside its parent, assuming the network
 //     latency is split evenly between request and response.
-func skewShift(pStart, pEnd, cStart, cEnd int64, async bool, tol int64) int64 {
-	startsOK := cStart >= pStart-tol
-	endsOK := async || cEnd <= pEnd+tol
+//
+// Both spans must end at or after they start.
+func skewShift(pStart, pEnd, cStart, cEnd uint64, async bool, tol int64) int64 {
+	startsOK := Sub(pStart, cStart) <= tol
+	endsOK := async || Sub(cEnd, pEnd) <= tol
 	if startsOK && endsOK {
 		return 0
 	}
-	pDur, cDur := pEnd-pStart, cEnd-cStart
+	pDur, cDur := Sub(pEnd, pStart), Sub(cEnd, cStart)
 	if async || cDur > pDur {
 		if startsOK {
 			return 0
 		}
-		return pStart - cStart
+		return Sub(pStart, cStart)
 	}
-	return pStart + (pDur-cDur)/2 - cStart
+	return Sub(Add(pStart, (pDur-cDur)/2), cStart)
 }
 
 // clock identifies one process clock: spans of the same service instance

@@ -78,7 +78,7 @@ func TestCheckEachRule(t *testing.T) {
 		},
 		{
 			name:   "end_before_start",
-			modify: func(s []Span) []Span { s[3].End = 25; return s },
+			modify: func(s []Span) []Span { s[3].End = at(25); return s },
 			want:   []string{"end_before_start error 0000000000000004"},
 		},
 		{
@@ -102,12 +102,12 @@ func TestCheckEachRule(t *testing.T) {
 		},
 		{
 			name:   "child_starts_before_parent",
-			modify: func(s []Span) []Span { s[3].Start = 15; return s }, // payment internal before payment server
+			modify: func(s []Span) []Span { s[3].Start = at(15); return s }, // payment internal before payment server
 			want:   []string{"child_starts_before_parent error 0000000000000004"},
 		},
 		{
 			name:   "child_ends_after_parent",
-			modify: func(s []Span) []Span { s[4].End = 105; return s }, // frontend internal outlives the frontend server
+			modify: func(s []Span) []Span { s[4].End = at(105); return s }, // frontend internal outlives the frontend server
 			want:   []string{"child_ends_after_parent warning 0000000000000005"},
 		},
 		{
@@ -115,8 +115,8 @@ func TestCheckEachRule(t *testing.T) {
 			// the payment subtree 25 behind: its server starts before the client
 			modify: func(s []Span) []Span {
 				for _, i := range []int{2, 3} {
-					s[i].Start -= 25
-					s[i].End -= 25
+					s[i].Start = Add(s[i].Start, -25)
+					s[i].End = Add(s[i].End, -25)
 				}
 				return s
 			},
@@ -124,12 +124,12 @@ func TestCheckEachRule(t *testing.T) {
 		},
 		{
 			name:   "within tolerance",
-			modify: func(s []Span) []Span { s[3].Start = 19; s[4].End = 101; return s },
+			modify: func(s []Span) []Span { s[3].Start = at(19); s[4].End = at(101); return s },
 			tol:    1,
 		},
 		{
 			name:   "one past tolerance",
-			modify: func(s []Span) []Span { s[3].Start = 18; s[4].End = 102; return s },
+			modify: func(s []Span) []Span { s[3].Start = at(18); s[4].End = at(102); return s },
 			tol:    1,
 			want: []string{
 				"child_starts_before_parent error 0000000000000004",
@@ -321,7 +321,7 @@ func TestSkewEstimator(t *testing.T) {
 
 func TestAdjustSkew(t *testing.T) {
 	spans := skewedTrace()
-	spans[3].Events = []Event{{Name: "e", Time: 250 - 1000}}
+	spans[3].Events = []Event{{Name: "e", Time: at(250 - 1000)}}
 	original := append([]Span(nil), spans...)
 	tr := build(spans...)
 	shifts := AdjustSkew(tr)
@@ -346,7 +346,7 @@ func TestAdjustSkew(t *testing.T) {
 		for _, b := range n.ID {
 			id = id<<8 | uint64(b)
 		}
-		got[id] = [2]int64{n.Start, n.End}
+		got[id] = [2]int64{rel(n.Start), rel(n.End)}
 	}
 	wantTimes := map[uint64][2]int64{
 		1: {0, 10_000}, 2: {100, 1_100}, 3: {150, 1_050}, 4: {200, 300},
@@ -356,7 +356,7 @@ func TestAdjustSkew(t *testing.T) {
 	if diff := cmp.Diff(wantTimes, got); diff != "" {
 		t.Errorf("adjusted times (-want +got):\n%s", diff)
 	}
-	if ev := tr.Nodes[3].Span.Events; len(ev) != 1 || ev[0].Time != 250 {
+	if ev := tr.Nodes[3].Span.Events; len(ev) != 1 || rel(ev[0].Time) != 250 {
 		t.Errorf("event of span 4 = %v, want shifted to 250", ev)
 	}
 	if diff := cmp.Diff(original, spans); diff != "" {
@@ -385,8 +385,8 @@ func TestAdjustSkewResortsSiblings(t *testing.T) {
 	if diff := cmp.Diff("s1\n  s2\n  s3\n", shape(tr)); diff != "" {
 		t.Errorf("shape after (-want +got):\n%s", diff)
 	}
-	if tr.Start != 0 || tr.End != 1_000 {
-		t.Errorf("extent = %d–%d, want 0–1000", tr.Start, tr.End)
+	if rel(tr.Start) != 0 || rel(tr.End) != 1_000 {
+		t.Errorf("extent = %d–%d, want 0–1000", rel(tr.Start), rel(tr.End))
 	}
 }
 
@@ -417,8 +417,8 @@ func skewedChain(n int) []Span {
 		s.Resource = resFront
 		if i%2 == 1 {
 			s.Resource = resPay
-			s.Start -= 7
-			s.End -= 7
+			s.Start = Add(s.Start, -7)
+			s.End = Add(s.End, -7)
 		}
 		spans[i] = s
 	}
@@ -514,8 +514,8 @@ func skewedWideTree(n int, skew int64) []Span {
 		spans[i].Resource = resFront
 		if id%4 == 0 {
 			spans[i].Resource = resPay
-			spans[i].Start -= skew
-			spans[i].End -= skew
+			spans[i].Start = Add(spans[i].Start, -skew)
+			spans[i].End = Add(spans[i].End, -skew)
 		}
 	}
 	for i := range spans {

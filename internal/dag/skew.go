@@ -55,9 +55,9 @@ func (e *SkewEstimator) add(p, c *Span, shift, tol int64, async bool) {
 	}
 	hi := int64(math.MaxInt64)
 	if !async {
-		hi = p.End - c.End + tol
+		hi = addSat(Sub(p.End, c.End), tol)
 	}
-	e.pairs[k].edges = append(e.pairs[k].edges, skewEdge{shift: shift, lo: p.Start - c.Start - tol, hi: hi})
+	e.pairs[k].edges = append(e.pairs[k].edges, skewEdge{shift: shift, lo: addSat(Sub(p.Start, c.Start), -tol), hi: hi})
 }
 
 // Pairs returns the estimate for every service pair seen, the pair
@@ -167,8 +167,8 @@ func AdjustSkew(tr *Tree) []Shift {
 			}
 		}
 		if delta[i] != 0 {
-			n.Start += delta[i]
-			n.End += delta[i]
+			n.Start = Add(n.Start, delta[i])
+			n.End = Add(n.End, delta[i])
 			shifts[pair[i]].Spans++
 			moved++
 		}
@@ -189,13 +189,13 @@ func AdjustSkew(tr *Tree) []Shift {
 		n := &tr.Nodes[i]
 		copies = append(copies, *n.Span)
 		s := &copies[len(copies)-1]
-		s.Start += d
-		s.End += d
+		s.Start = Add(s.Start, d)
+		s.End = Add(s.End, d)
 		if len(s.Events) > 0 {
 			ev := make([]Event, len(s.Events))
 			copy(ev, s.Events)
 			for k := range ev {
-				ev[k].Time += d
+				ev[k].Time = Add(ev[k].Time, d)
 			}
 			s.Events = ev
 		}
@@ -208,7 +208,7 @@ func AdjustSkew(tr *Tree) []Shift {
 		}
 	}
 	tr.preorder = nil // siblings moved
-	tr.Start, tr.End = math.MaxInt64, math.MinInt64
+	tr.Start, tr.End = math.MaxUint64, 0
 	for i := range tr.Nodes {
 		tr.Start, tr.End = min(tr.Start, tr.Nodes[i].Start), max(tr.End, tr.Nodes[i].End)
 	}

@@ -92,7 +92,7 @@ type Scope struct {
 // Event is a timed annotation on a span.
 type Event struct {
 	Name  string
-	Time  int64 // unix nanoseconds
+	Time  uint64 // unix nanoseconds
 	Attrs []Attr
 }
 
@@ -114,8 +114,8 @@ type Link struct {
 type Span struct {
 	SpanID       SpanID
 	ParentSpanID SpanID
-	Start        int64
-	End          int64
+	Start        uint64
+	End          uint64
 	Resource     *Resource
 	Name         string
 	Kind         Kind
@@ -142,8 +142,9 @@ func (s *Span) Service() string {
 }
 
 // Duration returns End-Start in nanoseconds (negative when the span ends
-// before it starts; check reports that as end_before_start).
-func (s *Span) Duration() int64 { return s.End - s.Start }
+// before it starts; check reports that as end_before_start), saturated to
+// the int64 range.
+func (s *Span) Duration() int64 { return Sub(s.End, s.Start) }
 
 // Attr returns the span attribute with the given key.
 func (s *Span) Attr(key string) (Value, bool) { return Lookup(s.Attrs, key) }

@@ -8,7 +8,7 @@ type Summary struct {
 	Spans       int
 	Services    []string
 	Errors      int // spans with status error
-	Start, End  int64
+	Start, End  uint64
 }
 
 // Summarize describes a tree in one Summary.
@@ -27,3 +27,6 @@ func Summarize(tr *Tree) Summary {
 	}
 	return sum
 }
+
+// Duration returns End-Start, the trace's extent in nanoseconds.
+func (s *Summary) Duration() int64 { return Sub(s.End, s.Start) }

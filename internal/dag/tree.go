@@ -21,13 +21,16 @@ type Node struct {
 	Children []int32 // indexes into Tree.Nodes, by start time then span id
 	// Start and End are the span's times; for a placeholder, the extent of
 	// its children, so it sorts and draws where the missing span would be.
-	Start, End int64
+	Start, End uint64
 	Parent     int32 // index into Tree.Nodes, or None
 	Depth      int32 // 0 for roots
 }
 
 // Missing reports whether the node is a placeholder for an absent span.
 func (n *Node) Missing() bool { return n.Span == nil }
+
+// Duration returns End-Start in nanoseconds.
+func (n *Node) Duration() int64 { return Sub(n.End, n.Start) }
 
 // Tree is one trace's span tree. Nodes holds each distinct span once
 // (exact duplicates are dropped; a second, different span with the same id
@@ -48,10 +51,13 @@ type Tree struct {
 	// Duplicates counts exact duplicate spans that were dropped.
 	Duplicates int
 	// Start and End span every span of the trace.
-	Start, End int64
+	Start, End uint64
 
 	preorder []int32 // PreOrder's answer, computed once
 }
+
+// Duration returns End-Start, the trace's extent in nanoseconds.
+func (tr *Tree) Duration() int64 { return Sub(tr.End, tr.Start) }
 
 func (tr *Tree) addFinding(span SpanID, rule Rule, msg string) {
 	tr.Findings = append(tr.Findings, newFinding(tr.TraceID, span, rule, msg))
@@ -64,7 +70,7 @@ func (tr *Tree) compare(a, b int32) int {
 }
 
 // siblingOrder orders spans by start time, then span id.
-func siblingOrder(aStart int64, aID SpanID, bStart int64, bID SpanID) int {
+func siblingOrder(aStart uint64, aID SpanID, bStart uint64, bID SpanID) int {
 	if c := cmp.Compare(aStart, bStart); c != 0 {
 		return c
 	}

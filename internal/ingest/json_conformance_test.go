@@ -91,7 +91,7 @@ func spansFromProto(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 			for _, s := range ss.GetSpans() {
 				sp := dag.Span{
 					Kind: dag.Kind(s.GetKind()), Flags: s.GetFlags(),
-					Start: int64(s.GetStartTimeUnixNano()), End: int64(s.GetEndTimeUnixNano()),
+					Start: s.GetStartTimeUnixNano(), End: s.GetEndTimeUnixNano(),
 					Name: s.GetName(), TraceState: s.GetTraceState(),
 					Status:   dag.Status{Code: dag.StatusCode(s.GetStatus().GetCode()), Message: s.GetStatus().GetMessage()},
 					Resource: res, Scope: sc, Attrs: attrsFromProto(s.GetAttributes()),
@@ -100,7 +100,7 @@ func spansFromProto(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 				copy(sp.SpanID[:], s.GetSpanId())
 				copy(sp.ParentSpanID[:], s.GetParentSpanId())
 				for _, e := range s.GetEvents() {
-					sp.Events = append(sp.Events, dag.Event{Name: e.GetName(), Time: int64(e.GetTimeUnixNano()), Attrs: attrsFromProto(e.GetAttributes())})
+					sp.Events = append(sp.Events, dag.Event{Name: e.GetName(), Time: e.GetTimeUnixNano(), Attrs: attrsFromProto(e.GetAttributes())})
 				}
 				for _, l := range s.GetLinks() {
 					dl := dag.Link{TraceState: l.GetTraceState(), Flags: l.GetFlags(), Attrs: attrsFromProto(l.GetAttributes())}

@@ -816,9 +816,9 @@ func (d *jsonDecoder) int64Value(what string) (int64, error) {
 	return 0, d.failAt(start, fmt.Errorf("%s: %s out of range for a 64-bit integer", what, tok))
 }
 
-// fixed64 reads a non-negative 64-bit integer (timestamps) that must fit
-// an int64.
-func (d *jsonDecoder) fixed64(what string) (int64, error) {
+// fixed64 reads an unsigned 64-bit integer (timestamps: fixed64 in OTLP,
+// so the whole uint64 range is valid).
+func (d *jsonDecoder) fixed64(what string) (uint64, error) {
 	tok, start, err := d.intToken(what)
 	if err != nil || tok == nil {
 		return 0, err
@@ -827,10 +827,10 @@ func (d *jsonDecoder) fixed64(what string) (int64, error) {
 	switch {
 	case !ok:
 		return 0, d.failAt(start, fmt.Errorf("%s: %q is not an integer", what, tok))
-	case neg && u != 0, u > math.MaxInt64:
+	case neg && u != 0:
 		return 0, d.failAt(start, fmt.Errorf("%s: %s out of range", what, tok))
 	}
-	return int64(u), nil
+	return u, nil
 }
 
 // uint32Value reads a uint32 (flags).

@@ -646,9 +646,9 @@ func (d *protoDecoder) span(res *dag.Resource, sc *dag.Scope, s, e int) error {
 		case 6:
 			sp.Kind = enum8[dag.Kind](v)
 		case 7:
-			sp.Start = int64(v)
+			sp.Start = v
 		case 8:
-			sp.End = int64(v)
+			sp.End = v
 		case 9:
 			if err := d.keyValue(push(&d.spanAttrs, &attrStart), int(v), next, 0); err != nil {
 				return in(err, "attributes", len(d.spanAttrs)-attrStart-1)
@@ -735,7 +735,7 @@ func (d *protoDecoder) event(ev *dag.Event, s, e int) error {
 			if typ != protowire.Fixed64Type {
 				return d.wrongType(p, "time_unix_nano", typ, protowire.Fixed64Type)
 			}
-			ev.Time = int64(v)
+			ev.Time = v
 		case 2:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "name", typ, protowire.BytesType)

@@ -73,7 +73,7 @@ type fuzzSpan struct {
 	Trace         dag.TraceID
 	Span, Parent  dag.SpanID
 	Name          string
-	Start, End    int64
+	Start, End    uint64
 	Keys          []string
 	Events, Links int
 }

@@ -101,7 +101,7 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 			for _, s := range ss.Spans {
 				d := dag.Span{
 					Kind: dag.Kind(s.Kind), Flags: s.Flags,
-					Start: int64(s.StartTimeUnixNano), End: int64(s.EndTimeUnixNano),
+					Start: s.StartTimeUnixNano, End: s.EndTimeUnixNano,
 					Name: s.Name, TraceState: s.TraceState,
 					Status:   dag.Status{Code: dag.StatusCode(s.GetStatus().GetCode()), Message: s.GetStatus().GetMessage()},
 					Resource: res, Scope: sc, Attrs: fromKVs(s.Attributes),
@@ -110,7 +110,7 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 				copyID(d.SpanID[:], s.SpanId)
 				copyID(d.ParentSpanID[:], s.ParentSpanId)
 				for _, e := range s.Events {
-					d.Events = append(d.Events, dag.Event{Name: e.Name, Time: int64(e.TimeUnixNano), Attrs: fromKVs(e.Attributes)})
+					d.Events = append(d.Events, dag.Event{Name: e.Name, Time: e.TimeUnixNano, Attrs: fromKVs(e.Attributes)})
 				}
 				for _, l := range s.Links {
 					dl := dag.Link{TraceState: l.TraceState, Attrs: fromKVs(l.Attributes), Flags: l.Flags}

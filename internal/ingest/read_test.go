@@ -140,7 +140,7 @@ func TestDecodeUppercaseHexIDs(t *testing.T) {
 // spanSummary is what a user sees of a span: ids, service, name, times.
 type spanSummary struct {
 	Trace, Span, Parent, Service, Name string
-	Start, End                         int64
+	Start, End                         uint64
 }
 
 // summarize sorts spans into a canonical order (files hold the same spans

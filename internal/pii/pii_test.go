@@ -209,7 +209,7 @@ var (
 
 func span(id byte, parent byte, name string) dag.Span {
 	return dag.Span{TraceID: tid, SpanID: dag.SpanID{7: id}, ParentSpanID: dag.SpanID{7: parent}, Name: name,
-		Resource: res, Scope: scope, Start: int64(id), End: 100 - int64(id)}
+		Resource: res, Scope: scope, Start: uint64(id), End: 100 - uint64(id)}
 }
 
 func tree(spans ...dag.Span) *dag.Tree {

@@ -194,7 +194,7 @@ func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
 					break
 				}
 				s := t.Nodes[i].Span
-				o.Found = append(o.Found, SpanRef{TraceID: t.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name, Duration: s.End - s.Start})
+				o.Found = append(o.Found, SpanRef{TraceID: t.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name, Duration: s.Duration()})
 			}
 		}
 	}

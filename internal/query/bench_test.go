@@ -32,7 +32,7 @@ func benchTree(b *testing.B, n int) *dag.Tree {
 		}
 		batch[i] = dag.Span{
 			TraceID: testTraceID, SpanID: sid(i + 1), ParentSpanID: sid(parent), Kind: kind,
-			Start: int64(i), End: int64(i + 1000 + i%5000), Name: fmt.Sprintf("op-%d", i%50),
+			Start: uint64(i), End: uint64(i + 1000 + i%5000), Name: fmt.Sprintf("op-%d", i%50),
 			Status: dag.Status{Code: st}, Resource: services[i%len(services)],
 			Attrs: []dag.Attr{{Key: "http.response.status_code", Value: dag.IntValue(int64(200 + i%5*100))}, {Key: "db.rows", Value: dag.IntValue(int64(i % 17))}},
 		}

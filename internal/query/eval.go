@@ -396,7 +396,7 @@ func (ev *evaluator) operand(o operand, n *dag.Node) value {
 	case intrKind:
 		return value{typ: tKind, i: int64(s.Kind)}
 	case intrDuration:
-		return value{typ: tDuration, i: s.End - s.Start}
+		return value{typ: tDuration, i: s.Duration()}
 	case intrStatusMessage:
 		return value{typ: tString, s: s.Status.Message}
 	case intrSpanID:
@@ -414,7 +414,7 @@ func (ev *evaluator) operand(o operand, n *dag.Node) value {
 		}
 		return value{typ: tString, s: ev.traceID}
 	case intrTraceDuration:
-		return value{typ: tDuration, i: ev.tree.End - ev.tree.Start}
+		return value{typ: tDuration, i: dag.Sub(ev.tree.End, ev.tree.Start)}
 	case intrRootName, intrRootService:
 		if !ev.rootDone {
 			if r := ev.tree.Root(); r != dag.None {

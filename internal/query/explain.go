@@ -348,7 +348,7 @@ func (x *explainer) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 func (x *explainer) nearMiss(ev *evaluator, n *dag.Node, conds []cond, ok []bool, similar int) NearMiss {
 	s := n.Span
 	m := NearMiss{TraceID: ev.tree.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name,
-		Duration: s.End - s.Start, Similar: similar}
+		Duration: s.Duration(), Similar: similar}
 	for j, c := range conds {
 		ch := Check{Cond: condString(c), Passed: ok[j]}
 		if !ok[j] {
@@ -542,7 +542,7 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 				}
 				d.NearMisses = append(d.NearMisses, NearMiss{
 					TraceID: ev.tree.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name,
-					Duration: s.End - s.Start,
+					Duration: s.Duration(),
 					Checks:   []Check{{Cond: cond, Actual: ev.relatives(op, i)}},
 				})
 				seen[key] = &d.NearMisses[len(d.NearMisses)-1]

@@ -47,7 +47,7 @@ func build(t testing.TB, env map[string]string, spans ...sp) *dag.Tree {
 		}
 		batch[i] = dag.Span{
 			TraceID: testTraceID, SpanID: sid(s.id), ParentSpanID: sid(s.parent),
-			Kind: s.kind, Start: s.start * 1e6, End: s.end * 1e6, Name: s.name,
+			Kind: s.kind, Start: uint64(s.start * 1e6), End: uint64(s.end * 1e6), Name: s.name,
 			Status: dag.Status{Code: s.status, Message: s.msg}, Resource: r,
 			Scope: &dag.Scope{Name: "shop", Version: "1.2"}, Attrs: s.attrs,
 		}

@@ -54,7 +54,7 @@ func TestEvalDeepChain(t *testing.T) {
 			name = "bottom"
 		}
 		batch[i] = dag.Span{TraceID: testTraceID, SpanID: sid(i + 1), ParentSpanID: sid(i),
-			Start: int64(i), End: int64(2*depth - i), Name: name, Resource: res}
+			Start: uint64(i), End: uint64(2*depth - i), Name: name, Resource: res}
 	}
 	var ts dag.Traces
 	ts.Add(batch)

@@ -130,8 +130,8 @@ func appendJSONSpan(b []byte, s *dag.Span) []byte {
 	if s.Kind != 0 {
 		b = strconv.AppendUint(append(b, `,"kind":`...), uint64(s.Kind), 10)
 	}
-	b = strconv.AppendUint(append(b, `,"startTimeUnixNano":"`...), uint64(s.Start), 10)
-	b = strconv.AppendUint(append(b, `","endTimeUnixNano":"`...), uint64(s.End), 10)
+	b = strconv.AppendUint(append(b, `,"startTimeUnixNano":"`...), s.Start, 10)
+	b = strconv.AppendUint(append(b, `","endTimeUnixNano":"`...), s.End, 10)
 	b = append(b, '"')
 	if len(s.Attrs) > 0 {
 		b = appendJSONAttrs(append(b, `,"attributes":`...), s.Attrs)
@@ -143,7 +143,7 @@ func appendJSONSpan(b []byte, s *dag.Span) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = strconv.AppendUint(append(b, `{"timeUnixNano":"`...), uint64(e.Time), 10)
+			b = strconv.AppendUint(append(b, `{"timeUnixNano":"`...), e.Time, 10)
 			b = jsonstr.Append(append(b, `","name":`...), e.Name)
 			if len(e.Attrs) > 0 {
 				b = appendJSONAttrs(append(b, `,"attributes":`...), e.Attrs)
@@ -352,15 +352,15 @@ func appendProtoSpan(b []byte, s *dag.Span) []byte {
 		b = protowire.AppendVarint(b, uint64(s.Kind))
 	}
 	b = protowire.AppendTag(b, fSpanStart, protowire.Fixed64Type)
-	b = protowire.AppendFixed64(b, uint64(s.Start))
+	b = protowire.AppendFixed64(b, s.Start)
 	b = protowire.AppendTag(b, fSpanEnd, protowire.Fixed64Type)
-	b = protowire.AppendFixed64(b, uint64(s.End))
+	b = protowire.AppendFixed64(b, s.End)
 	b = appendProtoAttrs(b, fSpanAttributes, s.Attrs)
 	for i := range s.Events {
 		e := &s.Events[i]
 		b = appendMessage(b, fSpanEvents, func(b []byte) []byte {
 			b = protowire.AppendTag(b, fEventTime, protowire.Fixed64Type)
-			b = protowire.AppendFixed64(b, uint64(e.Time))
+			b = protowire.AppendFixed64(b, e.Time)
 			b = appendProtoString(b, fEventName, e.Name)
 			return appendProtoAttrs(b, fEventAttributes, e.Attrs)
 		})

@@ -44,7 +44,7 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 		width := [4]int{len("AT"), len("OWNED"), len("SHARE"), len("SERVICE")}
 		for _, s := range p.Segments {
 			svc, _ := nodeNames(tr, s.Node)
-			r := [4]string{"+" + Duration(s.Start-p.Start), Duration(s.Duration()), share(s.Duration(), p.Duration()), svc}
+			r := [4]string{"+" + Duration(dag.Sub(s.Start, p.Start)), Duration(s.Duration()), share(s.Duration(), p.Duration()), svc}
 			for k := range r {
 				width[k] = max(width[k], len(r[k]))
 			}
@@ -137,9 +137,9 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 			b.raw("{")
 			nodeJSON(&b, tr, s.Node)
 			b.key("start_unix_nano")
-			b.int(s.Start)
+			b.uint(s.Start)
 			b.key("end_unix_nano")
-			b.int(s.End)
+			b.uint(s.End)
 			b.raw("}")
 		}
 		b.raw("]")

@@ -29,6 +29,9 @@ func (b *jsonBuf) key(k string) {
 
 func (b *jsonBuf) int(i int64) { *b = strconv.AppendInt(*b, i, 10) }
 
+// uint writes a time: unix nanoseconds are uint64.
+func (b *jsonBuf) uint(u uint64) { *b = strconv.AppendUint(*b, u, 10) }
+
 // attrs writes attributes as one JSON object, keeping value types.
 func (b *jsonBuf) attrs(attrs []dag.Attr) {
 	b.raw("{")
@@ -133,11 +136,11 @@ func spanJSON(b *jsonBuf, n *dag.Node) {
 	b.key("kind")
 	b.str(s.Kind.String())
 	b.key("start_unix_nano")
-	b.int(s.Start)
+	b.uint(s.Start)
 	b.key("end_unix_nano")
-	b.int(s.End)
+	b.uint(s.End)
 	b.key("duration_ns")
-	b.int(s.End - s.Start)
+	b.int(s.Duration())
 	b.key("status")
 	b.raw("{")
 	b.key("code")
@@ -175,7 +178,7 @@ func spanJSON(b *jsonBuf, n *dag.Node) {
 			b.key("name")
 			b.str(e.Name)
 			b.key("time_unix_nano")
-			b.int(e.Time)
+			b.uint(e.Time)
 			b.key("attributes")
 			b.attrs(e.Attrs)
 			b.raw("}")

@@ -22,7 +22,7 @@ func TraceLine(w io.Writer, st *Styles, s dag.Summary) error {
 		extra = append(extra, st.Error(plural(s.Errors, "error")))
 	}
 	_, err := fmt.Fprintf(w, "%s  %s  %s  %s  %s\n", Timestamp(s.Start), s.TraceID, root,
-		strings.Join(extra, ", "), Duration(s.End-s.Start))
+		strings.Join(extra, ", "), Duration(s.Duration()))
 	return err
 }
 

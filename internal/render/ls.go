@@ -27,7 +27,7 @@ func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
 		}
 		rows = append(rows, []string{
 			s.TraceID.String(), root, strconv.Itoa(s.Spans), strconv.Itoa(len(s.Services)), errs,
-			Timestamp(s.Start), Duration(s.End - s.Start),
+			Timestamp(s.Start), Duration(s.Duration()),
 		})
 		spans += s.Spans
 		errors += s.Errors
@@ -40,8 +40,8 @@ func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
 }
 
 // Timestamp formats unix nanoseconds as UTC with milliseconds.
-func Timestamp(ns int64) string {
-	return time.Unix(0, ns).UTC().Format("2006-01-02 15:04:05.000")
+func Timestamp(ns uint64) string {
+	return time.Unix(int64(ns/1e9), int64(ns%1e9)).UTC().Format("2006-01-02 15:04:05.000")
 }
 
 type lsJSON struct {
@@ -51,7 +51,7 @@ type lsJSON struct {
 	Spans         int      `json:"spans"`
 	Services      []string `json:"services"`
 	Errors        int      `json:"errors"`
-	StartUnixNano int64    `json:"start_unix_nano"`
+	StartUnixNano uint64   `json:"start_unix_nano"`
 	DurationNS    int64    `json:"duration_ns"`
 }
 
@@ -67,7 +67,7 @@ func LsJSON(w io.Writer, sums []dag.Summary) error {
 		if err := enc.Encode(lsJSON{
 			TraceID: s.TraceID.String(), RootService: s.RootService, RootName: s.RootName,
 			Spans: s.Spans, Services: services, Errors: s.Errors,
-			StartUnixNano: s.Start, DurationNS: s.End - s.Start,
+			StartUnixNano: s.Start, DurationNS: s.Duration(),
 		}); err != nil {
 			return err
 		}

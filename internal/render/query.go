@@ -30,7 +30,7 @@ func QuerySpans(w io.Writer, st *Styles, matches []QueryMatch) error {
 		if s.Status.Code == dag.StatusError {
 			name = st.Error(name)
 		}
-		rows = append(rows, []string{st.Service(s.Service()), name, Duration(s.End - s.Start), m.Tree.TraceID.String(), s.SpanID.String()})
+		rows = append(rows, []string{st.Service(s.Service()), name, Duration(s.Duration()), m.Tree.TraceID.String(), s.SpanID.String()})
 		if m.Tree != last {
 			traces++
 			last = m.Tree
@@ -48,8 +48,8 @@ type querySpanJSON struct {
 	Name          string `json:"name"`
 	Kind          string `json:"kind"`
 	Status        string `json:"status"`
-	StartUnixNano int64  `json:"start_unix_nano"`
-	EndUnixNano   int64  `json:"end_unix_nano"`
+	StartUnixNano uint64 `json:"start_unix_nano"`
+	EndUnixNano   uint64 `json:"end_unix_nano"`
 	DurationNS    int64  `json:"duration_ns"`
 }
 
@@ -66,7 +66,7 @@ func QuerySpansJSON(w io.Writer, matches []QueryMatch) error {
 		if err := enc.Encode(querySpanJSON{
 			TraceID: m.Tree.TraceID.String(), SpanID: s.SpanID.String(), ParentSpanID: parent,
 			Service: s.Service(), Name: s.Name, Kind: s.Kind.String(), Status: s.Status.Code.String(),
-			StartUnixNano: s.Start, EndUnixNano: s.End, DurationNS: s.End - s.Start,
+			StartUnixNano: s.Start, EndUnixNano: s.End, DurationNS: s.Duration(),
 		}); err != nil {
 			return err
 		}
@@ -91,7 +91,7 @@ func QueryTraces(w io.Writer, st *Styles, traces []QueryTrace) error {
 			root = st.Service(s.RootService) + " " + s.RootName
 		}
 		rows = append(rows, []string{s.TraceID.String(), root, strconv.Itoa(t.Matched), strconv.Itoa(s.Spans),
-			Timestamp(s.Start), Duration(s.End - s.Start)})
+			Timestamp(s.Start), Duration(s.Duration())})
 		matched += t.Matched
 	}
 	footer := []string{plural(len(traces), "trace"), "", strconv.Itoa(matched), "", "", ""}
@@ -104,7 +104,7 @@ type queryTraceJSON struct {
 	RootName      string `json:"root_name"`
 	MatchedSpans  int    `json:"matched_spans"`
 	Spans         int    `json:"spans"`
-	StartUnixNano int64  `json:"start_unix_nano"`
+	StartUnixNano uint64 `json:"start_unix_nano"`
 	DurationNS    int64  `json:"duration_ns"`
 }
 
@@ -116,7 +116,7 @@ func QueryTracesJSON(w io.Writer, traces []QueryTrace) error {
 		s := t.Summary
 		if err := enc.Encode(queryTraceJSON{
 			TraceID: s.TraceID.String(), RootService: s.RootService, RootName: s.RootName,
-			MatchedSpans: t.Matched, Spans: s.Spans, StartUnixNano: s.Start, DurationNS: s.End - s.Start,
+			MatchedSpans: t.Matched, Spans: s.Spans, StartUnixNano: s.Start, DurationNS: s.Duration(),
 		}); err != nil {
 			return err
 		}

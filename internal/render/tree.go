@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -60,7 +61,7 @@ type foldRun struct {
 	count, errors int
 	min, max      int64 // shortest and longest duration
 	sum           int64
-	start, end    int64 // extent of the run on the timeline
+	start, end    uint64 // extent of the run on the timeline
 }
 
 func (tw *treeWriter) printf(format string, args ...any) {
@@ -82,7 +83,7 @@ func (tw *treeWriter) header() {
 	services := tr.Services()
 	tw.printf("%s %s  %s\n", st.Bold("Trace"), tr.TraceID, root)
 	tw.printf("%s\n", st.Faint(fmt.Sprintf("%s · %s (%s) · %s",
-		plural(tr.SpanCount(), "span"), plural(len(services), "service"), strings.Join(services, ", "), Duration(tr.End-tr.Start))))
+		plural(tr.SpanCount(), "span"), plural(len(services), "service"), strings.Join(services, ", "), Duration(tr.Duration()))))
 }
 
 // layout plans the visible lines (depth limits, hidden spans, folds) with an
@@ -179,7 +180,7 @@ const numbersW = 2 * 9
 // visible reports whether a node passes --min-duration (placeholders always do).
 func (tw *treeWriter) visible(i int32) bool {
 	n := &tw.tr.Nodes[i]
-	return n.Span == nil || n.End-n.Start >= tw.opt.MinDuration
+	return n.Span == nil || n.Duration() >= tw.opt.MinDuration
 }
 
 // subtreeSize counts the real spans in the subtree rooted at i.
@@ -210,7 +211,7 @@ func (tw *treeWriter) alike(a, b int32) bool {
 }
 
 func (r *foldRun) add(n dag.Node) {
-	d := n.End - n.Start
+	d := n.Duration()
 	if r.count == 0 || d < r.min {
 		r.min = d
 	}
@@ -308,11 +309,11 @@ func (tw *treeWriter) body() {
 		offset, dur, bar := "", "", ""
 		if l.node == dag.None {
 			f := l.fold
-			offset, dur = "+"+Duration(f.start-tw.tr.Start), "Σ "+Duration(f.sum)
+			offset, dur = "+"+Duration(dag.Sub(f.start, tw.tr.Start)), "Σ "+Duration(f.sum)
 			bar = tw.bar(f.start, f.end, "─", tw.st.Faint)
 		} else {
 			n := &tw.tr.Nodes[l.node]
-			offset, dur = "+"+Duration(n.Start-tw.tr.Start), Duration(n.End-n.Start)
+			offset, dur = "+"+Duration(dag.Sub(n.Start, tw.tr.Start)), Duration(n.Duration())
 			bar = tw.nodeBar(l.node)
 		}
 		if offset == "+0ns" {
@@ -351,14 +352,27 @@ func (tw *treeWriter) nodeBar(i int32) string {
 }
 
 // bar draws [start,end] on the trace's timeline, at least one cell wide.
-func (tw *treeWriter) bar(start, end int64, glyph string, style func(string) string) string {
-	total := max(1, tw.tr.End-tw.tr.Start)
-	cells := int64(tw.barW)
-	from := (start - tw.tr.Start) * cells / total
-	to := ((end-tw.tr.Start)*cells + total - 1) / total
-	from = min(max(from, 0), cells-1)
+// The cell arithmetic is done in 128 bits so a trace lasting centuries
+// cannot overflow it.
+func (tw *treeWriter) bar(start, end uint64, glyph string, style func(string) string) string {
+	t0 := tw.tr.Start
+	total := max(1, tw.tr.End-t0)
+	cells := uint64(tw.barW)
+	from := cellOf(max(start, t0)-t0, cells, total, false)
+	to := cellOf(max(end, t0)-t0, cells, total, true)
+	from = min(from, cells-1)
 	to = min(max(to, from+1), cells)
 	return strings.Repeat(" ", int(from)) + style(strings.Repeat(glyph, int(to-from)))
+}
+
+// cellOf returns min(off, total)*cells/total, rounded up when ceil is set.
+func cellOf(off, cells, total uint64, ceil bool) uint64 {
+	hi, lo := bits.Mul64(min(off, total), cells)
+	q, r := bits.Div64(hi, lo, total)
+	if ceil && r != 0 {
+		q++
+	}
+	return q
 }
 
 func (tw *treeWriter) serviceStyle(service string) func(string) string {

@@ -49,7 +49,7 @@ func span(id, parent byte, res *dag.Resource, name string, start, end int64) dag
 	const epoch = int64(1_764_000_000_000_000_000)
 	return dag.Span{
 		TraceID: dag.TraceID{0xab, 0xcd, 15: 1}, SpanID: dag.SpanID{7: id}, ParentSpanID: dag.SpanID{7: parent},
-		Resource: res, Name: name, Kind: dag.KindInternal, Start: epoch + start*ms, End: epoch + end*ms,
+		Resource: res, Name: name, Kind: dag.KindInternal, Start: uint64(epoch + start*ms), End: uint64(epoch + end*ms),
 	}
 }
 
