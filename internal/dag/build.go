@@ -27,6 +27,7 @@ func Build(t *Trace) *Tree {
 				tr.Duplicates++
 			} else {
 				tr.addFinding(s.SpanID, RuleDuplicateSpanID, fmt.Sprintf("span id used by two different spans (%q and %q); keeping the first", b.spans[k].Name, s.Name))
+				tr.Conflicts = append(tr.Conflicts, s)
 			}
 			continue
 		}

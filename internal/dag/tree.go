@@ -50,6 +50,10 @@ type Tree struct {
 	Findings []Finding
 	// Duplicates counts exact duplicate spans that were dropped.
 	Duplicates int
+	// Conflicts are the spans dropped because an earlier, different span
+	// had their id (reported as duplicate_span_id), in input order: not in
+	// the tree, but read, and scanned by check --pii.
+	Conflicts []*Span
 	// Start and End span every span of the trace.
 	Start, End uint64
 

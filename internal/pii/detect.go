@@ -7,17 +7,10 @@ import (
 	"strings"
 )
 
-// A hit is one kind of secret found in one string, with a masked snippet
-// of the match (never the match itself).
-type hit struct {
-	kind    string
-	snippet string
-}
-
 // features are what one pass over a string finds out: enough to skip every
 // detector that cannot match. Most attribute values hold no secret, and
 // regular expressions cost far more than this loop.
-type features uint16
+type features uint32
 
 const (
 	featAt features = 1 << iota
@@ -30,7 +23,12 @@ const (
 	featSlack  // "xox"
 	featJWT    // "eyJ"
 	featAuth   // "bearer" or "basic", any case
+	featSecret // "secret", any case (AWS secret keys in free text)
+	featStripe // "_live_"
+	featPlus   // "+" before a digit (E.164 phone numbers)
+	featDash   // "-"
 	featCard   // 13 or more digits
+	featDigits // 9 or more digits (SSN, IBAN, phone numbers)
 )
 
 // interesting marks the bytes scanFeatures looks at more closely: 1 for
@@ -39,7 +37,7 @@ var interesting = func() (t [256]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = 1
 	}
-	for _, c := range "@=:-AgxebB" {
+	for _, c := range "@=:-AgxebBsS_+" {
 		t[c] = 2
 	}
 	return t
@@ -68,6 +66,7 @@ func scanFeatures(s string) features {
 				f |= featScheme
 			}
 		case '-':
+			f |= featDash
 			if strings.HasPrefix(rest, "----BEGIN") {
 				f |= featPEM
 			}
@@ -94,7 +93,22 @@ func scanFeatures(s string) features {
 			if len(rest) >= 5 && strings.EqualFold(rest[:5], "earer") || len(rest) >= 4 && strings.EqualFold(rest[:4], "asic") {
 				f |= featAuth
 			}
+		case 's', 'S':
+			if len(rest) >= 5 && strings.EqualFold(rest[:5], "ecret") {
+				f |= featSecret
+			}
+		case '_':
+			if strings.HasPrefix(rest, "live_") {
+				f |= featStripe
+			}
+		case '+':
+			if len(rest) > 0 && isDigit(rest[0]) {
+				f |= featPlus
+			}
 		}
+	}
+	if digits >= 9 {
+		f |= featDigits
 	}
 	if digits >= 13 {
 		f |= featCard
@@ -110,16 +124,25 @@ type detector struct {
 	group int // the submatch that is the secret (0: the whole match)
 	// valid, when set, confirms a candidate match (the secret submatch).
 	valid func(secret string) bool
-	// match, when set, is used instead of re.
-	match func(s string) (string, bool)
+	// each, when set, is used instead of re: it calls yield with the byte
+	// range of every secret in s until yield returns false.
+	each func(s string, yield func(lo, hi int) bool)
 }
 
 // detectors are tried in this order; a string may hold several kinds.
 var detectors = []detector{
 	{kind: "private_key", need: featPEM, re: regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`)},
 	{kind: "aws_access_key", need: featAWS, re: regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`)},
+	// An AWS secret access key is 40 characters of base64 with nothing to
+	// recognise it by, so only its name finds it: aws_secret_access_key=…,
+	// "SecretAccessKey": "…", secret_key: ….
+	{kind: "aws_secret_key", need: featSecret, re: regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(?:aws_?)?secret_?(?:access_?)?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`), group: 1, valid: mixedBase64},
 	{kind: "github_token", need: featGitHub, re: regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b`)},
 	{kind: "slack_token", need: featSlack, re: regexp.MustCompile(`\bxox[baprs]-[A-Za-z0-9-]{10,}`)},
+	// An incoming webhook URL is its own credential: anyone holding it
+	// can post to the channel.
+	{kind: "slack_webhook", need: featScheme, re: regexp.MustCompile(`https?://hooks\.slack\.com/(?:services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,}|(?:workflows|triggers)/T[A-Z0-9]{6,}/[A-Za-z0-9]{6,}/[0-9]+/[A-Za-z0-9]{16,})`)},
+	{kind: "stripe_key", need: featStripe, re: regexp.MustCompile(`\b[rs]k_live_[0-9A-Za-z]{20,247}\b`)},
 	// A Google key is 39 characters; a longer run of its alphabet is
 	// something else.
 	{kind: "google_api_key", need: featGoogle, re: regexp.MustCompile(`(?:^|[^0-9A-Za-z_-])(AIza[0-9A-Za-z_-]{35})(?:$|[^0-9A-Za-z_-])`), group: 1},
@@ -127,64 +150,43 @@ var detectors = []detector{
 	{kind: "bearer_token", need: featAuth, re: regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9._~+/-]{8,}=*)`), group: 1},
 	{kind: "basic_auth", need: featAuth, re: regexp.MustCompile(`(?i)\bbasic\s+([A-Za-z0-9+/]{6,}={0,2})`), group: 1, valid: basicCredentials},
 	{kind: "url_password", need: featScheme | featAt, re: regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@`), group: 1, valid: notMasked},
-	{kind: "query_secret", need: featEquals, match: findQuerySecret},
-	{kind: "email", need: featAt, re: regexp.MustCompile(`\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b`)},
+	{kind: "query_secret", need: featEquals, each: eachQuerySecret},
+	{kind: "email", need: featAt, each: eachEmail},
+	{kind: "card_number", need: featCard, each: eachCard},
+	{kind: "iban", need: featDigits, each: eachIBAN},
+	{kind: "us_ssn", need: featDigits | featDash, each: eachSSN},
+	{kind: "phone_number", need: featDigits, each: eachPhone},
 }
 
-// scanString appends every kind of secret found in s to hits, once per
-// kind.
-func (sc *Scanner) scanString(s string, hits []hit) []hit {
-	if len(s) < 6 {
-		return sc.scanCustom(s, hits)
-	}
-	f := scanFeatures(s)
-	if f != 0 {
-		for i := range detectors {
-			d := &detectors[i]
-			if f&d.need != d.need {
-				continue
-			}
-			if m, ok := d.find(s); ok {
-				hits = addHit(hits, d.kind, m)
-			}
-		}
-		if f&featCard != 0 {
-			if m, ok := findCard(s); ok {
-				hits = addHit(hits, "card_number", m)
-			}
-		}
-	}
-	return sc.scanCustom(s, hits)
-}
-
-func (sc *Scanner) scanCustom(s string, hits []hit) []hit {
-	for i := range sc.patterns {
-		p := &sc.patterns[i]
-		if p.literal != "" && !strings.Contains(s, p.literal) {
-			continue
-		}
-		if loc := p.re.FindStringIndex(s); loc != nil && loc[1] > loc[0] {
-			hits = addHit(hits, p.Name, s[loc[0]:loc[1]])
-		}
-	}
-	return hits
-}
-
-// find returns the secret part of the first valid match.
-func (d *detector) find(s string) (string, bool) {
-	if d.match != nil {
-		return d.match(s)
-	}
-	if d.kind == "email" {
-		return findEmail(d.re, s)
+// all calls yield with the byte range of every secret of d's kind in s,
+// in order, until yield returns false.
+func (d *detector) all(s string, yield func(lo, hi int) bool) {
+	if d.each != nil {
+		d.each(s, yield)
+		return
 	}
 	for _, m := range d.re.FindAllStringSubmatchIndex(s, -1) {
-		secret := s[m[2*d.group]:m[2*d.group+1]]
-		if d.valid == nil || d.valid(secret) {
-			return secret, true
+		lo, hi := m[2*d.group], m[2*d.group+1]
+		if lo < 0 || d.valid != nil && !d.valid(s[lo:hi]) {
+			continue
+		}
+		if !yield(lo, hi) {
+			return
 		}
 	}
-	return "", false
+}
+
+// mixedBase64 reports whether a 40-character candidate mixes letters and
+// digits, as generated keys do (a run of one letter or a word is not one).
+func mixedBase64(s string) bool {
+	var lower, upper, digit bool
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		lower = lower || c >= 'a' && c <= 'z'
+		upper = upper || c >= 'A' && c <= 'Z'
+		digit = digit || isDigit(c)
+	}
+	return digit && (lower || upper) && !masked(s)
 }
 
 // queryNames are the query parameters (and key=value settings) whose value
@@ -196,16 +198,16 @@ var queryNames = map[string]bool{
 	"x-amz-signature": true, "x-goog-signature": true, // presigned URLs: a credential until they expire
 }
 
-// findQuerySecret finds name=value where name is one of queryNames (any
+// eachQuerySecret finds name=value where name is one of queryNames (any
 // case) at the start of s or after ?, &, ; or a space, and value is not
 // empty, masked or a placeholder. A loop, not a regexp: URLs with query
 // strings are common and a case-insensitive alternation is slow.
-func findQuerySecret(s string) (string, bool) {
+func eachQuerySecret(s string, yield func(lo, hi int) bool) {
 	var buf [16]byte
 	for off := 0; ; {
 		k := strings.IndexByte(s[off:], '=')
 		if k < 0 {
-			return "", false
+			return
 		}
 		eq := off + k
 		off = eq + 1
@@ -239,43 +241,30 @@ func findQuerySecret(s string) (string, bool) {
 			end++
 		}
 		if v := s[eq+1 : end]; v != "" && notPlaceholder(v) {
-			return v, true
+			if !yield(eq+1, end) {
+				return
+			}
 		}
+		off = end
 	}
 }
 
-// findEmail skips the user part of URLs (https://user@host) and scp-style
+var emailRE = regexp.MustCompile(`\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b`)
+
+// eachEmail skips the user part of URLs (https://user@host) and scp-style
 // remotes (git@github.com:org/repo): addresses, not personal data.
-func findEmail(re *regexp.Regexp, s string) (string, bool) {
-	for _, m := range re.FindAllStringIndex(s, -1) {
+func eachEmail(s string, yield func(lo, hi int) bool) {
+	for _, m := range emailRE.FindAllStringIndex(s, -1) {
 		if strings.HasSuffix(s[:m[0]], "://") || strings.HasSuffix(s[:m[0]], ":") {
 			continue
 		}
 		if m[1] < len(s) && s[m[1]] == ':' {
 			continue
 		}
-		return s[m[0]:m[1]], true
-	}
-	return "", false
-}
-
-func addHit(hits []hit, kind, match string) []hit {
-	for _, h := range hits {
-		if h.kind == kind {
-			return hits
+		if !yield(m[0], m[1]) {
+			return
 		}
 	}
-	return append(hits, hit{kind: kind, snippet: mask(match)})
-}
-
-// mask shows the first two characters of a secret, to help find it, and
-// nothing of its length or the rest.
-func mask(s string) string {
-	if len(s) < 8 {
-		return "****"
-	}
-	r := []rune(s)
-	return string(r[:2]) + "****"
 }
 
 // jwtHeader reports whether a candidate JWT's first part decodes to a JSON
@@ -352,126 +341,10 @@ func masked(v string) bool {
 	return false
 }
 
-// findCard finds a payment card number: 13 to 19 digits, alone or in
-// groups of four (or Amex's 4-6-5) separated by single spaces or dashes,
-// not part of a longer number, word or decimal, passing the Luhn check and
-// starting with a card network's prefix. Luhn alone passes one in ten
-// random numbers; the prefix and length rules keep timestamps, order ids
-// and trace ids out.
-func findCard(s string) (string, bool) {
-	var digits [19]byte
-	for i := 0; i < len(s); {
-		if !isDigit(s[i]) || (i > 0 && (isWord(s[i-1]) || s[i-1] == '.')) {
-			i++
-			continue
-		}
-		// A maximal run of digit groups from i.
-		start, j := i, i
-		n, groups := 0, 0
-		var glen [8]int
-		tooLong := false
-		for {
-			g := 0
-			for j < len(s) && isDigit(s[j]) {
-				if n < len(digits) {
-					digits[n] = s[j]
-				}
-				n++
-				g++
-				j++
-			}
-			if groups < len(glen) {
-				glen[groups] = g
-			} else {
-				tooLong = true
-			}
-			groups++
-			if j+1 < len(s) && (s[j] == ' ' || s[j] == '-') && isDigit(s[j+1]) {
-				j++
-				continue
-			}
-			break
-		}
-		i = j
-		if tooLong || n < 13 || n > 19 {
-			continue
-		}
-		if j < len(s) && (isWord(s[j]) || s[j] == '.' && j+1 < len(s) && isDigit(s[j+1])) {
-			continue
-		}
-		if !cardGroups(glen[:groups]) || !luhn(digits[:n]) || !cardPrefix(digits[:n]) {
-			continue
-		}
-		return s[start:j], true
-	}
-	return "", false
-}
-
-// cardGroups accepts one run of digits, groups of four with a shorter last
-// group, or the 4-6-5 and 4-6-4 groupings of Amex and Diners cards.
-func cardGroups(g []int) bool {
-	if len(g) == 1 {
-		return true
-	}
-	if len(g) == 3 && g[0] == 4 && g[1] == 6 && (g[2] == 5 || g[2] == 4) {
-		return true
-	}
-	for k, n := range g {
-		if k < len(g)-1 && n != 4 || k == len(g)-1 && (n < 1 || n > 4) {
-			return false
-		}
-	}
-	return true
-}
-
-func luhn(d []byte) bool {
-	sum, double := 0, false
-	for i := len(d) - 1; i >= 0; i-- {
-		v := int(d[i] - '0')
-		if double {
-			v *= 2
-			if v > 9 {
-				v -= 9
-			}
-		}
-		sum += v
-		double = !double
-	}
-	return sum%10 == 0
-}
-
-// cardPrefix checks the issuer prefix and length of the major networks:
-// Visa, Mastercard, American Express, Discover, Diners Club, JCB, UnionPay.
-func cardPrefix(d []byte) bool {
-	n := len(d)
-	p := func(k int) int {
-		v := 0
-		for _, c := range d[:k] {
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	switch {
-	case d[0] == '4':
-		return n == 13 || n == 16 || n == 19
-	case p(2) >= 51 && p(2) <= 55, p(4) >= 2221 && p(4) <= 2720:
-		return n == 16
-	case p(2) == 34 || p(2) == 37:
-		return n == 15
-	case p(4) == 6011, p(3) >= 644 && p(3) <= 649, p(2) == 65:
-		return n >= 16
-	case p(3) >= 300 && p(3) <= 305, p(2) == 36, p(2) == 38, p(2) == 39:
-		return n >= 14
-	case p(4) >= 3528 && p(4) <= 3589:
-		return n >= 16
-	case p(2) == 62:
-		return n >= 16
-	}
-	return false
-}
-
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
 func isWord(c byte) bool {
-	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+	return isDigit(c) || c >= 'a' && c <= 'z' || isUpper(c) || c == '_'
 }

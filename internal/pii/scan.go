@@ -5,19 +5,27 @@
 // gate for "no credentials in telemetry".
 //
 // Findings (rule pii, severity error) name the kind and where it was found
-// (the attribute key, the span name, the status message) and never the
-// secret: at most its first two characters followed by "****".
+// (the attribute key, the span name, the status message) and never any
+// character of the secret: only its length, to help find it.
 //
-// It imports only package dag. It does not redact: that is the job of the
-// exporter (see package emit) or the Collector.
+// It is the one definition of a secret in tracectl: a Detector finds and
+// classifies secrets in strings and redacts them (Mask), a Scanner turns
+// what it finds in traces into findings, and a Redactor masks spans.
+// check --pii, emit's redacting exporter and --redact all use it, so what
+// one reports the others mask.
+//
+// It imports only package dag.
 package pii
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
@@ -70,15 +78,122 @@ func requiredLiteral(expr string) string {
 	return prefix
 }
 
+// Detector finds secrets in strings: the built-in kinds and user
+// patterns. It holds no state beyond its patterns and is safe for
+// concurrent use.
+type Detector struct {
+	patterns []Pattern
+}
+
+// NewDetector returns a detector of the built-in kinds and the given user
+// patterns.
+func NewDetector(patterns ...Pattern) *Detector { return &Detector{patterns: patterns} }
+
+// Secret is one secret found in a string: its kind and its byte range.
+type Secret struct {
+	Kind       string
+	Start, End int
+}
+
+// visit calls fn with each secret in s, detector by detector: every match
+// when all is set, else only the first of each kind.
+func (d *Detector) visit(s string, all bool, fn func(kind string, lo, hi int)) {
+	if len(s) >= 6 {
+		if f := scanFeatures(s); f != 0 {
+			for i := range detectors {
+				dt := &detectors[i]
+				if f&dt.need != dt.need {
+					continue
+				}
+				dt.all(s, func(lo, hi int) bool {
+					fn(dt.kind, lo, hi)
+					return all
+				})
+			}
+		}
+	}
+	for i := range d.patterns {
+		p := &d.patterns[i]
+		if p.literal != "" && !strings.Contains(s, p.literal) {
+			continue
+		}
+		n := 1
+		if all {
+			n = -1
+		}
+		for _, loc := range p.re.FindAllStringIndex(s, n) {
+			if loc[1] > loc[0] {
+				fn(p.Name, loc[0], loc[1])
+			}
+		}
+	}
+}
+
+// Find returns every secret in s, by position. Secrets of different kinds
+// may overlap (a JWT is also the token of "Bearer <jwt>").
+func (d *Detector) Find(s string) []Secret {
+	var out []Secret
+	d.visit(s, true, func(kind string, lo, hi int) {
+		out = append(out, Secret{Kind: kind, Start: lo, End: hi})
+	})
+	slices.SortStableFunc(out, func(a, b Secret) int { return cmp.Compare(a.Start, b.Start) })
+	return out
+}
+
+// Mask is what a redacted secret of the kind is replaced by. Scanners read
+// it as a redaction marker, so redacted output scans clean.
+func Mask(kind string) string { return "[REDACTED:" + kind + "]" }
+
+// Redact returns s with every secret in it replaced by its Mask (where
+// secrets overlap, the one starting first names the mask), and whether
+// anything changed.
+func (d *Detector) Redact(s string) (string, bool) {
+	found := d.Find(s)
+	if len(found) == 0 {
+		return s, false
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	at := 0
+	for k := 0; k < len(found); {
+		sec := found[k]
+		end := sec.End
+		for k++; k < len(found) && found[k].Start < end; k++ {
+			end = max(end, found[k].End)
+		}
+		b.WriteString(s[at:sec.Start])
+		b.WriteString(Mask(sec.Kind))
+		at = end
+	}
+	b.WriteString(s[at:])
+	return b.String(), true
+}
+
+// RedactValue redacts an attribute's string value: the whole value when
+// the key names a secret (KeyKind), else every secret found in it.
+func (d *Detector) RedactValue(key, s string) (string, bool) {
+	if kind := KeyKind(key); kind != "" && !masked(s) {
+		return Mask(kind), true
+	}
+	return d.Redact(s)
+}
+
 // Scanner scans traces for secrets. It remembers what it found in each
 // resource and scope (shared by many spans and often by many traces), so it
 // is not safe for concurrent use.
 type Scanner struct {
-	patterns  []Pattern
+	*Detector
 	resources map[*dag.Resource][]place
 	scopes    map[*dag.Scope][]place
 	hits      []hit      // scratch
 	stack     []attrItem // scratch
+}
+
+// A hit is one kind of secret found in one place, with the length of the
+// first match in characters: enough to find it, nothing of its content.
+type hit struct {
+	kind  string
+	runes int
 }
 
 // place is where some kinds of secret were found.
@@ -91,36 +206,31 @@ type place struct {
 // user patterns.
 func NewScanner(patterns ...Pattern) *Scanner {
 	return &Scanner{
-		patterns:  patterns,
+		Detector:  NewDetector(patterns...),
 		resources: make(map[*dag.Resource][]place),
 		scopes:    make(map[*dag.Scope][]place),
 	}
 }
 
 // Scan returns one pii finding per place in the trace that holds a secret:
-// span names, status messages, and span, event and link attributes of each
-// span; resource and scope attributes once per trace, on the first span
-// (in tree order) that carries them.
+// span names, status messages, event names, and span, event and link
+// attributes of each span; resource and scope attributes once per trace,
+// on the first span (in tree order) that carries them. Spans the tree
+// dropped because another span took their id (dag.Tree.Conflicts) are
+// scanned after the tree's.
 func (sc *Scanner) Scan(tr *dag.Tree) []dag.Finding {
 	var out []dag.Finding
 	var seenRes map[*dag.Resource]bool
 	var seenScope map[*dag.Scope]bool
-	for _, i := range tr.PreOrder() {
-		s := tr.Nodes[i].Span
-		if s == nil {
-			continue
-		}
-		emit := func(places []place) {
-			for _, p := range places {
-				out = append(out, finding(tr.TraceID, s.SpanID, p))
-			}
-		}
+	scan := func(s *dag.Span) {
 		var places []place
 		places = sc.scanText(places, "span name", s.Name)
 		places = sc.scanText(places, "status message", s.Status.Message)
 		places = sc.scanAttrs(places, "span attribute", "", s.Attrs)
 		for k := range s.Events {
-			places = sc.scanAttrs(places, "event", s.Events[k].Name, s.Events[k].Attrs)
+			ev := &s.Events[k]
+			places = sc.scanText(places, "event name", ev.Name)
+			places = sc.scanAttrs(places, "event", ev.Name, ev.Attrs)
 		}
 		for k := range s.Links {
 			places = sc.scanAttrs(places, "link attribute", "", s.Links[k].Attrs)
@@ -149,7 +259,17 @@ func (sc *Scanner) Scan(tr *dag.Tree) []dag.Finding {
 			}
 			places = append(places, found...)
 		}
-		emit(places)
+		for _, p := range places {
+			out = append(out, finding(tr.TraceID, s.SpanID, p))
+		}
+	}
+	for _, i := range tr.PreOrder() {
+		if s := tr.Nodes[i].Span; s != nil {
+			scan(s)
+		}
+	}
+	for _, s := range tr.Conflicts {
+		scan(s)
 	}
 	return out
 }
@@ -157,7 +277,7 @@ func (sc *Scanner) Scan(tr *dag.Tree) []dag.Finding {
 func finding(trace dag.TraceID, span dag.SpanID, p place) dag.Finding {
 	kinds := make([]string, len(p.hits))
 	for i, h := range p.hits {
-		kinds[i] = h.kind + " (" + h.snippet + ")"
+		kinds[i] = h.kind + " (" + plural(h.runes, "character") + ")"
 	}
 	return dag.Finding{
 		TraceID:  trace,
@@ -166,6 +286,31 @@ func finding(trace dag.TraceID, span dag.SpanID, p place) dag.Finding {
 		Severity: dag.RulePII.Severity(),
 		Message:  strings.Join(kinds, ", ") + " in " + p.where,
 	}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// scanString appends every kind of secret found in s to hits, once per
+// kind.
+func (sc *Scanner) scanString(s string, hits []hit) []hit {
+	sc.visit(s, false, func(kind string, lo, hi int) {
+		hits = addHit(hits, kind, s[lo:hi])
+	})
+	return hits
+}
+
+func addHit(hits []hit, kind, match string) []hit {
+	for _, h := range hits {
+		if h.kind == kind {
+			return hits
+		}
+	}
+	return append(hits, hit{kind: kind, runes: utf8.RuneCountInString(match)})
 }
 
 func (sc *Scanner) scanText(places []place, where, s string) []place {
@@ -187,7 +332,8 @@ func (sc *Scanner) flush(places []place, where string) []place {
 // scanAttrs scans attribute values, nested arrays and maps included (with
 // an explicit stack: input decides the nesting). The place is named by
 // what ("span attribute") and the top-level key; for an event's
-// attributes, what is "event" and event its name.
+// attributes, what is "event" and event its name. Names quoted in the
+// place are redacted themselves: a key or event name may hold a secret.
 func (sc *Scanner) scanAttrs(places []place, what, event string, attrs []dag.Attr) []place {
 	stack := sc.stack[:0]
 	for _, a := range attrs {
@@ -216,9 +362,11 @@ func (sc *Scanner) scanAttrs(places []place, what, event string, attrs []dag.Att
 			}
 		}
 		if len(sc.hits) > 0 {
-			where := what + " " + strconv.Quote(a.Key)
+			key, _ := sc.Redact(a.Key)
+			where := what + " " + strconv.Quote(key)
 			if what == "event" {
-				where = "event " + strconv.Quote(event) + " attribute " + strconv.Quote(a.Key)
+				name, _ := sc.Redact(event)
+				where = "event " + strconv.Quote(name) + " attribute " + strconv.Quote(key)
 			}
 			places = sc.flush(places, where)
 		}
@@ -235,17 +383,27 @@ func (sc *Scanner) scanValue(key string, v dag.Value) {
 		if v.Type() == dag.ValueBytes {
 			str = v.Bytes()
 		}
-		if kind := keyKind(key); kind != "" && !masked(str) {
+		if kind := KeyKind(key); kind != "" && !masked(str) {
 			sc.hits = addHit(sc.hits, kind, str)
 		}
 		sc.hits = sc.scanString(str, sc.hits)
 	case dag.ValueInt:
-		if i := v.Int(); i >= 1e12 {
-			if m, ok := findCard(strconv.FormatInt(i, 10)); ok {
-				sc.hits = addHit(sc.hits, "card_number", m)
-			}
+		if m, ok := intCard(v.Int()); ok {
+			sc.hits = addHit(sc.hits, "card_number", m)
 		}
 	}
+}
+
+// intCard reports whether an integer attribute is a card number (written
+// as a number by an application that stores it as one).
+func intCard(i int64) (string, bool) {
+	if i < 1e12 {
+		return "", false
+	}
+	s := strconv.FormatInt(i, 10)
+	found := false
+	eachCard(s, func(lo, hi int) bool { found = true; return false })
+	return s, found
 }
 
 // attrItem is an attribute value waiting to be scanned.
@@ -257,34 +415,56 @@ type attrItem struct {
 // keyKinds are attribute keys whose value is a secret whatever it looks
 // like, by the key's last dot-separated segment ("-" read as "_"): HTTP
 // header attributes (http.request.header.authorization) and the like.
+// The last segment, not any word of the key: "password_policy",
+// "process.env.pwd" and "gen_ai.usage.input_tokens" are not secrets.
 var keyKinds = map[string]string{
-	"authorization":       "authorization",
-	"proxy_authorization": "authorization",
-	"cookie":              "cookie",
-	"set_cookie":          "cookie",
-	"password":            "password",
-	"passwd":              "password",
-	"api_key":             "api_key",
-	"apikey":              "api_key",
-	"x_api_key":           "api_key",
-	"client_secret":       "secret",
-	"secret":              "secret",
-	"access_token":        "token",
-	"refresh_token":       "token",
-	"id_token":            "token",
-	"auth_token":          "token",
-	"x_auth_token":        "token",
+	"authorization":         "authorization",
+	"proxy_authorization":   "authorization",
+	"cookie":                "cookie",
+	"set_cookie":            "cookie",
+	"password":              "password",
+	"passwd":                "password",
+	"passphrase":            "password",
+	"api_key":               "api_key",
+	"apikey":                "api_key",
+	"x_api_key":             "api_key",
+	"client_secret":         "secret",
+	"secret":                "secret",
+	"private_key":           "secret",
+	"secret_key":            "secret",
+	"secret_access_key":     "aws_secret_key",
+	"aws_secret_access_key": "aws_secret_key",
+	"credentials":           "secret",
+	"token":                 "token",
+	"access_token":          "token",
+	"refresh_token":         "token",
+	"id_token":              "token",
+	"auth_token":            "token",
+	"x_auth_token":          "token",
+	"jwt":                   "token",
+	"session_id":            "session_id",
+	"sessionid":             "session_id",
 }
 
-// keyKind returns the kind of secret an attribute key names, or "".
-func keyKind(key string) string {
+// maxKeyKind is the length of the longest name in keyKinds.
+var maxKeyKind = func() int {
+	n := 0
+	for k := range keyKinds {
+		n = max(n, len(k))
+	}
+	return n
+}()
+
+// KeyKind returns the kind of secret an attribute key names (so that its
+// value is a secret whatever it holds), or "".
+func KeyKind(key string) string {
 	if k := strings.LastIndexByte(key, '.'); k >= 0 {
 		key = key[k+1:]
 	}
-	if len(key) < 6 || len(key) > 19 {
+	if len(key) < 3 || len(key) > maxKeyKind {
 		return ""
 	}
-	var buf [19]byte
+	var buf [32]byte
 	for i := 0; i < len(key); i++ {
 		c := key[i]
 		switch {
