@@ -7,8 +7,8 @@
 // OTLP/HTTP, or OTLP JSON Lines with hex ids as the Collector's file exporter
 // writes them).
 //
-// It also owns the redaction stage that scrubs sensitive attribute values
-// before export, the synthetic tree generator for raw throughput, and the
+// It also owns the redacting exporter that masks, before export, what
+// package pii finds (the secrets check --pii reports), the synthetic tree generator for raw throughput, and the
 // --bench measurements of the SDK's per-span costs.
 //
 // It does not read or analyse traces; its output feeds the rest of tracectl

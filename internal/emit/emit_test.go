@@ -270,7 +270,7 @@ func TestShopToFile(t *testing.T) {
 		if sum.Redactions == 0 {
 			t.Error("summary counts no redactions")
 		}
-		if !bytes.Contains(out.Bytes(), []byte("[REDACTED:card]")) || !bytes.Contains(out.Bytes(), []byte(`"`+Redacted+`"`)) {
+		if !bytes.Contains(out.Bytes(), []byte("[REDACTED:card_number]")) || !bytes.Contains(out.Bytes(), []byte(`"[REDACTED:authorization]"`)) {
 			t.Error("no redaction markers in the output")
 		}
 	})

@@ -157,8 +157,8 @@ func (r *Redactor) value(key string, v dag.Value) (dag.Value, bool) {
 			return dag.BytesValue(red), true
 		}
 	case dag.ValueInt:
-		if _, ok := intCard(v.Int()); ok {
-			return dag.StringValue(Mask("card_number")), true
+		if m, ok := r.d.RedactInt(v.Int()); ok {
+			return dag.StringValue(m), true
 		}
 	case dag.ValueArray:
 		arr := v.Array()

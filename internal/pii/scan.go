@@ -178,6 +178,18 @@ func (d *Detector) RedactValue(key, s string) (string, bool) {
 	return d.Redact(s)
 }
 
+// RedactInt reports whether an integer value is a secret (a card number
+// stored as a number) and returns the string that replaces it: its Mask,
+// or the number in decimal when it is not one.
+func (d *Detector) RedactInt(i int64) (string, bool) {
+	if s, ok := intCard(i); ok {
+		return Mask("card_number"), true
+	} else if s != "" {
+		return s, false
+	}
+	return strconv.FormatInt(i, 10), false
+}
+
 // Scanner scans traces for secrets. It remembers what it found in each
 // resource and scope (shared by many spans and often by many traces), so it
 // is not safe for concurrent use.
