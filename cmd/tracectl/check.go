@@ -2,12 +2,11 @@ package main
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tracectl/tracectl/internal/check"
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/pii"
 	"github.com/tracectl/tracectl/internal/render"
@@ -23,13 +22,6 @@ type checkOptions struct {
 	PII         bool
 	PIIPatterns []string
 	Color       string
-}
-
-// checkRules are the rules check knows, in DESIGN §3's order.
-var checkRules = []dag.Rule{
-	dag.RuleInvalidTraceID, dag.RuleInvalidSpanID, dag.RuleDuplicateSpanID, dag.RuleEndBeforeStart,
-	dag.RuleMissingParent, dag.RuleParentCycle, dag.RuleMultipleRoots, dag.RuleChildStartsBeforeParent,
-	dag.RuleChildEndsAfterParent, dag.RuleClockSkew, dag.RulePII,
 }
 
 func newCmdCheck(s *streams) *cobra.Command {
@@ -81,43 +73,6 @@ Exit status 1 when a finding at or above --fail-on exists.`,
 	return cmd
 }
 
-// parseRules turns --rule and --skip-rule into the set of rules to report.
-func parseRules(only, skip []string) (map[dag.Rule]bool, error) {
-	parse := func(flag string, names []string) ([]dag.Rule, error) {
-		var out []dag.Rule
-		for _, n := range names {
-			for _, part := range strings.Split(n, ",") {
-				r := dag.Rule(strings.TrimSpace(part))
-				if !slices.Contains(checkRules, r) {
-					names := make([]string, len(checkRules))
-					for i, r := range checkRules {
-						names[i] = string(r)
-					}
-					return nil, usageError{fmt.Errorf("%s: unknown rule %q (rules: %s)", flag, part, strings.Join(names, ", "))}
-				}
-				out = append(out, r)
-			}
-		}
-		return out, nil
-	}
-	onlyRules, err := parse("--rule", only)
-	if err != nil {
-		return nil, err
-	}
-	skipRules, err := parse("--skip-rule", skip)
-	if err != nil {
-		return nil, err
-	}
-	enabled := map[dag.Rule]bool{}
-	for _, r := range checkRules {
-		enabled[r] = len(onlyRules) == 0 || slices.Contains(onlyRules, r)
-	}
-	for _, r := range skipRules {
-		enabled[r] = false
-	}
-	return enabled, nil
-}
-
 func checkRun(s *streams, opts *checkOptions) error {
 	if opts.Output != "text" && opts.Output != "json" {
 		return usageError{fmt.Errorf("unknown output %q (want text or json)", opts.Output)}
@@ -132,24 +87,20 @@ func checkRun(s *streams, opts *checkOptions) error {
 	if err := checkColor(opts.Color); err != nil {
 		return err
 	}
-	enabled, err := parseRules(opts.Rules, opts.SkipRules)
-	if err != nil {
-		return err
+	copts := check.Options{Tolerance: opts.Tolerance.Nanoseconds(), PII: opts.PII}
+	var err error
+	if copts.Only, err = check.ParseRules(opts.Rules); err != nil {
+		return usageError{fmt.Errorf("--rule: %w", err)}
 	}
-	// Naming the rule or giving a pattern asks for the scan.
-	scanPII := opts.PII || slices.Contains(opts.Rules, string(dag.RulePII)) || len(opts.PIIPatterns) > 0
-	enabled[dag.RulePII] = enabled[dag.RulePII] && scanPII
-	var scanner *pii.Scanner
-	if enabled[dag.RulePII] {
-		var patterns []pii.Pattern
-		for _, p := range opts.PIIPatterns {
-			pat, err := pii.ParsePattern(p)
-			if err != nil {
-				return usageError{fmt.Errorf("--pii-pattern: %w", err)}
-			}
-			patterns = append(patterns, pat)
+	if copts.Skip, err = check.ParseRules(opts.SkipRules); err != nil {
+		return usageError{fmt.Errorf("--skip-rule: %w", err)}
+	}
+	for _, p := range opts.PIIPatterns {
+		pat, err := pii.ParsePattern(p)
+		if err != nil {
+			return usageError{fmt.Errorf("--pii-pattern: %w", err)}
 		}
-		scanner = pii.NewScanner(patterns...)
+		copts.Patterns = append(copts.Patterns, pat)
 	}
 
 	trees, err := loadTrees(s, &opts.inputOptions)
@@ -157,27 +108,11 @@ func checkRun(s *streams, opts *checkOptions) error {
 		return err
 	}
 	sortByStart(trees)
-	var est *dag.SkewEstimator
-	if enabled[dag.RuleClockSkew] {
-		est = &dag.SkewEstimator{}
-	}
-	report := render.CheckReport{Traces: make([]render.CheckTrace, 0, len(trees))}
-	worst := dag.Severity(0)
+	c := check.New(copts)
 	for _, tr := range trees {
-		fs := dag.Check(tr, dag.CheckOptions{Tolerance: opts.Tolerance.Nanoseconds(), Skew: est})
-		if scanner != nil {
-			fs = append(fs, scanner.Scan(tr)...)
-		}
-		fs = slices.DeleteFunc(fs, func(f dag.Finding) bool { return !enabled[f.Rule] })
-		for _, f := range fs {
-			worst = max(worst, f.Severity)
-		}
-		report.Traces = append(report.Traces, render.CheckTrace{TraceID: tr.TraceID, Findings: fs})
-		report.Spans += tr.SpanCount()
+		c.Add(tr)
 	}
-	if est != nil {
-		report.Skew = est.Pairs()
-	}
+	report := c.Report()
 	if opts.Output == "json" {
 		err = render.CheckJSON(s.Out, report)
 	} else {
@@ -186,7 +121,7 @@ func checkRun(s *streams, opts *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	if worst >= failOn {
+	if report.Worst >= failOn {
 		return errFailed
 	}
 	return nil
