@@ -182,7 +182,7 @@ func (c *Checker) maskMessages(tr *dag.Tree, fs []dag.Finding) {
 // Report returns what the traces added so far hold.
 func (c *Checker) Report() Report {
 	r := c.report
-	r.Rules = make([]RuleCount, 0, len(c.counts))
+	r.Rules = nil
 	for _, rc := range c.counts {
 		r.Rules = append(r.Rules, *rc)
 	}
