@@ -127,37 +127,20 @@ func checkRun(s *streams, opts *checkOptions) error {
 	return nil
 }
 
-// adjustSkew applies dag.AdjustSkew to every tree (--adjust-skew) and says
+// adjustSkew corrects clock skew in every tree (--adjust-skew) and says
 // on stderr, once per service pair, what moved.
 func adjustSkew(s *streams, trees []*dag.Tree) {
-	type pairKey struct{ parent, child string }
-	var (
-		order []pairKey
-		total = map[pairKey]*dag.Shift{}
-	)
+	var adj dag.SkewAdjuster
 	for _, tr := range trees {
-		for _, sh := range dag.AdjustSkew(tr) {
-			k := pairKey{sh.ParentService, sh.ChildService}
-			t := total[k]
-			if t == nil {
-				c := sh
-				total[k] = &c
-				order = append(order, k)
-				continue
-			}
-			t.Subtrees += sh.Subtrees
-			t.Spans += sh.Spans
-			t.Min, t.Max = min(t.Min, sh.Min), max(t.Max, sh.Max)
-		}
+		adj.Adjust(tr)
 	}
-	for _, k := range order {
-		t := total[k]
+	for _, t := range adj.Shifts() {
 		by := signed(t.Min)
 		if t.Max != t.Min {
 			by += " to " + signed(t.Max)
 		}
 		fmt.Fprintf(s.Err, "tracectl: adjusted clock skew %s → %s: moved %s of %s (%s under %s) by %s\n",
-			k.parent, k.child, countOf(t.Spans, "span"), k.child, countOf(t.Subtrees, "subtree"), k.parent, by)
+			t.ParentService, t.ChildService, countOf(t.Spans, "span"), t.ChildService, countOf(t.Subtrees, "subtree"), t.ParentService, by)
 	}
 }
 

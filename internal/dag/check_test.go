@@ -524,3 +524,31 @@ func skewedWideTree(n int, skew int64) []Span {
 	}
 	return spans
 }
+
+// TestSkewAdjusterSumsTrees: over many trees, what moved per pair is summed
+// (spans, subtrees), the range and median taken over every shift applied,
+// and pairs ordered as in one tree.
+func TestSkewAdjusterSumsTrees(t *testing.T) {
+	var a SkewAdjuster
+	a.Adjust(build(skewedTrace()...))
+	// A second trace with one payment server 4000 behind its frontend parent.
+	second := []Span{
+		on(sp(1, 0, 0, 1_000), resFront, KindServer),
+		on(sp(2, 1, 100-4_000, 200-4_000), resPay, KindServer),
+	}
+	for i := range second {
+		second[i].TraceID = TraceID{1}
+	}
+	a.Adjust(build(second...))
+	want := []Shift{
+		{ParentService: "frontend", ChildService: "payment", Subtrees: 4, Spans: 6, Min: 1000, Median: 1000, Max: 4350},
+		{ParentService: "payment", ChildService: "db", Subtrees: 1, Spans: 1, Min: 1300, Median: 1300, Max: 1300},
+	}
+	if diff := cmp.Diff(want, a.Shifts()); diff != "" {
+		t.Errorf("Shifts (-want +got):\n%s", diff)
+	}
+	var none SkewAdjuster
+	if got := none.Shifts(); got != nil {
+		t.Errorf("Shifts of nothing = %v", got)
+	}
+}

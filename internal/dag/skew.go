@@ -27,13 +27,8 @@ type SkewPair struct {
 // CheckOptions.Skew) and estimates one offset per service pair. The zero
 // value is ready to use; it is not safe for concurrent use.
 type SkewEstimator struct {
-	index map[[2]string]int
-	pairs []skewEdges
-}
-
-type skewEdges struct {
-	parent, child string
-	edges         []skewEdge
+	pairs pairIndex
+	edges [][]skewEdge // per pair
 }
 
 // skewEdge is one skewed relation: the shift Jaeger's rule gives it, and
@@ -43,51 +38,77 @@ type skewEdge struct {
 }
 
 func (e *SkewEstimator) add(p, c *Span, shift, tol int64, async bool) {
-	key := [2]string{p.Service(), c.Service()}
-	if e.index == nil {
-		e.index = make(map[[2]string]int)
-	}
-	k, ok := e.index[key]
-	if !ok {
-		k = len(e.pairs)
-		e.index[key] = k
-		e.pairs = append(e.pairs, skewEdges{parent: key[0], child: key[1]})
+	k := e.pairs.index(p.Service(), c.Service())
+	if k == len(e.edges) {
+		e.edges = append(e.edges, nil)
 	}
 	hi := int64(math.MaxInt64)
 	if !async {
 		hi = addSat(Sub(p.End, c.End), tol)
 	}
-	e.pairs[k].edges = append(e.pairs[k].edges, skewEdge{shift: shift, lo: addSat(Sub(p.Start, c.Start), -tol), hi: hi})
+	e.edges[k] = append(e.edges[k], skewEdge{shift: shift, lo: addSat(Sub(p.Start, c.Start), -tol), hi: hi})
 }
 
 // Pairs returns the estimate for every service pair seen, the pair
 // explaining the most spans first (then by name).
 func (e *SkewEstimator) Pairs() []SkewPair {
-	out := make([]SkewPair, 0, len(e.pairs))
-	for _, p := range e.pairs {
-		shifts := make([]int64, len(p.edges))
-		for i, ed := range p.edges {
+	out := make([]SkewPair, len(e.edges))
+	for k, edges := range e.edges {
+		shifts := make([]int64, len(edges))
+		for i, ed := range edges {
 			shifts[i] = ed.shift
 		}
 		off := median(shifts)
-		sp := SkewPair{ParentService: p.parent, ChildService: p.child, Offset: off, Spans: len(p.edges)}
-		for _, ed := range p.edges {
+		sp := SkewPair{ParentService: e.pairs.keys[k][0], ChildService: e.pairs.keys[k][1], Offset: off, Spans: len(edges)}
+		for _, ed := range edges {
 			if ed.lo <= off && off <= ed.hi {
 				sp.Explained++
 			}
 		}
-		out = append(out, sp)
+		out[k] = sp
 	}
-	slices.SortFunc(out, func(a, b SkewPair) int {
-		if c := cmp.Compare(b.Spans, a.Spans); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.ParentService, b.ParentService); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ChildService, b.ChildService)
-	})
+	sortPairs(out, func(p SkewPair) (int, string, string) { return p.Spans, p.ParentService, p.ChildService })
 	return out
+}
+
+// pairIndex numbers (parent service, child service) pairs in the order
+// they are first seen.
+type pairIndex struct {
+	m    map[[2]string]int
+	keys [][2]string
+}
+
+// index returns the pair's number; a new pair gets len(keys) before the
+// call.
+func (x *pairIndex) index(parent, child string) int {
+	key := [2]string{parent, child}
+	if k, ok := x.m[key]; ok {
+		return k
+	}
+	if x.m == nil {
+		x.m = make(map[[2]string]int)
+	}
+	k := len(x.keys)
+	x.m[key] = k
+	x.keys = append(x.keys, key)
+	return k
+}
+
+// sortPairs orders per-pair results the one way every skew table is
+// ordered: the pair with the most spans first, then by parent and child
+// service.
+func sortPairs[T any](xs []T, key func(T) (spans int, parent, child string)) {
+	slices.SortStableFunc(xs, func(a, b T) int {
+		na, pa, ca := key(a)
+		nb, pb, cb := key(b)
+		if c := cmp.Compare(nb, na); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(pa, pb); c != 0 {
+			return c
+		}
+		return cmp.Compare(ca, cb)
+	})
 }
 
 // median sorts xs and returns its middle value (the lower middle for an
@@ -100,9 +121,10 @@ func median(xs []int64) int64 {
 	return xs[(len(xs)-1)/2]
 }
 
-// Shift is what AdjustSkew moved for one (parent service → child service)
-// pair: the subtrees where the clock changes from the parent's service to
-// the child's and the child did not fit its (already adjusted) parent.
+// Shift is what a SkewAdjuster moved for one (parent service → child
+// service) pair: the subtrees where the clock changes from the parent's
+// service to the child's and the child did not fit its (already adjusted)
+// parent.
 type Shift struct {
 	ParentService, ChildService string
 	// Subtrees counts the child spans where a shift started; Spans counts
@@ -126,15 +148,28 @@ type Shift struct {
 // the pair that moved the most spans first. It runs in O(n log n) without
 // recursion.
 func AdjustSkew(tr *Tree) []Shift {
+	var a SkewAdjuster
+	a.Adjust(tr)
+	return a.Shifts()
+}
+
+// SkewAdjuster applies AdjustSkew's correction to many trees and sums up
+// what moved over all of them. The zero value is ready to use; it is not
+// safe for concurrent use.
+type SkewAdjuster struct {
+	pairs   pairIndex
+	shifts  []Shift   // per pair: counts
+	applied [][]int64 // per pair: every shift applied
+}
+
+// Adjust corrects one tree, as AdjustSkew does.
+func (a *SkewAdjuster) Adjust(tr *Tree) {
 	order := tr.PreOrder()
 	delta := make([]int64, len(tr.Nodes))
-	pair := make([]int32, len(tr.Nodes)) // index into shifts, or -1
+	pair := make([]int32, len(tr.Nodes)) // index into a.shifts, or -1
 	var (
-		cs      clocks
-		index   map[[2]string]int32
-		shifts  []Shift
-		applied [][]int64
-		moved   int
+		cs    clocks
+		moved int
 	)
 	for _, i := range order {
 		n := &tr.Nodes[i]
@@ -150,31 +185,25 @@ func AdjustSkew(tr *Tree) []Shift {
 			// pn.Start/End are already adjusted: the parent came first.
 			d := skewShift(pn.Start, pn.End, s.Start, s.End, asyncRelation(p, s), 0)
 			if d != 0 {
-				key := [2]string{p.Service(), s.Service()}
-				if index == nil {
-					index = make(map[[2]string]int32)
+				k := a.pairs.index(p.Service(), s.Service())
+				if k == len(a.shifts) {
+					a.shifts = append(a.shifts, Shift{ParentService: p.Service(), ChildService: s.Service()})
+					a.applied = append(a.applied, nil)
 				}
-				k, ok := index[key]
-				if !ok {
-					k = int32(len(shifts))
-					index[key] = k
-					shifts = append(shifts, Shift{ParentService: key[0], ChildService: key[1]})
-					applied = append(applied, nil)
-				}
-				shifts[k].Subtrees++
-				applied[k] = append(applied[k], d)
-				delta[i], pair[i] = d, k
+				a.shifts[k].Subtrees++
+				a.applied[k] = append(a.applied[k], d)
+				delta[i], pair[i] = d, int32(k)
 			}
 		}
 		if delta[i] != 0 {
 			n.Start = Add(n.Start, delta[i])
 			n.End = Add(n.End, delta[i])
-			shifts[pair[i]].Spans++
+			a.shifts[pair[i]].Spans++
 			moved++
 		}
 	}
 	if moved == 0 {
-		return nil
+		return
 	}
 
 	// Copy the moved spans into one slab, and re-sort the siblings whose
@@ -212,21 +241,21 @@ func AdjustSkew(tr *Tree) []Shift {
 	for i := range tr.Nodes {
 		tr.Start, tr.End = min(tr.Start, tr.Nodes[i].Start), max(tr.End, tr.Nodes[i].End)
 	}
+}
 
-	for k := range shifts {
-		ds := applied[k]
-		slices.Sort(ds)
-		shifts[k].Min, shifts[k].Max = ds[0], ds[len(ds)-1]
-		shifts[k].Median = ds[(len(ds)-1)/2]
+// Shifts returns what moved per service pair over every tree adjusted so
+// far, the pair that moved the most spans first (then by name); nil when
+// nothing moved.
+func (a *SkewAdjuster) Shifts() []Shift {
+	if len(a.shifts) == 0 {
+		return nil
 	}
-	slices.SortFunc(shifts, func(a, b Shift) int {
-		if c := cmp.Compare(b.Spans, a.Spans); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.ParentService, b.ParentService); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ChildService, b.ChildService)
-	})
-	return shifts
+	out := slices.Clone(a.shifts)
+	for k := range out {
+		ds := slices.Clone(a.applied[k])
+		out[k].Min, out[k].Max = slices.Min(ds), slices.Max(ds)
+		out[k].Median = median(ds)
+	}
+	sortPairs(out, func(s Shift) (int, string, string) { return s.Spans, s.ParentService, s.ChildService })
+	return out
 }
