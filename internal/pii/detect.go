@@ -116,17 +116,21 @@ func scanFeatures(s string) features {
 	return f
 }
 
-// A detector finds one kind of secret in a string value.
+// A detector finds one kind of secret in a string value. Detectors run
+// on every attribute value that passes their feature test, so none of
+// them allocates unless a regular expression matches.
 type detector struct {
-	kind  string
-	need  features
-	re    *regexp.Regexp
-	group int // the submatch that is the secret (0: the whole match)
-	// valid, when set, confirms a candidate match (the secret submatch).
-	valid func(secret string) bool
-	// each, when set, is used instead of re: it calls yield with the byte
-	// range of every secret in s until yield returns false.
-	each func(s string, yield func(lo, hi int) bool)
+	kind    string
+	need    features
+	literal string // when set, a substring every match contains
+	re      *regexp.Regexp
+	group   int // the submatch that is the secret (0: the whole match)
+	// valid, when set, confirms a candidate match s[lo:hi] (the secret
+	// submatch), seeing what surrounds it.
+	valid func(s string, lo, hi int) bool
+	// next, when set, is used instead of re: it returns the byte range of
+	// the first secret in s at or after from, or lo < 0.
+	next func(s string, from int) (lo, hi int)
 }
 
 // detectors are tried in this order; a string may hold several kinds.
@@ -141,7 +145,7 @@ var detectors = []detector{
 	{kind: "slack_token", need: featSlack, re: regexp.MustCompile(`\bxox[baprs]-[A-Za-z0-9-]{10,}`)},
 	// An incoming webhook URL is its own credential: anyone holding it
 	// can post to the channel.
-	{kind: "slack_webhook", need: featScheme, re: regexp.MustCompile(`https?://hooks\.slack\.com/(?:services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,}|(?:workflows|triggers)/T[A-Z0-9]{6,}/[A-Za-z0-9]{6,}/[0-9]+/[A-Za-z0-9]{16,})`)},
+	{kind: "slack_webhook", need: featScheme, literal: "hooks.slack.com/", re: regexp.MustCompile(`https?://hooks\.slack\.com/(?:services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,}|(?:workflows|triggers)/T[A-Z0-9]{6,}/[A-Za-z0-9]{6,}/[0-9]+/[A-Za-z0-9]{16,})`)},
 	{kind: "stripe_key", need: featStripe, re: regexp.MustCompile(`\b[rs]k_live_[0-9A-Za-z]{20,247}\b`)},
 	// A Google key is 39 characters; a longer run of its alphabet is
 	// something else.
@@ -150,35 +154,55 @@ var detectors = []detector{
 	{kind: "bearer_token", need: featAuth, re: regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9._~+/-]{8,}=*)`), group: 1},
 	{kind: "basic_auth", need: featAuth, re: regexp.MustCompile(`(?i)\bbasic\s+([A-Za-z0-9+/]{6,}={0,2})`), group: 1, valid: basicCredentials},
 	{kind: "url_password", need: featScheme | featAt, re: regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@`), group: 1, valid: notMasked},
-	{kind: "query_secret", need: featEquals, each: eachQuerySecret},
-	{kind: "email", need: featAt, each: eachEmail},
-	{kind: "card_number", need: featCard, each: eachCard},
-	{kind: "iban", need: featDigits, each: eachIBAN},
-	{kind: "us_ssn", need: featDigits | featDash, each: eachSSN},
-	{kind: "phone_number", need: featDigits, each: eachPhone},
+	{kind: "query_secret", need: featEquals, next: querySecret},
+	{kind: "email", need: featAt, re: regexp.MustCompile(`\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b`), valid: personalEmail},
+	{kind: "card_number", need: featCard, next: cardNumber},
+	{kind: "iban", need: featDigits, next: iban},
+	{kind: "us_ssn", need: featDigits | featDash, next: ssn},
+	{kind: "phone_number", need: featDigits, next: phone},
 }
 
-// all calls yield with the byte range of every secret of d's kind in s,
-// in order, until yield returns false.
-func (d *detector) all(s string, yield func(lo, hi int) bool) {
-	if d.each != nil {
-		d.each(s, yield)
-		return
+// appendAll appends the secrets of d's kind in s to dst, in order: every
+// one when all is set, else the first.
+func (d *detector) appendAll(dst []Secret, s string, all bool) []Secret {
+	if d.literal != "" && !strings.Contains(s, d.literal) {
+		return dst
 	}
-	for _, m := range d.re.FindAllStringSubmatchIndex(s, -1) {
+	if d.next != nil {
+		for from := 0; from < len(s); {
+			lo, hi := d.next(s, from)
+			if lo < 0 {
+				break
+			}
+			dst = append(dst, Secret{Kind: d.kind, Start: lo, End: hi})
+			if !all {
+				break
+			}
+			from = max(hi, lo+1)
+		}
+		return dst
+	}
+	n := 1
+	if all || d.valid != nil {
+		n = -1
+	}
+	for _, m := range d.re.FindAllStringSubmatchIndex(s, n) {
 		lo, hi := m[2*d.group], m[2*d.group+1]
-		if lo < 0 || d.valid != nil && !d.valid(s[lo:hi]) {
+		if lo < 0 || d.valid != nil && !d.valid(s, lo, hi) {
 			continue
 		}
-		if !yield(lo, hi) {
-			return
+		dst = append(dst, Secret{Kind: d.kind, Start: lo, End: hi})
+		if !all {
+			break
 		}
 	}
+	return dst
 }
 
 // mixedBase64 reports whether a 40-character candidate mixes letters and
 // digits, as generated keys do (a run of one letter or a word is not one).
-func mixedBase64(s string) bool {
+func mixedBase64(v string, lo, hi int) bool {
+	s := v[lo:hi]
 	var lower, upper, digit bool
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -198,16 +222,16 @@ var queryNames = map[string]bool{
 	"x-amz-signature": true, "x-goog-signature": true, // presigned URLs: a credential until they expire
 }
 
-// eachQuerySecret finds name=value where name is one of queryNames (any
+// querySecret finds name=value where name is one of queryNames (any
 // case) at the start of s or after ?, &, ; or a space, and value is not
 // empty, masked or a placeholder. A loop, not a regexp: URLs with query
 // strings are common and a case-insensitive alternation is slow.
-func eachQuerySecret(s string, yield func(lo, hi int) bool) {
+func querySecret(s string, from int) (int, int) {
 	var buf [16]byte
-	for off := 0; ; {
+	for off := from; ; {
 		k := strings.IndexByte(s[off:], '=')
 		if k < 0 {
-			return
+			return -1, -1
 		}
 		eq := off + k
 		off = eq + 1
@@ -241,36 +265,26 @@ func eachQuerySecret(s string, yield func(lo, hi int) bool) {
 			end++
 		}
 		if v := s[eq+1 : end]; v != "" && notPlaceholder(v) {
-			if !yield(eq+1, end) {
-				return
-			}
+			return eq + 1, end
 		}
 		off = end
 	}
 }
 
-var emailRE = regexp.MustCompile(`\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b`)
-
-// eachEmail skips the user part of URLs (https://user@host) and scp-style
-// remotes (git@github.com:org/repo): addresses, not personal data.
-func eachEmail(s string, yield func(lo, hi int) bool) {
-	for _, m := range emailRE.FindAllStringIndex(s, -1) {
-		if strings.HasSuffix(s[:m[0]], "://") || strings.HasSuffix(s[:m[0]], ":") {
-			continue
-		}
-		if m[1] < len(s) && s[m[1]] == ':' {
-			continue
-		}
-		if !yield(m[0], m[1]) {
-			return
-		}
+// personalEmail skips the user part of URLs (https://user@host) and
+// scp-style remotes (git@github.com:org/repo): addresses, not personal
+// data.
+func personalEmail(s string, lo, hi int) bool {
+	if strings.HasSuffix(s[:lo], "://") || strings.HasSuffix(s[:lo], ":") {
+		return false
 	}
+	return hi == len(s) || s[hi] != ':'
 }
 
 // jwtHeader reports whether a candidate JWT's first part decodes to a JSON
 // object with an "alg" member, as every JWS and JWE header has.
-func jwtHeader(tok string) bool {
-	head, _, _ := strings.Cut(tok, ".")
+func jwtHeader(s string, lo, hi int) bool {
+	head, _, _ := strings.Cut(s[lo:hi], ".")
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(head, "="))
 	if err != nil {
 		return false
@@ -285,7 +299,8 @@ func jwtHeader(tok string) bool {
 
 // basicCredentials reports whether an HTTP Basic token decodes to
 // "user:password" (so "basic information" is not a credential).
-func basicCredentials(tok string) bool {
+func basicCredentials(s string, lo, hi int) bool {
+	tok := s[lo:hi]
 	raw, err := base64.StdEncoding.DecodeString(tok)
 	if err != nil {
 		raw, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(tok, "="))
@@ -307,7 +322,7 @@ func basicCredentials(tok string) bool {
 
 // notMasked reports whether a value is a real secret rather than a
 // redaction marker ("****", "[REDACTED]", "xxxxx").
-func notMasked(v string) bool { return !masked(v) }
+func notMasked(s string, lo, hi int) bool { return !masked(s[lo:hi]) }
 
 // notPlaceholder also skips template placeholders ("{token}", "$TOKEN",
 // "<password>").

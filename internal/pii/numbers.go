@@ -8,15 +8,15 @@ import "strings"
 // versions and addresses quiet (checksums, issuer and country rules,
 // boundaries) are arithmetic.
 
-// eachCard finds payment card numbers: 13 to 19 digits, alone or in
+// cardNumber finds payment card numbers: 13 to 19 digits, alone or in
 // groups of four (or Amex's 4-6-5) separated by single spaces or dashes,
 // not part of a longer number, word or decimal, passing the Luhn check and
 // starting with a card network's prefix. Luhn alone passes one in ten
 // random numbers; the prefix and length rules keep timestamps, order ids
 // and trace ids out.
-func eachCard(s string, yield func(lo, hi int) bool) {
+func cardNumber(s string, from int) (int, int) {
 	var digits [19]byte
-	for i := 0; i < len(s); {
+	for i := from; i < len(s); {
 		if !isDigit(s[i]) || (i > 0 && (isWord(s[i-1]) || s[i-1] == '.')) {
 			i++
 			continue
@@ -58,10 +58,9 @@ func eachCard(s string, yield func(lo, hi int) bool) {
 		if !cardGroups(glen[:groups]) || !luhn(digits[:n]) || !cardPrefix(digits[:n]) {
 			continue
 		}
-		if !yield(start, j) {
-			return
-		}
+		return start, j
 	}
+	return -1, -1
 }
 
 // cardGroups accepts one run of digits, groups of four with a shorter last
@@ -144,15 +143,15 @@ var ibanLength = map[[2]byte]int{
 	{'T', 'R'}: 26, {'U', 'A'}: 29, {'V', 'A'}: 22, {'V', 'G'}: 24, {'X', 'K'}: 20,
 }
 
-// eachIBAN finds international bank account numbers: a country code, two
+// iban finds international bank account numbers: a country code, two
 // check digits and the account number, written without spaces or in
 // groups of four, of exactly the country's length, passing the ISO 7064
 // mod-97 check. Country, length and checksum together let about one random
 // string of the right shape in 97 × (lengths) through, and uppercase hex
 // ids rarely start with a country code and two digits.
-func eachIBAN(s string, yield func(lo, hi int) bool) {
+func iban(s string, from int) (int, int) {
 	var buf [34]byte
-	for i := 0; i+4 < len(s); i++ {
+	for i := from; i+4 < len(s); i++ {
 		if !isUpper(s[i]) || !isUpper(s[i+1]) || !isDigit(s[i+2]) || !isDigit(s[i+3]) || i > 0 && isWord(s[i-1]) {
 			continue
 		}
@@ -179,14 +178,11 @@ func eachIBAN(s string, yield func(lo, hi int) bool) {
 		if n != want || j < len(s) && isWord(s[j]) {
 			continue
 		}
-		if !ibanChecksum(buf[:n]) {
-			continue
+		if ibanChecksum(buf[:n]) {
+			return i, j
 		}
-		if !yield(i, j) {
-			return
-		}
-		i = j - 1
 	}
+	return -1, -1
 }
 
 // ibanChecksum is the ISO 7064 mod 97-10 check: move the first four
@@ -208,13 +204,13 @@ func ibanChecksum(iban []byte) bool {
 	return rem == 1
 }
 
-// eachSSN finds US social security numbers written AAA-GG-SSSS, the only
+// ssn finds US social security numbers written AAA-GG-SSSS, the only
 // form distinct enough from other nine-digit numbers: an area other than
 // 000, 666 and 900-999, a group other than 00, a serial other than 0000,
 // and not part of a longer run of digits and dashes (dates, UUIDs, phone
 // numbers).
-func eachSSN(s string, yield func(lo, hi int) bool) {
-	for i := 0; i+11 <= len(s); i++ {
+func ssn(s string, from int) (int, int) {
+	for i := from; i+11 <= len(s); i++ {
 		if !isDigit(s[i]) || i > 0 && (isWord(s[i-1]) || s[i-1] == '-' || s[i-1] == '.') {
 			continue
 		}
@@ -228,14 +224,12 @@ func eachSSN(s string, yield func(lo, hi int) bool) {
 		if c[:3] == "000" || c[:3] == "666" || c[0] == '9' || c[4:6] == "00" || c[7:] == "0000" {
 			continue
 		}
-		if !yield(i, i+11) {
-			return
-		}
-		i += 10
+		return i, i + 11
 	}
+	return -1, -1
 }
 
-// eachPhone finds phone numbers in two forms an application writes them:
+// phone finds phone numbers in two forms an application writes them:
 //
 //   - international (E.164 with optional separators): "+" and 9 to 15
 //     digits, e.g. +14155552671, +44 20 7946 0958, +1 (415) 555-2671;
@@ -246,8 +240,8 @@ func eachSSN(s string, yield func(lo, hi int) bool) {
 // version strings, IP addresses, timestamps ("+01:00"), signed decimals
 // and base64 runs stay quiet. Bare runs of ten digits are not reported:
 // they are far more often ids and timestamps than phone numbers.
-func eachPhone(s string, yield func(lo, hi int) bool) {
-	for i := 0; i < len(s); i++ {
+func phone(s string, from int) (int, int) {
+	for i := from; i < len(s); i++ {
 		c := s[i]
 		if c != '+' && c != '(' && !isDigit(c) {
 			continue
@@ -272,11 +266,9 @@ func eachPhone(s string, yield func(lo, hi int) bool) {
 		if end < len(s) && (isWord(s[end]) || (s[end] == '.' || s[end] == '-') && end+1 < len(s) && isDigit(s[end+1])) {
 			continue
 		}
-		if !yield(i, end) {
-			return
-		}
-		i = end - 1
+		return i, end
 	}
+	return -1, -1
 }
 
 // e164 returns the end of an international number starting with "+" at

@@ -95,20 +95,15 @@ type Secret struct {
 	Start, End int
 }
 
-// visit calls fn with each secret in s, detector by detector: every match
-// when all is set, else only the first of each kind.
-func (d *Detector) visit(s string, all bool, fn func(kind string, lo, hi int)) {
+// appendSecrets appends the secrets in s to dst, detector by detector:
+// every match when all is set, else only the first of each kind.
+func (d *Detector) appendSecrets(dst []Secret, s string, all bool) []Secret {
 	if len(s) >= 6 {
 		if f := scanFeatures(s); f != 0 {
 			for i := range detectors {
-				dt := &detectors[i]
-				if f&dt.need != dt.need {
-					continue
+				if dt := &detectors[i]; f&dt.need == dt.need {
+					dst = dt.appendAll(dst, s, all)
 				}
-				dt.all(s, func(lo, hi int) bool {
-					fn(dt.kind, lo, hi)
-					return all
-				})
 			}
 		}
 	}
@@ -123,19 +118,17 @@ func (d *Detector) visit(s string, all bool, fn func(kind string, lo, hi int)) {
 		}
 		for _, loc := range p.re.FindAllStringIndex(s, n) {
 			if loc[1] > loc[0] {
-				fn(p.Name, loc[0], loc[1])
+				dst = append(dst, Secret{Kind: p.Name, Start: loc[0], End: loc[1]})
 			}
 		}
 	}
+	return dst
 }
 
 // Find returns every secret in s, by position. Secrets of different kinds
 // may overlap (a JWT is also the token of "Bearer <jwt>").
 func (d *Detector) Find(s string) []Secret {
-	var out []Secret
-	d.visit(s, true, func(kind string, lo, hi int) {
-		out = append(out, Secret{Kind: kind, Start: lo, End: hi})
-	})
+	out := d.appendSecrets(nil, s, true)
 	slices.SortStableFunc(out, func(a, b Secret) int { return cmp.Compare(a.Start, b.Start) })
 	return out
 }
@@ -198,6 +191,7 @@ type Scanner struct {
 	resources map[*dag.Resource][]place
 	scopes    map[*dag.Scope][]place
 	hits      []hit      // scratch
+	secrets   []Secret   // scratch
 	stack     []attrItem // scratch
 }
 
@@ -310,9 +304,10 @@ func plural(n int, noun string) string {
 // scanString appends every kind of secret found in s to hits, once per
 // kind.
 func (sc *Scanner) scanString(s string, hits []hit) []hit {
-	sc.visit(s, false, func(kind string, lo, hi int) {
-		hits = addHit(hits, kind, s[lo:hi])
-	})
+	sc.secrets = sc.appendSecrets(sc.secrets[:0], s, false)
+	for _, sec := range sc.secrets {
+		hits = addHit(hits, sec.Kind, s[sec.Start:sec.End])
+	}
 	return hits
 }
 
@@ -413,9 +408,8 @@ func intCard(i int64) (string, bool) {
 		return "", false
 	}
 	s := strconv.FormatInt(i, 10)
-	found := false
-	eachCard(s, func(lo, hi int) bool { found = true; return false })
-	return s, found
+	lo, _ := cardNumber(s, 0)
+	return s, lo >= 0
 }
 
 // attrItem is an attribute value waiting to be scanned.
