@@ -26,7 +26,9 @@ const (
 	featSecret // "secret", any case (AWS secret keys in free text)
 	featStripe // "_live_"
 	featPlus   // "+" before a digit (E.164 phone numbers)
-	featDash   // "-"
+	featSSN    // "ddd-dd-"
+	featNANP   // "ddd-dddd" or "ddd.dddd" (the end of a North American number)
+	featIBAN   // two capital letters and a digit (the start of an IBAN)
 	featCard   // 13 or more digits
 	featDigits // 9 or more digits (SSN, IBAN, phone numbers)
 )
@@ -37,7 +39,7 @@ var interesting = func() (t [256]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = 1
 	}
-	for _, c := range "@=:-AgxebBsS_+" {
+	for _, c := range "@=:-.AgxebBsS_+" {
 		t[c] = 2
 	}
 	return t
@@ -53,6 +55,9 @@ func scanFeatures(s string) features {
 			continue
 		case 1:
 			digits++
+			if i >= 2 && isUpper(s[i-1]) && isUpper(s[i-2]) {
+				f |= featIBAN
+			}
 			continue
 		}
 		rest := s[i+1:]
@@ -66,9 +71,20 @@ func scanFeatures(s string) features {
 				f |= featScheme
 			}
 		case '-':
-			f |= featDash
 			if strings.HasPrefix(rest, "----BEGIN") {
 				f |= featPEM
+			}
+			if digitsBefore(s, i, 3) {
+				if len(rest) >= 3 && isDigit(rest[0]) && isDigit(rest[1]) && rest[2] == '-' {
+					f |= featSSN
+				}
+				if digitsAfter(rest, 4) {
+					f |= featNANP
+				}
+			}
+		case '.':
+			if digitsBefore(s, i, 3) && digitsAfter(rest, 4) {
+				f |= featNANP
 			}
 		case 'A':
 			if strings.HasPrefix(rest, "KIA") || strings.HasPrefix(rest, "SIA") {
@@ -110,6 +126,9 @@ func scanFeatures(s string) features {
 	if digits >= 9 {
 		f |= featDigits
 	}
+	if digits < 9 {
+		f &^= featSSN | featNANP | featPlus
+	}
 	if digits >= 13 {
 		f |= featCard
 	}
@@ -121,7 +140,8 @@ func scanFeatures(s string) features {
 // them allocates unless a regular expression matches.
 type detector struct {
 	kind    string
-	need    features
+	need    features // every one of these
+	any     features // when set, at least one of these
 	literal string // when set, a substring every match contains
 	re      *regexp.Regexp
 	group   int // the submatch that is the secret (0: the whole match)
@@ -157,9 +177,9 @@ var detectors = []detector{
 	{kind: "query_secret", need: featEquals, next: querySecret},
 	{kind: "email", need: featAt, re: regexp.MustCompile(`\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b`), valid: personalEmail},
 	{kind: "card_number", need: featCard, next: cardNumber},
-	{kind: "iban", need: featDigits, next: iban},
-	{kind: "us_ssn", need: featDigits | featDash, next: ssn},
-	{kind: "phone_number", need: featDigits, next: phone},
+	{kind: "iban", need: featDigits | featIBAN, next: iban},
+	{kind: "us_ssn", need: featSSN, next: ssn},
+	{kind: "phone_number", any: featPlus | featNANP, next: phone},
 }
 
 // appendAll appends the secrets of d's kind in s to dst, in order: every
@@ -357,6 +377,16 @@ func masked(v string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// digitsBefore reports whether the n bytes before s[i] are digits.
+func digitsBefore(s string, i, n int) bool {
+	return i >= n && allDigits(s[i-n:i])
+}
+
+// digitsAfter reports whether rest starts with n digits.
+func digitsAfter(rest string, n int) bool {
+	return len(rest) >= n && allDigits(rest[:n])
+}
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 

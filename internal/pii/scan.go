@@ -101,7 +101,7 @@ func (d *Detector) appendSecrets(dst []Secret, s string, all bool) []Secret {
 	if len(s) >= 6 {
 		if f := scanFeatures(s); f != 0 {
 			for i := range detectors {
-				if dt := &detectors[i]; f&dt.need == dt.need {
+				if dt := &detectors[i]; f&dt.need == dt.need && (dt.any == 0 || f&dt.any != 0) {
 					dst = dt.appendAll(dst, s, all)
 				}
 			}
