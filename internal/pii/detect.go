@@ -142,7 +142,7 @@ type detector struct {
 	kind    string
 	need    features // every one of these
 	any     features // when set, at least one of these
-	literal string // when set, a substring every match contains
+	literal string   // when set, a substring every match contains
 	re      *regexp.Regexp
 	group   int // the submatch that is the secret (0: the whole match)
 	// valid, when set, confirms a candidate match s[lo:hi] (the secret
