@@ -43,11 +43,14 @@ shift Jaeger's adjuster would apply (centre a shorter child inside its parent, e
 align the starts). Children of PRODUCER spans and CONSUMER spans may outlive their
 parents. --adjust-skew applies the shifts before checking.
 
---pii scans span names, status messages and span, event, link, resource and scope
-attributes for credentials and personal data (authorization and cookie headers,
-bearer tokens, JWTs, passwords in URLs and query strings, AWS/GitHub/Slack/Google
-keys, private keys, emails, card numbers) and for --pii-pattern regular
-expressions. Findings name the kind and the attribute, never the value.
+--pii scans span and event names, status messages and span, event, link, resource
+and scope attributes of every span read (duplicates too) for credentials and
+personal data (authorization and cookie headers, bearer tokens, JWTs, passwords in
+URLs and query strings, AWS access and secret keys, GitHub, Slack, Stripe and Google
+keys, Slack webhook URLs, private keys, emails, card numbers, IBANs, US SSNs, phone
+numbers) and for --pii-pattern regular expressions. Findings name the kind, the
+place and the secret's length, never a character of it; with --pii the other rules'
+messages show names with their secrets masked ([REDACTED:kind]).
 
 Exit status 1 when a finding at or above --fail-on exists.`,
 		Example: `  tracectl check traces.json
