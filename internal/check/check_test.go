@@ -15,8 +15,11 @@ var (
 	mailer = &dag.Resource{Service: "mailer ops@example.com", Attrs: []dag.Attr{{Key: "service.name", Value: dag.StringValue("mailer ops@example.com")}}}
 )
 
+// span makes a span; times are ns after an epoch far enough from 0 that
+// skewed children may start "before" it.
 func span(trace byte, id, parent byte, res *dag.Resource, name string, start, end int64) dag.Span {
-	s := dag.Span{TraceID: dag.TraceID{15: trace}, SpanID: dag.SpanID{7: id}, Name: name, Resource: res, Start: start, End: end}
+	const epoch = 1_700_000_000_000_000_000
+	s := dag.Span{TraceID: dag.TraceID{15: trace}, SpanID: dag.SpanID{7: id}, Name: name, Resource: res, Start: uint64(epoch + start), End: uint64(epoch + end)}
 	if parent != 0 {
 		s.ParentSpanID = dag.SpanID{7: parent}
 	}
