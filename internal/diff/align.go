@@ -22,10 +22,13 @@ const (
 
 // SpanDiff is one span of the aligned tree.
 type SpanDiff struct {
-	// Path identifies the span in both trees: the (service, name,
-	// occurrence) steps from the root, as "service/name" joined by " > ",
-	// with "#k" after the k-th (k ≥ 2) same-named sibling.
-	Path          string
+	// Label is the span's step in its path: "service/name", with "#k"
+	// after the k-th (k ≥ 2) sibling of that service and name. Path
+	// joins the labels from the root.
+	Label string
+	// Parent is the index of the parent's SpanDiff in Align's result, -1
+	// for a root.
+	Parent        int
 	Depth         int
 	Service, Name string
 	Change        Change
@@ -49,28 +52,25 @@ func (d *SpanDiff) OnPathChanged() bool {
 // have one). Placeholders for absent parents align as "(missing span)".
 func Align(base, cand *critpath.Analysis) []SpanDiff {
 	type pair struct {
-		b, c  int32
-		path  string
-		depth int
+		b, c   int32
+		label  string
+		parent int
+		depth  int
 	}
 	var out []SpanDiff
 	stack := []pair{}
-	push := func(parentPath string, depth int, bKids, cKids []int32, bt, ct *dag.Tree) {
+	push := func(parent, depth int, bKids, cKids []int32, bt, ct *dag.Tree) {
 		steps := matchSiblings(bKids, cKids, bt, ct)
 		for k := len(steps) - 1; k >= 0; k-- {
 			st := steps[k]
-			p := st.label
-			if parentPath != "" {
-				p = parentPath + " > " + p
-			}
-			stack = append(stack, pair{b: st.b, c: st.c, path: p, depth: depth})
+			stack = append(stack, pair{b: st.b, c: st.c, label: st.label, parent: parent, depth: depth})
 		}
 	}
-	push("", 0, base.Tree.Roots, cand.Tree.Roots, base.Tree, cand.Tree)
+	push(-1, 0, base.Tree.Roots, cand.Tree.Roots, base.Tree, cand.Tree)
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		d := SpanDiff{Path: p.path, Depth: p.depth, Base: p.b, Cand: p.c}
+		d := SpanDiff{Label: p.label, Parent: p.parent, Depth: p.depth, Base: p.b, Cand: p.c}
 		var bKids, cKids []int32
 		if p.b >= 0 {
 			d.Service, d.Name = names(base.Tree, p.b)
@@ -95,9 +95,30 @@ func Align(base, cand *critpath.Analysis) []SpanDiff {
 			d.Change = Same
 		}
 		out = append(out, d)
-		push(p.path, p.depth+1, bKids, cKids, base.Tree, cand.Tree)
+		push(len(out)-1, p.depth+1, bKids, cKids, base.Tree, cand.Tree)
 	}
 	return out
+}
+
+// Path returns the path of diffs[i] (as Align returned them): the labels
+// from the root joined by " > ". Paths are built on demand because
+// storing one per span would take memory quadratic in the depth.
+func Path(diffs []SpanDiff, i int) string {
+	n := 0
+	for j := i; j >= 0; j = diffs[j].Parent {
+		n += len(diffs[j].Label) + 3
+	}
+	buf := make([]byte, n-3)
+	at := len(buf)
+	for j := i; j >= 0; j = diffs[j].Parent {
+		at -= len(diffs[j].Label)
+		copy(buf[at:], diffs[j].Label)
+		if at > 0 {
+			at -= 3
+			copy(buf[at:], " > ")
+		}
+	}
+	return string(buf)
 }
 
 // MissingName names a placeholder for an absent parent in paths.
