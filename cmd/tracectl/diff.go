@@ -1,0 +1,239 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracectl/tracectl/internal/critpath"
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/diff"
+	"github.com/tracectl/tracectl/internal/render"
+)
+
+type diffOptions struct {
+	inputOptions // shared by both sides; Files unused
+	Base, Cand   []string
+	BaseTrace    string
+	CandTrace    string
+	By           string
+	Output       string
+	JUnit        string
+	FailOn       string
+	Alpha        float64
+	MinChange    string
+	Why          bool
+	Color        string
+}
+
+func newCmdDiff(s *streams) *cobra.Command {
+	opts := &diffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff BASE CAND",
+		Short: "Compare two sets of traces: what got slower, where, and is it significant",
+		Long: `Compare the traces of a base (before) with those of a candidate (after). BASE and
+CAND are each a file, glob or URL; --base and --cand add more (repeatable).
+
+Many traces per side: per operation (or --by service) and end to end, the
+distribution of critical-path time per trace — the time the request waited on that
+group's own work, 0 in traces without it — is compared: p50/p90/p99 before → after,
+the Hodges–Lehmann shift (cand − base) with its 95% interval, a two-sided
+Mann–Whitney U p-value Holm-corrected over every row, calls per trace and error
+rate. A row is regressed when p < --alpha, the interval lies above 0 and the shift
+is at least --min-change of the base median; improved is the mirror image; new and
+gone are groups seen on one side only. Critical time blames the operation that did
+the work, not its callers that waited; summing per trace makes an N+1 show. For a
+regression, tracectl says why where the data shows it: how much of the end-to-end
+shift re-timing that group's own work at base speed removes, and which attribute
+values are over-represented in the candidate traces where it is slow.
+
+One trace per side (or --base-trace/--cand-trace): the two trees are aligned by
+path of (service, span name, occurrence among same-named siblings) and printed as
+one tree: added (+), removed (-) and changed (~) spans, durations and critical time
+before → after, spans that joined or left the critical path.
+
+Exit 1 when any row regressed (the CI gate), unless --fail-on none.`,
+		Example: `  tracectl diff baseline.json 'candidate-*.json'
+  tracectl diff --base main.pb --cand pr.pb -o markdown > comment.md
+  tracectl diff base.json cand.json --where '{ name = "GET /checkout" }' --junit diff.xml
+  tracectl diff dump.json dump.json --base-trace 4bf92f --cand-trace 0af765`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 0 && len(args) != 2 {
+				return usageError{fmt.Errorf("want BASE and CAND (or --base and --cand), got %d arguments", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 2 {
+				opts.Base = append([]string{args[0]}, opts.Base...)
+				opts.Cand = append([]string{args[1]}, opts.Cand...)
+			}
+			return diffRun(s, opts)
+		},
+	}
+	opts.inputOptions.addFlags(cmd)
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.Base, "base", nil, "base input: file, glob or URL (repeatable)")
+	f.StringArrayVar(&opts.Cand, "cand", nil, "candidate input: file, glob or URL (repeatable)")
+	f.StringVar(&opts.BaseTrace, "base-trace", "", "compare this one base trace (a unique id prefix) span by span")
+	f.StringVar(&opts.CandTrace, "cand-trace", "", "compare this one candidate trace (a unique id prefix) span by span")
+	f.StringVar(&opts.By, "by", "operation", "group by operation (service + span name) or service")
+	f.StringVarP(&opts.Output, "output", "o", "text", "output: text, json or markdown")
+	f.StringVar(&opts.JUnit, "junit", "", "also write a JUnit XML report to this file (one testcase per group)")
+	f.StringVar(&opts.FailOn, "fail-on", "regressed", "exit 1 when a row is regressed, or none to only report")
+	f.Float64Var(&opts.Alpha, "alpha", 0.01, "significance level, over all rows together (Holm)")
+	f.StringVar(&opts.MinChange, "min-change", "5%", "smallest shift that counts, as a share of the base median (5% or 0.05)")
+	f.BoolVar(&opts.Why, "why", true, "explain regressions (re-timing, over-represented attribute values)")
+	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	return cmd
+}
+
+// parseShare reads "5%" or "0.05" as 0.05.
+func parseShare(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	pct := strings.HasSuffix(t, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(t, "%"), 64)
+	switch {
+	case err != nil || !(v >= 0) || math.IsInf(v, 0):
+		return 0, fmt.Errorf("%q is not a share (want e.g. 5%% or 0.05)", s)
+	case pct:
+		return v / 100, nil
+	case v > 1:
+		return 0, fmt.Errorf("%q is more than 1: did you mean %s%%?", s, t)
+	}
+	return v, nil
+}
+
+func diffRun(s *streams, opts *diffOptions) error {
+	if opts.Output != "text" && opts.Output != "json" && opts.Output != "markdown" {
+		return usageError{fmt.Errorf("unknown output %q (want text, json or markdown)", opts.Output)}
+	}
+	if len(opts.Base) == 0 || len(opts.Cand) == 0 {
+		return usageError{errors.New("give BASE and CAND, or --base and --cand")}
+	}
+	stdin := 0
+	for _, f := range append(append([]string{}, opts.Base...), opts.Cand...) {
+		if f == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return usageError{errors.New("stdin (-) can be read only once: give it for one side at most")}
+	}
+	by, err := critpath.ParseBy(opts.By)
+	if err != nil {
+		return usageError{fmt.Errorf("--by: %w", err)}
+	}
+	if opts.FailOn != "regressed" && opts.FailOn != "none" {
+		return usageError{fmt.Errorf("unknown --fail-on %q (want regressed or none)", opts.FailOn)}
+	}
+	if !(opts.Alpha > 0 && opts.Alpha < 1) {
+		return usageError{fmt.Errorf("--alpha %g: want a number between 0 and 1", opts.Alpha)}
+	}
+	minChange, err := parseShare(opts.MinChange)
+	if err != nil {
+		return usageError{fmt.Errorf("--min-change: %w", err)}
+	}
+	if err := checkColor(opts.Color); err != nil {
+		return err
+	}
+
+	load := func(files []string, trace, side string) ([]*dag.Tree, error) {
+		in := opts.inputOptions
+		in.Files = files
+		trees, err := loadTrees(s, &in)
+		if err != nil {
+			return nil, err
+		}
+		if trace != "" {
+			if trees, err = selectTrace(trees, trace); err != nil {
+				return nil, fmt.Errorf("--%s-trace: %w", side, err)
+			}
+		}
+		if len(trees) == 0 {
+			what := "no traces"
+			if opts.Where != "" {
+				what = "no traces match --where"
+			}
+			return nil, usageError{fmt.Errorf("%s: %s in %s", side, what, strings.Join(files, ", "))}
+		}
+		sortByStart(trees)
+		return trees, nil
+	}
+	base, err := load(opts.Base, opts.BaseTrace, "base")
+	if err != nil {
+		return err
+	}
+	cand, err := load(opts.Cand, opts.CandTrace, "cand")
+	if err != nil {
+		return err
+	}
+	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
+
+	if opts.BaseTrace != "" || opts.CandTrace != "" || (len(base) == 1 && len(cand) == 1) {
+		if len(base) != 1 || len(cand) != 1 {
+			return usageError{fmt.Errorf("comparing one trace per side, but base has %d and cand %d: give --base-trace and --cand-trace", len(base), len(cand))}
+		}
+		if opts.JUnit != "" {
+			return usageError{errors.New("--junit reports groups: it needs many traces per side, not one")}
+		}
+		if opts.Output == "markdown" {
+			return usageError{errors.New("-o markdown reports groups: use text or json for one trace per side")}
+		}
+		spans := diff.Align(critpath.Analyze(base[0]), critpath.Analyze(cand[0]))
+		if opts.Output == "json" {
+			return render.DiffTreeJSON(s.Out, spans)
+		}
+		return render.DiffTree(s.Out, st, base[0].TraceID.String(), cand[0].TraceID.String(), spans)
+	}
+
+	rep := diff.Compare(base, cand, diff.Options{By: by, Alpha: opts.Alpha, MinChange: minChangeOption(minChange), Why: opts.Why})
+	switch opts.Output {
+	case "json":
+		err = render.DiffJSON(s.Out, rep)
+	case "markdown":
+		err = render.DiffMarkdown(s.Out, rep)
+	default:
+		err = render.Diff(s.Out, st, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if opts.JUnit != "" {
+		if err := writeDiffJUnit(opts, rep); err != nil {
+			return err
+		}
+	}
+	if rep.Regressed() && opts.FailOn == "regressed" {
+		return errFailed
+	}
+	return nil
+}
+
+// minChangeOption maps the flag's 0 (any shift counts) to diff's "none".
+func minChangeOption(v float64) float64 {
+	if v == 0 {
+		return -1
+	}
+	return v
+}
+
+func writeDiffJUnit(opts *diffOptions, rep *diff.Report) error {
+	f, err := os.Create(opts.JUnit)
+	if err != nil {
+		return fmt.Errorf("--junit: %w", err)
+	}
+	if err := render.DiffJUnit(f, rep, render.DiffOptions{Base: opts.Base, Cand: opts.Cand}); err != nil {
+		f.Close()
+		return fmt.Errorf("--junit %s: %w", opts.JUnit, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--junit %s: %w", opts.JUnit, err)
+	}
+	return nil
+}
