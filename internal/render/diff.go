@@ -219,6 +219,7 @@ func roundSig(f float64) float64 {
 func DiffJSON(w io.Writer, rep *diff.Report) error {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
 		if err := enc.Encode(diffRowJSON{
@@ -354,8 +355,9 @@ func DiffJUnit(w io.Writer, rep *diff.Report, opt DiffOptions) error {
 
 // DiffTree writes two aligned traces as one tree: every span with its
 // duration and critical time before → after; spans only in the candidate
-// marked "+", only in the base "-", changed "~"; and "◆" where the span
-// joined or left the critical path.
+// marked "+", only in the base "-", changed "~"; and, for spans on both
+// sides, "◆" where the span joined the critical path and "◇" where it
+// left it.
 func DiffTree(w io.Writer, st *Styles, baseID, candID string, spans []diff.SpanDiff) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "base %s → candidate %s\n", baseID, candID)
@@ -380,7 +382,7 @@ func DiffTree(w io.Writer, st *Styles, baseID, candID string, spans []diff.SpanD
 		} else {
 			label = st.Faint(label)
 		}
-		if d.OnPathChanged() {
+		if (d.Change == diff.Changed || d.Change == diff.Same) && d.OnPathChanged() {
 			if d.CandCritical > 0 {
 				label += " " + st.Bold("◆ now on the critical path")
 			} else {
@@ -429,6 +431,7 @@ type spanDiffJSON struct {
 // "base_critical_ns","cand_critical_ns"}, in tree order.
 func DiffTreeJSON(w io.Writer, spans []diff.SpanDiff) error {
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	for i := range spans {
 		d := &spans[i]
 		if err := enc.Encode(spanDiffJSON{
