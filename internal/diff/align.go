@@ -133,7 +133,7 @@ func names(tr *dag.Tree, i int32) (string, string) {
 
 func nodeDuration(tr *dag.Tree, i int32) int64 {
 	n := &tr.Nodes[i]
-	return max(0, n.End-n.Start)
+	return max(0, dag.Sub(n.End, n.Start))
 }
 
 type step struct {
@@ -163,9 +163,9 @@ func matchSiblings(bKids, cKids []int32, bt, ct *dag.Tree) []step {
 	offset := func(tr *dag.Tree, i int32) int64 {
 		n := &tr.Nodes[i]
 		if n.Parent == dag.None {
-			return n.Start - tr.Start
+			return dag.Sub(n.Start, tr.Start)
 		}
-		return n.Start - tr.Nodes[n.Parent].Start
+		return dag.Sub(n.Start, tr.Nodes[n.Parent].Start)
 	}
 	keyed := func(tr *dag.Tree, kids []int32) ([]key, map[key]int32) {
 		seen := map[[2]string]int{}

@@ -22,7 +22,7 @@ type tspan struct {
 func build(spans ...tspan) *critpath.Analysis {
 	t := &dag.Trace{ID: dag.TraceID{1}}
 	for _, s := range spans {
-		sp := &dag.Span{TraceID: t.ID, Resource: resource(s.svc), Name: s.name, Start: s.start * 1e6, End: s.end * 1e6}
+		sp := &dag.Span{TraceID: t.ID, Resource: resource(s.svc), Name: s.name, Start: uint64(s.start * 1e6), End: uint64(s.end * 1e6)}
 		binary.BigEndian.PutUint64(sp.SpanID[:], s.id)
 		if s.parent != 0 {
 			binary.BigEndian.PutUint64(sp.ParentSpanID[:], s.parent)

@@ -45,8 +45,8 @@ func resource(svc string) *dag.Resource {
 }
 
 // work draws a log-normal duration with median ms milliseconds.
-func work(r *rand.Rand, ms float64) int64 {
-	return int64(ms * 1e6 * math.Exp(0.3*r.NormFloat64()))
+func work(r *rand.Rand, ms float64) uint64 {
+	return uint64(ms * 1e6 * math.Exp(0.3*r.NormFloat64()))
 }
 
 // traces generates n requests with seed.
@@ -59,7 +59,7 @@ func (sh shop) traces(seed uint64, n int) []*dag.Tree {
 		binary.BigEndian.PutUint64(tid[8:], uint64(t)+1)
 		var spans []*dag.Span
 		next := uint64(0)
-		span := func(parent *dag.Span, svc, name string, start, end int64, attrs ...dag.Attr) *dag.Span {
+		span := func(parent *dag.Span, svc, name string, start, end uint64, attrs ...dag.Attr) *dag.Span {
 			next++
 			s := &dag.Span{TraceID: tid, Resource: resource(svc), Name: name, Start: start, End: end, Attrs: attrs, Kind: dag.KindServer}
 			binary.BigEndian.PutUint64(s.SpanID[:], next)
@@ -86,9 +86,9 @@ func (sh shop) traces(seed uint64, n int) []*dag.Tree {
 			factor *= sh.cardSlowdown
 		}
 		ch := span(root, "payment", "charge", now, 0, dag.Attr{Key: "payment.method", Value: dag.StringValue(method)})
-		b := span(ch, "bank", "authorize", ch.Start+int64(factor*float64(work(r, 8))), 0)
+		b := span(ch, "bank", "authorize", ch.Start+uint64(factor*float64(work(r, 8))), 0)
 		b.End = b.Start + work(r, 10)
-		ch.End = b.End + int64(factor*float64(work(r, 6)))
+		ch.End = b.End + uint64(factor*float64(work(r, 6)))
 		if r.Float64() < sh.errorRate {
 			ch.Status.Code = dag.StatusError
 		}
