@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,7 @@ type diffOptions struct {
 	FailOn       string
 	Alpha        float64
 	MinChange    string
+	MinShift     time.Duration
 	Why          bool
 	Color        string
 }
@@ -45,12 +47,15 @@ group's own work, 0 in traces without it — is compared: p50/p90/p99 before →
 the Hodges–Lehmann shift (cand − base) with its 95% interval, a two-sided
 Mann–Whitney U p-value Holm-corrected over every row, calls per trace and error
 rate. A row is regressed when p < --alpha, the interval lies above 0 and the shift
-is at least --min-change of the base median; improved is the mirror image; new and
+is at least --min-change of the base median (and --min-shift); improved is the
+mirror image; new and
 gone are groups seen on one side only. Critical time blames the operation that did
 the work, not its callers that waited; summing per trace makes an N+1 show. For a
 regression, tracectl says why where the data shows it: how much of the end-to-end
 shift re-timing that group's own work at base speed removes, and which attribute
-values are over-represented in the candidate traces where it is slow.
+values are over-represented in the candidate traces where it is slow. A tail that
+grew while the median stayed (more traces above the base p99 than chance allows) is
+noted below the table; it does not change the verdict.
 
 One trace per side (or --base-trace/--cand-trace): the two trees are aligned by
 path of (service, span name, occurrence among same-named siblings) and printed as
@@ -88,6 +93,7 @@ Exit 1 when any row regressed (the CI gate), unless --fail-on none.`,
 	f.StringVar(&opts.FailOn, "fail-on", "regressed", "exit 1 when a row is regressed, or none to only report")
 	f.Float64Var(&opts.Alpha, "alpha", 0.01, "significance level, over all rows together (Holm)")
 	f.StringVar(&opts.MinChange, "min-change", "5%", "smallest shift that counts, as a share of the base median (5% or 0.05)")
+	f.DurationVar(&opts.MinShift, "min-shift", 0, "smallest shift that counts, as a duration (e.g. 1ms; 0 for no floor)")
 	f.BoolVar(&opts.Why, "why", true, "explain regressions (re-timing, over-represented attribute values)")
 	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
 	return cmd
@@ -138,6 +144,9 @@ func diffRun(s *streams, opts *diffOptions) error {
 	minChange, err := parseShare(opts.MinChange)
 	if err != nil {
 		return usageError{fmt.Errorf("--min-change: %w", err)}
+	}
+	if opts.MinShift < 0 {
+		return usageError{fmt.Errorf("--min-shift %s: want 0 or more", opts.MinShift)}
 	}
 	if err := checkColor(opts.Color); err != nil {
 		return err
@@ -192,7 +201,8 @@ func diffRun(s *streams, opts *diffOptions) error {
 		return render.DiffTree(s.Out, st, base[0].TraceID.String(), cand[0].TraceID.String(), spans)
 	}
 
-	rep := diff.Compare(base, cand, diff.Options{By: by, Alpha: opts.Alpha, MinChange: minChangeOption(minChange), Why: opts.Why})
+	rep := diff.Compare(base, cand, diff.Options{By: by, Alpha: opts.Alpha, MinChange: minChangeOption(minChange),
+		MinShift: int64(opts.MinShift), Why: opts.Why})
 	switch opts.Output {
 	case "json":
 		err = render.DiffJSON(s.Out, rep)

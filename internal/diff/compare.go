@@ -40,6 +40,10 @@ type Options struct {
 	// MinChange is the smallest shift, as a fraction of the base median,
 	// that counts as a change; 0 means 0.05. Set it negative for none.
 	MinChange float64
+	// MinShift is the smallest shift in nanoseconds that counts as a
+	// change, whatever the base median (0: no floor): a 500ns regression
+	// of a 4µs span can be significant and still not worth a red build.
+	MinShift int64
 	// Why, when set, explains every regressed row (see Why).
 	Why bool
 	// NewAnalyzer returns the critical-path analyzer a worker uses; nil
@@ -111,6 +115,35 @@ type Row struct {
 	Reason string
 	// Why explains a regressed row when Options.Why is set; nil otherwise.
 	Why *Why
+	// Tail compares the sides' shares of slow traces; nil with fewer than
+	// MinTailTraces base traces.
+	Tail *Tail
+}
+
+// MinTailTraces is the number of base traces below which a tail is too
+// thin to compare.
+const MinTailTraces = 100
+
+// Tail tests whether the candidate has more slow traces than the base:
+// Mann–Whitney and the shift look at the distribution's location, and a
+// tail that grows while the median stays put (one request in ten now
+// waits on a timeout) moves neither much. Slow means above the p95 of
+// both sides pooled: a threshold that does not depend on which side a
+// trace came from, so under the null hypothesis the slow traces are a
+// random draw from the pool and Fisher's exact test is exact. (A threshold
+// taken from the base alone would pin the base's count and make the test
+// raise false alarms.)
+type Tail struct {
+	Threshold int64 // the pooled p95
+	BaseAbove int   // base traces above it
+	CandAbove int   // candidate traces above it
+	// P is Fisher's exact one-sided p-value for the candidate's share
+	// above being larger.
+	P float64
+	// Grew is set when P is below alpha divided by the number of rows
+	// (Bonferroni over the report). It does not change the verdict, whose
+	// rule is fixed (DESIGN.md §3); it is reported beside it.
+	Grew bool
 }
 
 // Report is the outcome of Compare.
@@ -172,10 +205,13 @@ func Compare(base, cand []*dag.Tree, opts Options) *Report {
 	e2eShift := rows[0].Cand.Mean - rows[0].Base.Mean
 	for i := range rows {
 		r := &rows[i]
+		if r.Tail != nil {
+			r.Tail.Grew = r.Tail.P < rep.Alpha/float64(len(rows))
+		}
 		if e2eShift != 0 {
 			r.Share = (r.Cand.Mean - r.Base.Mean) / e2eShift
 		}
-		r.Verdict, r.Reason = verdict(r, rep.Alpha, rep.MinChange)
+		r.Verdict, r.Reason = verdict(r, rep.Alpha, rep.MinChange, opts.MinShift)
 	}
 	slices.SortStableFunc(rows[1:], compareRows)
 	rep.Rows = rows
@@ -208,13 +244,29 @@ func compareSamples(group string, k critpath.Key, e2e bool, base, cand []int64, 
 	r.RawP = stats.MannWhitney(cand, base).P
 	r.Base.Latency = critpath.PercentilesOf(base)
 	r.Cand.Latency = critpath.PercentilesOf(cand)
+	if len(base) >= MinTailTraces {
+		pooled := append(slices.Clone(base), cand...)
+		t := &Tail{Threshold: tailThreshold(pooled)}
+		for _, v := range base {
+			if v > t.Threshold {
+				t.BaseAbove++
+			}
+		}
+		for _, v := range cand {
+			if v > t.Threshold {
+				t.CandAbove++
+			}
+		}
+		t.P = stats.FisherGreater(t.BaseAbove, len(base), t.CandAbove, len(cand))
+		r.Tail = t
+	}
 	return r
 }
 
 // verdict applies DESIGN.md §3: regressed iff p < alpha, the interval lies
-// above 0 and the shift is at least minChange of the base median;
-// improved is the mirror image.
-func verdict(r *Row, alpha, minChange float64) (Verdict, string) {
+// above 0 and the shift is at least minChange of the base median (and at
+// least minShift); improved is the mirror image.
+func verdict(r *Row, alpha, minChange float64, minShift int64) (Verdict, string) {
 	switch {
 	case !r.EndToEnd && r.Base.With == 0 && r.Cand.With > 0:
 		return New, ""
@@ -229,7 +281,7 @@ func verdict(r *Row, alpha, minChange float64) (Verdict, string) {
 		return Unchanged, ""
 	}
 	big := func(shift int64) bool {
-		return float64(shift) >= minChange*float64(r.Base.Latency.P50) && shift != 0
+		return float64(shift) >= minChange*float64(r.Base.Latency.P50) && shift != 0 && shift >= minShift
 	}
 	switch {
 	case r.Shift.Low > 0 && big(r.Shift.Estimate):
@@ -238,6 +290,13 @@ func verdict(r *Row, alpha, minChange float64) (Verdict, string) {
 		return Improved, ""
 	}
 	return Unchanged, ""
+}
+
+// tailThreshold returns the nearest-rank p95 of values, which it sorts.
+func tailThreshold(values []int64) int64 {
+	slices.Sort(values)
+	k := int(math.Ceil(0.95*float64(len(values)))) - 1
+	return values[min(max(k, 0), len(values)-1)]
 }
 
 func mean(v []int64) float64 {

@@ -29,6 +29,7 @@ type shop struct {
 	cardShare    float64 // share of requests paid by card
 	cardSlowdown float64 // extra multiplier of charge work when paid by card
 	errorRate    float64 // share of charges that fail
+	tailShare    float64 // share of charges whose own work is 10× slower
 }
 
 var baseShop = shop{cartCalls: 1, chargeWork: 1, cardShare: 0.5, cardSlowdown: 1}
@@ -85,6 +86,9 @@ func (sh shop) traces(seed uint64, n int) []*dag.Tree {
 			method = "card"
 			factor *= sh.cardSlowdown
 		}
+		if r.Float64() < sh.tailShare {
+			factor *= 10
+		}
 		ch := span(root, "payment", "charge", now, 0, dag.Attr{Key: "payment.method", Value: dag.StringValue(method)})
 		b := span(ch, "bank", "authorize", ch.Start+uint64(factor*float64(work(r, 8))), 0)
 		b.End = b.Start + work(r, 10)
@@ -125,13 +129,19 @@ func TestFalseAlarms(t *testing.T) {
 	if testing.Short() {
 		runs = 40
 	}
-	alarms, anyReject := 0, 0
+	alarms, anyReject, tails := 0, 0, 0
 	for seed := range uint64(runs) {
 		base := baseShop.traces(2*seed+1, 200)
 		cand := baseShop.traces(2*seed+2, 200)
 		rep := Compare(base, cand, Options{Workers: 1})
 		if rep.Regressed() {
 			alarms++
+		}
+		for _, r := range rep.Rows {
+			if r.Tail != nil && r.Tail.Grew {
+				tails++
+				break
+			}
 		}
 		for _, r := range rep.Rows {
 			if r.Verdict != Unchanged {
@@ -141,8 +151,11 @@ func TestFalseAlarms(t *testing.T) {
 		}
 	}
 	rate := float64(alarms) / float64(runs)
-	t.Logf("false-alarm rate: %d of %d runs regressed (%.1f%%); %d runs with any verdict other than unchanged",
-		alarms, runs, 100*rate, anyReject)
+	t.Logf("false-alarm rate: %d of %d runs regressed (%.1f%%); %d runs with any verdict other than unchanged; %d with a tail that grew",
+		alarms, runs, 100*rate, anyReject, tails)
+	if tails > runs*3/100 {
+		t.Errorf("tails grew in %d of %d runs, want at most about 1%%", tails, runs)
+	}
 	// Under the null the expected count is at most runs·alpha = 2; six or
 	// more has probability below 0.02%.
 	if alarms > runs*3/100 {
@@ -303,4 +316,20 @@ func ExampleCompare() {
 	// Output:
 	// (end to end): regressed
 	// payment/charge: regressed
+}
+
+// TestTail: one charge in ten is ten times slower. The median barely
+// moves, but the tail note sees it, end to end and in the charge.
+func TestTail(t *testing.T) {
+	tail := baseShop
+	tail.tailShare = 0.1
+	rep := Compare(baseShop.traces(31, 400), tail.traces(32, 400), Options{})
+	for _, g := range []string{EndToEndGroup, "payment/charge"} {
+		if r := rowOf(t, rep, g); r.Tail == nil || !r.Tail.Grew || r.Tail.CandAbove < 30 {
+			t.Errorf("%s: tail %+v, want grown, with most of the 40 slow charges above the pooled p95", g, r.Tail)
+		}
+	}
+	if r := rowOf(t, rep, "bank/authorize"); r.Tail == nil || r.Tail.Grew {
+		t.Errorf("bank/authorize: tail %+v, want tested and not grown", r.Tail)
+	}
 }

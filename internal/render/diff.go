@@ -131,12 +131,34 @@ func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 			fmt.Fprintf(&notes, "\n%s %s\n", st.Bold("note:"), r.Reason)
 		}
 	}
+	writeTails(&notes, st, rep)
 	for i := range rep.Rows {
 		writeWhy(&notes, st, &rep.Rows[i])
 	}
 	fmt.Fprintf(&notes, "\n%s\n", diffSummary(st, rep))
 	_, err := io.WriteString(w, notes.String())
 	return err
+}
+
+// writeTails notes the rows whose tail grew: more candidate traces above
+// the pooled p95 than chance allows, whatever the verdict says about the
+// median.
+func writeTails(b *strings.Builder, st *Styles, rep *diff.Report) {
+	first := true
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
+		t := r.Tail
+		if t == nil || !t.Grew {
+			continue
+		}
+		if first {
+			fmt.Fprintf(b, "\n%s the tail grew (traces above the p95 of both sides pooled; Fisher's exact test, Bonferroni over the rows):\n", st.Bold("tail:"))
+			first = false
+		}
+		fmt.Fprintf(b, "  %s: %s of candidate traces above %s vs %s of base traces (p %s)\n", escapeText(r.Group),
+			Percent(float64(t.CandAbove)/float64(r.Cand.Traces)), Duration(t.Threshold),
+			Percent(float64(t.BaseAbove)/float64(r.Base.Traces)), pValue(t.P))
+	}
 }
 
 // writeWhy explains one regressed row.
@@ -297,6 +319,7 @@ func DiffMarkdown(w io.Writer, rep *diff.Report) error {
 			fmt.Fprintf(&notes, "\nnote: %s\n", r.Reason)
 		}
 	}
+	writeTails(&notes, plain, rep)
 	for i := range rep.Rows {
 		writeWhy(&notes, plain, &rep.Rows[i])
 	}

@@ -312,3 +312,30 @@ func Holm(p []float64) []float64 {
 	}
 	return adj
 }
+
+// FisherGreater is the one-sided p-value of Fisher's exact test that the
+// second group has a larger share of "above" than the first: with a of m
+// above in the first group and b of n in the second, the probability,
+// given the a+b above in all, that the second holds b or more of them
+// (the upper tail of the hypergeometric distribution).
+func FisherGreater(a, m, b, n int) float64 {
+	if m <= 0 || n <= 0 || a < 0 || b < 0 || a > m || b > n {
+		return 1
+	}
+	k := a + b
+	lchoose := func(x, y int) float64 {
+		if y < 0 || y > x {
+			return math.Inf(-1)
+		}
+		lx, _ := math.Lgamma(float64(x) + 1)
+		ly, _ := math.Lgamma(float64(y) + 1)
+		lxy, _ := math.Lgamma(float64(x-y) + 1)
+		return lx - ly - lxy
+	}
+	total := lchoose(m+n, k)
+	p := 0.0
+	for j := b; j <= min(k, n); j++ {
+		p += math.Exp(lchoose(n, j) + lchoose(m, k-j) - total)
+	}
+	return min(1, p)
+}

@@ -249,3 +249,21 @@ func TestHolm(t *testing.T) {
 		t.Errorf("Holm (-want +got):\n%s", diff)
 	}
 }
+
+func TestFisherGreater(t *testing.T) {
+	for _, tt := range []struct {
+		a, m, b, n int
+		want       float64
+	}{
+		// Lady tasting tea: 3 of 4 vs 1 of 4 — fisher.test(matrix(c(3,1,1,3),2),
+		// alternative="greater") gives 0.2429 = (16+1)/70.
+		{1, 4, 3, 4, 17.0 / 70},
+		{0, 4, 4, 4, 1.0 / 70},
+		{2, 10, 0, 10, 1},
+		{0, 0, 1, 1, 1},
+	} {
+		if got := FisherGreater(tt.a, tt.m, tt.b, tt.n); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("FisherGreater(%d/%d, %d/%d) = %g, want %g", tt.a, tt.m, tt.b, tt.n, got, tt.want)
+		}
+	}
+}
