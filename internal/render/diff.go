@@ -140,19 +140,18 @@ func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 	return err
 }
 
-// writeTails notes the rows whose tail grew: more candidate traces above
-// the pooled p95 than chance allows, whatever the verdict says about the
-// median.
+// writeTails notes the rows that did not regress but whose tail grew: more
+// candidate traces above the pooled p95 than chance allows.
 func writeTails(b *strings.Builder, st *Styles, rep *diff.Report) {
 	first := true
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
 		t := r.Tail
-		if t == nil || !t.Grew {
-			continue
+		if t == nil || !t.Grew || r.Verdict == diff.Regressed {
+			continue // a regressed row's tail moved with it
 		}
 		if first {
-			fmt.Fprintf(b, "\n%s the tail grew (traces above the p95 of both sides pooled; Fisher's exact test, Bonferroni over the rows):\n", st.Bold("tail:"))
+			fmt.Fprintf(b, "\n%s grew without a regression of the median (traces above the p95 of both sides pooled; Fisher's exact test, Bonferroni over the rows):\n", st.Bold("tail"))
 			first = false
 		}
 		fmt.Fprintf(b, "  %s: %s of candidate traces above %s vs %s of base traces (p %s)\n", escapeText(r.Group),
