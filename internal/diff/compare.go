@@ -240,8 +240,9 @@ func compareRows(x, y Row) int {
 func compareSamples(group string, k critpath.Key, e2e bool, base, cand []int64, bs, cs Side) Row {
 	r := Row{Group: group, Key: k, EndToEnd: e2e, Base: bs, Cand: cs}
 	r.Base.Mean, r.Cand.Mean = mean(base), mean(cand)
-	r.Shift = stats.HodgesLehmann(cand, base, Confidence)
-	r.RawP = stats.MannWhitney(cand, base).P
+	var mw stats.MannWhitneyResult
+	mw, r.Shift = stats.Compare(cand, base, Confidence) // sorts both
+	r.RawP = mw.P
 	r.Base.Latency = critpath.PercentilesOf(base)
 	r.Cand.Latency = critpath.PercentilesOf(cand)
 	if len(base) >= MinTailTraces {

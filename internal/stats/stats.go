@@ -36,8 +36,17 @@ type MannWhitneyResult struct {
 // the alternative that one is shifted. It returns P = 1 for an empty sample
 // or when every value is equal. x and y are not modified.
 func MannWhitney(x, y []int64) MannWhitneyResult {
-	xs, ys := sorted(x), sorted(y)
-	return mannWhitneySorted(xs, ys)
+	res, _ := mannWhitneySorted(sorted(x), sorted(y))
+	return res
+}
+
+// Compare runs MannWhitney and HodgesLehmann on the same samples, sorting
+// them once: x and y are sorted in place.
+func Compare(x, y []int64, conf float64) (MannWhitneyResult, Shift) {
+	slices.Sort(x)
+	slices.Sort(y)
+	mw, ties := mannWhitneySorted(x, y)
+	return mw, hodgesLehmannSorted(x, y, conf, mw, ties)
 }
 
 func sorted(v []int64) []int64 {
@@ -46,11 +55,13 @@ func sorted(v []int64) []int64 {
 	return s
 }
 
-// mannWhitneySorted is MannWhitney on sorted samples.
-func mannWhitneySorted(xs, ys []int64) MannWhitneyResult {
+// mannWhitneySorted is MannWhitney on sorted samples; it also returns
+// Σ(t³−t) over the runs of t equal values in the pooled sample, the tie
+// correction of the variance of U.
+func mannWhitneySorted(xs, ys []int64) (MannWhitneyResult, float64) {
 	n, m := len(xs), len(ys)
 	if n == 0 || m == 0 {
-		return MannWhitneyResult{P: 1}
+		return MannWhitneyResult{P: 1}, 0
 	}
 	// Merge the sorted samples, ranking each run of equal values with the
 	// mean of the ranks it covers.
@@ -87,12 +98,12 @@ func mannWhitneySorted(xs, ys []int64) MannWhitneyResult {
 	if !ties && n < ExactLimit && m < ExactLimit {
 		res.Exact = true
 		res.P = exactP(u, n, m)
-		return res
+		return res, tieTerm
 	}
 	sigma := math.Sqrt(nf * mf / 12 * ((nf + mf + 1) - tieTerm/((nf+mf)*(nf+mf-1))))
 	if sigma == 0 || math.IsNaN(sigma) {
 		res.P = 1
-		return res
+		return res, tieTerm
 	}
 	z := u - nf*mf/2
 	switch { // continuity correction towards the mean
@@ -103,7 +114,7 @@ func mannWhitneySorted(xs, ys []int64) MannWhitneyResult {
 	}
 	z /= sigma
 	res.P = min(1, math.Erfc(math.Abs(z)/math.Sqrt2))
-	return res
+	return res, tieTerm
 }
 
 // uDistribution returns the null distribution of U for samples of n and m
@@ -196,6 +207,13 @@ type Shift struct {
 // value with an O(n+m) count, so it works for any sample size.
 func HodgesLehmann(x, y []int64, conf float64) Shift {
 	xs, ys := sorted(x), sorted(y)
+	mw, ties := mannWhitneySorted(xs, ys)
+	return hodgesLehmannSorted(xs, ys, conf, mw, ties)
+}
+
+// hodgesLehmannSorted is HodgesLehmann on sorted samples, given their
+// Mann–Whitney result and tie term.
+func hodgesLehmannSorted(xs, ys []int64, conf float64, mw MannWhitneyResult, tieTerm float64) Shift {
 	n, m := len(xs), len(ys)
 	if n == 0 || m == 0 {
 		return Shift{}
@@ -205,12 +223,15 @@ func HodgesLehmann(x, y []int64, conf float64) Shift {
 	if nm%2 == 1 {
 		est = kthDiff(xs, ys, (nm+1)/2)
 	} else {
-		a, b := kthDiff(xs, ys, nm/2), kthDiff(xs, ys, nm/2+1)
+		a := kthDiff(xs, ys, nm/2)
+		b := a
+		if countAtMost(xs, ys, a) < nm/2+1 {
+			b = nextDiff(xs, ys, a)
+		}
 		est = a + (b-a)/2
 	}
 	alpha := 1 - conf
 	var k int // 1-based index of the lower bound; the upper is nm+1−k
-	mw := mannWhitneySorted(xs, ys)
 	if mw.Exact {
 		// R: qu = qwilcox(alpha/2, n, m), at least 1.
 		dist := uDistribution(n, m)
@@ -225,30 +246,12 @@ func HodgesLehmann(x, y []int64, conf float64) Shift {
 		k = max(k, 1)
 	} else {
 		nf, mf := float64(n), float64(m)
-		sigma := math.Sqrt(nf * mf / 12 * ((nf + mf + 1) - tieTerm(xs, ys)/((nf+mf)*(nf+mf-1))))
+		sigma := math.Sqrt(nf * mf / 12 * ((nf + mf + 1) - tieTerm/((nf+mf)*(nf+mf-1))))
 		z := normalQuantile(1 - alpha/2)
 		k = max(1, int(math.Floor(float64(nm)/2-z*sigma)))
 	}
 	k = min(k, (nm+1)/2)
 	return Shift{Estimate: est, Low: kthDiff(xs, ys, k), High: kthDiff(xs, ys, nm+1-k)}
-}
-
-// tieTerm returns Σ(t³−t) over the runs of equal values in the pooled
-// sorted samples.
-func tieTerm(xs, ys []int64) float64 {
-	pooled := append(slices.Clone(xs), ys...)
-	slices.Sort(pooled)
-	s := 0.0
-	for i := 0; i < len(pooled); {
-		j := i + 1
-		for j < len(pooled) && pooled[j] == pooled[i] {
-			j++
-		}
-		t := float64(j - i)
-		s += t*t*t - t
-		i = j
-	}
-	return s
 }
 
 // kthDiff returns the k-th smallest (1-based) of the differences
@@ -265,6 +268,25 @@ func kthDiff(xs, ys []int64, k int) int64 {
 		}
 	}
 	return lo
+}
+
+// nextDiff returns the smallest difference xs[i] − ys[j] above t (one
+// exists): for each x_i, the largest y_j below x_i − t, found with a
+// pointer that only moves right as x_i rises.
+func nextDiff(xs, ys []int64, t int64) int64 {
+	best, found := int64(0), false
+	j := 0 // ys[:j] are < x − t for the current x
+	for _, x := range xs {
+		for j < len(ys) && ys[j] < x-t {
+			j++
+		}
+		if j > 0 {
+			if d := x - ys[j-1]; !found || d < best {
+				best, found = d, true
+			}
+		}
+	}
+	return best
 }
 
 // countAtMost counts the pairs with xs[i] − ys[j] ≤ t: for rising x_i the

@@ -226,6 +226,20 @@ func TestKthDiffMatchesBruteForce(t *testing.T) {
 			if got := kthDiff(xs, ys, k); got != all[k-1] {
 				t.Fatalf("kthDiff(%v, %v, %d) = %d, want %d", xs, ys, k, got, all[k-1])
 			}
+			if k < len(all) && all[k] > all[k-1] {
+				if got := nextDiff(xs, ys, all[k-1]); got != all[k] {
+					t.Fatalf("nextDiff(%v, %v, %d) = %d, want %d", xs, ys, all[k-1], got, all[k])
+				}
+			}
+		}
+		nm := len(all)
+		want := all[nm/2]
+		if nm%2 == 0 {
+			a, b := all[nm/2-1], all[nm/2]
+			want = a + (b-a)/2
+		}
+		if got := HodgesLehmann(x, y, 0.95).Estimate; got != want {
+			t.Fatalf("HodgesLehmann(%v, %v) estimate = %d, want the median of the differences %d", xs, ys, got, want)
 		}
 	}
 }
