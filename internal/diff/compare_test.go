@@ -185,6 +185,7 @@ func TestPower(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("found in %d of %d runs", found, runs)
 	if found < runs-1 {
 		t.Errorf("25%% slowdown of payment/charge found in %d of %d runs", found, runs)
 	}
