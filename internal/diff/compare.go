@@ -330,12 +330,14 @@ type group struct {
 	cur    int64 // critical time in that trace so far
 }
 
-// dense returns the group's sample over all traces: its values and a 0
-// for every trace it is absent from.
+// dense returns the group's sample over all traces, sorted: a 0 for
+// every trace it is absent from, then its values (critical time is never
+// negative). It sorts g.values.
 func (g *group) dense(traces int) []int64 {
 	out := make([]int64, traces)
 	if g != nil {
-		copy(out, g.values)
+		slices.Sort(g.values)
+		copy(out[traces-len(g.values):], g.values)
 	}
 	return out
 }

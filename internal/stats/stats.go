@@ -204,7 +204,8 @@ type Shift struct {
 // reports it: with the exact distribution of U for small samples without
 // ties, else the normal approximation (tie-corrected). The n·m differences
 // are never materialised: the k-th smallest is found by bisection over the
-// value with an O(n+m) count, so it works for any sample size.
+// value with a count linear in the number of distinct values, so it works
+// for any sample size.
 func HodgesLehmann(x, y []int64, conf float64) Shift {
 	xs, ys := sorted(x), sorted(y)
 	mw, ties := mannWhitneySorted(xs, ys)
@@ -219,14 +220,15 @@ func hodgesLehmannSorted(xs, ys []int64, conf float64, mw MannWhitneyResult, tie
 		return Shift{}
 	}
 	nm := n * m
+	xr, yr := runsOf(xs), runsOf(ys)
 	var est int64
 	if nm%2 == 1 {
-		est = kthDiff(xs, ys, (nm+1)/2)
+		est = kthDiff(xr, yr, (nm+1)/2)
 	} else {
-		a := kthDiff(xs, ys, nm/2)
+		a := kthDiff(xr, yr, nm/2)
 		b := a
-		if countAtMost(xs, ys, a) < nm/2+1 {
-			b = nextDiff(xs, ys, a)
+		if countAtMost(xr, yr, a) < nm/2+1 {
+			b = nextDiff(xr, yr, a)
 		}
 		est = a + (b-a)/2
 	}
@@ -251,14 +253,38 @@ func hodgesLehmannSorted(xs, ys []int64, conf float64, mw MannWhitneyResult, tie
 		k = max(1, int(math.Floor(float64(nm)/2-z*sigma)))
 	}
 	k = min(k, (nm+1)/2)
-	return Shift{Estimate: est, Low: kthDiff(xs, ys, k), High: kthDiff(xs, ys, nm+1-k)}
+	return Shift{Estimate: est, Low: kthDiff(xr, yr, k), High: kthDiff(xr, yr, nm+1-k)}
 }
 
-// kthDiff returns the k-th smallest (1-based) of the differences
-// xs[i] − ys[j], both sorted: the smallest t with at least k differences
-// at or below it.
-func kthDiff(xs, ys []int64, k int) int64 {
-	lo, hi := xs[0]-ys[len(ys)-1], xs[len(xs)-1]-ys[0]
+// runs is a sorted sample as runs of equal values: v[i] occurs c[i]
+// times. The order statistics of the differences are counted run by run,
+// so a sample that is mostly one value (a group absent from most traces
+// is mostly zeros in diff) costs its number of distinct values, not its
+// size.
+type runs struct {
+	v []int64
+	c []int
+}
+
+func runsOf(sorted []int64) runs {
+	var r runs
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j] == sorted[i] {
+			j++
+		}
+		r.v = append(r.v, sorted[i])
+		r.c = append(r.c, j-i)
+		i = j
+	}
+	return r
+}
+
+// kthDiff returns the k-th smallest (1-based) of the differences x − y,
+// x from xs and y from ys: the smallest t with at least k differences at
+// or below it, by bisection over t.
+func kthDiff(xs, ys runs, k int) int64 {
+	lo, hi := xs.v[0]-ys.v[len(ys.v)-1], xs.v[len(xs.v)-1]-ys.v[0]
 	for lo < hi {
 		mid := lo + (hi-lo)/2
 		if countAtMost(xs, ys, mid) >= k {
@@ -270,18 +296,18 @@ func kthDiff(xs, ys []int64, k int) int64 {
 	return lo
 }
 
-// nextDiff returns the smallest difference xs[i] − ys[j] above t (one
-// exists): for each x_i, the largest y_j below x_i − t, found with a
-// pointer that only moves right as x_i rises.
-func nextDiff(xs, ys []int64, t int64) int64 {
+// nextDiff returns the smallest difference x − y above t (one exists):
+// for each x, the largest y below x − t, found with a pointer that only
+// moves right as x rises.
+func nextDiff(xs, ys runs, t int64) int64 {
 	best, found := int64(0), false
-	j := 0 // ys[:j] are < x − t for the current x
-	for _, x := range xs {
-		for j < len(ys) && ys[j] < x-t {
+	j := 0 // ys.v[:j] are < x − t for the current x
+	for _, x := range xs.v {
+		for j < len(ys.v) && ys.v[j] < x-t {
 			j++
 		}
 		if j > 0 {
-			if d := x - ys[j-1]; !found || d < best {
+			if d := x - ys.v[j-1]; !found || d < best {
 				best, found = d, true
 			}
 		}
@@ -289,17 +315,22 @@ func nextDiff(xs, ys []int64, t int64) int64 {
 	return best
 }
 
-// countAtMost counts the pairs with xs[i] − ys[j] ≤ t: for rising x_i the
-// first y_j ≥ x_i − t only moves right.
-func countAtMost(xs, ys []int64, t int64) int {
-	c, j := 0, 0
-	for _, x := range xs {
-		for j < len(ys) && ys[j] < x-t {
+// countAtMost counts the pairs with x − y ≤ t: for rising x the first
+// y ≥ x − t only moves right.
+func countAtMost(xs, ys runs, t int64) int {
+	total := 0
+	for _, c := range ys.c {
+		total += c
+	}
+	count, j, below := 0, 0, 0 // below: how many y are < x − t
+	for i, x := range xs.v {
+		for j < len(ys.v) && ys.v[j] < x-t {
+			below += ys.c[j]
 			j++
 		}
-		c += len(ys) - j
+		count += xs.c[i] * (total - below)
 	}
-	return c
+	return count
 }
 
 // normalQuantile returns Φ⁻¹(p) for 0 < p < 1: −√2·erfc⁻¹(2p).

@@ -221,7 +221,7 @@ func TestKthDiffMatchesBruteForce(t *testing.T) {
 			}
 		}
 		all = sorted(all)
-		xs, ys := sorted(x), sorted(y)
+		xs, ys := runsOf(sorted(x)), runsOf(sorted(y))
 		for k := 1; k <= len(all); k++ {
 			if got := kthDiff(xs, ys, k); got != all[k-1] {
 				t.Fatalf("kthDiff(%v, %v, %d) = %d, want %d", xs, ys, k, got, all[k-1])
