@@ -119,14 +119,17 @@ type Span struct {
 	Resource     *Resource
 	Name         string
 	Kind         Kind
-	Flags        uint32
-	TraceID      TraceID
-	TraceState   string
-	Status       Status
-	Scope        *Scope
-	Attrs        []Attr
-	Events       []Event
-	Links        []Link
+	// AsyncParent is set when the source marks the edge to the parent as
+	// one the parent did not wait on (Jaeger's FOLLOWS_FROM).
+	AsyncParent bool
+	Flags       uint32
+	TraceID     TraceID
+	TraceState  string
+	Status      Status
+	Scope       *Scope
+	Attrs       []Attr
+	Events      []Event
+	Links       []Link
 }
 
 // UnknownService is what Service returns for a span whose resource has no
@@ -161,7 +164,7 @@ func (s *Span) ResourceAttr(key string) (Value, bool) {
 // export), as opposed to two different spans sharing an id.
 func (s *Span) SameContent(o *Span) bool {
 	if s.TraceID != o.TraceID || s.SpanID != o.SpanID || s.ParentSpanID != o.ParentSpanID ||
-		s.Kind != o.Kind || s.Start != o.Start || s.End != o.End || s.Name != o.Name ||
+		s.Kind != o.Kind || s.AsyncParent != o.AsyncParent || s.Start != o.Start || s.End != o.End || s.Name != o.Name ||
 		s.Status != o.Status || s.Service() != o.Service() || len(s.Events) != len(o.Events) ||
 		len(s.Links) != len(o.Links) {
 		return false

@@ -237,9 +237,16 @@ type jsonDecoder struct {
 	linkSlab  slab[dag.Link]
 
 	// Per-object id problems, reported once per object as notices.
-	base64IDs int
-	badIDs    int
-	badID     string
+	base64IDs  int
+	badIDs     int
+	badID      string
+	derivedIDs int
+	derivedID  string
+
+	// Jaeger and Zipkin: per-span side data of the trace being read.
+	jprocIDs []string
+	jrefs    []jaegerRef
+	jscopes  map[[2]string]*dag.Scope
 }
 
 var messageDecoders = sync.Pool{New: func() any { return newJSONDecoder() }}

@@ -42,18 +42,24 @@ func (d *jsonDecoder) notice(kind, msg string) {
 // envelope in it) held.
 type topMembers struct {
 	n       int     // members read
-	traces  bool    // resourceSpans (or Tempo's batches)
+	traces  bool    // resourceSpans, Tempo's batches, Jaeger's data or a bare Jaeger trace
 	skipped [3]bool // metrics, logs, profiles
+	jaeger  *jaegerTrace
+	names   []string // the first few member names, to describe an unknown object
 }
 
 // object decodes one top-level object; d.pos is at its '{'.
 func (d *jsonDecoder) object() error {
 	d.objects++
 	d.base64IDs, d.badIDs, d.badID = 0, 0, ""
+	d.derivedIDs, d.derivedID = 0, ""
 	d.pos++
 	var m topMembers
 	if err := d.members(&m, true); err != nil {
 		return err
+	}
+	if m.jaeger != nil {
+		d.endJaegerTrace(m.jaeger)
 	}
 	for i, what := range [...]string{"metrics", "logs", "profiles"} {
 		if m.skipped[i] {
@@ -63,7 +69,7 @@ func (d *jsonDecoder) object() error {
 	// {} is the empty request (pdata writes an empty one so); an object
 	// with members but none of OTLP's is something else.
 	if m.n > 0 && !m.traces && !m.skipped[0] && !m.skipped[1] && !m.skipped[2] {
-		return &jsonError{Offset: int(d.objStart), Err: errors.New("not an OTLP traces object: no resourceSpans")}
+		return &jsonError{Offset: int(d.objStart), Err: unknownObject(m.names)}
 	}
 	if d.base64IDs > 0 {
 		d.notice("base64 ids", d.whereStr()+": ids are base64, not hex as OTLP/JSON requires (written by an old tool?); decoded them as base64")
@@ -71,7 +77,31 @@ func (d *jsonDecoder) object() error {
 	if d.badIDs > 0 {
 		d.notice("invalid ids", fmt.Sprintf("%s: %s; left %d invalid id(s) empty", d.whereStr(), d.badID, d.badIDs))
 	}
+	if d.derivedIDs > 0 {
+		d.notice("derived ids", fmt.Sprintf("%s: %s; non-hex ids (%d occurrences) were mapped to stable ids derived from their text", d.whereStr(), d.derivedID, d.derivedIDs))
+	}
 	return nil
+}
+
+// unknownObject is the error for a top-level object that holds no traces
+// in any format we read; it names the members it has.
+func unknownObject(names []string) error {
+	list := ""
+	for i, n := range names {
+		if i > 0 {
+			list += ", "
+		}
+		list += strconv.Quote(truncate(n, 40))
+	}
+	return fmt.Errorf("not traces: a JSON object with members %s (want OTLP resourceSpans, Jaeger JSON data/spans, or a Zipkin span array)", list)
+}
+
+// truncate cuts s to at most n bytes, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // members decodes the members of a TracesData / ExportTraceServiceRequest
@@ -90,6 +120,9 @@ func (d *jsonDecoder) members(m *topMembers, top bool) error {
 			return nil
 		}
 		m.n++
+		if top && len(m.names) < 5 {
+			m.names = append(m.names, string(key))
+		}
 		switch k := string(key); {
 		case k == "resourceSpans" || k == "resource_spans" || top && k == "batches":
 			m.traces = true
@@ -110,6 +143,23 @@ func (d *jsonDecoder) members(m *topMembers, top bool) error {
 			}
 		case top && k == "error":
 			err = d.backendError()
+		case top && k == "data":
+			if m.jaeger != nil {
+				return d.failf("a Jaeger trace object with a \"data\" member too: want one or the other")
+			}
+			m.traces = true
+			err = d.jaegerData()
+		case top && k == "errors":
+			err = d.jaegerErrors()
+		case top && isJaegerTraceKey(k):
+			m.traces = true
+			if m.jaeger == nil {
+				if len(d.jprocIDs) > 0 {
+					return d.failf("a Jaeger trace object with a \"data\" member too: want one or the other")
+				}
+				m.jaeger = d.beginJaegerTrace()
+			}
+			err = d.jaegerTraceMember(m.jaeger, key)
 		default:
 			err = d.skipValue()
 		}
