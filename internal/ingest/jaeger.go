@@ -449,7 +449,7 @@ func (d *jsonDecoder) jaegerSpanTags(sp *dag.Span, mark int) {
 				continue
 			}
 		case jaegerErrorTag:
-			if b, ok := tagBool(a.Value); ok {
+			if b, ok := boolTag(a.Value); ok {
 				errorTag = b
 				continue
 			}
@@ -493,14 +493,19 @@ func (d *jsonDecoder) jaegerSpanTags(sp *dag.Span, mark int) {
 		sp.Status.Code = dag.StatusError
 	}
 	if haveScope {
-		sp.Scope = d.jaegerScope(scopeName, scopeVersion)
+		if sc := d.jscope; sc != nil && sc.Name == scopeName && sc.Version == scopeVersion {
+			sp.Scope = sc // the common case: the same scope as the span before
+		} else {
+			sp.Scope = d.jaegerScope(scopeName, scopeVersion)
+			d.jscope = sp.Scope
+		}
 	}
 	sp.Attrs = d.takeAttrs(mark)
 }
 
-// tagBool reads a bool tag, which Jaeger fixtures also write as the
+// boolTag reads a bool tag, which Jaeger fixtures also write as the
 // strings "true" and "false".
-func tagBool(v dag.Value) (bool, bool) {
+func boolTag(v dag.Value) (bool, bool) {
 	switch v.Type() {
 	case dag.ValueBool:
 		return v.Bool(), true
@@ -705,6 +710,16 @@ func (d *jsonDecoder) jaegerLogs() ([]dag.Event, error) {
 	return out, nil
 }
 
+// Jaeger tag types, as the "type" member names them.
+const (
+	tagUntyped uint8 = iota
+	tagString
+	tagBool
+	tagInt64
+	tagFloat64
+	tagBinary
+)
+
 // jaegerTags pushes a list of tags onto d.attrs.
 func (d *jsonDecoder) jaegerTags(what string) error {
 	if ok, err := d.openArray(what); !ok {
@@ -721,10 +736,8 @@ func (d *jsonDecoder) jaegerTags(what string) error {
 			}
 			continue
 		}
-		var (
-			kv  dag.Attr
-			typ string
-		)
+		var kv dag.Attr
+		typ := tagUntyped
 		for j := 0; ; j++ {
 			key, done, err := d.nextKey(j)
 			if err != nil {
@@ -737,7 +750,7 @@ func (d *jsonDecoder) jaegerTags(what string) error {
 			case "key":
 				kv.Key, err = d.stringValue("tag key")
 			case "type":
-				typ, err = d.stringValue("tag type")
+				typ, err = d.jaegerTagType()
 			case "value":
 				kv.Value, err = d.jaegerTagValue()
 			default:
@@ -747,9 +760,41 @@ func (d *jsonDecoder) jaegerTags(what string) error {
 				return err
 			}
 		}
-		kv.Value = jaegerTyped(kv.Value, typ)
+		if typ != tagString || kv.Value.Type() != dag.ValueString {
+			kv.Value = jaegerTyped(kv.Value, typ)
+		}
 		d.attrs = append(d.attrs, kv)
 	}
+}
+
+// jaegerTagType reads a tag's "type"; an unknown one reads as untyped.
+func (d *jsonDecoder) jaegerTagType() (uint8, error) {
+	c, ok := d.peek()
+	switch {
+	case !ok:
+		return 0, d.eofError()
+	case c == 'n':
+		return 0, d.literal("null")
+	case c != '"':
+		return 0, d.typeError("tag type", "a string", c)
+	}
+	b, err := d.readString(&d.esc)
+	if err != nil {
+		return 0, err
+	}
+	switch string(b) {
+	case "string":
+		return tagString, nil
+	case "bool":
+		return tagBool, nil
+	case "int64":
+		return tagInt64, nil
+	case "float64":
+		return tagFloat64, nil
+	case "binary":
+		return tagBinary, nil
+	}
+	return tagUntyped, nil
 }
 
 // jaegerTagValue reads a tag's value as its JSON type says.
@@ -810,13 +855,13 @@ func isPlainInteger(tok []byte) bool {
 
 // jaegerTyped converts a tag value to the type its "type" member names;
 // fixtures write bools and numbers as strings too.
-func jaegerTyped(v dag.Value, typ string) dag.Value {
+func jaegerTyped(v dag.Value, typ uint8) dag.Value {
 	switch typ {
-	case "bool":
-		if b, ok := tagBool(v); ok {
+	case tagBool:
+		if b, ok := boolTag(v); ok {
 			return dag.BoolValue(b)
 		}
-	case "int64":
+	case tagInt64:
 		switch v.Type() {
 		case dag.ValueInt:
 			return v
@@ -829,7 +874,7 @@ func jaegerTyped(v dag.Value, typ string) dag.Value {
 				return dag.IntValue(n)
 			}
 		}
-	case "float64":
+	case tagFloat64:
 		switch v.Type() {
 		case dag.ValueDouble:
 			return v
@@ -840,7 +885,7 @@ func jaegerTyped(v dag.Value, typ string) dag.Value {
 				return dag.DoubleValue(f)
 			}
 		}
-	case "binary":
+	case tagBinary:
 		if v.Type() == dag.ValueString {
 			for _, enc := range base64Encodings {
 				if b, err := enc.DecodeString(v.Str()); err == nil {

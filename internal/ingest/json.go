@@ -247,6 +247,7 @@ type jsonDecoder struct {
 	jprocIDs []string
 	jrefs    []jaegerRef
 	jscopes  map[[2]string]*dag.Scope
+	jscope   *dag.Scope // the last one used
 }
 
 var messageDecoders = sync.Pool{New: func() any { return newJSONDecoder() }}

@@ -154,3 +154,41 @@ func BenchmarkReadJSONStream(b *testing.B) {
 	b.ReportMetric(float64(lines*spans*b.N)/b.Elapsed().Seconds(), "spans/s")
 	b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(lines*spans*b.N), "B/span")
 }
+
+// benchDecodeConverted decodes, per iteration, one of 16 requests of 512
+// realistic spans that genOTLPJSON wrote and encode re-encoded in another
+// format: the same spans as BenchmarkDecodeJSON, so spans/s compare.
+func benchDecodeConverted(b *testing.B, encode func([]byte, []dag.Span) []byte) {
+	const spans = 512
+	var msgs [][]byte
+	size := 0
+	for i := range 16 {
+		in, err := decodeJSONMessage(genOTLPJSON(spans, uint64(i)), nil, nil, "gen")
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs = append(msgs, encode(nil, in))
+		size += len(msgs[i])
+	}
+	b.SetBytes(int64(size / len(msgs)))
+	b.ReportAllocs()
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		i++
+		out, err := decodeJSONMessage(msgs[i%len(msgs)], nil, nil, "bench")
+		if err != nil || len(out) != spans {
+			b.Fatalf("%d spans, %v", len(out), err)
+		}
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&ms1)
+	b.ReportMetric(float64(spans*b.N)/b.Elapsed().Seconds(), "spans/s")
+	b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(spans*b.N), "B/span")
+}
+
+// BenchmarkDecodeJaegerJSON decodes BenchmarkDecodeJSON's spans written as
+// Jaeger JSON (query API v2).
+func BenchmarkDecodeJaegerJSON(b *testing.B) { benchDecodeConverted(b, AppendJaegerJSON) }
