@@ -585,21 +585,26 @@ func (d *jsonDecoder) jaegerRefs() error {
 }
 
 // jaegerParent picks the parent among the references pushed since mark
-// (the first CHILD_OF, else the first FOLLOWS_FROM) and makes the others
-// links.
+// (the first CHILD_OF, else the first FOLLOWS_FROM: Jaeger UI's rule) and
+// makes the others links. A reference into another trace is never the
+// parent: it cannot be in this trace's tree (that is how links to other
+// traces, which Jaeger stores as FOLLOWS_FROM, come back as links).
 func (d *jsonDecoder) jaegerParent(sp *dag.Span, mark int, parentField dag.SpanID) {
 	refs := d.jrefs[mark:]
 	defer func() { d.jrefs = d.jrefs[:mark] }()
+	sameTrace := func(r jaegerRef) bool {
+		return r.traceID.IsZero() || sp.TraceID.IsZero() || r.traceID == sp.TraceID
+	}
 	parent := -1
 	for i, r := range refs {
-		if r.known && !r.followsFrom {
+		if r.known && !r.followsFrom && sameTrace(r) {
 			parent = i
 			break
 		}
 	}
 	if parent < 0 {
 		for i, r := range refs {
-			if r.followsFrom {
+			if r.followsFrom && sameTrace(r) {
 				parent = i
 				break
 			}

@@ -45,6 +45,7 @@ type topMembers struct {
 	traces  bool    // resourceSpans, Tempo's batches, Jaeger's data or a bare Jaeger trace
 	skipped [3]bool // metrics, logs, profiles
 	jaeger  *jaegerTrace
+	data    bool     // Jaeger's "data"
 	names   []string // the first few member names, to describe an unknown object
 }
 
@@ -53,6 +54,7 @@ func (d *jsonDecoder) object() error {
 	d.objects++
 	d.base64IDs, d.badIDs, d.badID = 0, 0, ""
 	d.derivedIDs, d.derivedID = 0, ""
+	d.jprocIDs, d.jrefs = d.jprocIDs[:0], d.jrefs[:0]
 	d.pos++
 	var m topMembers
 	if err := d.members(&m, true); err != nil {
@@ -147,14 +149,14 @@ func (d *jsonDecoder) members(m *topMembers, top bool) error {
 			if m.jaeger != nil {
 				return d.failf("a Jaeger trace object with a \"data\" member too: want one or the other")
 			}
-			m.traces = true
+			m.traces, m.data = true, true
 			err = d.jaegerData()
 		case top && k == "errors":
 			err = d.jaegerErrors()
 		case top && isJaegerTraceKey(k):
 			m.traces = true
 			if m.jaeger == nil {
-				if len(d.jprocIDs) > 0 {
+				if m.data {
 					return d.failf("a Jaeger trace object with a \"data\" member too: want one or the other")
 				}
 				m.jaeger = d.beginJaegerTrace()

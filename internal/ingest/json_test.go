@@ -334,7 +334,7 @@ func TestDecodeJSONMessageErrors(t *testing.T) {
 		name, in, want string
 		offset         int // -1: do not check
 	}{
-		{"not OTLP object", `{"foo":1}`, "not an OTLP traces object: no resourceSpans", 0},
+		{"not OTLP object", `{"foo":1}`, `not traces: a JSON object with members "foo"`, 0},
 		{"array", `[1,2]`, "not an OTLP traces object: found a JSON array", 0},
 		{"string", `"x"`, "found a JSON string", 0},
 		{"empty input", ` `, "no JSON object", -1},
@@ -506,8 +506,8 @@ func TestReadJSONStreamErrors(t *testing.T) {
 		{"wrong type deep in a pretty object", good + "\n" + prettyBad, 0, 7, "span name: want a string", 1},
 		{"bad integer after refills", good + "\n" + good + "\n" + inRequest(spanWith(`"endTimeUnixNano":"1234567890x"`)) + "\n", 0, 3, `"1234567890x" is not an integer`, 2},
 		{"bad base64 on a pretty line", good + "\n{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":[\n{\"key\":\"b\",\"value\":\n{\"bytesValue\":\"!!!!!!!!\"}}]}]}]}]}", 0, 4, "not valid base64", 1},
-		{"non-OTLP line", good + "\n\n" + `{"foo":1}` + "\n", 0, 3, "not an OTLP traces object: no resourceSpans", 1},
-		{"non-OTLP pretty object blames its first line", good + "\n" + "{\n\"foo\":\n1\n}\n", 0, 2, "no resourceSpans", 1},
+		{"non-OTLP line", good + "\n\n" + `{"foo":1}` + "\n", 0, 3, `not traces: a JSON object with members "foo"`, 1},
+		{"non-OTLP pretty object blames its first line", good + "\n" + "{\n\"foo\":\n1\n}\n", 0, 2, `members "foo" (want OTLP resourceSpans`, 1},
 		{"array line", good + "\n" + `[1,2]` + "\n", 0, 2, "found a JSON array", 1},
 		{"garbage line", good + "\nhello\n", 0, 2, `unexpected 'h'`, 1},
 		{"truncated last line", good + "\n" + `{"resourceSpans":[{"scopeSpans":[`, 0, 2, "unexpected end of input", 1},

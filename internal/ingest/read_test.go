@@ -311,7 +311,7 @@ func TestDecodeBadInput(t *testing.T) {
 		{"length 0xFFFFFFFF alone", []byte{0xff, 0xff, 0xff, 0xff}, Options{},
 			"in: offset 0: frame length 4294967295 is larger than the limit of 67108864 bytes (not a length-framed OTLP file, or raise the frame limit)"},
 		{"text", []byte("hello, wörld\nthis is not OTLP\n"), Options{}, "in: offset 0: not OTLP: neither JSON (it does not start with '{') nor protobuf"},
-		{"JSON, not OTLP", []byte(`{"hello": "world"}`), Options{}, "in: line 1: not an OTLP traces object…"},
+		{"JSON, not OTLP", []byte(`{"hello": "world"}`), Options{}, "in: line 1: not traces: a JSON object with members \"hello\"…"},
 		{"invalid JSON on line 3", []byte("{}\n{}\n{\"resourceSpans\": [}\n"), Options{}, "in: line 3: "},
 		{"JSON forced to proto", []byte(`{"resourceSpans": []}`), Options{Format: FormatProto}, "in: offset 0: the input is JSON, but the format was forced to protobuf"},
 		{"corrupt zstd", corruptZstd, Options{}, "in: offset "},
