@@ -68,7 +68,7 @@ func decodeJSONMessage(msg []byte, dst []dag.Span, n *notices, where string) ([]
 			return dst, err
 		}
 		d.objStart = int64(d.pos)
-		if err := d.object(); err != nil {
+		if err := d.topValue(c); err != nil {
 			return dst, err
 		}
 	}
@@ -116,7 +116,7 @@ func readJSONStream(r io.Reader, name string, maxFrame int, n *notices, fn func(
 		d.objStart = d.base + int64(d.pos)
 		d.objLine = d.lineAt(d.pos)
 		d.where = ""
-		if err := d.object(); err != nil {
+		if err := d.topValue(c); err != nil {
 			return d.streamError(err)
 		}
 		d.inObj = false
@@ -181,15 +181,23 @@ func (d *jsonDecoder) frameError() error {
 	return fmt.Errorf("JSON object larger than the limit of %d bytes (raise the frame limit to read it)", d.maxFrame)
 }
 
-// topLevel checks that c starts a JSON object where one is expected.
+// topValue decodes one top-level value starting with c: an object (OTLP,
+// or Jaeger JSON) or an array (Zipkin).
+func (d *jsonDecoder) topValue(c byte) error {
+	if c == '[' {
+		return d.zipkinList()
+	}
+	return d.object()
+}
+
+// topLevel checks that c starts a JSON object or array where one is
+// expected.
 func (d *jsonDecoder) topLevel(c byte) error {
 	switch c {
-	case '{':
+	case '{', '[':
 		return nil
-	case '[':
-		return d.failAt(d.off(), errors.New("not an OTLP traces object: found a JSON array, want an object with resourceSpans"))
 	case '"', 't', 'f', 'n', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return d.failAt(d.off(), fmt.Errorf("not an OTLP traces object: found a JSON %s, want an object with resourceSpans", describe(c)))
+		return d.failAt(d.off(), fmt.Errorf("not traces: found a JSON %s, want an object (OTLP, Jaeger) or an array (Zipkin)", describe(c)))
 	}
 	return d.failAt(d.off(), fmt.Errorf("invalid JSON: unexpected %s, want '{'", quoteByte(c)))
 }
@@ -248,6 +256,9 @@ type jsonDecoder struct {
 	jrefs    []jaegerRef
 	jscopes  map[[2]string]*dag.Scope
 	jscope   *dag.Scope // the last one used
+
+	zres                    map[string]*dag.Resource // Zipkin: one per service
+	zmissingTS, zmissingDur int
 }
 
 var messageDecoders = sync.Pool{New: func() any { return newJSONDecoder() }}

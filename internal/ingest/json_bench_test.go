@@ -192,3 +192,7 @@ func benchDecodeConverted(b *testing.B, encode func([]byte, []dag.Span) []byte) 
 // BenchmarkDecodeJaegerJSON decodes BenchmarkDecodeJSON's spans written as
 // Jaeger JSON (query API v2).
 func BenchmarkDecodeJaegerJSON(b *testing.B) { benchDecodeConverted(b, AppendJaegerJSON) }
+
+// BenchmarkDecodeZipkinJSON decodes BenchmarkDecodeJSON's spans written as
+// a Zipkin v2 span array.
+func BenchmarkDecodeZipkinJSON(b *testing.B) { benchDecodeConverted(b, AppendZipkinJSON) }

@@ -335,7 +335,7 @@ func TestDecodeJSONMessageErrors(t *testing.T) {
 		offset         int // -1: do not check
 	}{
 		{"not OTLP object", `{"foo":1}`, `not traces: a JSON object with members "foo"`, 0},
-		{"array", `[1,2]`, "not an OTLP traces object: found a JSON array", 0},
+		{"array of numbers", `[1,2]`, "array element: want a Zipkin span object or an array of them, found number", 1},
 		{"string", `"x"`, "found a JSON string", 0},
 		{"empty input", ` `, "no JSON object", -1},
 		{"garbage", "\x00\x01binary", "invalid JSON: unexpected byte 0x00", 0},
@@ -508,7 +508,7 @@ func TestReadJSONStreamErrors(t *testing.T) {
 		{"bad base64 on a pretty line", good + "\n{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":[\n{\"key\":\"b\",\"value\":\n{\"bytesValue\":\"!!!!!!!!\"}}]}]}]}]}", 0, 4, "not valid base64", 1},
 		{"non-OTLP line", good + "\n\n" + `{"foo":1}` + "\n", 0, 3, `not traces: a JSON object with members "foo"`, 1},
 		{"non-OTLP pretty object blames its first line", good + "\n" + "{\n\"foo\":\n1\n}\n", 0, 2, `members "foo" (want OTLP resourceSpans`, 1},
-		{"array line", good + "\n" + `[1,2]` + "\n", 0, 2, "found a JSON array", 1},
+		{"array line", good + "\n" + `[1,2]` + "\n", 0, 2, "want a Zipkin span object", 1},
 		{"garbage line", good + "\nhello\n", 0, 2, `unexpected 'h'`, 1},
 		{"truncated last line", good + "\n" + `{"resourceSpans":[{"scopeSpans":[`, 0, 2, "unexpected end of input", 1},
 		{"truncated last line with newlines", good + "\n" + `{"resourceSpans":[{"scopeSpans":[` + "\n\n", 0, 2, "unexpected end of input", 1},
