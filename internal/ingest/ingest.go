@@ -1,7 +1,11 @@
-// Package ingest reads OpenTelemetry traces in every format tracectl accepts
-// (OTLP/JSON objects and JSON Lines, length-framed or single OTLP protobuf
-// messages, the Collector file exporter's zstd modes, gzip) and decodes them
-// straight into dag.Span batches, streaming. Wire types stop here.
+// Package ingest owns the trace wire formats, in both directions. It reads
+// traces in every format tracectl accepts (OTLP/JSON objects and JSON
+// Lines, length-framed or single OTLP protobuf messages, the Collector file
+// exporter's zstd modes, gzip, Jaeger JSON, Zipkin v2 JSON, from files,
+// stdin or URLs) and decodes them straight into dag.Span batches,
+// streaming; and it writes dag spans back out as OTLP/JSON, OTLP protobuf,
+// Jaeger JSON and Zipkin JSON, each encoder beside its decoder. Wire types
+// stop here.
 //
 // It does not group spans into traces or build trees; that is package dag.
 package ingest

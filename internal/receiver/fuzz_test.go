@@ -8,6 +8,8 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/tracectl/tracectl/internal/ingest"
 )
 
 // FuzzHTTPHandler feeds arbitrary bodies to the OTLP/HTTP handler: it must
@@ -26,10 +28,10 @@ func FuzzHTTPHandler(f *testing.F) {
 		s := &Server{opts: Options{MaxRequestSize: 1 << 20, MaxMemory: 1 << 30, RetryAfter: 1}, budget: budget{max: 1 << 30}}
 		s.opts.Deliver = func(b *Batch) error {
 			var m proto.Message = request(0, 0)
-			if err := proto.Unmarshal(AppendProto(nil, b.Spans), m); err != nil {
+			if err := proto.Unmarshal(ingest.AppendOTLPProto(nil, b.Spans), m); err != nil {
 				t.Errorf("AppendProto output unreadable: %v", err)
 			}
-			AppendJSON(nil, b.Spans)
+			ingest.AppendOTLPJSON(nil, b.Spans)
 			return nil
 		}
 		req := httptest.NewRequest(http.MethodPost, TracesPath, bytes.NewReader(body))

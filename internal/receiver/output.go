@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/tracectl/tracectl/internal/ingest"
 )
 
 // Output writes received batches to a file in a format every tracectl
@@ -52,11 +54,11 @@ func (o *Output) Write(b *Batch) error {
 		o.write(b.Body)
 	case o.proto:
 		o.buf = append(o.buf[:0], 0, 0, 0, 0)
-		o.buf = AppendProto(o.buf, b.Spans)
+		o.buf = ingest.AppendOTLPProto(o.buf, b.Spans)
 		binary.BigEndian.PutUint32(o.buf, uint32(len(o.buf)-4))
 		o.write(o.buf)
 	default:
-		o.buf = AppendJSON(o.buf[:0], b.Spans)
+		o.buf = ingest.AppendOTLPJSON(o.buf[:0], b.Spans)
 		o.buf = append(o.buf, '\n')
 		o.write(o.buf)
 	}

@@ -1,4 +1,4 @@
-package receiver
+package ingest
 
 import (
 	"encoding/base64"
@@ -14,11 +14,15 @@ import (
 	"github.com/tracectl/tracectl/internal/jsonstr"
 )
 
-// This file writes dag spans back out as OTLP: ExportTraceServiceRequest in
-// OTLP/JSON (hex ids, int64 as strings, integer enums, lowerCamelCase keys:
-// what the Collector's file exporter writes) and in protobuf. Spans are
-// grouped into ResourceSpans/ScopeSpans by runs of the same *Resource and
-// *Scope, which is how ingest decodes them.
+// The OTLP encoders, the inverse of json_otlp.go and proto.go: dag spans
+// written back out as an ExportTraceServiceRequest in OTLP/JSON (hex ids,
+// int64 as strings, integer enums, lowerCamelCase keys, every span's status
+// even when empty: byte for byte what the Collector's pdata JSONMarshaler
+// and so its file exporter write) and in protobuf. Spans are grouped into
+// ResourceSpans/ScopeSpans by runs of the same *Resource and *Scope, which
+// is how the decoders hand them out. The receiver's --out, emit's JSON
+// lines and convert all write through here. OTLP has no field for
+// dag.Span.AsyncParent: it is not written.
 
 // group is a run of spans sharing one resource and one scope.
 type group struct {
@@ -46,9 +50,9 @@ func resourceRuns(spans []dag.Span) [][]group {
 	return out
 }
 
-// AppendJSON appends spans as one OTLP/JSON ExportTraceServiceRequest, no
-// trailing newline.
-func AppendJSON(b []byte, spans []dag.Span) []byte {
+// AppendOTLPJSON appends spans as one OTLP/JSON ExportTraceServiceRequest,
+// no trailing newline.
+func AppendOTLPJSON(b []byte, spans []dag.Span) []byte {
 	b = append(b, `{"resourceSpans":[`...)
 	for ri, groups := range resourceRuns(spans) {
 		if ri > 0 {
@@ -177,7 +181,7 @@ func appendJSONSpan(b []byte, s *dag.Span) []byte {
 		}
 		b = append(b, ']')
 	}
-	if s.Status != (dag.Status{}) {
+	{ // always, as pdata writes it
 		b = append(b, `,"status":{`...)
 		if s.Status.Message != "" {
 			b = jsonstr.Append(append(b, `"message":`...), s.Status.Message)
@@ -305,8 +309,8 @@ const (
 	fListValues = 1
 )
 
-// AppendProto appends spans as one protobuf ExportTraceServiceRequest.
-func AppendProto(b []byte, spans []dag.Span) []byte {
+// AppendOTLPProto appends spans as one protobuf ExportTraceServiceRequest.
+func AppendOTLPProto(b []byte, spans []dag.Span) []byte {
 	for _, groups := range resourceRuns(spans) {
 		b = appendMessage(b, fRequestResourceSpans, func(b []byte) []byte {
 			res := groups[0].res
@@ -379,7 +383,7 @@ func appendProtoSpan(b []byte, s *dag.Span) []byte {
 			return b
 		})
 	}
-	if s.Status != (dag.Status{}) {
+	{ // always, as pdata writes it
 		b = appendMessage(b, fSpanStatus, func(b []byte) []byte {
 			b = appendProtoString(b, fStatusMessage, s.Status.Message)
 			if s.Status.Code != 0 {

@@ -1,10 +1,15 @@
-package receiver
+package ingest
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"flag"
 	"math"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -53,7 +58,7 @@ func sampleSpans() []dag.Span {
 	}
 }
 
-var hexID = regexp.MustCompile(`"(traceId|spanId|parentSpanId)":"([0-9a-f]*)"`)
+var hexIDMember = regexp.MustCompile(`"(traceId|spanId|parentSpanId)":"([0-9a-f]*)"`)
 
 // TestEncodersAgree decodes AppendProto's output with proto.Unmarshal and
 // AppendJSON's with protojson (ids turned back from hex into the base64
@@ -61,12 +66,12 @@ var hexID = regexp.MustCompile(`"(traceId|spanId|parentSpanId)":"([0-9a-f]*)"`)
 func TestEncodersAgree(t *testing.T) {
 	spans := sampleSpans()
 	var fromProto coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(AppendProto(nil, spans), &fromProto); err != nil {
+	if err := proto.Unmarshal(AppendOTLPProto(nil, spans), &fromProto); err != nil {
 		t.Fatalf("proto.Unmarshal: %v", err)
 	}
-	js := AppendJSON(nil, spans)
-	b64 := hexID.ReplaceAllFunc(js, func(m []byte) []byte {
-		sub := hexID.FindSubmatch(m)
+	js := AppendOTLPJSON(nil, spans)
+	b64 := hexIDMember.ReplaceAllFunc(js, func(m []byte) []byte {
+		sub := hexIDMember.FindSubmatch(m)
 		raw, _ := hex.DecodeString(string(sub[2]))
 		return []byte(`"` + string(sub[1]) + `":"` + base64.StdEncoding.EncodeToString(raw) + `"`)
 	})
@@ -102,11 +107,54 @@ func TestEncodersAgree(t *testing.T) {
 	}
 }
 
-func BenchmarkAppendJSON(b *testing.B) {
+func BenchmarkAppendOTLPJSON(b *testing.B) {
 	spans := sampleSpans()
 	var buf []byte
 	for b.Loop() {
-		buf = AppendJSON(buf[:0], spans)
+		buf = AppendOTLPJSON(buf[:0], spans)
 	}
 	b.ReportMetric(float64(len(spans)*b.N)/b.Elapsed().Seconds(), "spans/s")
+}
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// TestEncodeGolden pins the bytes every encoder writes for sampleSpans:
+// the one place a change to any wire format shows up, for review.
+func TestEncodeGolden(t *testing.T) {
+	spans := sampleSpans()
+	spans[1].AsyncParent = true
+	for _, tc := range []struct {
+		file   string
+		encode func([]byte, []dag.Span) []byte
+	}{
+		{"encode-otlp.json", AppendOTLPJSON},
+		{"encode-otlp.pb", AppendOTLPProto},
+		{"encode-jaeger.json", AppendJaegerJSON},
+		{"encode-zipkin.json", AppendZipkinJSON},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			got := tc.encode(nil, spans)
+			if strings.HasSuffix(tc.file, ".json") {
+				got = append(got, '\n')
+			}
+			path := filepath.Join("testdata", tc.file)
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(want, got) {
+				t.Errorf("%s differs from what the encoder writes now (review, then go test -run TestEncodeGolden -update):\nwant %q\ngot  %q", path, want, got)
+			}
+			// Every golden reads back.
+			back, _, err := decodeAll(t, got, Options{})
+			if err != nil || len(back) != len(spans) {
+				t.Errorf("read back: %d spans, %v", len(back), err)
+			}
+		})
+	}
 }
