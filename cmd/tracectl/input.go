@@ -62,22 +62,34 @@ func (o *inputOptions) httpOptions() (ingest.HTTPOptions, error) {
 	return ingest.HTTPOptions{Header: h, Timeout: o.HTTPTimeout}, nil
 }
 
-// readTraces reads every input and groups its spans by trace. Warnings
-// (skipped metrics lines, base64 ids) go to stderr once each; progress is
-// drawn on stderr when it is a terminal.
+// readTraces reads every input and groups its spans by trace.
 func readTraces(s *streams, o *inputOptions) (*dag.Traces, error) {
-	if len(o.Files) == 0 {
-		return nil, usageError{errors.New("no input: give one or more files, globs, URLs, or - for stdin")}
-	}
-	format, err := ingest.ParseFormat(o.Format)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	httpOpts, err := o.httpOptions()
+	var ts dag.Traces
+	err := readSpans(s, o, func(batch []dag.Span) error {
+		ts.Add(batch)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	var ts dag.Traces
+	return &ts, nil
+}
+
+// readSpans reads every input and hands fn each batch of spans as it is
+// decoded. Warnings (skipped metrics lines, base64 ids) go to stderr once
+// each; progress is drawn on stderr when it is a terminal.
+func readSpans(s *streams, o *inputOptions, fn func([]dag.Span) error) error {
+	if len(o.Files) == 0 {
+		return usageError{errors.New("no input: give one or more files, globs, URLs, or - for stdin")}
+	}
+	format, err := ingest.ParseFormat(o.Format)
+	if err != nil {
+		return usageError{err}
+	}
+	httpOpts, err := o.httpOptions()
+	if err != nil {
+		return err
+	}
 	opts := ingest.Options{
 		Format:   format,
 		MaxFrame: o.MaxFrame,
@@ -89,15 +101,9 @@ func readTraces(s *streams, o *inputOptions) (*dag.Traces, error) {
 		p = &progress{w: s.Err, start: time.Now()}
 		opts.Progress = p.update
 	}
-	err = ingest.ReadFiles(o.Files, s.In, opts, func(batch []dag.Span) error {
-		ts.Add(batch)
-		return nil
-	})
+	err = ingest.ReadFiles(o.Files, s.In, opts, fn)
 	p.done()
-	if err != nil {
-		return nil, err
-	}
-	return &ts, nil
+	return err
 }
 
 // buildTrees builds every trace's tree once, in first-seen order; every

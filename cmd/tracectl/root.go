@@ -37,6 +37,7 @@ unreadable input.`,
 		newCmdAssert(s),
 		newCmdEmit(),
 		newCmdCheck(s),
+		newCmdConvert(s),
 	)
 	return root
 }

@@ -438,7 +438,7 @@ func (d *jsonDecoder) micros(tok []byte, at int, what string) (int64, error) {
 // its fields and attributes.
 func (d *jsonDecoder) jaegerSpanTags(sp *dag.Span, mark int) {
 	var scopeName, scopeVersion string
-	var haveScope, haveOtelStatus bool
+	var haveOtelStatus bool
 	errorTag := false
 	kept := d.attrs[:mark]
 	for _, a := range d.attrs[mark:] {
@@ -477,12 +477,12 @@ func (d *jsonDecoder) jaegerSpanTags(sp *dag.Span, mark int) {
 			}
 		case jaegerScopeNameTag, jaegerLibNameTag:
 			if a.Value.Type() == dag.ValueString {
-				scopeName, haveScope = a.Value.Str(), true
+				scopeName = a.Value.Str()
 				continue
 			}
 		case jaegerScopeVerTag, jaegerLibVerTag:
 			if a.Value.Type() == dag.ValueString {
-				scopeVersion, haveScope = a.Value.Str(), true
+				scopeVersion = a.Value.Str()
 				continue
 			}
 		}
@@ -492,7 +492,7 @@ func (d *jsonDecoder) jaegerSpanTags(sp *dag.Span, mark int) {
 	if errorTag && !haveOtelStatus {
 		sp.Status.Code = dag.StatusError
 	}
-	if haveScope {
+	{ // every span has a scope, an empty one at least, as OTLP decoding gives it
 		if sc := d.jscope; sc != nil && sc.Name == scopeName && sc.Version == scopeVersion {
 			sp.Scope = sc // the common case: the same scope as the span before
 		} else {

@@ -41,7 +41,7 @@ func summarizeJaeger(spans []dag.Span) []jspan {
 		for _, l := range s.Links {
 			j.Links = append(j.Links, l.TraceID.String()+"/"+l.SpanID.String()+" "+attrText(l.Attrs))
 		}
-		if s.Scope != nil {
+		if s.Scope != nil && (s.Scope.Name != "" || s.Scope.Version != "") {
 			j.Scope = s.Scope.Name + "@" + s.Scope.Version
 		}
 		out = append(out, j)

@@ -388,7 +388,7 @@ func (d *jsonDecoder) zipkinTagValue() (dag.Value, error) {
 // zipkinSpanTags moves the tags that stand for OTLP fields into them.
 func (d *jsonDecoder) zipkinSpanTags(sp *dag.Span, mark int) {
 	var scopeName, scopeVersion string
-	var haveScope, haveOtelStatus, haveError bool
+	var haveOtelStatus, haveError bool
 	var errorMsg string
 	kept := d.attrs[:mark]
 	for _, a := range d.attrs[mark:] {
@@ -419,10 +419,10 @@ func (d *jsonDecoder) zipkinSpanTags(sp *dag.Span, mark int) {
 			sp.TraceState = a.Value.Str()
 			continue
 		case (a.Key == jaegerScopeNameTag || a.Key == jaegerLibNameTag) && str:
-			scopeName, haveScope = a.Value.Str(), true
+			scopeName = a.Value.Str()
 			continue
 		case (a.Key == jaegerScopeVerTag || a.Key == jaegerLibVerTag) && str:
-			scopeVersion, haveScope = a.Value.Str(), true
+			scopeVersion = a.Value.Str()
 			continue
 		}
 		kept = append(kept, a)
@@ -434,7 +434,7 @@ func (d *jsonDecoder) zipkinSpanTags(sp *dag.Span, mark int) {
 			sp.Status.Message = errorMsg
 		}
 	}
-	if haveScope {
+	{ // every span has a scope, an empty one at least, as OTLP decoding gives it
 		if sc := d.jscope; sc != nil && sc.Name == scopeName && sc.Version == scopeVersion {
 			sp.Scope = sc
 		} else {
