@@ -19,7 +19,8 @@ import (
 // byte at a time (so every token is split across refills), agrees with the
 // whole-message decoder.
 func FuzzDecodeJSONMessage(f *testing.F) {
-	for _, rel := range []string{"otlp-proto-examples/trace.json", "telemetrygen/traces.jsonl", "otelcol-fileexporter/traces.json"} {
+	for _, rel := range []string{"otlp-proto-examples/trace.json", "telemetrygen/traces.jsonl", "otelcol-fileexporter/traces.json",
+		"jaeger-ui-tracestats/testTrace.json", "jaeger-ui/otlp2jaeger-out.json", "jaeger-ui/TraceFlamegraph/testTrace.json"} {
 		data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "conformance", filepath.FromSlash(rel)))
 		if err != nil {
 			continue // seeds only; the fuzz target works without them
@@ -34,6 +35,7 @@ func FuzzDecodeJSONMessage(f *testing.F) {
 			f.Add(data) // a pretty-printed file: the whole object
 		}
 	}
+	f.Add([]byte(zipkinRPC))
 	for _, s := range []string{
 		inRequest(spanWith(`"kind":"SPAN_KIND_CLIENT","status":{"code":"STATUS_CODE_ERROR","message":"\ud83d\ude00\n"}`)),
 		inRequest(spanWith(`"attributes":[{"key":"a","value":{"arrayValue":{"values":[{"kvlistValue":{"values":[{"key":"x","value":{"doubleValue":"NaN"}}]}}]}}}]`)),
