@@ -129,7 +129,7 @@ func TestJaegerUICriticalPathTest3(t *testing.T) {
 	}
 	var got []seg
 	for _, s := range a.Paths[0].Segments {
-		got = append(got, seg{a.Tree.Nodes[s.Node].ID.String(), (s.Start - rs) / 1000, (s.End - rs) / 1000})
+		got = append(got, seg{a.Tree.Nodes[s.Node].ID.String(), int64(s.Start-rs) / 1000, int64(s.End-rs) / 1000})
 	}
 	want := []seg{{"006c3cf93508f205", 0, 40}}
 	if diff := cmp.Diff(want, got); diff != "" {

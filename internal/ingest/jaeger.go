@@ -331,13 +331,14 @@ func (d *jsonDecoder) jaegerSpan(t *jaegerTrace) error {
 	d.jprocIDs = append(d.jprocIDs, "")
 	sp := &d.spans[len(d.spans)-1] // nothing below appends to d.spans
 	var (
-		startUS, durUS int64
-		startAt        int
-		haveStart      bool
-		refMark        = len(d.jrefs)
-		attrMark       = len(d.attrs)
-		parentField    dag.SpanID
-		tagsRead       bool
+		startUS     uint64
+		durUS       int64
+		startAt     int
+		haveStart   bool
+		refMark     = len(d.jrefs)
+		attrMark    = len(d.attrs)
+		parentField dag.SpanID
+		tagsRead    bool
 	)
 	for i := 0; ; i++ {
 		key, done, err := d.nextKey(i)
@@ -364,9 +365,7 @@ func (d *jsonDecoder) jaegerSpan(t *jaegerTrace) error {
 			tok, _, err = d.intToken("startTime")
 			if err == nil && tok != nil {
 				haveStart = true
-				if startUS, err = d.micros(tok, startAt, "startTime"); err == nil && startUS < 0 {
-					err = d.failAt(startAt, fmt.Errorf("startTime: %s is negative", tok))
-				}
+				startUS, err = d.timeMicros(tok, startAt, "startTime")
 			}
 		case "duration":
 			at := d.off()
@@ -401,7 +400,7 @@ func (d *jsonDecoder) jaegerSpan(t *jaegerTrace) error {
 	if haveStart {
 		start, end, ok := jaegerTimes(startUS, durUS)
 		if !ok {
-			return d.failAt(startAt, fmt.Errorf("startTime %d µs + duration %d µs is out of range (after the year 2262)", startUS, durUS))
+			return d.failAt(startAt, fmt.Errorf("startTime %d µs + duration %d µs is out of range (after the year 2554)", startUS, durUS))
 		}
 		sp.Start, sp.End = start, end
 	}
@@ -410,28 +409,53 @@ func (d *jsonDecoder) jaegerSpan(t *jaegerTrace) error {
 	return nil
 }
 
-// jaegerTimes converts µs to ns; ok is false when the end overflows.
-func jaegerTimes(startUS, durUS int64) (start, end int64, ok bool) {
-	const maxUS = math.MaxInt64 / 1000
-	endUS := startUS + durUS
-	if startUS > maxUS || durUS > 0 && endUS < startUS || endUS > maxUS || endUS < -maxUS {
-		return 0, 0, false
+// jaegerTimes converts a start in µs and a duration in µs to start and
+// end in ns; ok is false when the end is after the uint64 range. A
+// negative duration (check reports end_before_start) ends no earlier than
+// time 0.
+func jaegerTimes(startUS uint64, durUS int64) (start, end uint64, ok bool) {
+	start = startUS * 1000 // timeMicros bounds startUS
+	if durUS >= 0 {
+		d := uint64(durUS) * 1000 // micros bounds |durUS| to MaxInt64/1000
+		if start > math.MaxUint64-d {
+			return 0, 0, false
+		}
+		return start, start + d, true
 	}
-	return startUS * 1000, endUS * 1000, true
+	d := uint64(-durUS) * 1000
+	if d > start {
+		return start, 0, true
+	}
+	return start, start - d, true
 }
 
-// micros parses an integer number of microseconds.
+// micros parses a signed integer number of microseconds (a duration).
 func (d *jsonDecoder) micros(tok []byte, at int, what string) (int64, error) {
 	u, neg, ok := parseInteger(tok)
 	switch {
 	case !ok:
 		return 0, d.failAt(at, fmt.Errorf("%s: %q is not an integer number of microseconds", what, tok))
 	case u > math.MaxInt64/1000:
-		return 0, d.failAt(at, fmt.Errorf("%s: %s µs is out of range (after the year 2262)", what, tok))
+		return 0, d.failAt(at, fmt.Errorf("%s: %s µs is out of range", what, tok))
 	case neg:
 		return -int64(u), nil
 	}
 	return int64(u), nil
+}
+
+// timeMicros parses a point in time in microseconds since the epoch,
+// which as nanoseconds must fit a uint64 (OTLP's fixed64).
+func (d *jsonDecoder) timeMicros(tok []byte, at int, what string) (uint64, error) {
+	u, neg, ok := parseInteger(tok)
+	switch {
+	case !ok:
+		return 0, d.failAt(at, fmt.Errorf("%s: %q is not an integer number of microseconds", what, tok))
+	case neg && u != 0:
+		return 0, d.failAt(at, fmt.Errorf("%s: %s is negative", what, tok))
+	case u > math.MaxUint64/1000:
+		return 0, d.failAt(at, fmt.Errorf("%s: %s µs is out of range (after the year 2554)", what, tok))
+	}
+	return u, nil
 }
 
 // jaegerSpanTags moves the span's tags, pushed on d.attrs since mark, into
@@ -683,8 +707,8 @@ func (d *jsonDecoder) jaegerLogs() ([]dag.Event, error) {
 				var tok []byte
 				tok, _, err = d.intToken("log timestamp")
 				if err == nil && tok != nil {
-					var us int64
-					if us, err = d.micros(tok, at, "log timestamp"); err == nil {
+					var us uint64
+					if us, err = d.timeMicros(tok, at, "log timestamp"); err == nil {
 						ev.Time = us * 1000
 					}
 				}

@@ -121,9 +121,9 @@ func appendJaegerSpan(b []byte, s *dag.Span, proc string) []byte {
 		b = appendJaegerRef(b, &first, typ, l.TraceID, l.SpanID)
 	}
 	b = append(b, `],"startTime":`...)
-	b = strconv.AppendInt(b, floorDiv(s.Start, 1000), 10)
+	b = strconv.AppendUint(b, s.Start/1000, 10)
 	b = append(b, `,"duration":`...)
-	b = strconv.AppendInt(b, floorDiv(s.End, 1000)-floorDiv(s.Start, 1000), 10)
+	b = strconv.AppendInt(b, micros(s.End)-micros(s.Start), 10)
 	b = append(b, `,"tags":[`...)
 	first = true
 	for _, a := range s.Attrs {
@@ -160,7 +160,7 @@ func appendJaegerSpan(b []byte, s *dag.Span, proc string) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"timestamp":`...)
-		b = strconv.AppendInt(b, floorDiv(ev.Time, 1000), 10)
+		b = strconv.AppendUint(b, ev.Time/1000, 10)
 		b = append(b, `,"fields":[`...)
 		first := true
 		if ev.Name != "" {
@@ -176,16 +176,10 @@ func appendJaegerSpan(b []byte, s *dag.Span, proc string) []byte {
 	return append(b, '}')
 }
 
-// floorDiv divides rounding towards minus infinity, so that a span's
-// start and end round the same way and durations do not grow or shrink
-// by a microsecond depending on the sign.
-func floorDiv(a, n int64) int64 {
-	q := a / n
-	if a%n != 0 && a < 0 {
-		q--
-	}
-	return q
-}
+// micros is a time in whole microseconds, as a signed number so that a
+// duration (end before start included) is a subtraction; every uint64
+// nanosecond time fits.
+func micros(ns uint64) int64 { return int64(ns / 1000) }
 
 func appendJaegerRef(b []byte, first *bool, typ string, tid dag.TraceID, sid dag.SpanID) []byte {
 	if !*first {

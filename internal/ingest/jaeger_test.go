@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,7 +15,7 @@ type jspan struct {
 	Trace, Span, Parent string
 	Async               bool
 	Name, Service, Kind string
-	Start, End          int64
+	Start, End          uint64
 	Status              string
 	Attrs               string
 	Events              []string
@@ -49,7 +50,7 @@ func summarizeJaeger(spans []dag.Span) []jspan {
 	return out
 }
 
-func itoa(n int64) string { return dag.IntValue(n).String() }
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
 func attrText(attrs []dag.Attr) string {
 	var parts []string
@@ -168,7 +169,7 @@ func TestDecodeJaegerErrors(t *testing.T) {
 		{"backend errors", `{"data":null,"total":0,"errors":[{"code":404,"msg":"trace not found"}]}`, "the backend answered with an error: trace not found"},
 		{"not a trace under data", `{"status":"success","data":{"resultType":"vector","result":[]}}`, "data is not a Jaeger trace"},
 		{"unknown object", `{"status":"success","foo":1}`, `not traces: a JSON object with members "status", "foo"`},
-		{"overflow", `{"spans":[{"spanID":"1","startTime":9223372036854775,"duration":10}]}`, "out of range"},
+		{"overflow", `{"spans":[{"spanID":"1","startTime":18446744073709551,"duration":10}]}`, "out of range"},
 		{"negative start", `{"spans":[{"spanID":"1","startTime":-5,"duration":10}]}`, "negative"},
 		{"bad start", `{"spans":[{"spanID":"1","startTime":"soon"}]}`, `startTime: "soon" is not an integer`},
 		{"data and bare trace", `{"spans":[],"data":[]}`, "want one or the other"},

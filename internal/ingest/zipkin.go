@@ -112,7 +112,8 @@ func (d *jsonDecoder) zipkinSpan() error {
 	d.spans = append(d.spans, dag.Span{})
 	sp := &d.spans[len(d.spans)-1] // nothing below appends to d.spans
 	var (
-		tsUS, durUS               int64
+		tsUS                      uint64
+		durUS                     int64
 		tsAt                      int
 		known                     bool
 		hasTimestamp, hasDuration bool
@@ -145,9 +146,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 			var tok []byte
 			if tok, _, err = d.intToken("timestamp"); err == nil && tok != nil {
 				hasTimestamp = true
-				if tsUS, err = d.micros(tok, tsAt, "timestamp"); err == nil && tsUS < 0 {
-					err = d.failAt(tsAt, fmt.Errorf("timestamp: %s is negative", tok))
-				}
+				tsUS, err = d.timeMicros(tok, tsAt, "timestamp")
 			}
 		case "duration":
 			at := d.off()
@@ -196,7 +195,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 	}
 	s, e, ok := jaegerTimes(tsUS, durUS)
 	if !ok {
-		return d.failAt(tsAt, fmt.Errorf("timestamp %d µs + duration %d µs is out of range (after the year 2262)", tsUS, durUS))
+		return d.failAt(tsAt, fmt.Errorf("timestamp %d µs + duration %d µs is out of range (after the year 2554)", tsUS, durUS))
 	}
 	sp.Start, sp.End = s, e
 	d.zipkinSpanTags(sp, attrMark)
@@ -333,8 +332,8 @@ func (d *jsonDecoder) zipkinAnnotations() ([]dag.Event, error) {
 				at := d.off()
 				var tok []byte
 				if tok, _, err = d.intToken("annotation timestamp"); err == nil && tok != nil {
-					var us int64
-					if us, err = d.micros(tok, at, "annotation timestamp"); err == nil {
+					var us uint64
+					if us, err = d.timeMicros(tok, at, "annotation timestamp"); err == nil {
 						ev.Time = us * 1000
 					}
 				}

@@ -57,9 +57,9 @@ func appendZipkinSpan(b []byte, s *dag.Span) []byte {
 	}
 	b = jsonstr.Append(append(b, `,"name":`...), s.Name)
 	b = append(b, `,"timestamp":`...)
-	b = strconv.AppendInt(b, floorDiv(s.Start, 1000), 10)
+	b = strconv.AppendUint(b, s.Start/1000, 10)
 	b = append(b, `,"duration":`...)
-	b = strconv.AppendInt(b, floorDiv(s.End, 1000)-floorDiv(s.Start, 1000), 10)
+	b = strconv.AppendInt(b, micros(s.End)-micros(s.Start), 10)
 	if svc := s.Service(); s.Resource != nil && s.Resource.Service != "" {
 		b = jsonstr.Append(append(b, `,"localEndpoint":{"serviceName":`...), svc)
 		b = append(b, '}')
@@ -71,7 +71,7 @@ func appendZipkinSpan(b []byte, s *dag.Span) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, `{"timestamp":`...)
-			b = strconv.AppendInt(b, floorDiv(s.Events[i].Time, 1000), 10)
+			b = strconv.AppendUint(b, s.Events[i].Time/1000, 10)
 			b = jsonstr.Append(append(b, `,"value":`...), s.Events[i].Name)
 			b = append(b, '}')
 		}

@@ -67,7 +67,7 @@ func TestDecodeZipkinErrors(t *testing.T) {
 		{"numbers", `[1,2]`, "array element: want a Zipkin span object or an array of them, found number"},
 		{"nested too deep", `[[[]]]`, "trace element: want a Zipkin span object, found array"},
 		{"bad timestamp", `[{"traceId":"1","id":"2","timestamp":"x"}]`, `timestamp: "x" is not an integer`},
-		{"overflow", `[{"traceId":"1","id":"2","timestamp":9223372036854775,"duration":9}]`, "out of range"},
+		{"overflow", `[{"traceId":"1","id":"2","timestamp":18446744073709552,"duration":9}]`, "out of range"},
 		{"truncated", `[{"traceId":"1",`, "unexpected end"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
