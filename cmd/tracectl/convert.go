@@ -64,7 +64,7 @@ func convertRun(s *streams, opts *convertOptions) error {
 	}
 	return withOutput(s, opts.Out, func(w io.Writer) error {
 		wr := ingest.NewWriter(w, format)
-		if err := convertInto(s, &opts.inputOptions, wr.Write); err != nil {
+		if err := convertInto(s, &opts.inputOptions, false, wr.Write); err != nil {
 			return err
 		}
 		return wr.Close()
@@ -72,10 +72,11 @@ func convertRun(s *streams, opts *convertOptions) error {
 }
 
 // convertInto reads the inputs and hands their spans to write: batch by
-// batch as read, or, when --where or --adjust-skew needs whole traces, the
-// spans of each kept trace (skew-adjusted) once all input is read.
-func convertInto(s *streams, o *inputOptions, write func([]dag.Span) error) error {
-	if o.Where == "" && !o.AdjustSkew {
+// batch as read, or, when wholeTraces is set or --where or --adjust-skew
+// needs them, the spans of each kept trace (skew-adjusted, a copy write may
+// modify) once all input is read.
+func convertInto(s *streams, o *inputOptions, wholeTraces bool, write func([]dag.Span) error) error {
+	if !wholeTraces && o.Where == "" && !o.AdjustSkew {
 		return readSpans(s, o, write)
 	}
 	trees, err := loadTrees(s, o)

@@ -38,6 +38,7 @@ unreadable input.`,
 		newCmdEmit(),
 		newCmdCheck(s),
 		newCmdConvert(s),
+		newCmdSend(s),
 	)
 	return root
 }

@@ -5,8 +5,8 @@
 // malformed bodies, 413 over the size limit, 415 for unknown content types,
 // 429 / RESOURCE_EXHAUSTED with a retry delay when its memory budget is
 // full. Bodies are decoded by package ingest, the same fast decoder that
-// reads files. It also writes received spans back out as OTLP (encode.go)
-// for `tracectl receive --out`.
+// reads files. It also writes received spans back out as OTLP (output.go,
+// with ingest's encoders) for `tracectl receive --out`.
 //
 // Every accepted batch is handed to Options.Deliver before the request is
 // acknowledged, so a span acknowledged with 200/OK has been delivered. The
