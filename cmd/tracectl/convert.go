@@ -14,6 +14,7 @@ import (
 
 type convertOptions struct {
 	inputOptions
+	redactOptions
 	To  string
 	Out string
 }
@@ -34,7 +35,10 @@ Everything tracectl's span model keeps goes through the OTLP formats unchanged. 
 and Zipkin hold less: sub-microsecond time, link attributes (Jaeger keeps the reference
 type), schema URLs and, in Zipkin, links, attribute types and resource attributes other
 than service.name are lost. Without --where and --adjust-skew the OTLP formats stream,
-batch by batch; the others are written when all input is read.`,
+batch by batch; the others are written when all input is read.
+
+--redact masks every value ` + "`check --pii`" + ` would report (the same detector, and the same
+--pii-pattern), and changes nothing else.`,
 		Example: `  tracectl convert --to otlp-proto traces.json --out traces.pb
   tracectl convert --to jaeger-json 'http://localhost:16686/api/v3/traces/4bf92f3577b34da6a3ce929d0e0e4736' > trace.json
   tracectl convert --to otlp-json zipkin-export.json --where '{ status = error }'`,
@@ -45,6 +49,7 @@ batch by batch; the others are written when all input is read.`,
 		},
 	}
 	opts.inputOptions.addFlags(cmd)
+	opts.redactOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.To, "to", "", "output format: otlp-json, otlp-proto, jaeger-json or zipkin-json (required)")
 	f.StringVar(&opts.Out, "out", "", "write to this file instead of stdout")
@@ -62,9 +67,14 @@ func convertRun(s *streams, opts *convertOptions) error {
 	if format.Binary() && opts.Out == "" && s.OutTTY {
 		return usageError{errors.New("not writing protobuf to a terminal: give --out FILE or redirect stdout")}
 	}
+	check := func([]dag.Span) error { return nil }
+	if _, err := opts.redactOptions.wrap(check); err != nil {
+		return err // a usage error before --out is created
+	}
 	return withOutput(s, opts.Out, func(w io.Writer) error {
 		wr := ingest.NewWriter(w, format)
-		if err := convertInto(s, &opts.inputOptions, false, wr.Write); err != nil {
+		write, _ := opts.redactOptions.wrap(wr.Write)
+		if err := convertInto(s, &opts.inputOptions, false, write); err != nil {
 			return err
 		}
 		return wr.Close()

@@ -17,6 +17,7 @@ import (
 
 type sendOptions struct {
 	inputOptions
+	redactOptions
 	Endpoint  string
 	Protocol  string
 	Retime    bool
@@ -39,7 +40,8 @@ counted. A summary goes to stderr. Exit status: 0 all accepted, 1 some spans rej
 2 not delivered (or bad input).
 
 --retime shifts each trace so that it ends now, keeping its shape: old dumps show up
-in a backend's "last hour" search. Headers for the receiver come from
+in a backend's "last hour" search. --redact masks every value ` + "`check --pii`" + ` would
+report before anything leaves the machine. Headers for the receiver come from
 $OTEL_EXPORTER_OTLP_HEADERS (name=value,…) and --endpoint-header.`,
 		Example: `  tracectl send --retime traces.json
   tracectl send --protocol http --endpoint https://otlp.example.com --endpoint-header 'Authorization: Bearer …' dump.pb
@@ -51,6 +53,7 @@ $OTEL_EXPORTER_OTLP_HEADERS (name=value,…) and --endpoint-header.`,
 		},
 	}
 	opts.inputOptions.addFlags(cmd)
+	opts.redactOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.Endpoint, "endpoint", "", "receiver address, host:port or URL (default localhost:4317 for grpc, localhost:4318 for http)")
 	f.StringVar(&opts.Protocol, "protocol", sender.GRPC, "grpc or http")
@@ -110,6 +113,10 @@ func sendRun(ctx context.Context, s *streams, opts *sendOptions) error {
 			}
 		}
 		return nil
+	}
+	write, err = opts.redactOptions.wrap(write)
+	if err != nil {
+		return err
 	}
 	var retime func([]dag.Span)
 	if opts.Retime {
