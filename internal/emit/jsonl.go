@@ -3,19 +3,16 @@ package emit
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"sync"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
-	"github.com/tracectl/tracectl/internal/jsonstr"
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/ingest"
 )
 
 // LineWriter serialises OTLP JSON lines to one io.Writer for many exporters
@@ -98,267 +95,84 @@ func (e *JSONLExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOn
 func (e *JSONLExporter) Shutdown(context.Context) error { return nil }
 
 // AppendRequestJSON appends rs as an OTLP/JSON ExportTraceServiceRequest
-// object (no trailing newline). Empty and zero fields are omitted as
-// protojson omits them, except each span's status, which the Collector
-// always writes.
+// object (no trailing newline), written by package ingest's encoder, the
+// one every tracectl command writes OTLP with: byte for byte what the
+// Collector's pdata writes. The request goes through tracectl's span
+// model, which does not keep the dropped-item counts; the SDK sets them
+// only past its attribute, event and link limits.
 func AppendRequestJSON(b []byte, rs []*tracepb.ResourceSpans) []byte {
-	b = append(b, `{"resourceSpans":[`...)
-	for i, r := range rs {
-		if i > 0 {
-			b = append(b, ',')
+	return ingest.AppendOTLPJSON(b, toDag(rs))
+}
+
+// toDag converts the SDK's spans, as ToResourceSpans builds them, to
+// tracectl's span model, sharing one Resource and Scope per group as the
+// decoders do.
+func toDag(rs []*tracepb.ResourceSpans) []dag.Span {
+	var out []dag.Span
+	for _, r := range rs {
+		res := &dag.Resource{Attrs: dagAttrs(r.GetResource().GetAttributes()), SchemaURL: r.GetSchemaUrl()}
+		if v, ok := dag.Lookup(res.Attrs, "service.name"); ok {
+			res.Service = v.Str()
 		}
-		b = append(b, '{')
-		first := true
-		if r.GetResource() != nil {
-			b = appendFieldName(b, &first, "resource")
-			b = append(b, '{')
-			f := true
-			b = appendKeyValues(b, &f, "attributes", r.Resource.Attributes)
-			b = appendUint32Field(b, &f, "droppedAttributesCount", r.Resource.DroppedAttributesCount)
-			b = append(b, '}')
-		}
-		if len(r.ScopeSpans) > 0 {
-			b = appendFieldName(b, &first, "scopeSpans")
-			b = append(b, '[')
-			for j, ss := range r.ScopeSpans {
-				if j > 0 {
-					b = append(b, ',')
+		for _, ss := range r.GetScopeSpans() {
+			sc := &dag.Scope{Name: ss.GetScope().GetName(), Version: ss.GetScope().GetVersion(), Attrs: dagAttrs(ss.GetScope().GetAttributes())}
+			for _, s := range ss.GetSpans() {
+				sp := dag.Span{
+					Resource: res, Scope: sc, Name: s.GetName(), Kind: dag.Kind(s.GetKind()),
+					Start: s.GetStartTimeUnixNano(), End: s.GetEndTimeUnixNano(),
+					TraceState: s.GetTraceState(), Flags: s.GetFlags(), Attrs: dagAttrs(s.GetAttributes()),
+					Status: dag.Status{Code: dag.StatusCode(s.GetStatus().GetCode()), Message: s.GetStatus().GetMessage()},
 				}
-				b = appendScopeSpans(b, ss)
+				copy(sp.TraceID[:], s.GetTraceId())
+				copy(sp.SpanID[:], s.GetSpanId())
+				copy(sp.ParentSpanID[:], s.GetParentSpanId())
+				for _, e := range s.GetEvents() {
+					sp.Events = append(sp.Events, dag.Event{Name: e.GetName(), Time: e.GetTimeUnixNano(), Attrs: dagAttrs(e.GetAttributes())})
+				}
+				for _, l := range s.GetLinks() {
+					dl := dag.Link{TraceState: l.GetTraceState(), Flags: l.GetFlags(), Attrs: dagAttrs(l.GetAttributes())}
+					copy(dl.TraceID[:], l.GetTraceId())
+					copy(dl.SpanID[:], l.GetSpanId())
+					sp.Links = append(sp.Links, dl)
+				}
+				out = append(out, sp)
 			}
-			b = append(b, ']')
-		}
-		b = appendStringField(b, &first, "schemaUrl", r.SchemaUrl)
-		b = append(b, '}')
-	}
-	return append(b, "]}"...)
-}
-
-func appendScopeSpans(b []byte, ss *tracepb.ScopeSpans) []byte {
-	b = append(b, '{')
-	first := true
-	if sc := ss.GetScope(); sc != nil {
-		b = appendFieldName(b, &first, "scope")
-		b = append(b, '{')
-		f := true
-		b = appendStringField(b, &f, "name", sc.Name)
-		b = appendStringField(b, &f, "version", sc.Version)
-		b = appendKeyValues(b, &f, "attributes", sc.Attributes)
-		b = appendUint32Field(b, &f, "droppedAttributesCount", sc.DroppedAttributesCount)
-		b = append(b, '}')
-	}
-	if len(ss.Spans) > 0 {
-		b = appendFieldName(b, &first, "spans")
-		b = append(b, '[')
-		for i, s := range ss.Spans {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendSpan(b, s)
-		}
-		b = append(b, ']')
-	}
-	b = appendStringField(b, &first, "schemaUrl", ss.SchemaUrl)
-	return append(b, '}')
-}
-
-func appendSpan(b []byte, s *tracepb.Span) []byte {
-	b = append(b, '{')
-	first := true
-	b = appendHexField(b, &first, "traceId", s.TraceId)
-	b = appendHexField(b, &first, "spanId", s.SpanId)
-	b = appendStringField(b, &first, "traceState", s.TraceState)
-	b = appendHexField(b, &first, "parentSpanId", s.ParentSpanId)
-	b = appendUint32Field(b, &first, "flags", s.Flags)
-	b = appendStringField(b, &first, "name", s.Name)
-	b = appendUint32Field(b, &first, "kind", uint32(s.Kind))
-	b = appendUint64StringField(b, &first, "startTimeUnixNano", s.StartTimeUnixNano)
-	b = appendUint64StringField(b, &first, "endTimeUnixNano", s.EndTimeUnixNano)
-	b = appendKeyValues(b, &first, "attributes", s.Attributes)
-	b = appendUint32Field(b, &first, "droppedAttributesCount", s.DroppedAttributesCount)
-	if len(s.Events) > 0 {
-		b = appendFieldName(b, &first, "events")
-		b = append(b, '[')
-		for i, e := range s.Events {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '{')
-			f := true
-			b = appendUint64StringField(b, &f, "timeUnixNano", e.TimeUnixNano)
-			b = appendStringField(b, &f, "name", e.Name)
-			b = appendKeyValues(b, &f, "attributes", e.Attributes)
-			b = appendUint32Field(b, &f, "droppedAttributesCount", e.DroppedAttributesCount)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
-	b = appendUint32Field(b, &first, "droppedEventsCount", s.DroppedEventsCount)
-	if len(s.Links) > 0 {
-		b = appendFieldName(b, &first, "links")
-		b = append(b, '[')
-		for i, l := range s.Links {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '{')
-			f := true
-			b = appendHexField(b, &f, "traceId", l.TraceId)
-			b = appendHexField(b, &f, "spanId", l.SpanId)
-			b = appendStringField(b, &f, "traceState", l.TraceState)
-			b = appendKeyValues(b, &f, "attributes", l.Attributes)
-			b = appendUint32Field(b, &f, "droppedAttributesCount", l.DroppedAttributesCount)
-			b = appendUint32Field(b, &f, "flags", l.Flags)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
-	b = appendUint32Field(b, &first, "droppedLinksCount", s.DroppedLinksCount)
-	b = appendFieldName(b, &first, "status")
-	b = append(b, '{')
-	f := true
-	b = appendStringField(b, &f, "message", s.GetStatus().GetMessage())
-	b = appendUint32Field(b, &f, "code", uint32(s.GetStatus().GetCode()))
-	b = append(b, '}')
-	return append(b, '}')
-}
-
-func appendFieldName(b []byte, first *bool, name string) []byte {
-	if !*first {
-		b = append(b, ',')
-	}
-	*first = false
-	b = append(b, '"')
-	b = append(b, name...)
-	return append(b, '"', ':')
-}
-
-func appendStringField(b []byte, first *bool, name, v string) []byte {
-	if v == "" {
-		return b
-	}
-	b = appendFieldName(b, first, name)
-	return jsonstr.Append(b, v)
-}
-
-func appendHexField(b []byte, first *bool, name string, id []byte) []byte {
-	if len(id) == 0 || allZero(id) {
-		return b
-	}
-	b = appendFieldName(b, first, name)
-	b = append(b, '"')
-	b = hex.AppendEncode(b, id)
-	return append(b, '"')
-}
-
-func allZero(p []byte) bool {
-	for _, c := range p {
-		if c != 0 {
-			return false
 		}
 	}
-	return true
+	return out
 }
 
-func appendUint32Field(b []byte, first *bool, name string, v uint32) []byte {
-	if v == 0 {
-		return b
-	}
-	b = appendFieldName(b, first, name)
-	return strconv.AppendUint(b, uint64(v), 10)
-}
-
-// appendUint64StringField writes a 64-bit integer as a JSON string, as
-// protojson and the Collector do (JSON numbers lose precision past 2^53).
-func appendUint64StringField(b []byte, first *bool, name string, v uint64) []byte {
-	if v == 0 {
-		return b
-	}
-	b = appendFieldName(b, first, name)
-	b = append(b, '"')
-	b = strconv.AppendUint(b, v, 10)
-	return append(b, '"')
-}
-
-func appendKeyValues(b []byte, first *bool, name string, kvs []*commonpb.KeyValue) []byte {
+func dagAttrs(kvs []*commonpb.KeyValue) []dag.Attr {
 	if len(kvs) == 0 {
-		return b
+		return nil
 	}
-	b = appendFieldName(b, first, name)
-	return appendKeyValueArray(b, kvs)
-}
-
-func appendKeyValueArray(b []byte, kvs []*commonpb.KeyValue) []byte {
-	b = append(b, '[')
+	out := make([]dag.Attr, len(kvs))
 	for i, kv := range kvs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"key":`...)
-		b = jsonstr.Append(b, kv.Key)
-		b = append(b, `,"value":`...)
-		b = appendAnyValue(b, kv.Value)
-		b = append(b, '}')
+		out[i] = dag.Attr{Key: kv.GetKey(), Value: dagValue(kv.GetValue())}
 	}
-	return append(b, ']')
+	return out
 }
 
-func appendAnyValue(b []byte, v *commonpb.AnyValue) []byte {
+func dagValue(v *commonpb.AnyValue) dag.Value {
 	switch x := v.GetValue().(type) {
 	case *commonpb.AnyValue_StringValue:
-		b = append(b, `{"stringValue":`...)
-		b = jsonstr.Append(b, x.StringValue)
+		return dag.StringValue(x.StringValue)
 	case *commonpb.AnyValue_BoolValue:
-		b = append(b, `{"boolValue":`...)
-		b = strconv.AppendBool(b, x.BoolValue)
+		return dag.BoolValue(x.BoolValue)
 	case *commonpb.AnyValue_IntValue:
-		b = append(b, `{"intValue":"`...)
-		b = strconv.AppendInt(b, x.IntValue, 10)
-		b = append(b, '"')
+		return dag.IntValue(x.IntValue)
 	case *commonpb.AnyValue_DoubleValue:
-		b = append(b, `{"doubleValue":`...)
-		b = appendDouble(b, x.DoubleValue)
+		return dag.DoubleValue(x.DoubleValue)
 	case *commonpb.AnyValue_BytesValue:
-		// bytesValue stays base64: only trace and span ids are hex in OTLP/JSON.
-		b = append(b, `{"bytesValue":"`...)
-		b = base64.StdEncoding.AppendEncode(b, x.BytesValue)
-		b = append(b, '"')
+		return dag.BytesValue(string(x.BytesValue))
 	case *commonpb.AnyValue_ArrayValue:
-		b = append(b, `{"arrayValue":{`...)
-		if vals := x.ArrayValue.GetValues(); len(vals) > 0 {
-			b = append(b, `"values":[`...)
-			for i, e := range vals {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendAnyValue(b, e)
-			}
-			b = append(b, ']')
+		vs := make([]dag.Value, len(x.ArrayValue.GetValues()))
+		for i, e := range x.ArrayValue.GetValues() {
+			vs[i] = dagValue(e)
 		}
-		b = append(b, '}')
+		return dag.ArrayValue(vs)
 	case *commonpb.AnyValue_KvlistValue:
-		b = append(b, `{"kvlistValue":{`...)
-		if vals := x.KvlistValue.GetValues(); len(vals) > 0 {
-			b = append(b, `"values":`...)
-			b = appendKeyValueArray(b, vals)
-		}
-		b = append(b, '}')
-	default:
-		return append(b, "{}"...)
+		return dag.MapValue(dagAttrs(x.KvlistValue.GetValues()))
 	}
-	return append(b, '}')
-}
-
-// appendDouble writes f as protojson does: a JSON number, or the strings
-// "NaN", "Infinity", "-Infinity" that JSON numbers cannot express.
-func appendDouble(b []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(b, `"NaN"`...)
-	case math.IsInf(f, 1):
-		return append(b, `"Infinity"`...)
-	case math.IsInf(f, -1):
-		return append(b, `"-Infinity"`...)
-	}
-	return strconv.AppendFloat(b, f, 'g', -1, 64)
+	return dag.Value{}
 }
