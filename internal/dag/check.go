@@ -111,10 +111,10 @@ func kindOf(s *Span) string { return s.Kind.String() }
 
 // asyncRelation reports whether a child need not finish before its parent:
 // a PRODUCER span ends once the message is handed over, and a CONSUMER span
-// processes it whenever it arrives. Links are not parent relations and are
-// never compared.
+// processes it whenever it arrives; a FOLLOWS_FROM parent (AsyncParent) did
+// not wait either. Links are not parent relations and are never compared.
 func asyncRelation(parent, child *Span) bool {
-	return parent.Kind == KindProducer || child.Kind == KindConsumer
+	return parent.Kind == KindProducer || child.Kind == KindConsumer || child.AsyncParent
 }
 
 // skewShift is the shift (ns, to add to the child's times) that reconciles

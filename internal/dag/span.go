@@ -120,7 +120,8 @@ type Span struct {
 	Name         string
 	Kind         Kind
 	// AsyncParent is set when the source marks the edge to the parent as
-	// one the parent did not wait on (Jaeger's FOLLOWS_FROM).
+	// one the parent did not wait on (Jaeger's FOLLOWS_FROM); see
+	// AsyncEdge.
 	AsyncParent bool
 	Flags       uint32
 	TraceID     TraceID

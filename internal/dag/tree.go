@@ -56,6 +56,9 @@ type Tree struct {
 	Conflicts []*Span
 	// Start and End span every span of the trace.
 	Start, End uint64
+	// Joined lists the traces Join merged into this one, as asynchronous
+	// children of the spans their roots link to; empty for a plain trace.
+	Joined []TraceID
 
 	preorder []int32 // PreOrder's answer, computed once
 }
