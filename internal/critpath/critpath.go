@@ -1,16 +1,58 @@
 package critpath
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
+
+// Async says how the walk treats asynchronous edges (dag.AsyncEdge,
+// dag.Tree.AsyncChild): edges whose parent did not wait for the child.
+type Async uint8
+
+// Asynchronous modes (DESIGN.md §4 "Asynchronous edges").
+const (
+	// AsyncPrune (the default, as Jaeger UI) removes an asynchronous child
+	// and its subtree from its parent's critical path: they are Dropped,
+	// with no critical time and their own self time.
+	AsyncPrune Async = iota
+	// AsyncFollow treats the trace as one workflow: every span's interval
+	// is first extended to the latest end in its subtree, the walk runs on
+	// the extended intervals, and what an extended span owns beyond its
+	// real end is queue time of the child the walk went into next (the
+	// asynchronous child that waited).
+	AsyncFollow
+)
+
+// ParseAsync accepts "prune" and "follow".
+func ParseAsync(s string) (Async, error) {
+	switch s {
+	case "prune":
+		return AsyncPrune, nil
+	case "follow":
+		return AsyncFollow, nil
+	}
+	return 0, fmt.Errorf("unknown mode %q (want prune or follow)", s)
+}
+
+// String returns the name ParseAsync accepts.
+func (m Async) String() string {
+	if m == AsyncFollow {
+		return "follow"
+	}
+	return "prune"
+}
 
 // Segment is a stretch of a root's interval owned by one node on the
 // critical path: [Start, End] in unix nanoseconds, End > Start.
 type Segment struct {
 	Node       int32 // index into Tree.Nodes
 	Start, End uint64
+	// Queue marks a queue wait (AsyncFollow only): Node is the child that
+	// waited, between the end of the span it hangs under (or of that
+	// span's earlier work) and its own start.
+	Queue bool
 }
 
 // Duration returns End-Start.
@@ -23,8 +65,9 @@ type Path struct {
 	// segments tile.
 	Start, End uint64
 	// Segments are in time order and tile [Start, End] exactly: each starts
-	// where the previous one ended. Adjacent segments of the same node are
-	// merged, and zero-length ones are left out.
+	// where the previous one ended. Adjacent segments of the same node (and
+	// both queue waits or both not) are merged, and zero-length ones are
+	// left out.
 	Segments []Segment
 	// Nodes lists every node under Root (Root first), depth first in the
 	// order dag.Tree.PreOrder gives, including nodes the walk dropped.
@@ -38,17 +81,24 @@ func (p *Path) Duration() int64 { return dag.Sub(p.End, p.Start) }
 // are indexed like Tree.Nodes.
 type Analysis struct {
 	Tree *dag.Tree
+	// Async is the mode the walk ran in.
+	Async Async
 	// Paths holds one Path per entry of Tree.Roots, in that order.
 	Paths []Path
 	// Start and End are each node's interval as the walk saw it: clipped to
-	// its parent's (for a re-timed analysis, the re-timed interval).
-	// Meaningless where Dropped is set.
+	// its parent's (for a re-timed analysis, the re-timed interval; with
+	// AsyncFollow, the extended interval). Meaningless where Dropped is set.
 	Start, End []uint64
 	// Dropped marks nodes that lie wholly outside their parent's (clipped)
-	// interval, or under such a node; the walk ignores them.
+	// interval, asynchronous children with AsyncPrune, and nodes under
+	// either; the walk ignores them.
 	Dropped []bool
 	// Critical is the time each node owns on its root's critical path.
 	Critical []int64
+	// Queue is the time each node waited as an asynchronous child on its
+	// root's critical path (AsyncFollow; all zero with AsyncPrune). Critical
+	// and Queue together add up to the root's duration.
+	Queue []int64
 	// Self is each node's self time: its duration minus the length of the
 	// union of its children's intervals clipped to it (DESIGN.md §4). For
 	// the original trace it uses the spans' own times, not the clipped
@@ -57,7 +107,7 @@ type Analysis struct {
 }
 
 // Duration returns the sum of the root durations: the trace's critical-path
-// time, which the Critical values add up to. For the usual trace with one
+// time, which the Critical and Queue values add up to. For the usual trace with one
 // root it is that root's duration.
 func (a *Analysis) Duration() int64 {
 	var d int64
@@ -68,18 +118,20 @@ func (a *Analysis) Duration() int64 {
 }
 
 // OnPath reports, per node (indexed like Tree.Nodes), whether it owns any
-// time on its root's critical path. It is what `tree --critical` marks.
+// time on its root's critical path, its own or a queue wait. It is what
+// `tree --critical` marks.
 func (a *Analysis) OnPath() []bool {
 	on := make([]bool, len(a.Critical))
 	for i, c := range a.Critical {
-		on[i] = c > 0
+		on[i] = c > 0 || a.Queue[i] > 0
 	}
 	return on
 }
 
 // Analyze computes the critical path of every root of tr, and every node's
-// critical and self time. It runs in O(n log n) time and O(n) memory
-// without recursion, so a 1,000,000-deep chain is fine.
+// critical and self time, pruning asynchronous children (AsyncPrune). It
+// runs in O(n log n) time and O(n) memory without recursion, so a
+// 1,000,000-deep chain is fine.
 //
 // The walk is Jaeger UI's: first every child is clipped to its parent's
 // interval (already clipped, top-down), and a child that lies wholly
@@ -103,6 +155,15 @@ func (a *Analysis) OnPath() []bool {
 // at or after a cursor into that list, and a child passed over because it
 // ends after cut can never be taken later. So the walk itself is linear,
 // and sorting the children of overlapping spans dominates.
+//
+// Asynchronous children (AsyncPrune) are dropped before the walk, as Jaeger
+// UI does. With AsyncFollow (an Analyzer's Async) every interval is first
+// extended to the latest end in its subtree — a parent that handed work
+// off "lasts" until that work is done — and the same clip and walk run on
+// the extended intervals. A span then owns time beyond its real end only
+// before the start of a later child that it did not wait for: that stretch
+// is the child's queue wait, a Queue segment counted in the child's Queue.
+// Without asynchronous edges and overhanging children the two modes agree.
 func Analyze(tr *dag.Tree) *Analysis {
 	var z Analyzer
 	return z.Analyze(tr)
@@ -111,8 +172,12 @@ func Analyze(tr *dag.Tree) *Analysis {
 // Analyzer analyses one trace after another reusing its memory, for the
 // commands that fold every trace into a summary and drop its analysis:
 // the Analysis its Analyze returns is valid only until the next call. The
-// zero Analyzer is ready to use; it is not safe for concurrent use.
+// zero Analyzer is ready to use (with AsyncPrune); it is not safe for
+// concurrent use.
 type Analyzer struct {
+	// Async is how the walk treats asynchronous edges.
+	Async Async
+
 	a       Analysis
 	times   []uint64
 	durs    []int64
@@ -128,8 +193,8 @@ type Analyzer struct {
 func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 	n := len(tr.Nodes)
 	if cap(z.times) < 2*n {
-		// One allocation each for the two per-node time and duration slices.
-		z.times, z.durs = make([]uint64, 2*n), make([]int64, 2*n)
+		// One allocation each for the per-node times and durations.
+		z.times, z.durs = make([]uint64, 2*n), make([]int64, 3*n)
 		z.dropped = make([]bool, n)
 	}
 	if z.sc.kids == nil { // a first use: size the stacks once, not by doubling
@@ -137,22 +202,47 @@ func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 		z.sc = scratch{clip: make([]clipFrame, 0, m), walk: make([]walkFrame, 0, m), kids: make([]int32, 0, n)}
 		z.segs, z.paths = make([]Segment, 0, 2*m), make([]Path, 0, len(tr.Roots))
 	}
-	times, durs, dropped := z.times[:2*n], z.durs[:2*n], z.dropped[:n]
-	clear(durs[:n]) // Critical adds up; clip sets the rest
+	times, durs, dropped := z.times[:2*n], z.durs[:3*n], z.dropped[:n]
+	clear(durs[:n]) // Critical and Queue add up; clip sets the rest
+	clear(durs[2*n:])
 	clear(dropped)
 	z.a = Analysis{
 		Tree:     tr,
+		Async:    z.Async,
 		Start:    times[0*n : 1*n : 1*n],
 		End:      times[1*n : 2*n : 2*n],
 		Critical: durs[0*n : 1*n : 1*n],
 		Self:     durs[1*n : 2*n : 2*n],
+		Queue:    durs[2*n : 3*n : 3*n],
 		Dropped:  dropped,
 	}
 	a := &z.a
+	if a.Async == AsyncFollow {
+		a.extend()
+	}
 	a.clip(&z.sc)
 	z.paths = a.setPaths(z.paths[:0])
 	z.segs, z.ends = a.walk(&z.sc, z.segs[:0], z.ends[:0])
 	return a
+}
+
+// realEnd is node i's own end, or its start when it ends before it starts.
+func realEnd(n *dag.Node) uint64 { return max(n.Start, n.End) }
+
+// extend sets every End to the latest real end in the node's subtree
+// (AsyncFollow): a pass backwards over the pre-order meets every child
+// before its parent.
+func (a *Analysis) extend() {
+	nodes := a.Tree.Nodes
+	order := a.Tree.PreOrder()
+	for _, i := range order {
+		a.End[i] = realEnd(&nodes[i])
+	}
+	for _, i := range slices.Backward(order) {
+		if p := nodes[i].Parent; p != dag.None {
+			a.End[p] = max(a.End[p], a.End[i])
+		}
+	}
 }
 
 // clip sets Start, End, Dropped and Self in one pass over the pre-order
@@ -160,24 +250,30 @@ func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 // keeps the current depth-first path on a stack indexed by depth: a node's
 // parent is the entry above it, with the parent's raw interval and the end
 // of the union of the children seen so far, so the pass reads each node
-// once and never goes back to one.
+// once and never goes back to one. With AsyncFollow, End holds the extended
+// ends on entry, and a node's is read before it is clipped.
 func (a *Analysis) clip(sc *scratch) {
 	nodes := a.Tree.Nodes
 	stack := sc.clip[:0]
+	follow := a.Async == AsyncFollow
 	for _, i := range a.Tree.PreOrder() {
 		nd := &nodes[i]
-		rs, re := nd.Start, max(nd.Start, nd.End)
-		a.Start[i], a.End[i], a.Self[i] = rs, re, dag.Sub(re, rs)
+		rs, re := nd.Start, realEnd(nd)
+		xe := re // the end the walk sees
+		if follow {
+			xe = a.End[i]
+		}
+		a.Start[i], a.End[i], a.Self[i] = rs, xe, dag.Sub(re, rs)
 		if nd.Parent == dag.None {
 			stack = append(stack[:0], clipFrame{node: i, rs: rs, re: re, runE: rs})
 			continue
 		}
 		stack = stack[:nd.Depth]
 		p := &stack[nd.Depth-1]
-		if ps, pe := a.Start[p.node], a.End[p.node]; a.Dropped[p.node] || re < ps || rs > pe {
+		if ps, pe := a.Start[p.node], a.End[p.node]; a.Dropped[p.node] || xe < ps || rs > pe || !follow && a.Tree.AsyncChild(i) {
 			a.Dropped[i] = true
 		} else {
-			a.Start[i], a.End[i] = max(rs, ps), min(re, pe)
+			a.Start[i], a.End[i] = max(rs, ps), min(xe, pe)
 		}
 		// Self time uses the raw times.
 		a.Self[p.node] -= growUnion(&p.runE, p.rs, p.re, rs, re)
@@ -253,6 +349,8 @@ func (a *Analysis) sortKids(list []int32) {
 // segments end at buf[ends[r]].
 func (a *Analysis) walk(sc *scratch, buf []Segment, ends []int) ([]Segment, []int) {
 	kids, stack := sc.kids[:0], sc.walk[:0]
+	nodes := a.Tree.Nodes
+	follow := a.Async == AsyncFollow
 	enter := func(node int32, cut uint64) {
 		from := len(kids)
 		for _, c := range slices.Backward(a.Tree.Nodes[node].Children) {
@@ -261,23 +359,39 @@ func (a *Analysis) walk(sc *scratch, buf []Segment, ends []int) ([]Segment, []in
 			}
 		}
 		a.sortKids(kids[from:])
-		stack = append(stack, walkFrame{node: node, from: int32(from), next: int32(from), stop: int32(len(kids)), cut: cut})
+		stack = append(stack, walkFrame{node: node, from: int32(from), next: int32(from), stop: int32(len(kids)), cut: cut, waiter: dag.None})
 	}
 	for r := range a.Paths {
 		p := &a.Paths[r]
 		base := len(buf) // this path's segments are buf[base:]
-		own := func(node int32, from, to uint64) {
+		// add records [from, to] for node; segments are found latest
+		// first: merge with the previous one when the same node owned
+		// the stretch just after in the same way.
+		add := func(node int32, from, to uint64, queue bool) {
 			if to <= from {
 				return
 			}
-			a.Critical[node] += dag.Sub(to, from)
-			// Segments are found latest first: merge with the previous
-			// one when the same node owned the stretch just after.
-			if k := len(buf) - 1; k >= base && buf[k].Node == node && buf[k].Start == to {
+			if queue {
+				a.Queue[node] += dag.Sub(to, from)
+			} else {
+				a.Critical[node] += dag.Sub(to, from)
+			}
+			if k := len(buf) - 1; k >= base && buf[k].Node == node && buf[k].Queue == queue && buf[k].Start == to {
 				buf[k].Start = from
 				return
 			}
-			buf = append(buf, Segment{Node: node, Start: from, End: to})
+			buf = append(buf, Segment{Node: node, Start: from, End: to, Queue: queue})
+		}
+		// own gives node [from, to], except the part after its real end
+		// (only an extended span has one): that is the queue wait of
+		// waiter, the child the walk went into from this cut.
+		own := func(node int32, from, to uint64, waiter int32) {
+			if re := realEnd(&nodes[node]); follow && waiter != dag.None && to > re {
+				q := max(from, re)
+				add(waiter, q, to, true)
+				to = q
+			}
+			add(node, from, to, false)
 		}
 		enter(p.Root, p.End)
 		for len(stack) > 0 {
@@ -288,12 +402,12 @@ func (a *Analysis) walk(sc *scratch, buf []Segment, ends []int) ([]Segment, []in
 			if f.next < f.stop {
 				c := kids[f.next]
 				f.next++
-				own(f.node, a.End[c], f.cut)
-				f.cut = a.Start[c]
+				own(f.node, a.End[c], f.cut, f.waiter)
+				f.cut, f.waiter = a.Start[c], c
 				enter(c, a.End[c])
 				continue
 			}
-			own(f.node, a.Start[f.node], f.cut)
+			own(f.node, a.Start[f.node], f.cut, f.waiter)
 			kids = kids[:f.from]
 			stack = stack[:len(stack)-1]
 		}
@@ -330,6 +444,7 @@ type walkFrame struct {
 	node             int32
 	from, next, stop int32 // the span's children are kids[from:stop], untaken from next
 	cut              uint64
+	waiter           int32 // the child last walked into, whose start is cut; or None
 }
 
 // growUnion adds a child's interval [cs, ce], clipped to its parent's

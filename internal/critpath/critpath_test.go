@@ -74,10 +74,17 @@ func view(a *Analysis) []pathView {
 	for _, p := range a.Paths {
 		v := pathView{Root: label(tr, p.Root), Duration: p.Duration()}
 		for _, s := range p.Segments {
-			v.Segments = append(v.Segments, fmt.Sprintf("%s[%d,%d]", label(tr, s.Node), s.Start, s.End))
+			q := ""
+			if s.Queue {
+				q = "queue "
+			}
+			v.Segments = append(v.Segments, fmt.Sprintf("%s%s[%d,%d]", q, label(tr, s.Node), s.Start, s.End))
 		}
 		for _, i := range p.Nodes {
 			s := fmt.Sprintf("%s crit=%d self=%d", label(tr, i), a.Critical[i], a.Self[i])
+			if a.Queue[i] != 0 {
+				s += fmt.Sprintf(" queue=%d", a.Queue[i])
+			}
 			if a.Dropped[i] {
 				s += " dropped"
 			}
@@ -158,10 +165,10 @@ func TestAnalyzeShapes(t *testing.T) {
 			}},
 		},
 		{
-			// A producer s2 [10,20] with two consumers: s3 starts after the
-			// producer ended (dropped); s4 [15,60] outlives it and is clipped
-			// to [15,20]. cut 100: s2 → s1 [20,100]; s2: s4 ends at 20 =
-			// cut → s4 [15,20]; s2 [10,15]; s1 [0,10].
+			// A producer s2 [10,20] with two consumers, s3 [30,80] and s4
+			// [15,60]: asynchronous children, pruned with AsyncPrune (as
+			// Jaeger UI does; async_test.go has the follow mode). cut 100:
+			// s2 → s1 [20,100]; s2 has no kept child: s2 [10,20]; s1 [0,10].
 			name: "async producer and consumers",
 			spans: func() []dag.Span {
 				prod, c1, c2 := sp(2, 1, 10, 20), sp(3, 2, 30, 80), sp(4, 2, 15, 60)
@@ -170,8 +177,8 @@ func TestAnalyzeShapes(t *testing.T) {
 			}(),
 			want: []pathView{{
 				Root: "s1", Duration: 100,
-				Segments: []string{"s1[0,10]", "s2[10,15]", "s4[15,20]", "s1[20,100]"},
-				Spans:    []string{"s1 crit=90 self=90", "s2 crit=5 self=5", "s4 crit=5 self=45", "s3 crit=0 self=50 dropped"},
+				Segments: []string{"s1[0,10]", "s2[10,20]", "s1[20,100]"},
+				Spans:    []string{"s1 crit=90 self=90", "s2 crit=10 self=5", "s4 crit=0 self=45 dropped", "s3 crit=0 self=50 dropped"},
 			}},
 		},
 		{
@@ -269,8 +276,8 @@ func TestAnalyzeShapes(t *testing.T) {
 }
 
 // checkInvariants verifies what must hold for every analysis: segments
-// tile each root exactly, critical times add up to the root's duration,
-// and self time lies within [0, duration].
+// tile each root exactly, critical and queue times add up to the root's
+// duration, and self time lies within [0, duration].
 func checkInvariants(t *testing.T, a *Analysis, rawSelf bool) {
 	t.Helper()
 	tr := a.Tree
@@ -285,7 +292,7 @@ func checkInvariants(t *testing.T, a *Analysis, rawSelf bool) {
 			if s.Start != at || s.End <= s.Start {
 				t.Fatalf("path %d segment %d = [%d,%d], want it to start at %d and be non-empty", pi, k, s.Start, s.End, at)
 			}
-			if k > 0 && p.Segments[k-1].Node == s.Node {
+			if k > 0 && p.Segments[k-1].Node == s.Node && p.Segments[k-1].Queue == s.Queue {
 				t.Fatalf("path %d segments %d and %d both owned by node %d: not merged", pi, k-1, k, s.Node)
 			}
 			if a.Dropped[s.Node] {
@@ -298,7 +305,7 @@ func checkInvariants(t *testing.T, a *Analysis, rawSelf bool) {
 		}
 		var sum int64
 		for _, i := range p.Nodes {
-			sum += a.Critical[i]
+			sum += a.Critical[i] + a.Queue[i]
 			d := dag.Sub(a.End[i], a.Start[i])
 			if rawSelf {
 				n := &tr.Nodes[i]
@@ -309,8 +316,8 @@ func checkInvariants(t *testing.T, a *Analysis, rawSelf bool) {
 					t.Fatalf("node %d: self %d outside [0,%d]", i, a.Self[i], d)
 				}
 			}
-			if a.Dropped[i] && a.Critical[i] != 0 {
-				t.Fatalf("dropped node %d has critical time %d", i, a.Critical[i])
+			if a.Dropped[i] && a.Critical[i]+a.Queue[i] != 0 {
+				t.Fatalf("dropped node %d has critical time %d, queue time %d", i, a.Critical[i], a.Queue[i])
 			}
 		}
 		if sum != p.Duration() {

@@ -38,12 +38,15 @@
 //
 // # Asynchronous children
 //
-// A PRODUCER→CONSUMER child, like any other child, is clipped to its
-// parent's interval before the walk: a consumer that outlives its producer
-// contributes only the part before the producer ended, and a consumer that
-// starts after the producer ended is dropped with its subtree. That is the
-// right answer for the root's latency — work that happens after a span
-// ended did not delay it — but it means asynchronous tails are not on any
-// critical path; analyse the consumer's own trace (or its subtree) to see
-// them.
+// A CONSUMER child of a PRODUCER, a Jaeger FOLLOWS_FROM child and the root
+// of a trace dag.Join hung under the span it links to did not make their
+// parent wait (dag.Tree.AsyncChild). By default (AsyncPrune, Jaeger UI's
+// rule) they are dropped with their subtrees before the walk: the root's
+// latency is what its request waited on. With AsyncFollow the trace is one
+// workflow that ends when its last span does: intervals are extended to the
+// latest end under them and the same walk runs on them, so the path goes
+// from the producer through the queue into the consumer and its children.
+// The time a span "owns" past its real end is the queue wait of the child
+// taken next; it is a Queue segment and the child's Queue time, and
+// attribution shows it as the consumer operation's own queue row.
 package critpath

@@ -128,6 +128,11 @@ func scale(d int64, f float64) int64 {
 // reproduced exactly; with factors ≥ 1 no span — and so no trace — gets
 // longer (each re-timed offset and duration is at most the original). Gaps
 // are rounded to the nanosecond.
+//
+// The model is one of synchronous work: a must be an AsyncPrune analysis
+// (asynchronous children are dropped, so they stay out of the re-timing).
+// A queue wait is not work any service does, and re-timing extended
+// intervals would scale it as if it were.
 func (a *Analysis) Retime(rules []Speedup) (*Analysis, int) {
 	var z Analyzer
 	return a.retime(rules, &z)
@@ -138,9 +143,9 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 	tr := a.Tree
 	n := len(tr.Nodes)
 	if cap(z.times) < 2*n {
-		z.times, z.durs = make([]uint64, 2*n), make([]int64, 2*n)
+		z.times, z.durs = make([]uint64, 2*n), make([]int64, 3*n)
 	}
-	times, durs := z.times[:2*n], z.durs[:2*n]
+	times, durs := z.times[:2*n], z.durs[:3*n]
 	clear(times)
 	clear(durs)
 	z.paths = slices.Grow(z.paths[:0], len(a.Paths))[:len(a.Paths)]
@@ -152,6 +157,7 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 		End:      times[1*n : 2*n : 2*n],
 		Critical: durs[0*n : 1*n : 1*n],
 		Self:     durs[1*n : 2*n : 2*n],
+		Queue:    durs[2*n : 3*n : 3*n],
 		Dropped:  a.Dropped,
 	}
 	b := &z.a
