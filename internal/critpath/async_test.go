@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -304,5 +305,81 @@ func TestAnalyzerReuseAcrossModes(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("trace %d, %s: reused Analyzer (-fresh +reused):\n%s", k, z.Async, diff)
 		}
+	}
+}
+
+// Queue waits are their own attribution rows and folded frames, so the
+// rows still add up to the end-to-end total; the verdict can name one.
+func TestAsyncAttribution(t *testing.T) {
+	// Follow mode of the one-trace workflow of TestAnalyzeAsync, with the
+	// queue wait stretched to make it the largest: frontend [0,5], place
+	// order [5,60], publish [60,70], process queued [70,300],
+	// process [300,310].
+	tr := build(
+		in(kind(sp(1, 0, 0, 100), dag.KindServer), "frontend", "POST /checkout"),
+		in(sp(2, 1, 5, 90), "checkout", "place order"),
+		in(kind(sp(3, 2, 60, 70), dag.KindProducer), "checkout", "orders publish"),
+		in(kind(sp(4, 3, 300, 310), dag.KindConsumer), "worker", "orders process"),
+	)
+	a := analyzeMode(tr, AsyncFollow)
+	at := NewAttribution(ByOperation)
+	at.Add(a)
+	var got []string
+	var sum int64
+	for _, r := range at.Rows() {
+		got = append(got, fmt.Sprintf("%s spans=%d crit=%d self=%d", r.Key, r.Spans, r.Critical, r.Self))
+		sum += r.Critical
+	}
+	want := []string{
+		"worker/orders process ⋯ queued spans=1 crit=230 self=0",
+		"checkout/place order spans=1 crit=55 self=75",
+		"checkout/orders publish spans=1 crit=10 self=10",
+		"worker/orders process spans=1 crit=10 self=10",
+		"frontend/POST /checkout spans=1 crit=5 self=15",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if total, _ := at.EndToEnd(); sum != total || total != 310 {
+		t.Errorf("rows add up to %d, end to end %d; want both 310", sum, total)
+	}
+	if k, v := a.Dominant(&a.Paths[0]); k != (Key{Service: "worker", Name: "orders process", Queue: true}) || v != 230 {
+		t.Errorf("Dominant = %v %d, want the queue wait, 230", k, v)
+	}
+
+	// Merging keeps queue rows apart from the operation's own row.
+	other := NewAttribution(ByService)
+	other.Add(a)
+	merged := NewAttribution(ByService)
+	merged.Merge(other)
+	got = got[:0]
+	for _, r := range merged.Rows() {
+		got = append(got, fmt.Sprintf("%s crit=%d", r.Key, r.Critical))
+	}
+	want = []string{"worker ⋯ queued crit=230", "checkout crit=65", "worker crit=10", "frontend crit=5"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("by service, merged (-want +got):\n%s", diff)
+	}
+
+	f := NewFolded(ByOperation, WeightCritical)
+	f.Add(a)
+	got = got[:0]
+	f.Each(func(stack []Key, v int64) error {
+		names := make([]string, len(stack))
+		for i, k := range stack {
+			names[i] = k.String()
+		}
+		got = append(got, fmt.Sprintf("%s %d", strings.Join(names, ";"), v))
+		return nil
+	})
+	want = []string{
+		"frontend/POST /checkout 5",
+		"frontend/POST /checkout;checkout/place order 55",
+		"frontend/POST /checkout;checkout/place order;checkout/orders publish 10",
+		"frontend/POST /checkout;checkout/place order;checkout/orders publish;worker/orders process 10",
+		"frontend/POST /checkout;checkout/place order;checkout/orders publish;worker/orders process ⋯ queued 230",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("folded (-want +got):\n%s", diff)
 	}
 }

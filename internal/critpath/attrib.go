@@ -34,10 +34,14 @@ func ParseBy(s string) (By, error) {
 // Key identifies a group of spans: a service, or an operation (service and
 // span name). Missing is set for the group of placeholders standing for
 // absent parent spans, whose time is not attributable to any service.
+// Queue is set for the queue waits of the group's spans (AsyncFollow): time
+// on the critical path that no span worked, kept apart from the group's
+// own.
 type Key struct {
 	Service string
 	Name    string // "" when grouping by service
 	Missing bool
+	Queue   bool
 }
 
 // KeyOf returns node i's group.
@@ -52,15 +56,23 @@ func KeyOf(tr *dag.Tree, i int32, by By) Key {
 	return Key{Service: s.Service(), Name: s.Name}
 }
 
-// String returns "service", "service/name", or "(missing span)".
+// QueueSuffix marks a queue wait's group in Key.String.
+const QueueSuffix = " ⋯ queued"
+
+// String returns "service", "service/name", or "(missing span)", followed
+// by QueueSuffix for a queue wait.
 func (k Key) String() string {
+	s := k.Service + "/" + k.Name
 	switch {
 	case k.Missing:
-		return "(missing span)"
+		s = "(missing span)"
 	case k.Name == "":
-		return k.Service
+		s = k.Service
 	}
-	return k.Service + "/" + k.Name
+	if k.Queue {
+		s += QueueSuffix
+	}
+	return s
 }
 
 // Percentiles summarises a distribution of durations in nanoseconds.
@@ -112,6 +124,7 @@ type Attribution struct {
 	services  map[string]*serviceGroups
 	byRes     map[*dag.Resource]*serviceGroups
 	missing   int32 // group of placeholders, -1 until seen
+	queues    map[Key]int32
 	rows      []groupAcc
 	traces    int
 	endToEnd  []int64 // per trace Analysis.Duration
@@ -233,6 +246,17 @@ func (at *Attribution) opGroup(sg *serviceGroups, name string) int32 {
 
 // keyGroup returns the group of k.
 func (at *Attribution) keyGroup(k Key) int32 {
+	if k.Queue {
+		g, ok := at.queues[k]
+		if !ok {
+			if at.queues == nil {
+				at.queues = make(map[Key]int32)
+			}
+			g = at.newGroup(k)
+			at.queues[k] = g
+		}
+		return g
+	}
 	if k.Missing {
 		if at.missing < 0 {
 			at.missing = at.newGroup(Key{Missing: true})
@@ -277,6 +301,26 @@ func (at *Attribution) Add(a *Analysis) {
 		acc.row.Critical += a.Critical[i]
 		acc.cur += a.Critical[i]
 		at.totalSelf += a.Self[i]
+	}
+	if a.Async != AsyncFollow {
+		return // no queue waits
+	}
+	// Queue waits are their own rows: Spans counts the spans that waited.
+	for i, q := range a.Queue {
+		if q == 0 {
+			continue
+		}
+		k := KeyOf(a.Tree, int32(i), at.by)
+		k.Queue = true
+		acc := &at.rows[at.keyGroup(k)]
+		if acc.lastTrace != t {
+			acc.flush()
+			acc.lastTrace = t
+			acc.row.Traces++
+		}
+		acc.row.Spans++
+		acc.row.Critical += q
+		acc.cur += q
 	}
 }
 
@@ -355,6 +399,12 @@ func (at *Attribution) Rows() []Row {
 }
 
 func compareKeys(x, y Key) int {
+	if x.Queue != y.Queue {
+		if x.Queue {
+			return 1
+		}
+		return -1
+	}
 	if x.Missing != y.Missing {
 		if x.Missing {
 			return 1
@@ -373,7 +423,9 @@ func compareKeys(x, y Key) int {
 func (a *Analysis) Dominant(p *Path) (Key, int64) {
 	owned := make(map[Key]int64)
 	for _, s := range p.Segments {
-		owned[KeyOf(a.Tree, s.Node, ByOperation)] += s.Duration()
+		k := KeyOf(a.Tree, s.Node, ByOperation)
+		k.Queue = s.Queue
+		owned[k] += s.Duration()
 	}
 	var best Key
 	var most int64 = -1

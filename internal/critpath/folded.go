@@ -64,12 +64,20 @@ func (f *Folded) Add(a *Analysis) {
 			if p := tr.Nodes[i].Parent; p >= 0 {
 				parent = at[p]
 			}
-			id := f.frame(parent, KeyOf(tr, i, f.by))
+			key := KeyOf(tr, i, f.by)
+			id := f.frame(parent, key)
 			at[i] = id
 			if f.weight == WeightSelf {
 				f.frames[id].value += a.Self[i]
-			} else {
-				f.frames[id].value += a.Critical[i]
+				continue
+			}
+			f.frames[id].value += a.Critical[i]
+			if q := a.Queue[i]; q > 0 {
+				// A queue wait is a frame beside the span that waited,
+				// under the span it waited after.
+				key.Queue = true
+				q0 := f.frame(parent, key)
+				f.frames[q0].value += q
 			}
 		}
 	}
