@@ -42,6 +42,9 @@ func Attrib(w io.Writer, st *Styles, rows []critpath.Row, opt AttribOptions) err
 		default:
 			name = st.Service(r.Service) + "/" + r.Name
 		}
+		if r.Queue {
+			name += st.Faint(critpath.QueueSuffix)
+		}
 		out = append(out, []string{
 			name, strconv.Itoa(r.Spans), strconv.Itoa(r.Traces),
 			Duration(r.Self), Percent(r.SelfShare),
@@ -63,6 +66,7 @@ type attribJSON struct {
 	Service       string  `json:"service"`
 	Name          string  `json:"name,omitempty"`
 	Missing       bool    `json:"missing,omitempty"`
+	Queue         bool    `json:"queue,omitempty"`
 	Spans         int     `json:"spans"`
 	Traces        int     `json:"traces"`
 	SelfNS        int64   `json:"self_ns"`
@@ -78,7 +82,8 @@ type attribJSON struct {
 // given: {"service","name" (operations only),"spans","traces","self_ns",
 // "self_share","critical_ns","critical_share","p50_ns","p90_ns","p99_ns"};
 // shares are fractions in [0,1]; the group of placeholders for absent spans
-// has "missing":true. top > 0 keeps the first top rows.
+// has "missing":true, and a group's queue waits (`--async follow`)
+// "queue":true. top > 0 keeps the first top rows.
 func AttribJSON(w io.Writer, rows []critpath.Row, top int) error {
 	if top > 0 && len(rows) > top {
 		rows = rows[:top]
@@ -87,7 +92,7 @@ func AttribJSON(w io.Writer, rows []critpath.Row, top int) error {
 	enc := json.NewEncoder(&b)
 	for _, r := range rows {
 		if err := enc.Encode(attribJSON{
-			Service: r.Service, Name: r.Name, Missing: r.Missing, Spans: r.Spans, Traces: r.Traces,
+			Service: r.Service, Name: r.Name, Missing: r.Missing, Queue: r.Queue, Spans: r.Spans, Traces: r.Traces,
 			SelfNS: r.Self, SelfShare: round4(r.SelfShare), CriticalNS: r.Critical, CriticalShare: round4(r.CriticalShare),
 			P50NS: r.PerTrace.P50, P90NS: r.PerTrace.P90, P99NS: r.PerTrace.P99,
 		}); err != nil {

@@ -55,7 +55,12 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 			r := rows[k]
 			_, name := nodeNames(tr, s.Node)
 			svc := r[3] + strings.Repeat(" ", width[3]-len(r[3]))
-			if tr.Nodes[s.Node].Span != nil {
+			if s.Queue {
+				// The wait of the asynchronous child named: its service
+				// did no work in it.
+				svc = st.Faint(svc)
+				name = st.Faint("⋯ queued → " + name)
+			} else if tr.Nodes[s.Node].Span != nil {
 				svc = st.Service(r[3]) + strings.Repeat(" ", width[3]-len(r[3]))
 			} else {
 				name = st.Faint(name)
@@ -112,7 +117,10 @@ func change(before, after int64) string {
 // "name","start_unix_nano","end_unix_nano"}],"spans":[{"span_id","service",
 // "name","critical_ns","self_ns"}]}. A placeholder for an absent span has
 // empty service and name and "missing":true. With whatIf (the re-timed
-// analysis), each object also has "whatif_duration_ns".
+// analysis), each object also has "whatif_duration_ns". An AsyncFollow
+// analysis adds "joined_trace_ids" (the traces dag.Join merged in, maybe
+// none), "queue":true on a queue wait's segment (its span is the child that
+// waited) and "queue_ns" on every span.
 func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) error {
 	tr := a.Tree
 	for pi := range a.Paths {
@@ -122,6 +130,10 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 		b.str(tr.TraceID.String())
 		b.key("root_span_id")
 		b.str(tr.Nodes[p.Root].ID.String())
+		follow := a.Async == critpath.AsyncFollow
+		if follow {
+			joinedJSON(&b, tr)
+		}
 		b.key("duration_ns")
 		b.int(p.Duration())
 		if whatIf != nil {
@@ -140,6 +152,9 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 			b.uint(s.Start)
 			b.key("end_unix_nano")
 			b.uint(s.End)
+			if s.Queue {
+				b.raw(`,"queue":true`)
+			}
 			b.raw("}")
 		}
 		b.raw("]")
@@ -155,6 +170,10 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 			b.int(a.Critical[i])
 			b.key("self_ns")
 			b.int(a.Self[i])
+			if follow {
+				b.key("queue_ns")
+				b.int(a.Queue[i])
+			}
 			b.raw("}")
 		}
 		b.raw("]}\n")
@@ -211,11 +230,15 @@ func Folded(w io.Writer, f *critpath.Folded) error {
 var frameEscaper = strings.NewReplacer(";", "_", "\n", " ", "\r", " ")
 
 func frameLabel(k critpath.Key) string {
+	l := frameEscaper.Replace(k.Service) + ":" + frameEscaper.Replace(k.Name)
 	switch {
 	case k.Missing:
-		return "(missing span)"
+		l = "(missing span)"
 	case k.Name == "":
-		return frameEscaper.Replace(k.Service)
+		l = frameEscaper.Replace(k.Service)
 	}
-	return frameEscaper.Replace(k.Service) + ":" + frameEscaper.Replace(k.Name)
+	if k.Queue {
+		l += critpath.QueueSuffix // a queue wait beside the span that waited
+	}
+	return l
 }

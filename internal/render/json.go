@@ -82,6 +82,9 @@ func TreeJSON(w io.Writer, tr *dag.Tree) error {
 	b := make(jsonBuf, 0, 256*len(tr.Nodes)+64)
 	b.raw(`{"trace_id":`)
 	b.str(tr.TraceID.String())
+	if len(tr.Joined) > 0 {
+		joinedJSON(&b, tr)
+	}
 	b.raw(`,"roots":[`)
 	// An explicit stack of node indexes; ^i marks "close node i".
 	stack := make([]int32, 0, 64)
@@ -100,6 +103,10 @@ func TreeJSON(w io.Writer, tr *dag.Tree) error {
 		}
 		n := &tr.Nodes[i]
 		spanJSON(&b, n)
+		if n.Span != nil && n.Span.TraceID != tr.TraceID {
+			b.key("trace_id") // a span of a joined trace
+			b.str(n.Span.TraceID.String())
+		}
 		b.key("children")
 		b.raw("[")
 		stack = append(stack, ^i)
@@ -110,6 +117,20 @@ func TreeJSON(w io.Writer, tr *dag.Tree) error {
 	b.raw("]}\n")
 	_, err := w.Write(b)
 	return err
+}
+
+// joinedJSON writes ,"joined_trace_ids":[…], the traces dag.Join merged
+// into tr.
+func joinedJSON(b *jsonBuf, tr *dag.Tree) {
+	b.key("joined_trace_ids")
+	b.raw("[")
+	for k, id := range tr.Joined {
+		if k > 0 {
+			b.raw(",")
+		}
+		b.str(id.String())
+	}
+	b.raw("]")
 }
 
 // spanJSON writes a span's fields, leaving the object open for children.

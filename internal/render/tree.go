@@ -21,6 +21,10 @@ type TreeOptions struct {
 	// nil when not asked for. Their bars are drawn with a heavier glyph
 	// and the line is tagged.
 	Critical []bool
+	// Queued is each node's queue wait on the critical path (an
+	// `--async follow` analysis, indexed like Tree.Nodes), shown as
+	// "⋯ queued 38ms"; nil when not asked for.
+	Queued []int64
 }
 
 // foldMin is the shortest run of identical siblings that gets folded.
@@ -82,6 +86,13 @@ func (tw *treeWriter) header() {
 	}
 	services := tr.Services()
 	tw.printf("%s %s  %s\n", st.Bold("Trace"), tr.TraceID, root)
+	if len(tr.Joined) > 0 {
+		ids := make([]string, len(tr.Joined))
+		for k, id := range tr.Joined {
+			ids[k] = id.String()
+		}
+		tw.printf("%s\n", st.Faint("joined by links: "+strings.Join(ids, ", ")))
+	}
 	tw.printf("%s\n", st.Faint(fmt.Sprintf("%s · %s (%s) · %s",
 		plural(tr.SpanCount(), "span"), plural(len(services), "service"), strings.Join(services, ", "), Duration(tr.Duration()))))
 }
@@ -262,6 +273,9 @@ func (tw *treeWriter) segments(l treeLine) []segment {
 		segs = append(segs, segment{s.Service(), st.Service}, segment{" ", plain}, segment{s.Name, name})
 		if s.Kind != dag.KindInternal && s.Kind != dag.KindUnspecified {
 			segs = append(segs, segment{" [" + s.Kind.String() + "]", st.Faint})
+		}
+		if tw.opt.Queued != nil && tw.opt.Queued[l.node] > 0 {
+			segs = append(segs, segment{" ⋯ queued " + Duration(tw.opt.Queued[l.node]), st.Faint})
 		}
 		if s.Status.Code == dag.StatusError {
 			msg := "error"
