@@ -12,6 +12,7 @@ import (
 
 type attribOptions struct {
 	inputOptions
+	asyncOptions
 	By       string
 	Top      int
 	Output   string
@@ -30,6 +31,9 @@ spans, self time (total and share), critical-path time (total and share of the
 end-to-end total) and p50/p90/p99 of the critical time per trace, over the traces it
 appears in. Sorted by critical share: the first row is what the latency waits on.
 
+With --async follow, asynchronous work is on the path (see critpath --help), and the
+time each consumer operation waited in a queue is its own row, "… ⋯ queued".
+
 --speedup re-times each trace with some work made K times faster (repeatable:
 service=NAME:K or operation=SERVICE/SPAN NAME:K) and reports end-to-end p50/p90/p99
 before and after. With -o folded it folds the re-timed traces and prints the
@@ -45,6 +49,7 @@ what-if summary on stderr.`,
 		},
 	}
 	opts.inputOptions.addFlags(cmd)
+	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.By, "by", "operation", "group by operation (service + span name) or service")
 	f.IntVar(&opts.Top, "top", 20, "show the first N rows (0 for all)")
@@ -74,6 +79,13 @@ func attribRun(s *streams, opts *attribOptions) error {
 	if err != nil {
 		return err
 	}
+	mode, err := opts.asyncOptions.mode(&opts.inputOptions)
+	if err != nil {
+		return err
+	}
+	if err := checkSpeedupAsync(rules, mode); err != nil {
+		return err
+	}
 	if err := checkColor(opts.Color); err != nil {
 		return err
 	}
@@ -83,37 +95,17 @@ func attribRun(s *streams, opts *attribOptions) error {
 	}
 
 	sum := critpath.Summarize(trees, critpath.SummaryOptions{
-		By: by, Rules: rules, Folded: opts.Output == "folded", Weight: weight,
+		By: by, Async: mode, Rules: rules, Folded: opts.Output == "folded", Weight: weight,
 	})
-	at, whatIf, folded := sum.Attribution, sum.WhatIf, sum.Folded
-
-	switch opts.Output {
-	case "folded":
-		if err := render.Folded(s.Out, folded); err != nil {
-			return err
+	at := sum.Attribution
+	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
+	return writeSummary(s, st, opts.Output, sum, func() error {
+		if opts.Output == "json" {
+			return render.AttribJSON(s.Out, at.Rows(), opts.Top)
 		}
-		if whatIf != nil {
-			return render.WhatIf(s.Err, render.NewStyles(s.Err, false), whatIf.Report())
-		}
-	case "json":
-		if err := render.AttribJSON(s.Out, at.Rows(), opts.Top); err != nil {
-			return err
-		}
-		if whatIf != nil {
-			return render.WhatIfJSON(s.Out, whatIf.Report())
-		}
-	default:
-		st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
 		total, lat := at.EndToEnd()
-		if err := render.Attrib(s.Out, st, at.Rows(), render.AttribOptions{
+		return render.Attrib(s.Out, st, at.Rows(), render.AttribOptions{
 			By: by, Traces: at.Traces(), EndToEnd: total, Latency: lat, Top: opts.Top,
-		}); err != nil {
-			return err
-		}
-		if whatIf != nil {
-			fmt.Fprintln(s.Out)
-			return render.WhatIf(s.Out, st, whatIf.Report())
-		}
-	}
-	return nil
+		})
+	})
 }

@@ -11,6 +11,7 @@ import (
 
 type critpathOptions struct {
 	inputOptions
+	asyncOptions
 	Trace    string
 	Output   string
 	Weight   string
@@ -32,6 +33,13 @@ outside is dropped with its subtree); then, from the root's end, the child that 
 last before the current cut owns the time after it, recursively. Spans under a
 missing parent are analysed under a placeholder, which owns the gaps they leave.
 
+Asynchronous work — a CONSUMER under a PRODUCER, a Jaeger FOLLOWS_FROM child — did
+not make its parent wait: --async prune (the default, as Jaeger UI) leaves it off the
+path. --async follow treats the trace as one workflow that ends with its last span:
+the path runs from the producer through the queue ("⋯ queued → process") into the
+consumer, and a trace whose root links to a span of another trace in the input (a
+consumer that started a new trace) is joined to that trace.
+
 --speedup re-times each trace with some work made K times faster (repeatable:
 service=NAME:K or operation=SERVICE/SPAN NAME:K) and shows the end-to-end latency
 before and after. With -o folded it folds the re-timed traces and prints the what-if
@@ -39,7 +47,8 @@ summary on stderr.`,
 		Example: `  tracectl critpath traces.json
   tracectl critpath -o json dump.pb | jq '.segments[] | .service'
   tracectl critpath -o folded traces.json | flamegraph.pl > critical.svg
-  tracectl critpath --speedup service=payment:2 traces.json`,
+  tracectl critpath --speedup service=payment:2 traces.json
+  tracectl critpath --async follow -o json orders.json | jq '.segments[] | select(.queue)'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
@@ -47,6 +56,7 @@ summary on stderr.`,
 		},
 	}
 	opts.inputOptions.addFlags(cmd)
+	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.Trace, "trace", "", "show only this trace (a unique prefix of its id is enough)")
 	f.StringVarP(&opts.Output, "output", "o", "text", "output: text, json or folded")
@@ -91,6 +101,13 @@ func critpathRun(s *streams, opts *critpathOptions) error {
 	if err != nil {
 		return err
 	}
+	mode, err := opts.asyncOptions.mode(&opts.inputOptions)
+	if err != nil {
+		return err
+	}
+	if err := checkSpeedupAsync(rules, mode); err != nil {
+		return err
+	}
 	if err := checkColor(opts.Color); err != nil {
 		return err
 	}
@@ -105,57 +122,52 @@ func critpathRun(s *streams, opts *critpathOptions) error {
 	}
 	sortByStart(trees)
 
-	var whatIf *critpath.WhatIf
-	if rules != nil {
-		whatIf = &critpath.WhatIf{Rules: rules}
-	}
-	var folded *critpath.Folded
-	if opts.Output == "folded" {
-		folded = critpath.NewFolded(critpath.ByOperation, weight)
-	}
 	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
+	sz := critpath.NewSummarizer(critpath.SummaryOptions{
+		Async: mode, Rules: rules, Folded: opts.Output == "folded", Weight: weight,
+	})
 	for k, tr := range trees {
-		a := critpath.Analyze(tr)
-		var b *critpath.Analysis
-		if whatIf != nil {
-			b = whatIf.Add(a)
-		}
+		a, retimed := sz.Add(tr)
 		switch opts.Output {
-		case "folded":
-			if b != nil {
-				a = b
-			}
-			folded.Add(a)
 		case "json":
-			if err := render.CritPathJSON(s.Out, a, b); err != nil {
-				return err
-			}
-		default:
+			err = render.CritPathJSON(s.Out, a, retimed)
+		case "text":
 			if k > 0 {
 				fmt.Fprintln(s.Out)
 			}
-			if err := render.CritPath(s.Out, st, a, render.CritPathOptions{WhatIf: b}); err != nil {
-				return err
-			}
+			err = render.CritPath(s.Out, st, a, render.CritPathOptions{WhatIf: retimed})
 		}
-	}
-	switch opts.Output {
-	case "folded":
-		if err := render.Folded(s.Out, folded); err != nil {
+		if err != nil {
 			return err
 		}
-		if whatIf != nil {
-			return render.WhatIf(s.Err, render.NewStyles(s.Err, false), whatIf.Report())
+	}
+	return writeSummary(s, st, opts.Output, sz.Summary(), nil)
+}
+
+// writeSummary ends the output of critpath and attrib: folded stacks (the
+// what-if on stderr), or the what-if after the JSON lines or the text.
+// table, when set, writes the text or JSON that comes before the what-if.
+func writeSummary(s *streams, st *render.Styles, output string, sum *critpath.Summary, table func() error) error {
+	if output == "folded" {
+		if err := render.Folded(s.Out, sum.Folded); err != nil {
+			return err
 		}
-	case "json":
-		if whatIf != nil {
-			return render.WhatIfJSON(s.Out, whatIf.Report())
+		if sum.WhatIf != nil {
+			return render.WhatIf(s.Err, render.NewStyles(s.Err, false), sum.WhatIf.Report())
 		}
-	default:
-		if whatIf != nil {
-			fmt.Fprintln(s.Out)
-			return render.WhatIf(s.Out, st, whatIf.Report())
+		return nil
+	}
+	if table != nil {
+		if err := table(); err != nil {
+			return err
 		}
 	}
-	return nil
+	switch {
+	case sum.WhatIf == nil:
+		return nil
+	case output == "json":
+		return render.WhatIfJSON(s.Out, sum.WhatIf.Report())
+	}
+	fmt.Fprintln(s.Out)
+	return render.WhatIf(s.Out, st, sum.WhatIf.Report())
 }

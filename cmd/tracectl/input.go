@@ -29,6 +29,9 @@ type inputOptions struct {
 	// ones in $TRACECTL_HEADERS.
 	Headers     []string
 	HTTPTimeout time.Duration
+	// Join merges traces continued by a link into one workflow (dag.Join;
+	// set by --async follow).
+	Join bool
 }
 
 func (o *inputOptions) addFlags(cmd *cobra.Command) {
@@ -130,6 +133,9 @@ func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
 	trees := buildTrees(ts)
 	if o.AdjustSkew {
 		adjustSkew(s, trees)
+	}
+	if o.Join {
+		trees = dag.Join(trees)
 	}
 	if where != nil {
 		trees = slices.DeleteFunc(trees, func(t *dag.Tree) bool { return !where.Match(t) })

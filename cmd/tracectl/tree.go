@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 type treeOptions struct {
 	inputOptions
 	followOptions
+	asyncOptions
 	Trace       string
 	MaxDepth    int
 	MinDuration time.Duration
@@ -35,7 +37,12 @@ func newCmdTree(s *streams) *cobra.Command {
 		Long: `Print each trace as a tree: per span its service, name, kind, start offset and
 duration, and a bar on the trace's own timeline. Errors are red with their status
 message. Spans whose parent is not in the input hang under a "missing span" placeholder.
-Runs of four or more alike siblings fold into one "× N more like this" line.`,
+Runs of four or more alike siblings fold into one "× N more like this" line.
+
+With --async follow, a trace whose root links to a span of another trace in the
+input (a consumer that started a new trace) is shown inside that trace, under the
+span it links to, as one workflow; --critical then marks the workflow's critical
+path and shows each consumer's wait as "⋯ queued 38ms".`,
 		Example: `  tracectl tree traces.json
   tracectl tree --trace 4bf92f35 --max-depth 3 dump.pb
   otelcol-dump | tracectl tree -o json - | jq .roots[0].name`,
@@ -47,6 +54,7 @@ Runs of four or more alike siblings fold into one "× N more like this" line.`,
 	}
 	opts.inputOptions.addFlags(cmd)
 	opts.followOptions.addFlags(cmd)
+	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.Trace, "trace", "", "show only this trace (a unique prefix of its id is enough)")
 	f.IntVar(&opts.MaxDepth, "max-depth", -1, "deepest level to print (roots are 0; -1 for all)")
@@ -64,6 +72,9 @@ func treeRun(s *streams, opts *treeOptions) error {
 		return usageError{fmt.Errorf("unknown output %q (want tree or json)", opts.Output)}
 	}
 	if err := checkColor(opts.Color); err != nil {
+		return err
+	}
+	if _, err := opts.asyncOptions.mode(&opts.inputOptions); err != nil {
 		return err
 	}
 	if opts.streaming(s, opts.Files) {
@@ -89,13 +100,16 @@ type treePrinter struct {
 	opts    *treeOptions
 	st      *render.Styles
 	ro      render.TreeOptions
+	z       critpath.Analyzer // for --critical
 	printed int
 }
 
 func newTreePrinter(s *streams, opts *treeOptions) *treePrinter {
+	mode, _ := opts.asyncOptions.mode(&opts.inputOptions) // treeRun checked it
 	return &treePrinter{
 		s:    s,
 		opts: opts,
+		z:    critpath.Analyzer{Async: mode},
 		st:   render.NewStyles(s.Out, s.colorEnabled(opts.Color)),
 		ro: render.TreeOptions{
 			Width:       terminalWidth(s, opts.Width),
@@ -120,7 +134,11 @@ func (p *treePrinter) print(trees []*dag.Tree) error {
 		p.printed++
 		ro := p.ro
 		if p.opts.Critical {
-			ro.Critical = critpath.Analyze(tr).OnPath()
+			a := p.z.Analyze(tr)
+			ro.Critical = a.OnPath()
+			if a.Async == critpath.AsyncFollow {
+				ro.Queued = a.Queue
+			}
 		}
 		if err := render.Tree(p.s.Out, p.st, tr, ro); err != nil {
 			return err
@@ -155,7 +173,10 @@ func selectTrace(trees []*dag.Tree, prefix string) ([]*dag.Tree, error) {
 	prefix = strings.ToLower(prefix)
 	var match []*dag.Tree
 	for _, tr := range trees {
-		if strings.HasPrefix(tr.TraceID.String(), prefix) {
+		// A workflow (--async follow) is found by any of its traces.
+		if strings.HasPrefix(tr.TraceID.String(), prefix) || slices.ContainsFunc(tr.Joined, func(id dag.TraceID) bool {
+			return strings.HasPrefix(id.String(), prefix)
+		}) {
 			match = append(match, tr)
 		}
 	}

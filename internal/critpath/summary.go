@@ -10,7 +10,10 @@ import (
 // SummaryOptions say what Summarize computes.
 type SummaryOptions struct {
 	By By
-	// Rules, when set, re-time every trace (WhatIf).
+	// Async is how the critical path treats asynchronous edges.
+	Async Async
+	// Rules, when set, re-time every trace (WhatIf). Re-timing models
+	// synchronous work: rules need AsyncPrune (see Retime).
 	Rules []Speedup
 	// Folded, when set, folds every trace's stacks, weighted by Weight;
 	// with Rules, the re-timed traces are folded.
@@ -78,25 +81,53 @@ func Summarize(trees []*dag.Tree, opts SummaryOptions) *Summary {
 
 // summarize is one worker's share of Summarize.
 func summarize(trees []*dag.Tree, opts SummaryOptions) *Summary {
-	s := &Summary{Attribution: NewAttribution(opts.By)}
+	sz := NewSummarizer(opts)
+	for _, tr := range trees {
+		sz.Add(tr)
+	}
+	return sz.Summary()
+}
+
+// A Summarizer folds traces into a Summary one at a time, in the caller's
+// order, handing back each trace's analysis on the way: what Summarize
+// does on each core, for a command that also prints every trace (like
+// `tracectl critpath`). It is not safe for concurrent use.
+type Summarizer struct {
+	s Summary
+	z Analyzer
+}
+
+// NewSummarizer returns a Summarizer computing what opts ask.
+func NewSummarizer(opts SummaryOptions) *Summarizer {
+	sz := &Summarizer{s: Summary{Attribution: NewAttribution(opts.By)}, z: Analyzer{Async: opts.Async}}
 	if opts.Rules != nil {
-		s.WhatIf = &WhatIf{Rules: opts.Rules}
+		sz.s.WhatIf = &WhatIf{Rules: opts.Rules}
 	}
 	if opts.Folded {
-		s.Folded = NewFolded(opts.By, opts.Weight)
+		sz.s.Folded = NewFolded(opts.By, opts.Weight)
 	}
-	var z Analyzer
-	for _, tr := range trees {
-		a := z.Analyze(tr)
-		s.Attribution.Add(a)
-		if s.WhatIf != nil {
-			if b := s.WhatIf.Add(a); s.Folded != nil {
-				a = b
-			}
-		}
-		if s.Folded != nil {
+	return sz
+}
+
+// Add analyses one trace and folds it in. It returns the analysis and,
+// with rules, the re-timed one (else nil); both are valid until the next
+// Add.
+func (sz *Summarizer) Add(tr *dag.Tree) (a, retimed *Analysis) {
+	s := &sz.s
+	a = sz.z.Analyze(tr)
+	s.Attribution.Add(a)
+	if s.WhatIf != nil {
+		retimed = s.WhatIf.Add(a)
+	}
+	if s.Folded != nil {
+		if retimed != nil {
+			s.Folded.Add(retimed) // folded stacks show the what-if
+		} else {
 			s.Folded.Add(a)
 		}
 	}
-	return s
+	return a, retimed
 }
+
+// Summary returns what the traces added sum up to.
+func (sz *Summarizer) Summary() *Summary { return &sz.s }
