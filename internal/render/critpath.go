@@ -119,7 +119,7 @@ func change(before, after int64) string {
 // empty service and name and "missing":true. With whatIf (the re-timed
 // analysis), each object also has "whatif_duration_ns". An AsyncFollow
 // analysis adds "joined_trace_ids" (the traces dag.Join merged in, maybe
-// none), "queue":true on a queue wait's segment (its span is the child that
+// none; their spans carry their own "trace_id"), "queue":true on a queue wait's segment (its span is the child that
 // waited) and "queue_ns" on every span.
 func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) error {
 	tr := a.Tree
@@ -196,6 +196,10 @@ func nodeJSON(b *jsonBuf, tr *dag.Tree, i int32) {
 	b.str(n.Span.Service())
 	b.key("name")
 	b.str(n.Span.Name)
+	if n.Span.TraceID != tr.TraceID {
+		b.key("trace_id") // a span of a joined trace
+		b.str(n.Span.TraceID.String())
+	}
 }
 
 // Folded writes folded stacks, one "frame;frame;… value" line each, for

@@ -274,8 +274,8 @@ func (tw *treeWriter) segments(l treeLine) []segment {
 		if s.Kind != dag.KindInternal && s.Kind != dag.KindUnspecified {
 			segs = append(segs, segment{" [" + s.Kind.String() + "]", st.Faint})
 		}
-		if tw.opt.Queued != nil && tw.opt.Queued[l.node] > 0 {
-			segs = append(segs, segment{" ⋯ queued " + Duration(tw.opt.Queued[l.node]), st.Faint})
+		if q := tw.queued(l.node); q > 0 {
+			segs = append(segs, segment{" ⋯ queued " + Duration(q), st.Faint})
 		}
 		if s.Status.Code == dag.StatusError {
 			msg := "error"
@@ -362,7 +362,27 @@ func (tw *treeWriter) nodeBar(i int32) string {
 	if tw.opt.Critical != nil && n.Span != nil && !tw.opt.Critical[i] {
 		glyph = "░"
 	}
-	return tw.bar(n.Start, n.End, glyph, style)
+	b := tw.bar(n.Start, n.End, glyph, style)
+	if q := tw.queued(i); q > 0 {
+		// The wait leads up to the span's start: a faint dotted run in
+		// the cells before its bar.
+		wait := tw.bar(n.Start-q, n.Start, "┈", tw.st.Faint)
+		if pad := len(b) - len(strings.TrimLeft(b, " ")); pad > 0 {
+			lead := len(wait) - len(strings.TrimLeft(wait, " "))
+			if lead < pad {
+				b = wait[:lead] + tw.st.Faint(strings.Repeat("┈", pad-lead)) + b[pad:]
+			}
+		}
+	}
+	return b
+}
+
+// queued returns node i's queue wait on the critical path (0 without one).
+func (tw *treeWriter) queued(i int32) int64 {
+	if tw.opt.Queued == nil {
+		return 0
+	}
+	return tw.opt.Queued[i]
 }
 
 // bar draws [start,end] on the trace's timeline, at least one cell wide.
