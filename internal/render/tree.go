@@ -366,7 +366,7 @@ func (tw *treeWriter) nodeBar(i int32) string {
 	if q := tw.queued(i); q > 0 {
 		// The wait leads up to the span's start: a faint dotted run in
 		// the cells before its bar.
-		wait := tw.bar(n.Start-q, n.Start, "┈", tw.st.Faint)
+		wait := tw.bar(n.Start-min(uint64(q), n.Start), n.Start, "┈", tw.st.Faint)
 		if pad := len(b) - len(strings.TrimLeft(b, " ")); pad > 0 {
 			lead := len(wait) - len(strings.TrimLeft(wait, " "))
 			if lead < pad {
