@@ -89,6 +89,7 @@ A summary of spans created, exported and dropped goes to stderr.`,
 	f.IntVar(&c.MaxExportBatchSize, "max-batch", c.MaxExportBatchSize, "batch span processor: spans per export")
 	f.BoolVar(&c.BlockOnQueueFull, "block-on-full-queue", false, "wait for queue room instead of dropping spans (default true with --scenario synthetic)")
 	f.StringVar(&c.Environment, "environment", c.Environment, "deployment.environment.name of every service")
+	f.BoolVar(&c.ConsumerNewTrace, "consumer-new-trace", false, "shop: the queue's consumer starts a new trace linked to the producer instead of continuing its trace")
 	f.BoolVar(&opts.Bench, "bench", false, "measure span cost, OTLP bytes per span and batch memory, then exit")
 	return cmd
 }

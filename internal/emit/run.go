@@ -52,6 +52,10 @@ type Config struct {
 	BlockOnQueueFull bool
 	// Environment is deployment.environment.name.
 	Environment string
+	// ConsumerNewTrace makes the shop's queue consumer start a new trace
+	// with a link to the producer span, the other shape the messaging
+	// conventions allow, instead of continuing the producer's trace.
+	ConsumerNewTrace bool
 
 	// Rate is requests (shop) or traces (synthetic) per second over all
 	// workers together; 0 means as fast as the workers go.

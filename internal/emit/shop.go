@@ -531,16 +531,17 @@ func (s *shop) publish(ctx context.Context, m notification) {
 	}
 }
 
-// emailWorker consumes notifications. Each CONSUMER span continues the
-// producer's trace (parent from the message headers) and links to the
-// producer span, as the messaging conventions ask of "process" spans.
+// emailWorker consumes notifications. Each CONSUMER span links to the
+// producer span, as the messaging conventions ask of "process" spans, and
+// continues the producer's trace (parent from the message headers) or,
+// with Config.ConsumerNewTrace, starts a new one.
 func (s *shop) emailWorker() {
 	defer s.emailWG.Done()
 	tracer := s.svc["email"].Tracer(shopScope)
 	for m := range s.queue {
 		pctx := propagator.Extract(context.Background(), m.headers)
 		pl := planFromContext(pctx)
-		ctx, span := tracer.Start(pctx, "process "+queueName,
+		opts := []trace.SpanStartOption{
 			trace.WithSpanKind(trace.SpanKindConsumer),
 			trace.WithLinks(trace.LinkFromContext(pctx, semconv.MessagingOperationTypeSend)),
 			trace.WithAttributes(
@@ -549,7 +550,12 @@ func (s *shop) emailWorker() {
 				semconv.MessagingOperationTypeProcess,
 				semconv.MessagingOperationName("process"),
 				semconv.MessagingMessageID(m.orderID),
-			))
+			),
+		}
+		if s.cfg.ConsumerNewTrace {
+			opts = append(opts, trace.WithNewRoot()) // baggage still travels in pctx
+		}
+		ctx, span := tracer.Start(pctx, "process "+queueName, opts...)
 		sleep(ctx, s.cfg.delay("email", pl.n)/2)
 		_, send := tracer.Start(ctx, "send email", trace.WithSpanKind(trace.SpanKindClient),
 			trace.WithAttributes(
