@@ -97,7 +97,8 @@ type Analysis struct {
 	Critical []int64
 	// Queue is the time each node waited as an asynchronous child on its
 	// root's critical path (AsyncFollow; all zero with AsyncPrune). Critical
-	// and Queue together add up to the root's duration.
+	// and Queue together add up to the root's duration. Nil with
+	// AsyncPrune, where there are no queue waits.
 	Queue []int64
 	// Self is each node's self time: its duration minus the length of the
 	// union of its children's intervals clipped to it (DESIGN.md §4). For
@@ -123,7 +124,7 @@ func (a *Analysis) Duration() int64 {
 func (a *Analysis) OnPath() []bool {
 	on := make([]bool, len(a.Critical))
 	for i, c := range a.Critical {
-		on[i] = c > 0 || a.Queue[i] > 0
+		on[i] = c > 0 || a.Queue != nil && a.Queue[i] > 0
 	}
 	return on
 }
@@ -181,6 +182,7 @@ type Analyzer struct {
 	a       Analysis
 	times   []uint64
 	durs    []int64
+	queue   []int64
 	dropped []bool
 	paths   []Path
 	segs    []Segment
@@ -194,17 +196,24 @@ func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 	n := len(tr.Nodes)
 	if cap(z.times) < 2*n {
 		// One allocation each for the per-node times and durations.
-		z.times, z.durs = make([]uint64, 2*n), make([]int64, 3*n)
+		z.times, z.durs = make([]uint64, 2*n), make([]int64, 2*n)
 		z.dropped = make([]bool, n)
+	}
+	var queue []int64 // AsyncFollow only: prune spares the memory traffic
+	if z.Async == AsyncFollow {
+		if cap(z.queue) < n {
+			z.queue = make([]int64, n)
+		}
+		queue = z.queue[:n:n]
+		clear(queue)
 	}
 	if z.sc.kids == nil { // a first use: size the stacks once, not by doubling
 		m := min(n, 16)
 		z.sc = scratch{clip: make([]clipFrame, 0, m), walk: make([]walkFrame, 0, m), kids: make([]int32, 0, n)}
 		z.segs, z.paths = make([]Segment, 0, 2*m), make([]Path, 0, len(tr.Roots))
 	}
-	times, durs, dropped := z.times[:2*n], z.durs[:3*n], z.dropped[:n]
-	clear(durs[:n]) // Critical and Queue add up; clip sets the rest
-	clear(durs[2*n:])
+	times, durs, dropped := z.times[:2*n], z.durs[:2*n], z.dropped[:n]
+	clear(durs[:n]) // Critical adds up; clip sets the rest
 	clear(dropped)
 	z.a = Analysis{
 		Tree:     tr,
@@ -213,7 +222,7 @@ func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 		End:      times[1*n : 2*n : 2*n],
 		Critical: durs[0*n : 1*n : 1*n],
 		Self:     durs[1*n : 2*n : 2*n],
-		Queue:    durs[2*n : 3*n : 3*n],
+		Queue:    queue,
 		Dropped:  dropped,
 	}
 	a := &z.a

@@ -82,8 +82,8 @@ func view(a *Analysis) []pathView {
 		}
 		for _, i := range p.Nodes {
 			s := fmt.Sprintf("%s crit=%d self=%d", label(tr, i), a.Critical[i], a.Self[i])
-			if a.Queue[i] != 0 {
-				s += fmt.Sprintf(" queue=%d", a.Queue[i])
+			if q := queueOf(a, i); q != 0 {
+				s += fmt.Sprintf(" queue=%d", q)
 			}
 			if a.Dropped[i] {
 				s += " dropped"
@@ -275,6 +275,14 @@ func TestAnalyzeShapes(t *testing.T) {
 	}
 }
 
+// queueOf is node i's queue time (Queue is nil with AsyncPrune).
+func queueOf(a *Analysis, i int32) int64 {
+	if a.Queue == nil {
+		return 0
+	}
+	return a.Queue[i]
+}
+
 // checkInvariants verifies what must hold for every analysis: segments
 // tile each root exactly, critical and queue times add up to the root's
 // duration, and self time lies within [0, duration].
@@ -305,7 +313,7 @@ func checkInvariants(t *testing.T, a *Analysis, rawSelf bool) {
 		}
 		var sum int64
 		for _, i := range p.Nodes {
-			sum += a.Critical[i] + a.Queue[i]
+			sum += a.Critical[i] + queueOf(a, i)
 			d := dag.Sub(a.End[i], a.Start[i])
 			if rawSelf {
 				n := &tr.Nodes[i]
@@ -316,8 +324,8 @@ func checkInvariants(t *testing.T, a *Analysis, rawSelf bool) {
 					t.Fatalf("node %d: self %d outside [0,%d]", i, a.Self[i], d)
 				}
 			}
-			if a.Dropped[i] && a.Critical[i]+a.Queue[i] != 0 {
-				t.Fatalf("dropped node %d has critical time %d, queue time %d", i, a.Critical[i], a.Queue[i])
+			if a.Dropped[i] && a.Critical[i]+queueOf(a, i) != 0 {
+				t.Fatalf("dropped node %d has critical time %d, queue time %d", i, a.Critical[i], queueOf(a, i))
 			}
 		}
 		if sum != p.Duration() {

@@ -72,6 +72,9 @@ func (f *Folded) Add(a *Analysis) {
 				continue
 			}
 			f.frames[id].value += a.Critical[i]
+			if a.Queue == nil {
+				continue
+			}
 			if q := a.Queue[i]; q > 0 {
 				// A queue wait is a frame beside the span that waited,
 				// under the span it waited after.

@@ -143,9 +143,9 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 	tr := a.Tree
 	n := len(tr.Nodes)
 	if cap(z.times) < 2*n {
-		z.times, z.durs = make([]uint64, 2*n), make([]int64, 3*n)
+		z.times, z.durs = make([]uint64, 2*n), make([]int64, 2*n)
 	}
-	times, durs := z.times[:2*n], z.durs[:3*n]
+	times, durs := z.times[:2*n], z.durs[:2*n]
 	clear(times)
 	clear(durs)
 	z.paths = slices.Grow(z.paths[:0], len(a.Paths))[:len(a.Paths)]
@@ -157,7 +157,6 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 		End:      times[1*n : 2*n : 2*n],
 		Critical: durs[0*n : 1*n : 1*n],
 		Self:     durs[1*n : 2*n : 2*n],
-		Queue:    durs[2*n : 3*n : 3*n],
 		Dropped:  a.Dropped,
 	}
 	b := &z.a
