@@ -47,11 +47,12 @@ func (m Async) String() string {
 // Segment is a stretch of a root's interval owned by one node on the
 // critical path: [Start, End] in unix nanoseconds, End > Start.
 type Segment struct {
-	Node       int32 // index into Tree.Nodes
 	Start, End uint64
+	Node       int32 // index into Tree.Nodes
 	// Queue marks a queue wait (AsyncFollow only): Node is the child that
 	// waited, between the end of the span it hangs under (or of that
-	// span's earlier work) and its own start.
+	// span's earlier work) and its own start. (Last, so a Segment stays
+	// 24 bytes.)
 	Queue bool
 }
 
@@ -228,6 +229,11 @@ func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 	a := &z.a
 	if a.Async == AsyncFollow {
 		a.extend()
+	} else {
+		// Prune: clip drops what lies under a dropped node.
+		for _, i := range tr.AsyncChildren() {
+			dropped[i] = true
+		}
 	}
 	a.clip(&z.sc)
 	z.paths = a.setPaths(z.paths[:0])
@@ -260,7 +266,8 @@ func (a *Analysis) extend() {
 // parent is the entry above it, with the parent's raw interval and the end
 // of the union of the children seen so far, so the pass reads each node
 // once and never goes back to one. With AsyncFollow, End holds the extended
-// ends on entry, and a node's is read before it is clipped.
+// ends on entry, and a node's is read before it is clipped; with AsyncPrune,
+// the asynchronous children are already marked Dropped.
 func (a *Analysis) clip(sc *scratch) {
 	nodes := a.Tree.Nodes
 	stack := sc.clip[:0]
@@ -279,7 +286,7 @@ func (a *Analysis) clip(sc *scratch) {
 		}
 		stack = stack[:nd.Depth]
 		p := &stack[nd.Depth-1]
-		if ps, pe := a.Start[p.node], a.End[p.node]; a.Dropped[p.node] || xe < ps || rs > pe || !follow && a.Tree.AsyncChild(i) {
+		if ps, pe := a.Start[p.node], a.End[p.node]; a.Dropped[i] || a.Dropped[p.node] || xe < ps || rs > pe {
 			a.Dropped[i] = true
 		} else {
 			a.Start[i], a.End[i] = max(rs, ps), min(xe, pe)

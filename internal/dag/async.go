@@ -20,6 +20,20 @@ func AsyncEdge(parent, child *Span) bool {
 	return parent != nil && parent.Kind == KindProducer && child.Kind == KindConsumer
 }
 
+// maybeAsync reports whether a span's own fields allow an asynchronous
+// parent edge: it is a CONSUMER, is marked AsyncParent, or names no parent
+// (a root Join may hang under another trace's span). Build reads a parent
+// span only for these.
+func maybeAsync(s *Span) bool {
+	return s.Kind == KindConsumer || s.AsyncParent || s.ParentSpanID.IsZero()
+}
+
+// AsyncChildren returns, in pre-order, the nodes for which AsyncChild is
+// true; Build and Join list them while laying out the nodes, so an
+// analysis need not read every span to find them. Callers must not modify
+// it.
+func (tr *Tree) AsyncChildren() []int32 { return tr.async }
+
 // AsyncChild reports whether node i hangs under its parent by an
 // asynchronous edge: AsyncEdge, or the root of a trace Join hung under the
 // span it links to. Roots have no edge.

@@ -32,7 +32,7 @@ func Build(t *Trace) *Tree {
 			continue
 		}
 		b.spans = append(b.spans, s)
-		b.ps = append(b.ps, protoNode{id: s.SpanID, parent: None, start: s.Start, end: s.End})
+		b.ps = append(b.ps, protoNode{id: s.SpanID, parent: None, start: s.Start, end: s.End, maybeAsync: maybeAsync(s)})
 	}
 	if len(b.ps) > 0 {
 		tr.Start, tr.End = b.ps[0].start, b.ps[0].end
@@ -63,8 +63,11 @@ type builder struct {
 }
 
 type protoNode struct {
-	id         SpanID
-	parent     int32 // record index, or None
+	id     SpanID
+	parent int32 // record index, or None
+	// maybeAsync is set when the span's own fields allow an asynchronous
+	// parent edge (maybeAsync), so layOut reads a parent span only then.
+	maybeAsync bool
 	start, end uint64
 }
 
@@ -215,6 +218,9 @@ func (b *builder) layOut() {
 		if p.parent != None {
 			nd.Parent = pos[p.parent]
 			nd.Depth = tr.Nodes[nd.Parent].Depth + 1
+			if p.maybeAsync && tr.AsyncChild(int32(k)) {
+				tr.async = append(tr.async, int32(k))
+			}
 		}
 		if ks := b.kids[b.first[i]:b.first[i+1]]; len(ks) > 0 {
 			cs := children[off : off+int32(len(ks)) : off+int32(len(ks))]

@@ -96,7 +96,7 @@ func Join(trees []*Tree) []*Tree {
 			off := base[p]
 			for k := range pt.Nodes {
 				nd := &pt.Nodes[k]
-				pn := protoNode{id: nd.ID, parent: None, start: nd.Start, end: nd.End}
+				pn := protoNode{id: nd.ID, parent: None, start: nd.Start, end: nd.End, maybeAsync: nd.Span != nil && maybeAsync(nd.Span)}
 				if nd.Parent != None {
 					pn.parent = off + nd.Parent
 				}
@@ -104,7 +104,8 @@ func Join(trees []*Tree) []*Tree {
 			}
 			if p != t {
 				a := host[p]
-				b.ps[off+pt.Root()].parent = base[int(a.tree)] + a.node
+				r := off + pt.Root()
+				b.ps[r].parent, b.ps[r].maybeAsync = base[int(a.tree)]+a.node, true
 				m.Joined = append(m.Joined, pt.TraceID)
 				m.Start, m.End = min(m.Start, pt.Start), max(m.End, pt.End)
 			}

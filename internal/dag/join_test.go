@@ -21,6 +21,11 @@ func linked(s Span, t byte, n uint64) Span {
 	return s
 }
 
+func kindOfSpan(s Span, k Kind) Span {
+	s.Kind = k
+	return s
+}
+
 func buildAll(spans ...[]Span) []*Tree {
 	var ts Traces
 	for _, s := range spans {
@@ -42,10 +47,10 @@ func TestJoin(t *testing.T) {
 		{
 			name: "consumer trace joins the producer's span",
 			traces: [][]Span{
-				traceOf(1, sp(1, 0, 0, 100), sp(2, 1, 10, 20)),
+				traceOf(1, sp(1, 0, 0, 100), kindOfSpan(sp(2, 1, 10, 20), KindProducer), kindOfSpan(sp(7, 2, 10, 20), KindConsumer)),
 				traceOf(2, linked(sp(3, 0, 30, 60), 1, 2), sp(4, 3, 40, 50)),
 			},
-			want: []string{"01 [02]\ns1\n  s2\n    s3\n      s4\n"},
+			want: []string{"01 [02]\ns1\n  s2\n    s7\n    s3\n      s4\n"},
 		},
 		{
 			name: "chains: 3 links to 2, which links to 1",
@@ -120,6 +125,15 @@ func joinStrings(s []string) string {
 // and parents consistent, the joined roots marked asynchronous.
 func checkLayout(t *testing.T, tr *Tree) {
 	t.Helper()
+	var async []int32
+	for i := range tr.Nodes {
+		if tr.AsyncChild(int32(i)) {
+			async = append(async, int32(i))
+		}
+	}
+	if !slices.Equal(async, tr.AsyncChildren()) {
+		t.Fatalf("AsyncChildren = %v, AsyncChild holds for %v", tr.AsyncChildren(), async)
+	}
 	order := tr.PreOrder()
 	for k, i := range order {
 		if int(i) != k {

@@ -61,6 +61,7 @@ type Tree struct {
 	Joined []TraceID
 
 	preorder []int32 // PreOrder's answer, computed once
+	async    []int32 // AsyncChildren's answer, set by layOut
 }
 
 // Duration returns End-Start, the trace's extent in nanoseconds.
