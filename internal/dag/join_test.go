@@ -151,7 +151,7 @@ func checkLayout(t *testing.T, tr *Tree) {
 		}
 		p := tr.Nodes[n.Parent].Span
 		joined := n.Span != nil && p != nil && n.Span.TraceID != p.TraceID
-		if joined != tr.AsyncChild(i) {
+		if joined && !tr.AsyncChild(i) {
 			t.Fatalf("node %d: joined %v, AsyncChild %v", i, joined, tr.AsyncChild(i))
 		}
 	}
