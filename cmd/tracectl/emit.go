@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -60,9 +59,7 @@ A summary of spans created, exported and dropped goes to stderr.`,
 			if !cmd.Flags().Changed("block-on-full-queue") {
 				opts.Config.BlockOnQueueFull = opts.Config.Scenario == emit.ScenarioSynthetic
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
-			defer stop()
-			return emitRun(ctx, opts)
+			return emitRun(cmd.Context(), opts) // SIGINT/SIGTERM end it (main)
 		},
 	}
 	f := cmd.Flags()

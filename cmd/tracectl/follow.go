@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,14 +23,15 @@ type followOptions struct {
 	TraceIdle time.Duration
 	MaxSpans  int
 	poll      time.Duration   // tests shorten it
-	stop      <-chan struct{} // tests: ends the run like SIGINT
+	ctx       context.Context // ends the run (SIGINT/SIGTERM); the command's context
 }
 
 func (o *followOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.BoolVarP(&o.Follow, "follow", "f", false, "follow FILE as it grows (and across rotation), printing each trace as it completes")
+	f.BoolVarP(&o.Follow, "follow", "f", false, "follow the one FILE given as it grows, across rotation and truncation, waiting for it to exist, printing each trace as it completes (like tail -F)")
 	f.DurationVar(&o.TraceIdle, "trace-idle", live.DefaultIdle, "with --follow or a pipe on stdin: a trace is complete when no span has arrived for it for this long")
 	f.IntVar(&o.MaxSpans, "max-spans", live.DefaultMaxSpans, "with --follow or a pipe on stdin: most spans held in incomplete traces")
+	cmd.PreRun = func(cmd *cobra.Command, _ []string) { o.ctx = cmd.Context() }
 }
 
 // streaming reports whether tree should print traces as they complete
@@ -65,16 +64,13 @@ func treeLive(s *streams, opts *treeOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer cancel()
-	if opts.stop != nil {
-		go func() {
-			select {
-			case <-opts.stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
+	where, err := opts.whereQuery()
+	if err != nil {
+		return err
+	}
+	ctx := opts.ctx
+	if ctx == nil {
+		ctx = context.Background()
 	}
 
 	var r io.Reader = s.In
@@ -88,80 +84,37 @@ func treeLive(s *streams, opts *treeOptions) error {
 		defer fl.Close()
 		r = fl
 	}
-
-	// The decoder runs on its own goroutine: a blocked read of a pipe must
-	// not keep the idle timer from printing completed traces, and on
-	// SIGINT the run ends without waiting for the read.
-	decoded := make(chan []dag.Span)
-	decodeErr := make(chan error, 1)
-	go func() {
-		defer close(decoded)
-		decodeErr <- ingest.Decode(r, name, ingest.Options{
+	src := func(ctx context.Context, add func([]dag.Span) error) error {
+		return ingest.Decode(r, name, ingest.Options{
 			Format:   format,
 			MaxFrame: opts.MaxFrame,
 			Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
-		}, func(batch []dag.Span) error {
-			select {
-			case decoded <- batch:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-	}()
-	in := make(chan []dag.Span)
-	go func() {
-		defer close(in)
-		for {
-			select {
-			case b, ok := <-decoded:
-				if !ok {
-					return
-				}
-				select {
-				case in <- b:
-				case <-ctx.Done():
-					return
-				}
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+		}, add)
+	}
 
-	where, err := opts.whereQuery()
-	if err != nil {
-		return err
-	}
 	pr := newTreePrinter(s, opts)
-	asm := live.New(live.Options{Idle: opts.TraceIdle, MaxSpans: opts.MaxSpans})
-	warned := false
-	err = live.Run(asm, in, func(traces []*dag.Trace, why live.Reason) error {
-		if why == live.ReasonEarly && !warned {
-			warned = true
-			fmt.Fprintf(s.Err, "tracectl: warning: more than %d spans in incomplete traces (--max-spans): printing the longest-waiting traces before they are idle; they may be split\n", opts.MaxSpans)
-		}
-		trees := make([]*dag.Tree, 0, len(traces))
-		for _, t := range traces {
-			trees = append(trees, dag.Build(t))
-		}
-		if opts.AdjustSkew { // before --where, as on the batch path
-			adjustSkew(s, trees)
-		}
-		trees = slices.DeleteFunc(trees, func(tr *dag.Tree) bool {
-			return !(opts.Trace == "" || strings.HasPrefix(tr.TraceID.String(), strings.ToLower(opts.Trace))) ||
-				(where != nil && !where.Match(tr))
-		})
-		if why == live.ReasonEnd {
-			sortByStart(trees) // what is left at the end prints as the batch path would
-		}
-		return pr.print(trees)
+	sess := live.NewSession(live.SessionOptions{
+		Idle:     opts.TraceIdle,
+		MaxSpans: opts.MaxSpans,
+		Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+		Emit: func(traces []*dag.Trace, why live.Reason) error {
+			trees := make([]*dag.Tree, 0, len(traces))
+			for _, t := range traces {
+				if opts.Trace == "" || strings.HasPrefix(t.ID.String(), strings.ToLower(opts.Trace)) {
+					trees = append(trees, dag.Build(t))
+				}
+			}
+			if opts.AdjustSkew { // before --where, as on the batch path
+				adjustSkew(s, trees)
+			}
+			if where != nil {
+				trees = slices.DeleteFunc(trees, func(tr *dag.Tree) bool { return !where.Match(tr) })
+			}
+			if why == live.ReasonEnd {
+				sortByStart(trees) // what is left at the end prints as the batch path would
+			}
+			return pr.print(trees)
+		},
 	})
-	if err != nil {
-		return err
-	}
-	if ctx.Err() != nil {
-		return nil // interrupted: what was open has been printed
-	}
-	return <-decodeErr
+	return sess.Run(ctx, src)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -49,10 +50,11 @@ func TestTreeFollow(t *testing.T) {
 	appendTo(t, path, otlpLine(1, "first"))
 
 	out, errb := &syncBuffer{}, &syncBuffer{}
-	stop := make(chan struct{})
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
 	opts := &treeOptions{Output: "tree", Color: "never", MaxDepth: -1, Width: 100}
 	opts.Files, opts.Format = []string{path}, "auto"
-	opts.followOptions = followOptions{Follow: true, TraceIdle: 5 * time.Millisecond, poll: time.Millisecond, stop: stop}
+	opts.followOptions = followOptions{Follow: true, TraceIdle: 5 * time.Millisecond, poll: time.Millisecond, ctx: ctx}
 	done := make(chan error, 1)
 	go func() { done <- treeRun(&streams{Out: out, Err: errb}, opts) }()
 
@@ -65,7 +67,7 @@ func TestTreeFollow(t *testing.T) {
 	appendTo(t, path, otlpLine(3, "third"))
 	waitFor(t, out, "third")
 
-	close(stop)
+	stop()
 	select {
 	case err := <-done:
 		if err != nil {

@@ -5,9 +5,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"golang.org/x/term"
 )
@@ -23,16 +26,29 @@ func main() {
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
-	os.Exit(run(s, os.Args[1:]))
+	os.Exit(run(signalContext(), s, os.Args[1:]))
+}
+
+// signalContext is done at the first SIGINT or SIGTERM, which every command
+// sees as its context ending: long-running ones (receive, tree --follow,
+// emit) stop cleanly. The signals are handled here only. After the first,
+// the default handling is restored, so a second one kills the process.
+func signalContext() context.Context {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx
 }
 
 // run executes the command line and maps the outcome to an exit code:
 // 0 success, 1 the analysis found what the user asked to fail on, 2 usage
 // error or unreadable input (DESIGN.md §3).
-func run(s *streams, args []string) int {
+func run(ctx context.Context, s *streams, args []string) int {
 	root := newCmdRoot(s)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}

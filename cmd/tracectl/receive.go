@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
-	"sync"
-	"sync/atomic"
-	"syscall"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,10 +38,10 @@ type receiveOptions struct {
 	Color          string
 	NoFold         bool
 
+	BodyTimeout time.Duration
+
 	// ready, when set (tests), is called once the listeners are up.
 	ready func(grpcAddr, httpAddr string)
-	// stop, when set (tests), ends the run like SIGINT.
-	stop <-chan struct{}
 }
 
 func newCmdReceive(s *streams) *cobra.Command {
@@ -74,7 +71,7 @@ are printed early.`,
   tracectl receive --grpc-addr '' --http-addr 127.0.0.1:14318 --count 100`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return receiveRun(s, opts)
+			return receiveRun(cmd.Context(), s, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -92,30 +89,18 @@ are printed early.`,
 	f.DurationVar(&opts.TraceIdle, "trace-idle", live.DefaultIdle, "a trace is complete when no span has arrived for it for this long")
 	f.IntVar(&opts.MaxSpans, "max-spans", live.DefaultMaxSpans, "most spans held in incomplete traces; beyond it the longest-waiting traces are printed early")
 	f.Int64Var(&opts.MaxRequestSize, "max-request-size", receiver.DefaultMaxRequestSize, "largest request body accepted, after decompression, in bytes (413 beyond)")
-	f.Int64Var(&opts.MaxMemory, "max-memory", receiver.DefaultMaxMemory, "memory for requests being decoded or queued, in bytes (429 beyond)")
+	f.Int64Var(&opts.MaxMemory, "max-memory", receiver.DefaultMaxMemory, "memory for request bodies and the spans held until their trace is printed, in bytes (429 beyond)")
+	f.DurationVar(&opts.BodyTimeout, "body-timeout", receiver.DefaultBodyTimeout, "time an OTLP/HTTP sender has to send a request body (408 beyond)")
 	f.IntVar(&opts.Width, "width", 0, "line width (default: terminal width, 120 when not a terminal)")
 	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
 	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
 	return cmd
 }
 
-// receiveRun runs the receiver until a stop condition, then shuts down in
-// an order that loses nothing acknowledged:
-//
-//  1. stop accepting and answer the requests in flight (receiver.Shutdown
-//     returns only when every Deliver has returned; Deliver queued the
-//     batch before its request was acknowledged);
-//  2. close the queue: the consumer writes every queued batch to --out and
-//     hands it to the assembler, then closes the assembler's input, which
-//     prints every trace still open;
-//  3. flush --out to the file and close it.
-//
-// So a span answered 200/OK is in --out after a clean stop (SIGINT, SIGTERM,
-// --until, --count, --duration, --timeout). Acknowledging at "queued"
-// rather than "written" keeps encoding and writing off the sender's round
-// trip. What a crash or SIGKILL can lose is what is queued (bounded by
-// --max-memory) plus --out's buffer, which is flushed every second.
-func receiveRun(s *streams, opts *receiveOptions) error {
+// receiveRun checks the flags, runs live.Receive (which owns the pipeline
+// and its shutdown order) and turns how it ended into the summary line and
+// the exit code.
+func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
 	if err := checkColor(opts.Color); err != nil {
 		return err
 	}
@@ -128,6 +113,36 @@ func receiveRun(s *streams, opts *receiveOptions) error {
 	if opts.Timeout > 0 && opts.Until == "" && opts.Count <= 0 {
 		return usageError{errors.New("--timeout needs --until or --count: it says how long to wait for them")}
 	}
+	ropts := live.ReceiveOptions{
+		Server: receiver.Options{
+			GRPCAddr:       opts.GRPCAddr,
+			HTTPAddr:       opts.HTTPAddr,
+			MaxRequestSize: opts.MaxRequestSize,
+			MaxMemory:      opts.MaxMemory,
+			BodyTimeout:    opts.BodyTimeout,
+		},
+		OutProto: opts.OutFormat == "proto",
+		Idle:     opts.TraceIdle,
+		MaxSpans: opts.MaxSpans,
+		Count:    opts.Count,
+		Duration: opts.Duration,
+		Timeout:  opts.Timeout,
+		Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+		Ready: func(grpcAddr, httpAddr net.Addr) {
+			// One line a script can wait for (and parse, with :0 ports).
+			var parts []string
+			if grpcAddr != nil {
+				parts = append(parts, "otlp/grpc "+grpcAddr.String())
+			}
+			if httpAddr != nil {
+				parts = append(parts, fmt.Sprintf("otlp/http http://%s%s (health: http://%[1]s%s)", httpAddr, receiver.TracesPath, receiver.HealthPath))
+			}
+			fmt.Fprintf(s.Err, "tracectl: ready: %s\n", strings.Join(parts, ", "))
+			if opts.ready != nil {
+				opts.ready(addrString(grpcAddr), addrString(httpAddr))
+			}
+		},
+	}
 	var until *query.Query
 	if opts.Until != "" {
 		q, err := query.Parse(opts.Until)
@@ -135,239 +150,65 @@ func receiveRun(s *streams, opts *receiveOptions) error {
 			return usageError{fmt.Errorf("--until: %w", err)}
 		}
 		until = q
+		ropts.Until = func(t *dag.Trace) bool { return until.Match(dag.Build(t)) }
 	}
-
-	var out *receiver.Output
+	if !opts.Quiet {
+		pr := newTracePrinter(s, opts)
+		ropts.Emit = func(traces []*dag.Trace, _ live.Reason) error {
+			for _, t := range traces {
+				if err := pr.print(dag.Build(t)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
 	var outFile *os.File
 	if opts.Out != "" {
 		f, err := os.Create(opts.Out)
 		if err != nil {
 			return usageError{fmt.Errorf("--out: %w", err)}
 		}
-		outFile = f
-		out = receiver.NewOutput(f, opts.OutFormat == "proto")
+		defer f.Close()
+		outFile, ropts.Out = f, f
 	}
 
-	pr := newTracePrinter(s, opts)
-	asm := live.New(live.Options{Idle: opts.TraceIdle, MaxSpans: opts.MaxSpans})
-	// The pipeline: handlers → queue → consumer (writes --out, hands spans
-	// to the assembler) → batches → assembler loop (prints, checks --until).
-	// A handler acknowledges once its batch is queued; the batch keeps its
-	// share of --max-memory (Batch.Retain) until the consumer is done with
-	// it, so a slow consumer turns into 429s, not a growing heap.
-	queue := make(chan queued, 1024)
-	var queueMu sync.RWMutex
-	queueClosed := false
-	batches := make(chan []dag.Span)
-	stop := make(chan string, 4)    // why the run should end
-	liveGone := make(chan struct{}) // closed when the assembler loop has returned
-	var liveErr, outErr error
-	outFailed := make(chan struct{})
-	var received atomic.Int64
-	var matched atomic.Bool
-
-	srv, err := receiver.Start(receiver.Options{
-		GRPCAddr:       opts.GRPCAddr,
-		HTTPAddr:       opts.HTTPAddr,
-		MaxRequestSize: opts.MaxRequestSize,
-		MaxMemory:      opts.MaxMemory,
-		Deliver: func(b *receiver.Batch) error {
-			if len(b.Spans) == 0 {
-				return nil
-			}
-			// The read lock keeps close(queue) from racing a handler that
-			// outlived a timed-out Shutdown.
-			queueMu.RLock()
-			defer queueMu.RUnlock()
-			if queueClosed {
-				return errors.New("tracectl is shutting down")
-			}
-			select {
-			case queue <- queued{b, b.Retain()}:
-			case <-outFailed:
-				return errors.New("tracectl cannot write --out")
-			}
-			if n := received.Add(int64(len(b.Spans))); opts.Count > 0 && n >= opts.Count {
-				select {
-				case stop <- fmt.Sprintf("received %d spans (--count %d)", n, opts.Count):
-				default:
-				}
-			}
-			return nil
-		},
-	})
+	res, err := live.Receive(ctx, ropts)
 	if err != nil {
-		if outFile != nil {
-			outFile.Close()
-		}
 		return err
 	}
-	grpcAddr, httpAddr := addrString(srv.GRPCAddr()), addrString(srv.HTTPAddr())
-	if grpcAddr != "" {
-		fmt.Fprintf(s.Err, "tracectl: receiving OTLP/gRPC on %s\n", grpcAddr)
-	}
-	if httpAddr != "" {
-		fmt.Fprintf(s.Err, "tracectl: receiving OTLP/HTTP on http://%s%s\n", httpAddr, receiver.TracesPath)
-	}
-
-	// The consumer: --out first, then the assembler. It runs until the
-	// queue is closed and drained, whatever fails, so every queued batch
-	// releases its memory.
-	consumerDone := make(chan struct{})
-	go func() {
-		defer close(consumerDone)
-		defer close(batches)
-		for q := range queue {
-			if out != nil && outErr == nil {
-				if outErr = out.Write(q.batch); outErr != nil {
-					close(outFailed)
-				}
-			}
-			select {
-			case batches <- q.batch.Spans:
-			case <-liveGone:
-			}
-			q.release()
-		}
-	}()
-
-	// The assembler loop: prints traces as they complete and checks --until.
-	var earlyOnce sync.Once
-	go func() {
-		defer close(liveGone)
-		liveErr = live.Run(asm, batches, func(traces []*dag.Trace, why live.Reason) error {
-			if why == live.ReasonEarly {
-				earlyOnce.Do(func() {
-					fmt.Fprintf(s.Err, "tracectl: warning: more than %d spans in incomplete traces (--max-spans): printing the longest-waiting traces before they are idle; they may be split\n", opts.MaxSpans)
-				})
-			}
-			if pr.quiet && until == nil {
-				return nil // nothing reads the trees: do not build them
-			}
-			for _, t := range traces {
-				tr := dag.Build(t)
-				if until != nil && !matched.Load() && until.Match(tr) {
-					matched.Store(true)
-					select {
-					case stop <- fmt.Sprintf("trace %s matches --until", tr.TraceID):
-					default:
-					}
-				}
-				if err := pr.print(tr); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}()
-
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer cancel()
-	var timeout, duration <-chan time.Time
-	if opts.Timeout > 0 {
-		t := time.NewTimer(opts.Timeout)
-		defer t.Stop()
-		timeout = t.C
-	}
-	if opts.Duration > 0 {
-		t := time.NewTimer(opts.Duration)
-		defer t.Stop()
-		duration = t.C
-	}
-	flushTick := time.NewTicker(time.Second)
-	defer flushTick.Stop()
-	if opts.ready != nil {
-		opts.ready(grpcAddr, httpAddr)
-	}
-
-	var reason string
-	timedOut := false
-	var runErr error
-wait:
-	for {
-		select {
-		case <-ctx.Done():
-			reason = "interrupted"
-			break wait
-		case <-opts.stop:
-			reason = "stopped"
-			break wait
-		case reason = <-stop:
-			break wait
-		case <-duration:
-			reason = fmt.Sprintf("--duration %s elapsed", opts.Duration)
-			break wait
-		case <-timeout:
-			reason = fmt.Sprintf("--timeout %s elapsed", opts.Timeout)
-			timedOut = true
-			break wait
-		case err := <-srv.Err():
-			reason, runErr = "listener failed", err
-			break wait
-		case <-liveGone:
-			// Printing failed (stdout closed): stop receiving.
-			reason = "output failed"
-			break wait
-		case <-outFailed:
-			reason, runErr = "writing --out failed", outErr
-			break wait
-		case <-flushTick.C:
-			if out != nil {
-				if err := out.Flush(); err != nil {
-					reason, runErr = "writing --out failed", err
-					break wait
-				}
-			}
+	runErr := res.Err
+	if outFile != nil {
+		if err := outFile.Close(); err != nil && runErr == nil {
+			runErr = fmt.Errorf("--out: %w", err)
 		}
 	}
-	cancel() // a second SIGINT now kills the process the default way
 
-	shutCtx, shutCancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer shutCancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		fmt.Fprintf(s.Err, "tracectl: warning: shutdown: %v\n", err)
-	}
-	queueMu.Lock()
-	queueClosed = true
-	close(queue)
-	queueMu.Unlock()
-	<-consumerDone
-	<-liveGone
-	if out != nil {
-		err := out.Flush()
-		if cerr := outFile.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("--out: %w", cerr)
-		}
-		if runErr == nil {
-			runErr = err
-		}
-	}
-	if runErr == nil && liveErr != nil {
-		runErr = liveErr
-	}
-
-	st, as := srv.Stats(), asm.Stats()
+	st, ss := res.Server, res.Session
 	msg := fmt.Sprintf("tracectl: %s: received %d spans in %d traces (%d requests), rejected %d spans, refused %d requests (memory full), %d bad requests",
-		reason, st.Spans, as.Traces, st.Requests, st.Rejected, st.Refused, st.Bad)
-	if as.Early > 0 {
-		msg += fmt.Sprintf(", %d traces printed early (--max-spans)", as.Early)
+		res.Reason, st.Spans, ss.Traces, st.Requests, st.Rejected, st.Refused, st.Bad)
+	if ss.Early > 0 {
+		msg += fmt.Sprintf(", %d traces printed early (--max-spans, --max-memory)", ss.Early)
 	}
-	if out != nil {
-		msg += fmt.Sprintf("; wrote %d spans to %s", out.Spans(), opts.Out)
+	if ss.Dropped > 0 {
+		msg += fmt.Sprintf(", %d traces (%d spans) not printed (printing fell behind)", ss.Dropped, ss.DroppedSpans)
+	}
+	if opts.Out != "" {
+		msg += fmt.Sprintf("; wrote %d spans to %s", res.Written, opts.Out)
 	}
 	fmt.Fprintln(s.Err, msg)
 	if runErr != nil {
 		return runErr
 	}
-	if timedOut {
-		if until != nil && !matched.Load() {
+	if res.TimedOut {
+		if until != nil && !res.Matched {
 			return &failure{fmt.Sprintf("tracectl: no trace matched --until %q within %s", opts.Until, opts.Timeout)}
 		}
 		if opts.Count > 0 && st.Spans < opts.Count {
 			return &failure{fmt.Sprintf("tracectl: received %d of --count %d spans within %s", st.Spans, opts.Count, opts.Timeout)}
 		}
 	}
-	if until != nil && !matched.Load() && reason != "interrupted" && reason != "stopped" {
+	if until != nil && !res.Matched && res.Reason != "interrupted" {
 		// --duration or --count ended the run before anything matched.
 		return &failure{fmt.Sprintf("tracectl: no trace matched --until %q", opts.Until)}
 	}
@@ -395,13 +236,6 @@ func (p *tracePrinter) print(tr *dag.Tree) error {
 		return render.TraceLine(p.tree.s.Out, p.tree.st, dag.Summarize(tr))
 	}
 	return p.tree.print([]*dag.Tree{tr})
-}
-
-// queued is a batch waiting for the consumer, with the function that
-// releases its share of --max-memory.
-type queued struct {
-	batch   *receiver.Batch
-	release func()
 }
 
 func addrString(a net.Addr) string {

@@ -39,7 +39,7 @@ func TestReceiveTelemetrygen(t *testing.T) {
 	}
 	send("--otlp-endpoint", r.grpcAddr)
 	send("--otlp-http", "--otlp-endpoint", r.httpAddr)
-	close(r.stop)
+	r.stop()
 	if err := r.wait(t); err != nil {
 		t.Fatal(err)
 	}

@@ -46,13 +46,22 @@ type receiving struct {
 	opts               *receiveOptions
 	out, err           *syncBuffer
 	grpcAddr, httpAddr string
-	stop               chan struct{}
+	stop               context.CancelFunc // ends the run like SIGINT
 	done               chan error
 }
 
 func startReceive(t *testing.T, opts *receiveOptions) *receiving {
 	t.Helper()
-	r := &receiving{opts: opts, out: &syncBuffer{}, err: &syncBuffer{}, stop: make(chan struct{}), done: make(chan error, 1)}
+	return startReceiveContext(t, context.Background(), opts)
+}
+
+// startReceiveContext is startReceive with the run's parent context (the
+// command's: done at SIGINT/SIGTERM).
+func startReceiveContext(t *testing.T, parent context.Context, opts *receiveOptions) *receiving {
+	t.Helper()
+	ctx, cancel := context.WithCancel(parent)
+	t.Cleanup(cancel)
+	r := &receiving{opts: opts, out: &syncBuffer{}, err: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
 	if opts.GRPCAddr == "" && opts.HTTPAddr == "" {
 		opts.GRPCAddr, opts.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	}
@@ -73,9 +82,8 @@ func startReceive(t *testing.T, opts *receiveOptions) *receiving {
 		r.grpcAddr, r.httpAddr = g, h
 		close(ready)
 	}
-	opts.stop = r.stop
 	s := &streams{Out: r.out, Err: r.err}
-	go func() { r.done <- receiveRun(s, opts) }()
+	go func() { r.done <- receiveRun(ctx, s, opts) }()
 	select {
 	case <-ready:
 	case err := <-r.done:
@@ -167,7 +175,7 @@ func TestReceiveOut(t *testing.T) {
 			want = append(want, sendTraces(t, grpcExporter(t, r.grpcAddr), "grpc", "g", 3, -1)...)
 			want = append(want, sendTraces(t, httpExporter(t, r.httpAddr), "http", "h", 3, -1)...)
 			want = append(want, sendTraces(t, httpExporter(t, r.httpAddr, otlptracehttp.WithEncoding(otlptracehttp.EncodingJSON)), "json", "j", 2, -1)...)
-			close(r.stop)
+			r.stop()
 			if err := r.wait(t); err != nil {
 				t.Fatal(err)
 			}
@@ -181,7 +189,7 @@ func TestReceiveOut(t *testing.T) {
 					t.Errorf("trace %s not printed:\n%s", name, stdout)
 				}
 			}
-			if want := "stopped: received 16 spans in 8 traces"; !bytes.Contains([]byte(r.err.String()), []byte(want)) {
+			if want := "interrupted: received 16 spans in 8 traces"; !bytes.Contains([]byte(r.err.String()), []byte(want)) {
 				t.Errorf("stderr lacks %q:\n%s", want, r.err.String())
 			}
 		})
@@ -232,7 +240,7 @@ func TestReceiveCount(t *testing.T) {
 // spans are in --out, and a summary is printed.
 func TestReceiveSIGINT(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.json")
-	r := startReceive(t, &receiveOptions{Out: out, Quiet: true, TraceIdle: time.Hour})
+	r := startReceiveContext(t, signalContext(), &receiveOptions{Out: out, Quiet: true, TraceIdle: time.Hour})
 	want := sendTraces(t, grpcExporter(t, r.grpcAddr), "svc", "s", 5, -1)
 	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -260,7 +268,7 @@ func TestReceiveUsage(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := receiveRun(&streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, &tc.opts)
+			err := receiveRun(context.Background(), &streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, &tc.opts)
 			var u usageError
 			if !errors.As(err, &u) {
 				t.Errorf("receiveRun = %v, want a usage error", err)

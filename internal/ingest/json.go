@@ -117,6 +117,10 @@ func readJSONStream(r io.Reader, name string, maxFrame int, n *notices, fn func(
 		d.objLine = d.lineAt(d.pos)
 		d.where = ""
 		if err := d.topValue(c); err != nil {
+			if n != nil && d.tornLastLine(err) { // nil: the caller keeps no warnings, so it is an error
+				n.add("torn last line", fmt.Sprintf("%s: line %d: the last line ends in the middle of a record (its writer stopped, or ran out of disk): skipped", name, d.objLine))
+				return nil
+			}
 			return d.streamError(err)
 		}
 		d.inObj = false
@@ -175,6 +179,22 @@ func (d *jsonDecoder) streamError(err error) error {
 		}
 	}
 	return &Error{Name: d.name, Line: d.lineAt(pos), Err: msg}
+}
+
+// tornLastLine reports whether err is the input ending inside a JSON Lines
+// record that started on a line of its own after other lines and has no
+// newline in it: what a writer leaves when it stops mid-record. Readers
+// skip it with a warning, as the Collector's file receivers do, rather
+// than reject the whole file for its last line.
+func (d *jsonDecoder) tornLastLine(err error) bool {
+	if !errors.Is(err, errUnexpectedEnd) || d.rerr != nil || d.frameErr || d.objLine <= 1 {
+		return false
+	}
+	start := int(d.objStart - d.base)
+	if start < 0 || start > len(d.buf) || (start > 0 && d.buf[start-1] != '\n') {
+		return false
+	}
+	return bytes.IndexByte(d.buf[start:], '\n') < 0
 }
 
 func (d *jsonDecoder) frameError() error {

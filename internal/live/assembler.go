@@ -11,6 +11,7 @@
 package live
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/tracectl/tracectl/internal/dag"
@@ -50,7 +51,36 @@ type Stats struct {
 type entry struct {
 	trace      *dag.Trace
 	last       time.Time
+	holds      []*Hold // the batches whose spans this trace holds
 	prev, next *entry
+}
+
+// Hold is the memory of one added batch (its spans, and the request body
+// their strings point into), shared by every trace that holds one of its
+// spans. Its release function runs once the last of those traces has been
+// handed on and its holder calls Release for it: that is when the batch's
+// memory can be reused, and so when its charge against a memory budget
+// ends.
+type Hold struct {
+	refs    atomic.Int32
+	release func()
+}
+
+// NewHold returns a Hold that calls release when its last trace is done.
+func NewHold(release func()) *Hold { return &Hold{release: release} }
+
+func (h *Hold) unref() {
+	if h.refs.Add(-1) == 0 && h.release != nil {
+		h.release()
+	}
+}
+
+// ReleaseHolds releases the holds Take returned, once the traces they came
+// with are no longer used. It is safe to call from any goroutine.
+func ReleaseHolds(hs []*Hold) {
+	for _, h := range hs {
+		h.unref()
+	}
 }
 
 // Assembler groups spans into traces and decides when a trace is complete.
@@ -65,6 +95,7 @@ type Assembler struct {
 	head, tail *entry // activity list, least recently active first
 	buffered   int
 	stats      Stats
+	done       []*Hold // holds of traces handed on since the last TakeHolds
 }
 
 // New returns an empty Assembler.
@@ -90,6 +121,17 @@ func (a *Assembler) Idle() time.Duration { return a.idle }
 // recently active first. The Assembler keeps pointers into batch: the
 // caller must not reuse it.
 func (a *Assembler) Add(batch []dag.Span) (early []*dag.Trace) {
+	return a.AddHeld(batch, nil)
+}
+
+// AddHeld is Add for a batch whose memory is accounted for by h (nil: none):
+// every trace that takes a span of batch holds h until it is handed on and
+// its holds are released (TakeHolds, ReleaseHolds).
+func (a *Assembler) AddHeld(batch []dag.Span, h *Hold) (early []*dag.Trace) {
+	if h != nil {
+		h.refs.Add(1) // held by this call until the spans are filed
+		defer h.unref()
+	}
 	if len(batch) == 0 {
 		return nil
 	}
@@ -108,6 +150,10 @@ func (a *Assembler) Add(batch []dag.Span) (early []*dag.Trace) {
 				a.pushBack(cur)
 			}
 			cur.last = now
+			if h != nil && (len(cur.holds) == 0 || cur.holds[len(cur.holds)-1] != h) {
+				h.refs.Add(1)
+				cur.holds = append(cur.holds, h)
+			}
 		}
 		cur.trace.Spans = append(cur.trace.Spans, s)
 	}
@@ -150,6 +196,22 @@ func (a *Assembler) NextDeadline() (t time.Time, ok bool) {
 	return a.head.last.Add(a.idle), true
 }
 
+// Lookup returns the open trace with this id, or nil.
+func (a *Assembler) Lookup(id dag.TraceID) *dag.Trace {
+	if e := a.open[id]; e != nil {
+		return e.trace
+	}
+	return nil
+}
+
+// TakeHolds returns the holds of the traces handed on since the last call,
+// for the caller to release (ReleaseHolds) once it is done with them.
+func (a *Assembler) TakeHolds() []*Hold {
+	hs := a.done
+	a.done = nil
+	return hs
+}
+
 // Stats returns the counters so far.
 func (a *Assembler) Stats() Stats {
 	st := a.stats
@@ -161,6 +223,7 @@ func (a *Assembler) remove(e *entry) *dag.Trace {
 	a.unlink(e)
 	delete(a.open, e.trace.ID)
 	a.buffered -= len(e.trace.Spans)
+	a.done = append(a.done, e.holds...)
 	a.stats.Traces++
 	return e.trace
 }

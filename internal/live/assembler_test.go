@@ -149,58 +149,6 @@ func TestAssemblerStatsAndDeadline(t *testing.T) {
 	}
 }
 
-func TestRun(t *testing.T) {
-	// A tiny idle period on the real clock: only order and reasons are
-	// asserted, never timing.
-	a := New(Options{Idle: time.Millisecond, MaxSpans: 10})
-	in := make(chan []dag.Span)
-	type emitted struct {
-		Traces []string
-		Why    Reason
-	}
-	out := make(chan emitted, 10)
-	done := make(chan error)
-	go func() {
-		done <- Run(a, in, func(ts []*dag.Trace, why Reason) error {
-			out <- emitted{describe(ts), why}
-			return nil
-		})
-	}()
-	var got []emitted
-	in <- spans(1, 1)
-	got = append(got, <-out)                     // trace 1 goes idle while nothing arrives
-	in <- spans(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2) // 11 > 10 spans: handed on early
-	got = append(got, <-out)
-	in <- spans(3)
-	close(in)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	close(out)
-	for e := range out {
-		got = append(got, e)
-	}
-	want := []emitted{{[]string{"1:2"}, ReasonIdle}, {[]string{"2:11"}, ReasonEarly}}
-	// Trace 3 either went idle before the close or was flushed by it.
-	if len(got) != 3 || cmp.Diff([]string{"3:1"}, got[2].Traces) != "" {
-		t.Fatalf("emitted %v, want trace 3 last", got)
-	}
-	if diff := cmp.Diff(want, got[:2]); diff != "" {
-		t.Errorf("emitted (-want +got):\n%s", diff)
-	}
-}
-
-func TestRunStopsOnEmitError(t *testing.T) {
-	a := New(Options{MaxSpans: 1})
-	in := make(chan []dag.Span, 1)
-	in <- spans(1, 1)
-	stop := fmt.Errorf("stop")
-	err := Run(a, in, func([]*dag.Trace, Reason) error { return stop })
-	if err != stop {
-		t.Errorf("Run = %v, want the emit error", err)
-	}
-}
-
 // BenchmarkAssembler feeds batches of 1,000 spans from a steady stream of
 // traces while the clock moves 40ms per batch, so about 50 batches' worth
 // of traces are open at a time, as under telemetrygen at full speed.

@@ -34,26 +34,37 @@ type Follower struct {
 	Rotations int
 }
 
-// Follow opens path for following, from its first byte. poll <= 0 means
-// DefaultPoll.
+// Follow opens path for following, from its first byte. When path does
+// not exist yet (a Collector creates its file on the first write), Read
+// waits for it to appear, as `tail -F` does. poll <= 0 means DefaultPoll.
 func Follow(ctx context.Context, path string, poll time.Duration) (*Follower, error) {
 	if poll <= 0 {
 		poll = DefaultPoll
 	}
-	f, err := os.Open(path)
-	if err != nil {
+	fl := &Follower{ctx: ctx, path: path, poll: poll}
+	if err := fl.open(); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
+	}
+	return fl, nil
+}
+
+// open opens path as the file being read, from its first byte.
+func (fl *Follower) open() error {
+	f, err := os.Open(fl.path)
+	if err != nil {
+		return err
 	}
 	info, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, err
+		return err
 	}
 	if !info.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("%s: --follow needs a regular file (read pipes as - instead)", path)
+		return fmt.Errorf("%s: --follow needs a regular file (read pipes as - instead)", fl.path)
 	}
-	return &Follower{ctx: ctx, path: path, poll: poll, f: f, info: info}, nil
+	fl.f, fl.info, fl.off = f, info, 0
+	return nil
 }
 
 // Read reads the next bytes, waiting for more when the file has none.
@@ -61,6 +72,17 @@ func (fl *Follower) Read(p []byte) (int, error) {
 	for {
 		if fl.ctx.Err() != nil {
 			return 0, io.EOF
+		}
+		if fl.f == nil { // not created yet
+			if err := fl.open(); err == nil {
+				continue
+			} else if !errors.Is(err, os.ErrNotExist) {
+				return 0, err
+			}
+			if !fl.sleep() {
+				return 0, io.EOF
+			}
+			continue
 		}
 		n, err := fl.f.Read(p)
 		fl.off += int64(n)
@@ -77,11 +99,21 @@ func (fl *Follower) Read(p []byte) (int, error) {
 		if switched {
 			continue
 		}
-		select {
-		case <-fl.ctx.Done():
+		if !fl.sleep() {
 			return 0, io.EOF
-		case <-time.After(fl.poll):
 		}
+	}
+}
+
+// sleep waits one poll period; it reports false when the context ended.
+func (fl *Follower) sleep() bool {
+	t := time.NewTimer(fl.poll)
+	defer t.Stop()
+	select {
+	case <-fl.ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -104,18 +136,14 @@ func (fl *Follower) checkRotation() (bool, error) {
 		if rest, err := fl.f.Stat(); err == nil && rest.Size() > fl.off {
 			return true, nil // more in the old file: read it first
 		}
-		f, err := os.Open(fl.path)
-		if err != nil {
+		old := fl.f
+		if err := fl.open(); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return false, nil
 			}
-			return false, fmt.Errorf("%s: %w", fl.path, err)
+			return false, err
 		}
-		fl.f.Close()
-		fl.f, fl.info, fl.off = f, info, 0
-		if st, err := f.Stat(); err == nil {
-			fl.info = st
-		}
+		old.Close()
 		fl.Rotations++
 		return true, nil
 	}
@@ -131,4 +159,9 @@ func (fl *Follower) checkRotation() (bool, error) {
 }
 
 // Close closes the file being read.
-func (fl *Follower) Close() error { return fl.f.Close() }
+func (fl *Follower) Close() error {
+	if fl.f == nil {
+		return nil
+	}
+	return fl.f.Close()
+}

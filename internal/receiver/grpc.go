@@ -11,6 +11,7 @@ import (
 	_ "google.golang.org/grpc/encoding/gzip" // senders may gzip; grpc bounds the decompressed size by MaxRecvMsgSize
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
@@ -67,6 +68,14 @@ func (s *Server) newGRPCServer() *grpc.Server {
 	gs := grpc.NewServer(
 		grpc.ForceServerCodecV2(rawCodec{proto: encoding.GetCodecV2("proto")}),
 		grpc.MaxRecvMsgSize(int(min(s.opts.MaxRequestSize, 1<<31-1))),
+		// grpc reads a whole message before the handler sees it; while the
+		// budget is full, refuse new calls before their bodies are read.
+		grpc.InTapHandle(func(ctx context.Context, _ *tap.Info) (context.Context, error) {
+			if s.budget.full() {
+				return ctx, s.busyStatus(s.busy()).Err()
+			}
+			return ctx, nil
+		}),
 	)
 	gs.RegisterService(&traceServiceDesc, s)
 	return gs
@@ -82,11 +91,7 @@ func (s *Server) exportRaw(ctx context.Context, req *rawRequest) (*coltracepb.Ex
 				&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "request", Description: fail.msg}}})
 			return nil, st.Err()
 		case failBusy:
-			// RESOURCE_EXHAUSTED is retryable only with RetryInfo (OTLP/gRPC
-			// throttling).
-			st, _ := status.New(codes.ResourceExhausted, fail.msg).WithDetails(
-				&errdetails.RetryInfo{RetryDelay: durationpb.New(s.opts.RetryAfter)})
-			return nil, st.Err()
+			return nil, s.busyStatus(fail).Err()
 		default:
 			return nil, status.Error(codes.Unavailable, fail.msg)
 		}
@@ -96,4 +101,14 @@ func (s *Server) exportRaw(ctx context.Context, req *rawRequest) (*coltracepb.Ex
 		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{RejectedSpans: int64(rejected), ErrorMessage: why}
 	}
 	return resp, nil
+}
+
+// busyStatus is RESOURCE_EXHAUSTED with RetryInfo: retryable, as OTLP/gRPC
+// throttling asks.
+func (s *Server) busyStatus(fail *failure) *status.Status {
+	st := status.New(codes.ResourceExhausted, fail.msg)
+	if d, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(s.opts.RetryAfter)}); err == nil {
+		return d
+	}
+	return st
 }

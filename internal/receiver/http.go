@@ -1,12 +1,12 @@
 package receiver
 
 import (
-	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -24,6 +24,9 @@ import (
 // TracesPath is the OTLP/HTTP path for traces.
 const TracesPath = "/v1/traces"
 
+// HealthPath answers 200 once the receiver is serving.
+const HealthPath = "/healthz"
+
 const (
 	contentProto = "application/x-protobuf"
 	contentJSON  = "application/json"
@@ -32,6 +35,8 @@ const (
 func (s *Server) newHTTPServer() *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc(TracesPath, s.handleTraces)
+	mux.HandleFunc(HealthPath, s.handleHealth)
+	mux.HandleFunc("/{$}", s.handleHealth)
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -78,27 +83,30 @@ func (s *Server) handleTraces(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("request body of %d bytes is over the limit of %d", r.ContentLength, max), nil)
 		return
 	}
-	// Reserve the announced size before reading, so a full budget costs
-	// the sender a round trip but not our memory.
-	var held int64
-	if r.ContentLength > 0 {
-		if !s.budget.tryAcquire(r.ContentLength) {
-			f := s.busy()
-			s.httpFail(w, isProto, http.StatusTooManyRequests, codes.ResourceExhausted, f.msg, nil)
-			return
-		}
-		held = r.ContentLength
-	}
-	body, err := readBody(r.Body, r.ContentLength, gzipped, max)
+	// A sender gets BodyTimeout to send its body: one that announces a
+	// large body and trickles it holds a connection, not the budget, and
+	// not for long.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
+	body, held, err := s.readBody(r.Body, gzipped, max)
 	if err != nil {
 		s.budget.release(held)
-		s.bad.Add(1)
-		if errors.Is(err, errTooLarge) {
+		var ne net.Error
+		switch {
+		case errors.Is(err, errBusy):
+			f := s.busy()
+			s.httpFail(w, isProto, http.StatusTooManyRequests, codes.ResourceExhausted, f.msg, nil)
+		case errors.Is(err, errTooLarge):
+			s.bad.Add(1)
 			s.httpFail(w, isProto, http.StatusRequestEntityTooLarge, codes.ResourceExhausted,
 				fmt.Sprintf("request body is over the limit of %d bytes (after decompression)", max), nil)
-			return
+		case errors.As(err, &ne) && ne.Timeout():
+			s.bad.Add(1)
+			s.httpFail(w, isProto, http.StatusRequestTimeout, codes.DeadlineExceeded,
+				fmt.Sprintf("request body not received within %s", s.opts.BodyTimeout), nil)
+		default:
+			s.bad.Add(1)
+			s.httpFail(w, isProto, http.StatusBadRequest, codes.InvalidArgument, "reading the request body: "+err.Error(), nil)
 		}
-		s.httpFail(w, isProto, http.StatusBadRequest, codes.InvalidArgument, "reading the request body: "+err.Error(), nil)
 		return
 	}
 	rejected, why, fail := s.accept(body, isProto, held)
@@ -121,32 +129,73 @@ func (s *Server) handleTraces(w http.ResponseWriter, r *http.Request) {
 	writeMessage(w, isProto, http.StatusOK, resp)
 }
 
-// readBody reads a request body of at most max bytes after
-// decompression; a gzip bomb stops at max+1 bytes.
-func readBody(r io.Reader, contentLength int64, gzipped bool, max int64) ([]byte, error) {
-	raw := io.LimitReader(r, max+1)
+// errBusy: the memory budget could not cover the body read so far.
+var errBusy = errors.New("memory budget full")
+
+// bodyChunk is the first buffer of a request body and its smallest growth.
+const bodyChunk = 32 << 10
+
+// readBody reads a request body of at most max bytes after decompression,
+// charging the budget for its buffer as it grows — for what has arrived
+// (decompressed), never for what a header announced — so a gzip bomb stops
+// at max+1 bytes and a body the budget cannot hold stops with errBusy. It
+// returns the bytes charged (held) even on error, for the caller to
+// release.
+func (s *Server) readBody(r io.Reader, gzipped bool, limit int64) (body []byte, held int64, err error) {
+	src := io.LimitReader(r, limit+1)
 	if gzipped {
-		zr, err := gzip.NewReader(raw)
+		zr, err := gzip.NewReader(src)
 		if err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
+			return nil, 0, fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
-		raw = io.LimitReader(zr, max+1)
+		src = io.LimitReader(zr, limit+1)
 	}
-	var buf bytes.Buffer
-	if contentLength > 0 && !gzipped {
-		buf.Grow(int(contentLength) + 1)
-	}
-	if _, err := buf.ReadFrom(raw); err != nil {
-		if gzipped {
-			return nil, fmt.Errorf("gzip: %w", err)
+	for {
+		if len(body) == cap(body) {
+			// Double, from one chunk, up to limit+1 bytes (one more than
+			// allowed, to see that it is too large).
+			grow := min(max(int64(cap(body)), bodyChunk), limit+1-int64(cap(body)))
+			if !s.budget.tryGrow(grow, held) {
+				return nil, held, errBusy
+			}
+			held += grow
+			nb := make([]byte, len(body), int64(cap(body))+grow)
+			copy(nb, body)
+			body = nb
 		}
-		return nil, err
+		n, rerr := src.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		if int64(len(body)) > limit {
+			return nil, held, errTooLarge
+		}
+		if rerr == io.EOF {
+			return body, held, nil
+		}
+		if rerr != nil {
+			if gzipped && !isNetErr(rerr) {
+				return nil, held, fmt.Errorf("gzip: %w", rerr)
+			}
+			return nil, held, rerr
+		}
 	}
-	if int64(buf.Len()) > max {
-		return nil, errTooLarge
+}
+
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne)
+}
+
+// handleHealth answers GET /healthz (and /) with 200 while the receiver
+// serves, for scripts waiting for it to be ready.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "GET or HEAD", http.StatusMethodNotAllowed)
+		return
 	}
-	return buf.Bytes(), nil
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok\n")
 }
 
 // httpFail answers with a google.rpc.Status in the request's encoding, as

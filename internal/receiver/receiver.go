@@ -36,6 +36,7 @@ const (
 	DefaultMaxRequestSize = 20 << 20 // the OTLP spec's recommended limit
 	DefaultMaxMemory      = 256 << 20
 	DefaultRetryAfter     = time.Second
+	DefaultBodyTimeout    = 30 * time.Second
 )
 
 // Options configure a Server.
@@ -53,6 +54,9 @@ type Options struct {
 	MaxMemory int64
 	// RetryAfter is the delay suggested to refused senders.
 	RetryAfter time.Duration
+	// BodyTimeout bounds the time an OTLP/HTTP sender has to send its
+	// request body (408 beyond).
+	BodyTimeout time.Duration
 	// Deliver receives each request's accepted spans before the request is
 	// acknowledged; it may block (the request, and its share of MaxMemory,
 	// wait). Returning ErrBusy refuses the request with 429; any other
@@ -137,6 +141,9 @@ func Start(opts Options) (*Server, error) {
 	}
 	if opts.RetryAfter <= 0 {
 		opts.RetryAfter = DefaultRetryAfter
+	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
 	}
 	if opts.Deliver == nil {
 		opts.Deliver = func(*Batch) error { return nil }
@@ -272,7 +279,7 @@ const spanSize = int64(unsafe.Sizeof(dag.Span{})) + 64
 func (s *Server) accept(body []byte, isProto bool, held int64) (rejected int, why string, fail *failure) {
 	defer func() { s.budget.release(held) }()
 	if n := int64(len(body)); n > held {
-		if !s.budget.tryAcquire(n - held) {
+		if !s.budget.tryGrow(n-held, held) {
 			return 0, "", s.busy()
 		}
 		held = n
@@ -282,7 +289,7 @@ func (s *Server) accept(body []byte, isProto bool, held int64) (rejected int, wh
 		s.bad.Add(1)
 		return 0, "", &failure{failBadData, err.Error()}
 	}
-	if n := int64(len(spans)) * spanSize; !s.budget.tryAcquire(n) {
+	if n := int64(len(spans)) * spanSize; !s.budget.tryGrow(n, held) {
 		return 0, "", s.busy()
 	} else {
 		held += n
@@ -346,16 +353,43 @@ type budget struct {
 	used, max int64
 }
 
-func (b *budget) tryAcquire(n int64) bool {
+func (b *budget) tryAcquire(n int64) bool { return b.tryGrow(n, 0) }
+
+// tryGrow acquires n more bytes for a request that holds held bytes
+// already. A single request larger than the whole budget is let through
+// when nothing else is held, so it cannot be refused forever.
+func (b *budget) tryGrow(n, held int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.used+n > b.max && b.used > 0 {
+	if b.used+n > b.max && b.used > held {
 		return false
 	}
-	// A single request larger than the whole budget is let through when
-	// nothing else is held, so it cannot be refused forever.
 	b.used += n
 	return true
+}
+
+// full reports whether nothing more can be acquired.
+func (b *budget) full() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used >= b.max
+}
+
+// Pressure reports whether more than nine tenths of the memory budget are
+// in use: time to let go of held traces early.
+func (s *Server) Pressure() bool {
+	b := &s.budget
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used > b.max/10*9
+}
+
+// MemoryInUse returns the bytes charged to the memory budget now.
+func (s *Server) MemoryInUse() int64 {
+	b := &s.budget
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
 }
 
 func (b *budget) release(n int64) {

@@ -1,0 +1,26 @@
+package live
+
+// Reason says why traces were handed on.
+type Reason uint8
+
+// Reasons for handing traces on.
+const (
+	// ReasonIdle: no span arrived for the idle period.
+	ReasonIdle Reason = iota + 1
+	// ReasonEarly: the span buffer was full; the trace may be incomplete.
+	ReasonEarly
+	// ReasonEnd: the input ended (or the receiver shut down).
+	ReasonEnd
+)
+
+func (r Reason) String() string {
+	switch r {
+	case ReasonIdle:
+		return "idle"
+	case ReasonEarly:
+		return "early"
+	case ReasonEnd:
+		return "end"
+	}
+	return "unknown"
+}
