@@ -173,7 +173,14 @@ func (s *Session) Close(drain context.Context) error {
 	select {
 	case <-s.emitted:
 	case <-drain.Done():
-		s.cancel() // the emitter drops the rest
+		// Drop the rest here: the emitter may be stuck in one Emit call
+		// (a trace that takes long to print, a terminal that does not
+		// read), which is left to finish or not.
+		s.cancel()
+		for it := range s.pending {
+			s.pendingSpans.Add(-int64(it.spans))
+			s.drop(it)
+		}
 	}
 	select {
 	case <-s.failed:
