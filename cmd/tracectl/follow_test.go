@@ -89,3 +89,28 @@ func TestTreeFollowUsage(t *testing.T) {
 		t.Errorf("treeRun = %v, want a usage error", err)
 	}
 }
+
+// TestTreeFollowWaitsForFile: a follower started before the Collector
+// creates its file waits for it, like tail -F, instead of failing.
+func TestTreeFollowWaitsForFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "later.json")
+	out, errb := &syncBuffer{}, &syncBuffer{}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	opts := &treeOptions{Output: "tree", Color: "never", MaxDepth: -1, Width: 100}
+	opts.Files, opts.Format = []string{path}, "auto"
+	opts.followOptions = followOptions{Follow: true, TraceIdle: 5 * time.Millisecond, poll: time.Millisecond, ctx: ctx}
+	done := make(chan error, 1)
+	go func() { done <- treeRun(&streams{Out: out, Err: errb}, opts) }()
+	appendTo(t, path, otlpLine(1, "late"))
+	waitFor(t, out, "late")
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("tree --follow did not stop")
+	}
+}

@@ -53,18 +53,28 @@ func newCmdReceive(s *streams) *cobra.Command {
 127.0.0.1:4318, protobuf or JSON, gzip — and print each trace's tree once no new span
 has arrived for it for --trace-idle (or one line per trace with --summary).
 
+Once both listeners are bound, one line on stderr says where ("tracectl: ready: …");
+port 0 picks a free port and that line names it. GET /healthz on the HTTP port
+answers 200 while receiving.
+
 --out FILE keeps everything received as Collector file-exporter JSON lines (or framed
-protobuf with --out-format proto), which every tracectl command reads back.
+protobuf with --out-format proto), which every tracectl command reads back. A request
+is acknowledged (200/OK) only once its spans are written to FILE; if FILE cannot be
+written (a full disk) the request is answered 503 / UNAVAILABLE, no partial record is
+left, the run stops and exits 2 naming how many spans FILE holds.
 
-For CI: --until 'QUERY' exits 0 as soon as a received trace matches the query;
---timeout exits 1 when nothing matched (or --count was not reached) in time;
---count N and --duration D stop after N spans or after D.
+For CI: --until 'QUERY' exits 0 as soon as a trace matches the query with the spans
+received so far; --timeout exits 1 when nothing matched (or --count was not reached)
+in time; --count N and --duration D stop after N spans or after D.
 
-SIGINT/SIGTERM stop accepting, answer the requests in flight, write everything to
---out, print a summary on stderr and exit 0. A span acknowledged with 200/OK is in
---out by then. Memory is bounded: over --max-memory senders get 429 /
-RESOURCE_EXHAUSTED with a retry delay; over --max-spans the longest-waiting traces
-are printed early.`,
+Memory is bounded by --max-memory: request bodies (charged as they are read and
+decompressed) and the spans held until their trace is printed. Near the limit the
+longest-waiting traces are printed early; at it senders get 429 / RESOURCE_EXHAUSTED
+with a retry delay. Printing never holds up receiving: traces that a slow terminal
+cannot keep up with are left unprinted and counted.
+
+SIGINT/SIGTERM stop accepting, answer the requests in flight (5s at most), print what
+is open (3s at most), print a summary on stderr and exit 0.`,
 		Example: `  tracectl receive
   tracectl receive --summary --out traces.json
   tracectl receive --until '{ status = error }' --timeout 60s --out ci-traces.json
@@ -135,7 +145,7 @@ func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
 				parts = append(parts, "otlp/grpc "+grpcAddr.String())
 			}
 			if httpAddr != nil {
-				parts = append(parts, fmt.Sprintf("otlp/http http://%s%s (health: http://%[1]s%s)", httpAddr, receiver.TracesPath, receiver.HealthPath))
+				parts = append(parts, fmt.Sprintf("otlp/http http://%s%s (health: http://%[1]s%[3]s)", httpAddr, receiver.TracesPath, receiver.HealthPath))
 			}
 			fmt.Fprintf(s.Err, "tracectl: ready: %s\n", strings.Join(parts, ", "))
 			if opts.ready != nil {

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -274,5 +276,32 @@ func TestReceiveUsage(t *testing.T) {
 				t.Errorf("receiveRun = %v, want a usage error", err)
 			}
 		})
+	}
+}
+
+// TestReceiveReadyForCI: with :0 ports the readiness line names the ports
+// chosen, /healthz answers 200, and --until answers as soon as the
+// matching span is in, without waiting for the trace to go idle.
+func TestReceiveReadyForCI(t *testing.T) {
+	r := startReceive(t, &receiveOptions{Quiet: true, TraceIdle: time.Hour, Until: `{ status = error }`, Timeout: time.Minute})
+	ready := r.err.String()
+	want := fmt.Sprintf("tracectl: ready: otlp/grpc %s, otlp/http http://%s/v1/traces (health: http://%[2]s/healthz)\n", r.grpcAddr, r.httpAddr)
+	if ready != want || strings.HasSuffix(r.grpcAddr, ":0") {
+		t.Errorf("readiness line %q, want %q", ready, want)
+	}
+	resp, err := http.Get("http://" + r.httpAddr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET /healthz: %d, want 200", resp.StatusCode)
+	}
+	sendTraces(t, grpcExporter(t, r.grpcAddr), "cart", "bad", 1, 0)
+	if err := r.wait(t); err != nil { // --trace-idle is an hour: only an early answer ends the run
+		t.Fatalf("receive = %v, want success once a trace matches", err)
+	}
+	if s := r.err.String(); !strings.Contains(s, "matches --until") {
+		t.Errorf("stderr:\n%s", s)
 	}
 }
