@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"bytes"
 	"net/http"
 	"net/http/httptest"
@@ -29,7 +30,7 @@ func TestURLInputs(t *testing.T) {
 
 	runCLI := func(args ...string) (code int, stdout, stderr string) {
 		var out, errb bytes.Buffer
-		code = run(&streams{Out: &out, Err: &errb}, args)
+		code = run(context.Background(), &streams{Out: &out, Err: &errb}, args)
 		return code, out.String(), errb.String()
 	}
 	for _, cmd := range [][]string{{"ls"}, {"attrib"}, {"check"}, {"critpath", "-o", "json"}} {
