@@ -1,8 +1,8 @@
 package main
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
