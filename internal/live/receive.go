@@ -134,10 +134,14 @@ func Receive(ctx context.Context, opts ReceiveOptions) (*ReceiveResult, error) {
 				return fmt.Errorf("tracectl cannot keep these spans: %w", err)
 			}
 		}
-		if err := sess.AddHeld(b.Spans, b.Retain()); err != nil && out == nil {
+		release := b.Retain()
+		if err := sess.AddHeld(b.Spans, release); err != nil {
 			// Shutting down (a request that outlived ShutdownTimeout) or
 			// printing failed. With Out the spans are kept all the same.
-			return fmt.Errorf("tracectl is shutting down: %w", err)
+			release()
+			if out == nil {
+				return fmt.Errorf("tracectl is shutting down: %w", err)
+			}
 		}
 		if n := received.Add(int64(len(b.Spans))); opts.Count > 0 && n >= opts.Count {
 			requestStop(fmt.Sprintf("received %d spans (--count %d)", n, opts.Count))
