@@ -35,10 +35,7 @@ func main() {
 // the default handling is restored, so a second one kills the process.
 func signalContext() context.Context {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
+	context.AfterFunc(ctx, stop)
 	return ctx
 }
 

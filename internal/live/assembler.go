@@ -1,13 +1,19 @@
-// Package live owns trace completion for input that does not end: spans
-// arriving from the OTLP receiver, from a pipe (`tail -f … | tracectl tree -`)
-// or from a file that keeps growing (`tracectl tree --follow`). It groups span
-// batches by trace id as they arrive and hands a trace on once no new span
-// has arrived for it for an idle period, holding a bounded number of spans.
-// It also owns following a file across rotation (Follow).
+// Package live is tracectl's pipeline for input that does not end: spans
+// arriving from the OTLP receiver (`tracectl receive`), from a pipe
+// (`tail -f … | tracectl tree -`) or from a file that keeps growing
+// (`tracectl tree --follow`).
 //
-// It imports only package dag. It does not decode input (package ingest),
-// build trees (dag.Build) or print them (package render): callers do that
-// with the traces it hands back.
+// Assembler groups span batches by trace id and hands a trace on once no
+// new span has arrived for it for an idle period, holding a bounded number
+// of spans. Session runs an Assembler on its own goroutine and hands
+// completed traces to a callback on another, so printing never holds up
+// assembling, and keeps each batch's memory charged until its traces are
+// done. Receive runs a Session behind the OTLP receiver (package receiver)
+// with --out, the stop conditions and the shutdown order. Follow reads a
+// file across rotation, like tail -F.
+//
+// It does not decode input (package ingest), build trees (dag.Build),
+// evaluate queries or print: callers pass callbacks for that.
 package live
 
 import (
