@@ -87,7 +87,7 @@ func (s *Server) handleTraces(w http.ResponseWriter, r *http.Request) {
 	// large body and trickles it holds a connection, not the budget, and
 	// not for long.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
-	body, held, err := s.readBody(r.Body, gzipped, max)
+	body, held, err := s.readBody(r.Body, r.ContentLength, gzipped, max)
 	if err != nil {
 		s.budget.release(held)
 		var ne net.Error
@@ -141,31 +141,48 @@ const bodyChunk = 32 << 10
 // at max+1 bytes and a body the budget cannot hold stops with errBusy. It
 // returns the bytes charged (held) even on error, for the caller to
 // release.
-func (s *Server) readBody(r io.Reader, gzipped bool, limit int64) (body []byte, held int64, err error) {
+func (s *Server) readBody(r io.Reader, contentLength int64, gzipped bool, limit int64) (body []byte, held int64, err error) {
 	src := io.LimitReader(r, limit+1)
 	if gzipped {
-		zr, err := gzip.NewReader(src)
+		zr, err := gzip.NewReader(src) // reads the gzip header: waits for bytes
 		if err != nil {
 			return nil, 0, fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
 		src = io.LimitReader(zr, limit+1)
 	}
+	// Nothing is charged before the first bytes arrive: a sender that
+	// announces a body and sends nothing holds a connection, not memory.
+	var first [512]byte
+	n, rerr := src.Read(first[:])
+	for n == 0 && rerr == nil {
+		n, rerr = src.Read(first[:])
+	}
+	if n == 0 && rerr == io.EOF {
+		return nil, 0, nil // an empty body
+	}
+	size := int64(bodyChunk)
+	if !gzipped && contentLength > 0 {
+		size = min(contentLength+1, size) // +1: room to see the end
+	}
+	size = max(size, int64(n))
 	for {
-		if len(body) == cap(body) {
-			// Double, from one chunk, up to limit+1 bytes (one more than
-			// allowed, to see that it is too large).
-			grow := min(max(int64(cap(body)), bodyChunk), limit+1-int64(cap(body)))
-			if !s.budget.tryGrow(grow, held) {
-				return nil, held, errBusy
+		if n > 0 || body == nil {
+			if len(body)+n > cap(body) || body == nil {
+				// Double, from one chunk, up to limit+1 bytes (one more than
+				// allowed, to see that it is too large).
+				grow := min(max(int64(cap(body)), size), limit+1-int64(cap(body)))
+				if !s.budget.tryGrow(grow, held) {
+					return nil, held, errBusy
+				}
+				held += grow
+				nb := make([]byte, len(body), int64(cap(body))+grow)
+				copy(nb, body)
+				body = nb
 			}
-			held += grow
-			nb := make([]byte, len(body), int64(cap(body))+grow)
-			copy(nb, body)
-			body = nb
+			body = append(body, first[:n]...)
+			n = 0
 		}
-		n, rerr := src.Read(body[len(body):cap(body)])
-		body = body[:len(body)+n]
 		if int64(len(body)) > limit {
 			return nil, held, errTooLarge
 		}
@@ -178,6 +195,13 @@ func (s *Server) readBody(r io.Reader, gzipped bool, limit int64) (body []byte, 
 			}
 			return nil, held, rerr
 		}
+		if len(body) == cap(body) {
+			n, rerr = src.Read(first[:]) // full: grow above, then read on
+			continue
+		}
+		var k int
+		k, rerr = src.Read(body[len(body):cap(body)])
+		body = body[:len(body)+k]
 	}
 }
 
