@@ -149,7 +149,7 @@ func treeLive(s *streams, opts *treeOptions) error {
 			adjustSkew(s, trees)
 		}
 		trees = slices.DeleteFunc(trees, func(tr *dag.Tree) bool {
-			return !(opts.Trace == "" || strings.HasPrefix(tr.TraceID.String(), strings.ToLower(opts.Trace))) ||
+			return !(opts.Trace == "" || strings.HasPrefix(strings.ToLower(tr.TraceIDText()), strings.ToLower(opts.Trace))) ||
 				(where != nil && !where.Match(tr))
 		})
 		if why == live.ReasonEnd {

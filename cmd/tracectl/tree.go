@@ -155,7 +155,7 @@ func selectTrace(trees []*dag.Tree, prefix string) ([]*dag.Tree, error) {
 	prefix = strings.ToLower(prefix)
 	var match []*dag.Tree
 	for _, tr := range trees {
-		if strings.HasPrefix(tr.TraceID.String(), prefix) {
+		if strings.HasPrefix(strings.ToLower(tr.TraceIDText()), prefix) {
 			match = append(match, tr)
 		}
 	}
@@ -165,7 +165,7 @@ func selectTrace(trees []*dag.Tree, prefix string) ([]*dag.Tree, error) {
 	case len(match) > 1:
 		ids := make([]string, 0, 3)
 		for _, tr := range match[:min(3, len(match))] {
-			ids = append(ids, tr.TraceID.String())
+			ids = append(ids, tr.TraceIDText())
 		}
 		return nil, usageError{fmt.Errorf("trace id prefix %q is ambiguous: %d traces match (%s…)", prefix, len(match), strings.Join(ids, ", "))}
 	}

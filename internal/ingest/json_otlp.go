@@ -77,7 +77,7 @@ func (d *jsonDecoder) object() error {
 		d.notice("base64 ids", d.whereStr()+": ids are base64, not hex as OTLP/JSON requires (written by an old tool?); decoded them as base64")
 	}
 	if d.badIDs > 0 {
-		d.notice("invalid ids", fmt.Sprintf("%s: %s; left %d invalid id(s) empty", d.whereStr(), d.badID, d.badIDs))
+		d.notice("invalid ids", fmt.Sprintf("%s: %s; kept %d invalid id(s) as written (check reports them)", d.whereStr(), d.badID, d.badIDs))
 	}
 	if d.derivedIDs > 0 {
 		d.notice("derived ids", fmt.Sprintf("%s: %s; non-hex ids (%d occurrences) were mapped to stable ids derived from their text", d.whereStr(), d.derivedID, d.derivedIDs))
@@ -359,6 +359,18 @@ func (d *jsonDecoder) spanList(res *dag.Resource, sc *dag.Scope) error {
 	}
 }
 
+// spanID decodes one of a span's own ids (field f, into dst).
+func (d *jsonDecoder) spanID(sp *dag.Span, f dag.IDFields, dst []byte, what string) error {
+	raw, bad, err := d.id(dst, what, f == dag.FieldParentSpanID)
+	if bad {
+		setRaw(sp, f, raw)
+	} else if sp.Raw != nil && sp.Raw.Invalid&f != 0 {
+		setRaw(sp, f, "") // a later valid occurrence of the field wins
+		sp.Raw.Invalid &^= f
+	}
+	return err
+}
+
 func (d *jsonDecoder) span(res *dag.Resource, sc *dag.Scope) error {
 	if ok, err := d.openObject("span"); !ok {
 		return err
@@ -372,11 +384,11 @@ func (d *jsonDecoder) span(res *dag.Resource, sc *dag.Scope) error {
 		}
 		switch string(key) {
 		case "traceId", "trace_id":
-			err = d.id(sp.TraceID[:], "traceId")
+			err = d.spanID(sp, dag.FieldTraceID, sp.TraceID[:], "traceId")
 		case "spanId", "span_id":
-			err = d.id(sp.SpanID[:], "spanId")
+			err = d.spanID(sp, dag.FieldSpanID, sp.SpanID[:], "spanId")
 		case "parentSpanId", "parent_span_id":
-			err = d.id(sp.ParentSpanID[:], "parentSpanId")
+			err = d.spanID(sp, dag.FieldParentSpanID, sp.ParentSpanID[:], "parentSpanId")
 		case "name":
 			sp.Name, err = d.stringValue("span name")
 		case "kind":
@@ -514,9 +526,9 @@ func (d *jsonDecoder) linkList() ([]dag.Link, error) {
 			}
 			switch string(key) {
 			case "traceId", "trace_id":
-				err = d.id(l.TraceID[:], "link traceId")
+				_, _, err = d.id(l.TraceID[:], "link traceId", true)
 			case "spanId", "span_id":
-				err = d.id(l.SpanID[:], "link spanId")
+				_, _, err = d.id(l.SpanID[:], "link spanId", true)
 			case "traceState", "trace_state":
 				l.TraceState, err = d.stringValue("link traceState")
 			case "attributes":
@@ -763,43 +775,89 @@ var base64Encodings = [...]*base64.Encoding{
 
 // id decodes a trace or span id into dst. OTLP/JSON writes ids as hex (we
 // accept either case); old tools wrote base64, which is decoded and
-// counted for one notice. Anything else leaves dst zero and is counted as
-// invalid: check reports invalid ids, the file stays readable.
-func (d *jsonDecoder) id(dst []byte, what string) error {
+// counted for one notice. Anything else is invalid but keeps its value
+// (DESIGN §2): dst gets the id derived from it, and bad is set with the
+// raw text for the span's dag.RawIDs; check reports it, the file stays
+// readable. An empty string leaves dst zero: no id, which is valid only
+// for a parent (a root), so it is bad unless emptyOK.
+func (d *jsonDecoder) id(dst []byte, what string, emptyOK bool) (raw string, bad bool, err error) {
 	c, ok := d.peek()
 	switch {
 	case !ok:
-		return d.eofError()
+		return "", false, d.eofError()
 	case c == 'n':
-		return d.literal("null")
+		clear(dst)
+		return "", !emptyOK, d.literal("null")
 	case c != '"':
-		return d.typeError(what, "a hex string", c)
+		return "", false, d.typeError(what, "a hex string", c)
 	}
 	b, err := d.readString(&d.esc)
 	if err != nil {
-		return err
+		return "", false, err
 	}
 	if len(b) == 0 {
-		clear(dst) // "" is the default: no id (a root's parent)
-		return nil
+		clear(dst)
+		return "", !emptyOK, nil
 	}
 	if len(b) == 2*len(dst) && decodeHex(dst, b) {
-		return nil
+		return "", false, nil
 	}
 	if decodeBase64ID(dst, b) {
 		d.base64IDs++
-		return nil
+		return "", false, nil
 	}
-	clear(dst)
+	raw = string(b)
+	deriveID(dst, b)
 	d.badIDs++
 	if d.badID == "" {
-		s := string(b)
-		if len(s) > 64 {
-			s = s[:64] + "…"
+		s := raw
+		if len(s) > 40 {
+			s = s[:40] + "…"
 		}
 		d.badID = fmt.Sprintf("%s %q is not %d hex digits", what, s, 2*len(dst))
 	}
-	return nil
+	return raw, true, nil
+}
+
+// deriveID sets dst (a trace or span id) to the id dag derives for the
+// invalid raw id text: from its bytes when it is hex (so the same id
+// reads the same from protobuf), else from the text.
+func deriveID(dst, text []byte) {
+	key, isText := text, true
+	if len(text)%2 == 0 {
+		buf := make([]byte, len(text)/2)
+		if decodeHex(buf, text) {
+			key, isText = buf, false
+		}
+	}
+	setDerived(dst, key, isText)
+}
+
+// setDerived stores dag's derived id for key in dst.
+func setDerived(dst, key []byte, isText bool) {
+	if len(dst) == len(dag.TraceID{}) {
+		id := dag.DeriveTraceID(key, isText)
+		copy(dst, id[:])
+	} else {
+		id := dag.DeriveSpanID(key, isText)
+		copy(dst, id[:])
+	}
+}
+
+// setRaw records an invalid id of the span's field f, with its raw text.
+func setRaw(sp *dag.Span, f dag.IDFields, raw string) {
+	if sp.Raw == nil {
+		sp.Raw = new(dag.RawIDs)
+	}
+	sp.Raw.Invalid |= f
+	switch f {
+	case dag.FieldTraceID:
+		sp.Raw.TraceID = raw
+	case dag.FieldSpanID:
+		sp.Raw.SpanID = raw
+	case dag.FieldParentSpanID:
+		sp.Raw.ParentSpanID = raw
+	}
 }
 
 // decodeHex decodes len(dst)*2 hex digits of src into dst.

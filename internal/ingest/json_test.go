@@ -307,8 +307,9 @@ func TestDecodeJSONIDNotices(t *testing.T) {
 		t.Errorf("notices = %q, want one base64 notice", sum)
 	}
 
-	// Ids of the wrong length or not hex stay zero, with one notice; the
-	// rest of the file decodes.
+	// Ids of the wrong length or not hex keep their raw value (DESIGN §2):
+	// a derived id, the text on the span, and one notice; the rest of the
+	// file decodes.
 	var bad notices
 	in = inRequest(
 		`{"traceId":"abc","spanId":"zzzzzzzzzzzzzzzz","parentSpanId":"`+pid+`","name":"x"}`,
@@ -318,11 +319,25 @@ func TestDecodeJSONIDNotices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got[0].TraceID.IsZero() || !got[0].SpanID.IsZero() || got[0].ParentSpanID != want.ParentSpanID || !got[1].TraceID.IsZero() || got[1].SpanID != want.SpanID {
-		t.Errorf("ids: %+v", got)
+	type ids struct{ Trace, Span, Parent, RawTrace, RawSpan string }
+	view := func(s dag.Span) ids {
+		return ids{s.TraceID.String(), s.SpanID.String(), s.ParentSpanID.String(), s.TraceIDText(), s.SpanIDText()}
+	}
+	abc := dag.DeriveTraceID([]byte("abc"), true)
+	zs := dag.DeriveSpanID([]byte("zzzzzzzzzzzzzzzz"), true)
+	long := dag.DeriveTraceID(append(want.TraceID[:], 0xaa), false)
+	wantIDs := []ids{
+		{abc.String(), zs.String(), pid, "abc", "zzzzzzzzzzzzzzzz"},
+		{long.String(), sid, "0000000000000000", tid + "aa", sid},
+	}
+	if diff := cmp.Diff(wantIDs, []ids{view(got[0]), view(got[1])}); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(&dag.RawIDs{TraceID: "abc", SpanID: "zzzzzzzzzzzzzzzz", Invalid: dag.FieldTraceID | dag.FieldSpanID}, got[0].Raw); diff != "" {
+		t.Errorf("raw ids (-want +got):\n%s", diff)
 	}
 	sum = bad.summary()
-	if len(sum) != 1 || !strings.Contains(sum[0], `traceId "abc" is not 32 hex digits`) || !strings.Contains(sum[0], "left 3 invalid id(s) empty") {
+	if len(sum) != 1 || !strings.Contains(sum[0], `traceId "abc" is not 32 hex digits`) || !strings.Contains(sum[0], "kept 3 invalid id(s) as written") {
 		t.Errorf("notices = %q", sum)
 	}
 }

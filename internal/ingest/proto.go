@@ -24,6 +24,7 @@ package ingest
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -630,16 +631,19 @@ func (d *protoDecoder) span(res *dag.Resource, sc *dag.Scope, s, e int) error {
 		}
 		switch num {
 		case 1:
-			d.id(sp.TraceID[:], b[v:next], "trace_id", p)
+			d.spanID(sp, dag.FieldTraceID, sp.TraceID[:], b[v:next], "trace_id", p)
 		case 2:
-			d.id(sp.SpanID[:], b[v:next], "span_id", p)
+			d.spanID(sp, dag.FieldSpanID, sp.SpanID[:], b[v:next], "span_id", p)
 		case 3:
 			sp.TraceState = d.strs.long(b[v:next])
 		case 4:
 			if next > int(v) {
-				d.id(sp.ParentSpanID[:], b[v:next], "parent_span_id", p)
+				d.spanID(sp, dag.FieldParentSpanID, sp.ParentSpanID[:], b[v:next], "parent_span_id", p)
 			} else {
 				sp.ParentSpanID = dag.SpanID{} // empty means no parent
+				if sp.Raw != nil {
+					sp.Raw.Invalid &^= dag.FieldParentSpanID
+				}
 			}
 		case 5:
 			sp.Name = d.strs.short(b[v:next])
@@ -687,17 +691,38 @@ func enum8[T ~uint8](v uint64) T {
 
 // id copies a trace or span id; one of the wrong length is left zero and
 // noted (a notice per message, dag's checks report the span).
-func (d *protoDecoder) id(dst, src []byte, what string, p int) {
+//
+// An id of the wrong length is invalid but keeps its value (DESIGN §2):
+// dst gets the id dag derives from its bytes, and id reports it bad; an
+// empty one leaves dst zero. The last occurrence of a field wins, even a
+// bad one.
+func (d *protoDecoder) id(dst, src []byte, what string, p int) (bad bool) {
 	if len(src) == len(dst) {
 		copy(dst, src)
-		return
+		return false
 	}
-	clear(dst) // the last occurrence of a field wins, even a bad one
+	if len(src) == 0 {
+		clear(dst)
+		return true
+	}
+	setDerived(dst, src, false)
 	if d.badIDs == 0 {
 		d.badIDMsg = fmt.Sprintf("a %d-byte %s (want %d bytes)", len(src), what, len(dst))
 		d.badIDOff = p
 	}
 	d.badIDs++
+	return true
+}
+
+// spanID decodes one of a span's own ids (field f, into dst), keeping the
+// raw bytes of an invalid one as hex on the span.
+func (d *protoDecoder) spanID(sp *dag.Span, f dag.IDFields, dst, src []byte, what string, p int) {
+	if d.id(dst, src, what, p) {
+		setRaw(sp, f, hex.EncodeToString(src))
+	} else if sp.Raw != nil && sp.Raw.Invalid&f != 0 {
+		setRaw(sp, f, "")
+		sp.Raw.Invalid &^= f
+	}
 }
 
 func (d *protoDecoder) status(st *dag.Status, s, e int) error {

@@ -114,7 +114,7 @@ func (d *protoDecoder) decodeMessage(msg []byte, dst []dag.Span) ([]dag.Span, er
 	out, err := d.decode(msg, dst)
 	defer func() {
 		if d.badIDs > 0 && len(out) > len(dst) {
-			d.notice("invalid ids", fmt.Sprintf("%s: %s; left %d invalid id(s) empty", d.whereAt(d.badIDOff), d.badIDMsg, d.badIDs))
+			d.notice("invalid ids", fmt.Sprintf("%s: %s; kept %d invalid id(s) as written (check reports them)", d.whereAt(d.badIDOff), d.badIDMsg, d.badIDs))
 		}
 	}()
 	if err != nil {
@@ -127,7 +127,7 @@ func (d *protoDecoder) decodeMessage(msg []byte, dst []dag.Span) ([]dag.Span, er
 	// A metrics message whose metrics are all gauges parses as trace data
 	// (every Metric field has a Span field of the same wire type) but gives
 	// only spans without a valid trace id.
-	if len(out) > len(dst) && d.badIDs > 0 && allZeroTraceIDs(out[len(dst):]) {
+	if len(out) > len(dst) && d.badIDs > 0 && noValidTraceIDs(out[len(dst):]) {
 		if kind := d.otherSignal(msg); kind != "" {
 			d.skipped(kind)
 			out = dst
@@ -140,9 +140,10 @@ func (d *protoDecoder) skipped(kind string) {
 	d.notice("skipped "+kind, fmt.Sprintf("%s: skipped %s data", d.whereAt(0), kind))
 }
 
-func allZeroTraceIDs(spans []dag.Span) bool {
+func noValidTraceIDs(spans []dag.Span) bool {
 	for i := range spans {
-		if !spans[i].TraceID.IsZero() {
+		s := &spans[i]
+		if !s.TraceID.IsZero() && (s.Raw == nil || s.Raw.Invalid&dag.FieldTraceID == 0) {
 			return false
 		}
 	}
