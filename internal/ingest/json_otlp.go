@@ -960,10 +960,18 @@ func (d *jsonDecoder) uint32Value(what string) (uint32, error) {
 }
 
 // enum reads an enum as its number or its name (one of names).
+//
+// An enum may also be its number written as a string ("2"), as proto3 JSON
+// parsers accept and some exporters (the file exporter's 2023 example)
+// write.
 func (d *jsonDecoder) enum(what string, names []string) (uint8, error) {
 	c, ok := d.peek()
+	var (
+		tok   []byte
+		start = d.off()
+		err   error
+	)
 	if ok && c == '"' {
-		start := d.off()
 		b, err := d.readString(&d.esc)
 		if err != nil {
 			return 0, err
@@ -973,10 +981,11 @@ func (d *jsonDecoder) enum(what string, names []string) (uint8, error) {
 				return uint8(i), nil
 			}
 		}
-		return 0, d.failAt(start, fmt.Errorf("%s: unknown name %q", what, b))
-	}
-	tok, start, err := d.intToken(what)
-	if err != nil || tok == nil {
+		if len(b) == 0 || !(b[0] == '-' || '0' <= b[0] && b[0] <= '9') {
+			return 0, d.failAt(start, fmt.Errorf("%s: unknown name %q", what, b))
+		}
+		tok = b
+	} else if tok, start, err = d.intToken(what); err != nil || tok == nil {
 		return 0, err
 	}
 	u, neg, ok := parseInteger(tok)
