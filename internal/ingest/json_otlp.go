@@ -736,7 +736,7 @@ func (d *jsonDecoder) stringValue(what string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return d.strs.str(b), nil
+		return d.strs.short(b), nil
 	case c == 'n':
 		return "", d.literal("null")
 	}
