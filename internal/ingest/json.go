@@ -519,6 +519,38 @@ func (d *jsonDecoder) nextKey(i int) (key []byte, done bool, err error) {
 	return d.key, false, nil
 }
 
+// eachMember is the loop over an object's members, written once: after
+// openObject, it calls member with each member name, positioned at the
+// member's value, which member must consume.
+func (d *jsonDecoder) eachMember(member func(key []byte) error) error {
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil || done {
+			return err
+		}
+		if err := member(key); err != nil {
+			return err
+		}
+	}
+}
+
+// array decodes an array (or null, the default) element by element: elem
+// is called with the element's index, positioned at it, and must consume
+// it.
+func (d *jsonDecoder) array(what string, elem func(i int) error) error {
+	if ok, err := d.openArray(what); !ok {
+		return err
+	}
+	for i := 0; ; i++ {
+		if more, err := d.nextElem(i); !more {
+			return err
+		}
+		if err := elem(i); err != nil {
+			return err
+		}
+	}
+}
+
 // nextElem advances to the next element of an array after openArray; i
 // counts the elements already read. It returns false (and consumes the ']')
 // at the end of the array.

@@ -215,17 +215,7 @@ func (d *jsonDecoder) backendError() error {
 }
 
 func (d *jsonDecoder) resourceSpansList() error {
-	if ok, err := d.openArray("resourceSpans"); !ok {
-		return err
-	}
-	for i := 0; ; i++ {
-		if more, err := d.nextElem(i); !more {
-			return err
-		}
-		if err := d.resourceSpans(); err != nil {
-			return err
-		}
-	}
+	return d.array("resourceSpans", func(int) error { return d.resourceSpans() })
 }
 
 func (d *jsonDecoder) resourceSpans() error {
@@ -233,11 +223,7 @@ func (d *jsonDecoder) resourceSpans() error {
 		return err
 	}
 	res := &dag.Resource{}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "resource":
 			err = d.resource(res)
@@ -248,33 +234,23 @@ func (d *jsonDecoder) resourceSpans() error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (d *jsonDecoder) resource(res *dag.Resource) error {
 	if ok, err := d.openObject("resource"); !ok {
 		return err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil {
-			return err
-		}
-		if done {
-			break
-		}
-		switch string(key) {
-		case "attributes":
+	err := d.eachMember(func(key []byte) (err error) {
+		if string(key) == "attributes" {
 			res.Attrs, err = d.attrList("resource attributes", 0)
-		default:
-			err = d.skipValue()
-		}
-		if err != nil {
 			return err
 		}
+		return d.skipValue()
+	})
+	if err != nil {
+		return err
 	}
 	if v, ok := dag.Lookup(res.Attrs, "service.name"); ok {
 		res.Service = v.Str()
@@ -283,17 +259,7 @@ func (d *jsonDecoder) resource(res *dag.Resource) error {
 }
 
 func (d *jsonDecoder) scopeSpansList(res *dag.Resource) error {
-	if ok, err := d.openArray("scopeSpans"); !ok {
-		return err
-	}
-	for i := 0; ; i++ {
-		if more, err := d.nextElem(i); !more {
-			return err
-		}
-		if err := d.scopeSpans(res); err != nil {
-			return err
-		}
-	}
+	return d.array("scopeSpans", func(int) error { return d.scopeSpans(res) })
 }
 
 func (d *jsonDecoder) scopeSpans(res *dag.Resource) error {
@@ -301,11 +267,7 @@ func (d *jsonDecoder) scopeSpans(res *dag.Resource) error {
 		return err
 	}
 	sc := &dag.Scope{}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "scope", "instrumentationLibrary", "instrumentation_library":
 			err = d.scope(sc)
@@ -314,21 +276,15 @@ func (d *jsonDecoder) scopeSpans(res *dag.Resource) error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (d *jsonDecoder) scope(sc *dag.Scope) error {
 	if ok, err := d.openObject("scope"); !ok {
 		return err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "name":
 			sc.Name, err = d.stringValue("scope name")
@@ -339,24 +295,12 @@ func (d *jsonDecoder) scope(sc *dag.Scope) error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (d *jsonDecoder) spanList(res *dag.Resource, sc *dag.Scope) error {
-	if ok, err := d.openArray("spans"); !ok {
-		return err
-	}
-	for i := 0; ; i++ {
-		if more, err := d.nextElem(i); !more {
-			return err
-		}
-		if err := d.span(res, sc); err != nil {
-			return err
-		}
-	}
+	return d.array("spans", func(int) error { return d.span(res, sc) })
 }
 
 // spanID decodes one of a span's own ids (field f, into dst).
@@ -377,11 +321,7 @@ func (d *jsonDecoder) span(res *dag.Resource, sc *dag.Scope) error {
 	}
 	d.spans = append(d.spans, dag.Span{Resource: res, Scope: sc})
 	sp := &d.spans[len(d.spans)-1] // nothing below appends to d.spans
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "traceId", "trace_id":
 			err = d.spanID(sp, dag.FieldTraceID, sp.TraceID[:], "traceId")
@@ -414,21 +354,15 @@ func (d *jsonDecoder) span(res *dag.Resource, sc *dag.Scope) error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (d *jsonDecoder) status(st *dag.Status) error {
 	if ok, err := d.openObject("status"); !ok {
 		return err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "code":
 			var c uint8
@@ -439,41 +373,19 @@ func (d *jsonDecoder) status(st *dag.Status) error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (d *jsonDecoder) eventList() ([]dag.Event, error) {
-	if ok, err := d.openArray("events"); !ok {
-		return nil, err
-	}
 	mark := len(d.events)
-	for i := 0; ; i++ {
-		more, err := d.nextElem(i)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
+	err := d.array("events", func(int) error {
 		if ok, err := d.openObject("event"); !ok {
-			if err != nil {
-				return nil, err
-			}
-			continue
+			return err // null: no event
 		}
 		d.events = append(d.events, dag.Event{})
 		ev := &d.events[len(d.events)-1] // nothing below appends to d.events
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return nil, err
-			}
-			if done {
-				break
-			}
+		return d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "timeUnixNano", "time_unix_nano":
 				ev.Time, err = d.fixed64("event timeUnixNano")
@@ -484,10 +396,11 @@ func (d *jsonDecoder) eventList() ([]dag.Event, error) {
 			default:
 				err = d.skipValue()
 			}
-			if err != nil {
-				return nil, err
-			}
-		}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
 	consumed, ahead := d.ahead()
 	out := d.eventSlab.take(d.events[mark:], consumed, ahead)
@@ -496,34 +409,14 @@ func (d *jsonDecoder) eventList() ([]dag.Event, error) {
 }
 
 func (d *jsonDecoder) linkList() ([]dag.Link, error) {
-	if ok, err := d.openArray("links"); !ok {
-		return nil, err
-	}
 	mark := len(d.links)
-	for i := 0; ; i++ {
-		more, err := d.nextElem(i)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
+	err := d.array("links", func(int) error {
 		if ok, err := d.openObject("link"); !ok {
-			if err != nil {
-				return nil, err
-			}
-			continue
+			return err // null: no link
 		}
 		d.links = append(d.links, dag.Link{})
 		l := &d.links[len(d.links)-1] // nothing below appends to d.links
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return nil, err
-			}
-			if done {
-				break
-			}
+		return d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "traceId", "trace_id":
 				_, _, err = d.id(l.TraceID[:], "link traceId", true)
@@ -538,10 +431,11 @@ func (d *jsonDecoder) linkList() ([]dag.Link, error) {
 			default:
 				err = d.skipValue()
 			}
-			if err != nil {
-				return nil, err
-			}
-		}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
 	consumed, ahead := d.ahead()
 	out := d.linkSlab.take(d.links[mark:], consumed, ahead)
@@ -552,34 +446,13 @@ func (d *jsonDecoder) linkList() ([]dag.Link, error) {
 // attrList decodes an array of KeyValue. depth is the nesting of
 // attribute values around it.
 func (d *jsonDecoder) attrList(what string, depth int) ([]dag.Attr, error) {
-	if ok, err := d.openArray(what); !ok {
-		return nil, err
-	}
 	mark := len(d.attrs)
-	for i := 0; ; i++ {
-		more, err := d.nextElem(i)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
-		ok, err := d.openObject("attribute")
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			continue
+	err := d.array(what, func(int) error {
+		if ok, err := d.openObject("attribute"); !ok {
+			return err // null: no attribute
 		}
 		var kv dag.Attr
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return nil, err
-			}
-			if done {
-				break
-			}
+		err := d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "key":
 				kv.Key, err = d.stringValue("attribute key")
@@ -589,11 +462,13 @@ func (d *jsonDecoder) attrList(what string, depth int) ([]dag.Attr, error) {
 			default:
 				err = d.skipValue()
 			}
-			if err != nil {
-				return nil, err
-			}
-		}
+			return err
+		})
 		d.attrs = append(d.attrs, kv)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	consumed, ahead := d.ahead()
 	out := d.attrSlab.take(d.attrs[mark:], consumed, ahead)
@@ -610,11 +485,7 @@ func (d *jsonDecoder) anyValue(depth int) (dag.Value, error) {
 	if ok, err := d.openObject("attribute value"); !ok {
 		return v, err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return v, err
-		}
+	err := d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "stringValue", "string_value":
 			var s string
@@ -647,10 +518,9 @@ func (d *jsonDecoder) anyValue(depth int) (dag.Value, error) {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return v, err
-		}
-	}
+		return err
+	})
+	return v, err
 }
 
 // arrayValue decodes an ArrayValue object: {"values": [AnyValue...]}.
@@ -659,40 +529,18 @@ func (d *jsonDecoder) arrayValue(depth int) ([]dag.Value, error) {
 		return nil, err
 	}
 	var out []dag.Value
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			return out, nil
-		}
+	err := d.eachMember(func(key []byte) error {
 		if string(key) != "values" {
-			if err := d.skipValue(); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if ok, err := d.openArray("arrayValue values"); !ok {
-			if err != nil {
-				return nil, err
-			}
-			continue
+			return d.skipValue()
 		}
 		mark := len(d.vals)
-		for j := 0; ; j++ {
-			more, err := d.nextElem(j)
-			if err != nil {
-				return nil, err
-			}
-			if !more {
-				break
-			}
+		err := d.array("arrayValue values", func(int) error {
 			v, err := d.anyValue(depth)
-			if err != nil {
-				return nil, err
-			}
 			d.vals = append(d.vals, v)
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		out = nil
 		if n := len(d.vals) - mark; n > 0 {
@@ -700,7 +548,12 @@ func (d *jsonDecoder) arrayValue(depth int) ([]dag.Value, error) {
 			copy(out, d.vals[mark:])
 		}
 		d.vals = d.vals[:mark]
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // kvlistValue decodes a KeyValueList object: {"values": [KeyValue...]}.
@@ -709,20 +562,17 @@ func (d *jsonDecoder) kvlistValue(depth int) ([]dag.Attr, error) {
 		return nil, err
 	}
 	var out []dag.Attr
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return out, err
-		}
+	err := d.eachMember(func(key []byte) (err error) {
 		if string(key) == "values" {
 			out, err = d.attrList("kvlistValue values", depth)
-		} else {
-			err = d.skipValue()
+			return err
 		}
-		if err != nil {
-			return nil, err
-		}
+		return d.skipValue()
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // stringValue reads a string (null reads as "").
