@@ -24,7 +24,7 @@ func Build(t *Trace) *Tree {
 		if s.Raw != nil && s.Raw.Invalid&FieldTraceID != 0 {
 			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("%s (%d spans)", describeRawID("trace id", s.Raw.TraceID, len(t.ID)), len(t.Spans)))
 		} else if t.ID.IsZero() {
-			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("trace id is all zeros (%d spans)", len(t.Spans)))
+			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("trace id is empty or all zeros (%d spans)", len(t.Spans)))
 		}
 	}
 	b := &builder{tr: tr, spans: make([]*Span, 0, len(t.Spans)), ps: make([]protoNode, 0, len(t.Spans))}
@@ -37,7 +37,7 @@ func Build(t *Trace) *Tree {
 		case s.Raw != nil && s.Raw.Invalid&FieldSpanID != 0:
 			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q: %s", s.Name, describeRawID("span id", s.Raw.SpanID, len(s.SpanID))))
 		case s.SpanID.IsZero():
-			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q has an all-zero span id", s.Name))
+			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q has no span id (empty or all zeros)", s.Name))
 		}
 		// An invalid but non-empty id was derived from its raw text, so it
 		// is indexed like any other: its children find it by that text.

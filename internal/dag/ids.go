@@ -51,16 +51,17 @@ func ParseSpanID(s string) (SpanID, error) {
 }
 
 // RawIDs keeps what the input said for a span's invalid ids (DESIGN §2):
-// an id of the wrong length, empty or not hex. Such an id is stored in the
+// an id of the wrong length or not hex. (An empty id is no id: zero, as
+// when the field is absent; Build reports a zero trace or span id.) Such an id is stored in the
 // span's fixed-size field as DeriveTraceID/DeriveSpanID of its raw form, so
 // spans with different raw ids are never merged into one trace or one
 // span and a parent is still found by its raw id; the text here is for
 // messages and output. A span whose ids are all valid has no RawIDs.
 type RawIDs struct {
 	// The raw text of each invalid id (the input's string, or the hex of
-	// protobuf bytes); "" for a valid one, or an empty invalid one.
+	// protobuf bytes); "" for a valid one.
 	TraceID, SpanID, ParentSpanID string
-	// Invalid marks which ids are invalid (an empty id is "" above).
+	// Invalid marks which ids are invalid.
 	Invalid IDFields
 }
 
@@ -110,9 +111,6 @@ func deriveHash(key []byte, text bool) [sha256.Size]byte {
 // describeRawID says why a raw id is invalid, quoting it escaped and cut
 // to 40 characters: `span id "abc" has 3 hex digits, want 16`.
 func describeRawID(what, raw string, size int) string {
-	if raw == "" {
-		return what + " is empty"
-	}
 	if isHex(raw) {
 		return fmt.Sprintf("%s %s has %d hex digits, want %d", what, quoteCut(raw), len(raw), 2*size)
 	}

@@ -305,7 +305,7 @@ func (d *jsonDecoder) spanList(res *dag.Resource, sc *dag.Scope) error {
 
 // spanID decodes one of a span's own ids (field f, into dst).
 func (d *jsonDecoder) spanID(sp *dag.Span, f dag.IDFields, dst []byte, what string) error {
-	raw, bad, err := d.id(dst, what, f == dag.FieldParentSpanID)
+	raw, bad, err := d.id(dst, what)
 	if bad {
 		setRaw(sp, f, raw)
 	} else if sp.Raw != nil && sp.Raw.Invalid&f != 0 {
@@ -419,9 +419,9 @@ func (d *jsonDecoder) linkList() ([]dag.Link, error) {
 		return d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "traceId", "trace_id":
-				_, _, err = d.id(l.TraceID[:], "link traceId", true)
+				_, _, err = d.id(l.TraceID[:], "link traceId")
 			case "spanId", "span_id":
-				_, _, err = d.id(l.SpanID[:], "link spanId", true)
+				_, _, err = d.id(l.SpanID[:], "link spanId")
 			case "traceState", "trace_state":
 				l.TraceState, err = d.stringValue("link traceState")
 			case "attributes":
@@ -628,16 +628,17 @@ var base64Encodings = [...]*base64.Encoding{
 // counted for one notice. Anything else is invalid but keeps its value
 // (DESIGN §2): dst gets the id derived from it, and bad is set with the
 // raw text for the span's dag.RawIDs; check reports it, the file stays
-// readable. An empty string leaves dst zero: no id, which is valid only
-// for a parent (a root), so it is bad unless emptyOK.
-func (d *jsonDecoder) id(dst []byte, what string, emptyOK bool) (raw string, bad bool, err error) {
+// readable. An empty string or null leaves dst zero: no id, as when the
+// field is absent (valid only for a parent; dag reports a zero trace or
+// span id).
+func (d *jsonDecoder) id(dst []byte, what string) (raw string, bad bool, err error) {
 	c, ok := d.peek()
 	switch {
 	case !ok:
 		return "", false, d.eofError()
 	case c == 'n':
 		clear(dst)
-		return "", !emptyOK, d.literal("null")
+		return "", false, d.literal("null")
 	case c != '"':
 		return "", false, d.typeError(what, "a hex string", c)
 	}
@@ -647,7 +648,7 @@ func (d *jsonDecoder) id(dst []byte, what string, emptyOK bool) (raw string, bad
 	}
 	if len(b) == 0 {
 		clear(dst)
-		return "", !emptyOK, nil
+		return "", false, nil
 	}
 	if len(b) == 2*len(dst) && decodeHex(dst, b) {
 		return "", false, nil

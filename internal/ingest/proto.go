@@ -693,8 +693,8 @@ func enum8[T ~uint8](v uint64) T {
 //
 // An id of the wrong length is invalid but keeps its value (DESIGN §2):
 // dst gets the id dag derives from its bytes, and id reports it bad; an
-// empty one leaves dst zero. The last occurrence of a field wins, even a
-// bad one.
+// empty one leaves dst zero (no id, as when the field is absent). The
+// last occurrence of a field wins, even a bad one.
 func (d *protoDecoder) id(dst, src []byte, what string, p int) (bad bool) {
 	if len(src) == len(dst) {
 		copy(dst, src)
@@ -702,7 +702,7 @@ func (d *protoDecoder) id(dst, src []byte, what string, p int) (bad bool) {
 	}
 	if len(src) == 0 {
 		clear(dst)
-		return true
+		return false
 	}
 	setDerived(dst, src, false)
 	if d.badIDs == 0 {

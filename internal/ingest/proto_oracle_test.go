@@ -126,14 +126,14 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 
 // copyID copies an id; one of the wrong length is invalid and keeps its
 // value as the id dag derives from its bytes (DESIGN §2). It reports
-// whether the id was invalid (empty included).
+// whether the id was invalid (an empty one is no id: zero, not invalid).
 func copyID(dst, src []byte) (bad bool) {
 	switch {
 	case len(src) == len(dst):
 		copy(dst, src)
 		return false
 	case len(src) == 0:
-		return true
+		return false
 	case len(dst) == len(dag.TraceID{}):
 		id := dag.DeriveTraceID(src, false)
 		copy(dst, id[:])
