@@ -174,7 +174,7 @@ func selectTrace(trees []*dag.Tree, prefix string) ([]*dag.Tree, error) {
 	var match []*dag.Tree
 	for _, tr := range trees {
 		// A workflow (--async follow) is found by any of its traces.
-		if strings.HasPrefix(tr.TraceID.String(), prefix) || slices.ContainsFunc(tr.Joined, func(id dag.TraceID) bool {
+		if strings.HasPrefix(strings.ToLower(tr.TraceIDText()), prefix) || slices.ContainsFunc(tr.Joined, func(id dag.TraceID) bool {
 			return strings.HasPrefix(id.String(), prefix)
 		}) {
 			match = append(match, tr)
@@ -186,7 +186,7 @@ func selectTrace(trees []*dag.Tree, prefix string) ([]*dag.Tree, error) {
 	case len(match) > 1:
 		ids := make([]string, 0, 3)
 		for _, tr := range match[:min(3, len(match))] {
-			ids = append(ids, tr.TraceID.String())
+			ids = append(ids, tr.TraceIDText())
 		}
 		return nil, usageError{fmt.Errorf("trace id prefix %q is ambiguous: %d traces match (%s…)", prefix, len(match), strings.Join(ids, ", "))}
 	}

@@ -14,22 +14,44 @@ import (
 // sorted children) and writes each Node once, in pre-order, at the end.
 func Build(t *Trace) *Tree {
 	tr := &Tree{TraceID: t.ID}
-	if t.ID.IsZero() && len(t.Spans) > 0 {
-		tr.addFinding(t.Spans[0].SpanID, RuleInvalidTraceID, fmt.Sprintf("trace id is all zeros (%d spans)", len(t.Spans)))
+	for _, s := range t.Spans {
+		if s.Raw != nil {
+			tr.noteRaw(s)
+		}
+	}
+	if len(t.Spans) > 0 {
+		s := t.Spans[0]
+		if s.Raw != nil && s.Raw.Invalid&FieldTraceID != 0 {
+			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("%s (%d spans)", describeRawID("trace id", s.Raw.TraceID, len(t.ID)), len(t.Spans)))
+		} else if t.ID.IsZero() {
+			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("trace id is empty or all zeros (%d spans)", len(t.Spans)))
+		}
 	}
 	b := &builder{tr: tr, spans: make([]*Span, 0, len(t.Spans)), ps: make([]protoNode, 0, len(t.Spans))}
 	byID := newIDIndex(len(t.Spans))
 	for _, s := range t.Spans {
-		if s.SpanID.IsZero() {
-			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q has an all-zero span id", s.Name))
-		} else if k, dup := byID.add(s.SpanID, int32(len(b.ps))); dup {
-			if b.spans[k].SameContent(s) {
-				tr.Duplicates++
-			} else {
-				tr.addFinding(s.SpanID, RuleDuplicateSpanID, fmt.Sprintf("span id used by two different spans (%q and %q); keeping the first", b.spans[k].Name, s.Name))
-				tr.Conflicts = append(tr.Conflicts, s)
+		if s.Raw != nil && s.Raw.Invalid&FieldParentSpanID != 0 {
+			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q: %s", s.Name, describeRawID("parent span id", s.Raw.ParentSpanID, len(s.SpanID))))
+		}
+		switch {
+		case s.Raw != nil && s.Raw.Invalid&FieldSpanID != 0:
+			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q: %s", s.Name, describeRawID("span id", s.Raw.SpanID, len(s.SpanID))))
+		case s.SpanID.IsZero():
+			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q has no span id (empty or all zeros)", s.Name))
+		}
+		// An invalid but non-empty id was derived from its raw text, so it
+		// is indexed like any other: its children find it by that text.
+		// Zero is no id, never indexed.
+		if !s.SpanID.IsZero() {
+			if k, dup := byID.add(s.SpanID, int32(len(b.ps))); dup {
+				if b.spans[k].SameContent(s) {
+					tr.Duplicates++
+				} else {
+					tr.addFinding(s.SpanID, RuleDuplicateSpanID, fmt.Sprintf("span id used by two different spans (%q and %q); keeping the first", b.spans[k].Name, s.Name))
+					tr.Conflicts = append(tr.Conflicts, s)
+				}
+				continue
 			}
-			continue
 		}
 		b.spans = append(b.spans, s)
 		b.ps = append(b.ps, protoNode{id: s.SpanID, parent: None, start: s.Start, end: s.End, maybeAsync: maybeAsync(s)})
@@ -95,7 +117,7 @@ func (b *builder) linkParents(byID *idIndex) {
 		ph := &b.ps[p]
 		ph.start, ph.end = min(ph.start, s.Start), max(ph.end, s.End)
 		b.ps[i].parent = p
-		b.tr.addFinding(s.SpanID, RuleMissingParent, fmt.Sprintf("parent span %s of %q is not in the input", s.ParentSpanID, s.Name))
+		b.tr.addFinding(s.SpanID, RuleMissingParent, fmt.Sprintf("parent span %s of %q is not in the input", b.tr.IDText(s.ParentSpanID), s.Name))
 	}
 }
 
@@ -134,7 +156,7 @@ func (b *builder) breakCycles() {
 			}
 			names := make([]string, len(cycle))
 			for j, c := range cycle {
-				names[j] = b.ps[c].id.String()
+				names[j] = b.tr.IDText(b.ps[c].id)
 			}
 			s := b.spans[cut]
 			b.tr.addFinding(s.SpanID, RuleParentCycle, fmt.Sprintf("parent chain loops (%s); broken at %q, shown as a root", strings.Join(names, " → "), s.Name))

@@ -97,7 +97,7 @@ func (c *checker) node(out []Finding, i int32) []Finding {
 }
 
 func (c *checker) finding(s *Span, rule Rule, msg string) Finding {
-	return newFinding(c.tr.TraceID, s.SpanID, rule, msg)
+	return newFinding(c.tr, s.SpanID, rule, msg)
 }
 
 func shiftNote(shift int64) string {

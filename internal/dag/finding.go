@@ -68,8 +68,36 @@ type Finding struct {
 	Rule     Rule
 	Severity Severity
 	Message  string
+
+	// RawTraceID and RawSpanID are the ids as output shows them when one
+	// was invalid in the input (its raw text, escaped; see RawIDs), else "".
+	RawTraceID, RawSpanID string
 }
 
-func newFinding(trace TraceID, span SpanID, rule Rule, msg string) Finding {
-	return Finding{TraceID: trace, SpanID: span, Rule: rule, Severity: rule.Severity(), Message: msg}
+// TraceIDText returns the trace id as output shows it: lowercase hex, or
+// the input's raw text when it was invalid.
+func (f *Finding) TraceIDText() string {
+	if f.RawTraceID != "" {
+		return f.RawTraceID
+	}
+	return f.TraceID.String()
+}
+
+// SpanIDText is TraceIDText for the span id.
+func (f *Finding) SpanIDText() string {
+	if f.RawSpanID != "" {
+		return f.RawSpanID
+	}
+	return f.SpanID.String()
+}
+
+func newFinding(tr *Tree, span SpanID, rule Rule, msg string) Finding {
+	f := Finding{TraceID: tr.TraceID, SpanID: span, Rule: rule, Severity: rule.Severity(), Message: msg}
+	if tr.badTraceID {
+		f.RawTraceID = tr.rawTrace
+	}
+	if raw, ok := tr.rawSpanIDs[span]; ok {
+		f.RawSpanID = raw
+	}
+	return f
 }

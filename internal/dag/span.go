@@ -131,6 +131,37 @@ type Span struct {
 	Attrs       []Attr
 	Events      []Event
 	Links       []Link
+	// Raw is what the input said for the span's invalid ids; nil when
+	// every id is valid (see RawIDs).
+	Raw *RawIDs
+}
+
+// TraceIDText returns the trace id as output shows it: lowercase hex, or
+// the input's raw text (escaped) when the id is invalid and not empty.
+func (s *Span) TraceIDText() string {
+	if s.Raw != nil && s.Raw.TraceID != "" {
+		return displayID(s.Raw.TraceID)
+	}
+	return s.TraceID.String()
+}
+
+// SpanIDText is TraceIDText for the span id.
+func (s *Span) SpanIDText() string {
+	if s.Raw != nil && s.Raw.SpanID != "" {
+		return displayID(s.Raw.SpanID)
+	}
+	return s.SpanID.String()
+}
+
+// ParentIDText is TraceIDText for the parent span id ("" for a root).
+func (s *Span) ParentIDText() string {
+	if s.Raw != nil && s.Raw.ParentSpanID != "" {
+		return displayID(s.Raw.ParentSpanID)
+	}
+	if s.ParentSpanID.IsZero() {
+		return ""
+	}
+	return s.ParentSpanID.String()
 }
 
 // UnknownService is what Service returns for a span whose resource has no
@@ -167,7 +198,7 @@ func (s *Span) SameContent(o *Span) bool {
 	if s.TraceID != o.TraceID || s.SpanID != o.SpanID || s.ParentSpanID != o.ParentSpanID ||
 		s.Kind != o.Kind || s.AsyncParent != o.AsyncParent || s.Start != o.Start || s.End != o.End || s.Name != o.Name ||
 		s.Status != o.Status || s.Service() != o.Service() || len(s.Events) != len(o.Events) ||
-		len(s.Links) != len(o.Links) {
+		len(s.Links) != len(o.Links) || (s.Raw == nil) != (o.Raw == nil) || s.Raw != nil && *s.Raw != *o.Raw {
 		return false
 	}
 	return attrsEqual(s.Attrs, o.Attrs)

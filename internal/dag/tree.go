@@ -62,13 +62,58 @@ type Tree struct {
 
 	preorder []int32 // PreOrder's answer, computed once
 	async    []int32 // AsyncChildren's answer, set by layOut
+
+	// The raw text of invalid ids (see RawIDs), escaped for display: the
+	// trace's, and the derived span ids' (nil when every span id is valid).
+	rawTrace   string
+	badTraceID bool
+	rawSpanIDs map[SpanID]string
+}
+
+// noteRaw records the raw text of a span's invalid ids for IDText.
+func (tr *Tree) noteRaw(s *Span) {
+	r := s.Raw
+	if r.TraceID != "" && !tr.badTraceID {
+		tr.rawTrace, tr.badTraceID = displayID(r.TraceID), true
+	}
+	for _, x := range [...]struct {
+		f   IDFields
+		id  SpanID
+		raw string
+	}{{FieldSpanID, s.SpanID, r.SpanID}, {FieldParentSpanID, s.ParentSpanID, r.ParentSpanID}} {
+		if r.Invalid&x.f != 0 && x.raw != "" {
+			if tr.rawSpanIDs == nil {
+				tr.rawSpanIDs = make(map[SpanID]string)
+			}
+			tr.rawSpanIDs[x.id] = displayID(x.raw)
+		}
+	}
+}
+
+// TraceIDText returns the trace id as output shows it: lowercase hex, or
+// the input's raw text when it is invalid (DESIGN §2).
+func (tr *Tree) TraceIDText() string {
+	if tr.badTraceID {
+		return tr.rawTrace
+	}
+	return tr.TraceID.String()
+}
+
+// IDText returns a span id of the trace (a node's ID, a parent id) as
+// output shows it: lowercase hex, or the input's raw text when it is
+// invalid.
+func (tr *Tree) IDText(id SpanID) string {
+	if raw, ok := tr.rawSpanIDs[id]; ok {
+		return raw
+	}
+	return id.String()
 }
 
 // Duration returns End-Start, the trace's extent in nanoseconds.
 func (tr *Tree) Duration() int64 { return Sub(tr.End, tr.Start) }
 
 func (tr *Tree) addFinding(span SpanID, rule Rule, msg string) {
-	tr.Findings = append(tr.Findings, newFinding(tr.TraceID, span, rule, msg))
+	tr.Findings = append(tr.Findings, newFinding(tr, span, rule, msg))
 }
 
 // compare orders nodes as siblings are ordered.
@@ -97,7 +142,7 @@ func (tr *Tree) reportRoots() {
 	}
 	names := make([]string, len(roots))
 	for j, r := range roots {
-		names[j] = fmt.Sprintf("%s %q", tr.Nodes[r].ID, tr.Nodes[r].Span.Name)
+		names[j] = fmt.Sprintf("%s %q", tr.IDText(tr.Nodes[r].ID), tr.Nodes[r].Span.Name)
 	}
 	tr.addFinding(tr.Nodes[roots[1]].ID, RuleMultipleRoots, fmt.Sprintf("%d root spans: %s", len(roots), strings.Join(names, ", ")))
 }

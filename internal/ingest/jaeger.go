@@ -28,7 +28,6 @@ package ingest
 // given their resources when the trace object ends.
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math"
@@ -251,7 +250,7 @@ func (d *jsonDecoder) jaegerProcesses(t *jaegerTrace) error {
 		if err != nil || done {
 			return err
 		}
-		id := d.strs.str(key)
+		id := d.strs.short(key)
 		res, err := d.jaegerProcess()
 		if err != nil {
 			return err
@@ -837,7 +836,7 @@ func (d *jsonDecoder) jaegerTagValue() (v dag.Value, err error) {
 		if err != nil {
 			return v, err
 		}
-		s := d.strs.str(b)
+		s := d.strs.short(b)
 		return dag.StringValue(s), nil
 	case c == 't' || c == 'f':
 		b, err := d.readBool("tag value")
@@ -987,9 +986,7 @@ func decodeShortHex(dst, src []byte) bool {
 	return true
 }
 
-// derivedID fills dst with the first bytes of the SHA-256 of s: the same
-// string always gives the same id, different strings different ids.
-func derivedID(dst, s []byte) {
-	sum := sha256.Sum256(s)
-	copy(dst, sum[:])
-}
+// derivedID fills dst (a trace or span id) with the id dag derives from
+// the text s, the one mechanism for ids that are not hex (DESIGN §2): the
+// same string always gives the same id, different strings different ids.
+func derivedID(dst, s []byte) { setDerived(dst, s, true) }

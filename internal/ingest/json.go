@@ -11,7 +11,7 @@ package ingest
 //     framing pass and never holds more than one token plus one read in
 //     memory; the size limit is counted, not buffered.
 //   - No decoded string points into the input: strings are copied out, short
-//     ones through a small direct-mapped intern table (internTable), so the
+//     ones through the string table both decoders share (strTable), so the
 //     attribute keys, span names and values that repeat on every span cost
 //     nothing after their first occurrence and the input buffer is reused.
 //   - Attribute lists, events and links are collected on reusable stacks and
@@ -22,7 +22,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"math/bits"
 	"slices"
@@ -247,7 +246,7 @@ type jsonDecoder struct {
 	name  string // stream name, for notices
 	where string // location for notices; computed lazily in stream mode
 
-	strs   *internTable
+	strs   strTable
 	esc    []byte // unescaped string scratch
 	keyEsc []byte // unescaped key scratch
 	key    []byte // a key copied out of buf before a refill
@@ -284,7 +283,7 @@ type jsonDecoder struct {
 var messageDecoders = sync.Pool{New: func() any { return newJSONDecoder() }}
 
 func newJSONDecoder() *jsonDecoder {
-	return &jsonDecoder{strs: newInternTable(), line: 1}
+	return &jsonDecoder{line: 1}
 }
 
 func (d *jsonDecoder) resetMessage(msg []byte, n *notices, where string) {
@@ -307,6 +306,7 @@ func (d *jsonDecoder) release() {
 	clear(d.events[:cap(d.events)])
 	clear(d.links[:cap(d.links)])
 	d.buf, d.n = nil, nil
+	d.strs.reset()
 	messageDecoders.Put(d)
 }
 
@@ -537,6 +537,38 @@ func (d *jsonDecoder) nextKey(i int) (key []byte, done bool, err error) {
 	}
 	d.pos++
 	return d.key, false, nil
+}
+
+// eachMember is the loop over an object's members, written once: after
+// openObject, it calls member with each member name, positioned at the
+// member's value, which member must consume.
+func (d *jsonDecoder) eachMember(member func(key []byte) error) error {
+	for i := 0; ; i++ {
+		key, done, err := d.nextKey(i)
+		if err != nil || done {
+			return err
+		}
+		if err := member(key); err != nil {
+			return err
+		}
+	}
+}
+
+// array decodes an array (or null, the default) element by element: elem
+// is called with the element's index, positioned at it, and must consume
+// it.
+func (d *jsonDecoder) array(what string, elem func(i int) error) error {
+	if ok, err := d.openArray(what); !ok {
+		return err
+	}
+	for i := 0; ; i++ {
+		if more, err := d.nextElem(i); !more {
+			return err
+		}
+		if err := elem(i); err != nil {
+			return err
+		}
+	}
 }
 
 // nextElem advances to the next element of an array after openArray; i
@@ -958,61 +990,6 @@ func (d *jsonDecoder) skipKey(c byte) error {
 	}
 	d.pos++
 	return nil
-}
-
-// internTable deduplicates the short strings that repeat across spans
-// (attribute keys, span names, service names, enum-like values). It is a
-// direct-mapped cache: a collision replaces the entry, so it never grows.
-type internTable struct {
-	seed  maphash.Seed
-	slots [internSlots]string
-}
-
-const (
-	internSlots  = 1 << 12
-	internMaxLen = 128 // longer strings are rarely repeated: just copy them
-)
-
-func newInternTable() *internTable { return &internTable{seed: maphash.MakeSeed()} }
-
-// str returns b as a string that does not share memory with b.
-func (t *internTable) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > internMaxLen {
-		return string(b)
-	}
-	slot := &t.slots[t.hash(b)&(internSlots-1)]
-	if *slot == string(b) {
-		return *slot
-	}
-	s := string(b)
-	*slot = s
-	return s
-}
-
-// hash is maphash for long strings; short ones, the common case, hash
-// three 8-byte samples (all of a string up to 24 bytes), which is several
-// times cheaper. A collision costs only a cache miss.
-func (t *internTable) hash(b []byte) uint64 {
-	n := len(b)
-	var h uint64
-	switch {
-	case n > 32:
-		return maphash.Bytes(t.seed, b)
-	case n >= 8:
-		le := binary.LittleEndian
-		h = le.Uint64(b) ^ bits.RotateLeft64(le.Uint64(b[n/2-4:]), 21) ^ bits.RotateLeft64(le.Uint64(b[n-8:]), 42)
-	case n >= 4:
-		le := binary.LittleEndian
-		h = uint64(le.Uint32(b)) | uint64(le.Uint32(b[n-4:]))<<32
-	default:
-		h = uint64(b[0]) | uint64(b[n/2])<<8 | uint64(b[n-1])<<16
-	}
-	h ^= uint64(n) << 59
-	h *= 0x9e3779b97f4a7c15
-	return h ^ h>>29
 }
 
 // slab hands out sub-slices of large shared arrays, so that the many small

@@ -40,6 +40,7 @@ func FuzzDecodeJSONMessage(f *testing.F) {
 		inRequest(spanWith(`"kind":"SPAN_KIND_CLIENT","status":{"code":"STATUS_CODE_ERROR","message":"\ud83d\ude00\n"}`)),
 		inRequest(spanWith(`"attributes":[{"key":"a","value":{"arrayValue":{"values":[{"kvlistValue":{"values":[{"key":"x","value":{"doubleValue":"NaN"}}]}}]}}}]`)),
 		inRequest(`{"traceId":"W47/95gDgQPSabYzgT/GDA==","spanId":"7uGbfsPBsXQ=","startTimeUnixNano":1e3}`),
+		inRequest(`{"traceId":"0000000000000001","spanId":"span-1","parentSpanId":"","kind":"3","status":{"code":"2"},"startTimeUnixNano":"18446744073709551615"}`),
 		`{"resourceMetrics":[]}` + "\n" + `{"resource_spans":[{"scope_spans":[{"spans":[{"name":"x","events":[{"time_unix_nano":"1"}]}]}]}]}`,
 		`{"x":[[[[{"y":[]}]]]],"resourceSpans":[]}`,
 		"\xef\xbb\xbf{\"resourceSpans\":null}",

@@ -77,7 +77,7 @@ func (d *jsonDecoder) object() error {
 		d.notice("base64 ids", d.whereStr()+": ids are base64, not hex as OTLP/JSON requires (written by an old tool?); decoded them as base64")
 	}
 	if d.badIDs > 0 {
-		d.notice("invalid ids", fmt.Sprintf("%s: %s; left %d invalid id(s) empty", d.whereStr(), d.badID, d.badIDs))
+		d.notice("invalid ids", fmt.Sprintf("%s: %s; kept %d invalid id(s) as written (check reports them)", d.whereStr(), d.badID, d.badIDs))
 	}
 	if d.derivedIDs > 0 {
 		d.notice("derived ids", fmt.Sprintf("%s: %s; non-hex ids (%d occurrences) were mapped to stable ids derived from their text", d.whereStr(), d.derivedID, d.derivedIDs))
@@ -215,17 +215,7 @@ func (d *jsonDecoder) backendError() error {
 }
 
 func (d *jsonDecoder) resourceSpansList() error {
-	if ok, err := d.openArray("resourceSpans"); !ok {
-		return err
-	}
-	for i := 0; ; i++ {
-		if more, err := d.nextElem(i); !more {
-			return err
-		}
-		if err := d.resourceSpans(); err != nil {
-			return err
-		}
-	}
+	return d.array("resourceSpans", func(int) error { return d.resourceSpans() })
 }
 
 func (d *jsonDecoder) resourceSpans() error {
@@ -233,11 +223,7 @@ func (d *jsonDecoder) resourceSpans() error {
 		return err
 	}
 	res := &dag.Resource{}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "resource":
 			err = d.resource(res)
@@ -248,33 +234,23 @@ func (d *jsonDecoder) resourceSpans() error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (d *jsonDecoder) resource(res *dag.Resource) error {
 	if ok, err := d.openObject("resource"); !ok {
 		return err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil {
-			return err
-		}
-		if done {
-			break
-		}
-		switch string(key) {
-		case "attributes":
+	err := d.eachMember(func(key []byte) (err error) {
+		if string(key) == "attributes" {
 			res.Attrs, err = d.attrList("resource attributes", 0)
-		default:
-			err = d.skipValue()
-		}
-		if err != nil {
 			return err
 		}
+		return d.skipValue()
+	})
+	if err != nil {
+		return err
 	}
 	if v, ok := dag.Lookup(res.Attrs, "service.name"); ok {
 		res.Service = v.Str()
@@ -283,17 +259,7 @@ func (d *jsonDecoder) resource(res *dag.Resource) error {
 }
 
 func (d *jsonDecoder) scopeSpansList(res *dag.Resource) error {
-	if ok, err := d.openArray("scopeSpans"); !ok {
-		return err
-	}
-	for i := 0; ; i++ {
-		if more, err := d.nextElem(i); !more {
-			return err
-		}
-		if err := d.scopeSpans(res); err != nil {
-			return err
-		}
-	}
+	return d.array("scopeSpans", func(int) error { return d.scopeSpans(res) })
 }
 
 func (d *jsonDecoder) scopeSpans(res *dag.Resource) error {
@@ -301,11 +267,7 @@ func (d *jsonDecoder) scopeSpans(res *dag.Resource) error {
 		return err
 	}
 	sc := &dag.Scope{}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "scope", "instrumentationLibrary", "instrumentation_library":
 			err = d.scope(sc)
@@ -314,21 +276,15 @@ func (d *jsonDecoder) scopeSpans(res *dag.Resource) error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (d *jsonDecoder) scope(sc *dag.Scope) error {
 	if ok, err := d.openObject("scope"); !ok {
 		return err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "name":
 			sc.Name, err = d.stringValue("scope name")
@@ -339,24 +295,24 @@ func (d *jsonDecoder) scope(sc *dag.Scope) error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (d *jsonDecoder) spanList(res *dag.Resource, sc *dag.Scope) error {
-	if ok, err := d.openArray("spans"); !ok {
-		return err
+	return d.array("spans", func(int) error { return d.span(res, sc) })
+}
+
+// spanID decodes one of a span's own ids (field f, into dst).
+func (d *jsonDecoder) spanID(sp *dag.Span, f dag.IDFields, dst []byte, what string) error {
+	raw, bad, err := d.id(dst, what)
+	if bad {
+		setRaw(sp, f, raw)
+	} else if sp.Raw != nil && sp.Raw.Invalid&f != 0 {
+		setRaw(sp, f, "") // a later valid occurrence of the field wins
+		sp.Raw.Invalid &^= f
 	}
-	for i := 0; ; i++ {
-		if more, err := d.nextElem(i); !more {
-			return err
-		}
-		if err := d.span(res, sc); err != nil {
-			return err
-		}
-	}
+	return err
 }
 
 func (d *jsonDecoder) span(res *dag.Resource, sc *dag.Scope) error {
@@ -365,18 +321,14 @@ func (d *jsonDecoder) span(res *dag.Resource, sc *dag.Scope) error {
 	}
 	d.spans = append(d.spans, dag.Span{Resource: res, Scope: sc})
 	sp := &d.spans[len(d.spans)-1] // nothing below appends to d.spans
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "traceId", "trace_id":
-			err = d.id(sp.TraceID[:], "traceId")
+			err = d.spanID(sp, dag.FieldTraceID, sp.TraceID[:], "traceId")
 		case "spanId", "span_id":
-			err = d.id(sp.SpanID[:], "spanId")
+			err = d.spanID(sp, dag.FieldSpanID, sp.SpanID[:], "spanId")
 		case "parentSpanId", "parent_span_id":
-			err = d.id(sp.ParentSpanID[:], "parentSpanId")
+			err = d.spanID(sp, dag.FieldParentSpanID, sp.ParentSpanID[:], "parentSpanId")
 		case "name":
 			sp.Name, err = d.stringValue("span name")
 		case "kind":
@@ -402,21 +354,15 @@ func (d *jsonDecoder) span(res *dag.Resource, sc *dag.Scope) error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (d *jsonDecoder) status(st *dag.Status) error {
 	if ok, err := d.openObject("status"); !ok {
 		return err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "code":
 			var c uint8
@@ -427,41 +373,19 @@ func (d *jsonDecoder) status(st *dag.Status) error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (d *jsonDecoder) eventList() ([]dag.Event, error) {
-	if ok, err := d.openArray("events"); !ok {
-		return nil, err
-	}
 	mark := len(d.events)
-	for i := 0; ; i++ {
-		more, err := d.nextElem(i)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
+	err := d.array("events", func(int) error {
 		if ok, err := d.openObject("event"); !ok {
-			if err != nil {
-				return nil, err
-			}
-			continue
+			return err // null: no event
 		}
 		d.events = append(d.events, dag.Event{})
 		ev := &d.events[len(d.events)-1] // nothing below appends to d.events
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return nil, err
-			}
-			if done {
-				break
-			}
+		return d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "timeUnixNano", "time_unix_nano":
 				ev.Time, err = d.fixed64("event timeUnixNano")
@@ -472,10 +396,11 @@ func (d *jsonDecoder) eventList() ([]dag.Event, error) {
 			default:
 				err = d.skipValue()
 			}
-			if err != nil {
-				return nil, err
-			}
-		}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
 	consumed, ahead := d.ahead()
 	out := d.eventSlab.take(d.events[mark:], consumed, ahead)
@@ -484,39 +409,19 @@ func (d *jsonDecoder) eventList() ([]dag.Event, error) {
 }
 
 func (d *jsonDecoder) linkList() ([]dag.Link, error) {
-	if ok, err := d.openArray("links"); !ok {
-		return nil, err
-	}
 	mark := len(d.links)
-	for i := 0; ; i++ {
-		more, err := d.nextElem(i)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
+	err := d.array("links", func(int) error {
 		if ok, err := d.openObject("link"); !ok {
-			if err != nil {
-				return nil, err
-			}
-			continue
+			return err // null: no link
 		}
 		d.links = append(d.links, dag.Link{})
 		l := &d.links[len(d.links)-1] // nothing below appends to d.links
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return nil, err
-			}
-			if done {
-				break
-			}
+		return d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "traceId", "trace_id":
-				err = d.id(l.TraceID[:], "link traceId")
+				_, _, err = d.id(l.TraceID[:], "link traceId")
 			case "spanId", "span_id":
-				err = d.id(l.SpanID[:], "link spanId")
+				_, _, err = d.id(l.SpanID[:], "link spanId")
 			case "traceState", "trace_state":
 				l.TraceState, err = d.stringValue("link traceState")
 			case "attributes":
@@ -526,10 +431,11 @@ func (d *jsonDecoder) linkList() ([]dag.Link, error) {
 			default:
 				err = d.skipValue()
 			}
-			if err != nil {
-				return nil, err
-			}
-		}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
 	consumed, ahead := d.ahead()
 	out := d.linkSlab.take(d.links[mark:], consumed, ahead)
@@ -540,34 +446,13 @@ func (d *jsonDecoder) linkList() ([]dag.Link, error) {
 // attrList decodes an array of KeyValue. depth is the nesting of
 // attribute values around it.
 func (d *jsonDecoder) attrList(what string, depth int) ([]dag.Attr, error) {
-	if ok, err := d.openArray(what); !ok {
-		return nil, err
-	}
 	mark := len(d.attrs)
-	for i := 0; ; i++ {
-		more, err := d.nextElem(i)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
-		ok, err := d.openObject("attribute")
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			continue
+	err := d.array(what, func(int) error {
+		if ok, err := d.openObject("attribute"); !ok {
+			return err // null: no attribute
 		}
 		var kv dag.Attr
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return nil, err
-			}
-			if done {
-				break
-			}
+		err := d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "key":
 				kv.Key, err = d.stringValue("attribute key")
@@ -577,11 +462,13 @@ func (d *jsonDecoder) attrList(what string, depth int) ([]dag.Attr, error) {
 			default:
 				err = d.skipValue()
 			}
-			if err != nil {
-				return nil, err
-			}
-		}
+			return err
+		})
 		d.attrs = append(d.attrs, kv)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	consumed, ahead := d.ahead()
 	out := d.attrSlab.take(d.attrs[mark:], consumed, ahead)
@@ -598,11 +485,7 @@ func (d *jsonDecoder) anyValue(depth int) (dag.Value, error) {
 	if ok, err := d.openObject("attribute value"); !ok {
 		return v, err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return v, err
-		}
+	err := d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "stringValue", "string_value":
 			var s string
@@ -635,10 +518,9 @@ func (d *jsonDecoder) anyValue(depth int) (dag.Value, error) {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return v, err
-		}
-	}
+		return err
+	})
+	return v, err
 }
 
 // arrayValue decodes an ArrayValue object: {"values": [AnyValue...]}.
@@ -647,40 +529,18 @@ func (d *jsonDecoder) arrayValue(depth int) ([]dag.Value, error) {
 		return nil, err
 	}
 	var out []dag.Value
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			return out, nil
-		}
+	err := d.eachMember(func(key []byte) error {
 		if string(key) != "values" {
-			if err := d.skipValue(); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if ok, err := d.openArray("arrayValue values"); !ok {
-			if err != nil {
-				return nil, err
-			}
-			continue
+			return d.skipValue()
 		}
 		mark := len(d.vals)
-		for j := 0; ; j++ {
-			more, err := d.nextElem(j)
-			if err != nil {
-				return nil, err
-			}
-			if !more {
-				break
-			}
+		err := d.array("arrayValue values", func(int) error {
 			v, err := d.anyValue(depth)
-			if err != nil {
-				return nil, err
-			}
 			d.vals = append(d.vals, v)
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		out = nil
 		if n := len(d.vals) - mark; n > 0 {
@@ -688,7 +548,12 @@ func (d *jsonDecoder) arrayValue(depth int) ([]dag.Value, error) {
 			copy(out, d.vals[mark:])
 		}
 		d.vals = d.vals[:mark]
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // kvlistValue decodes a KeyValueList object: {"values": [KeyValue...]}.
@@ -697,20 +562,17 @@ func (d *jsonDecoder) kvlistValue(depth int) ([]dag.Attr, error) {
 		return nil, err
 	}
 	var out []dag.Attr
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return out, err
-		}
+	err := d.eachMember(func(key []byte) (err error) {
 		if string(key) == "values" {
 			out, err = d.attrList("kvlistValue values", depth)
-		} else {
-			err = d.skipValue()
+			return err
 		}
-		if err != nil {
-			return nil, err
-		}
+		return d.skipValue()
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // stringValue reads a string (null reads as "").
@@ -724,7 +586,7 @@ func (d *jsonDecoder) stringValue(what string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return d.strs.str(b), nil
+		return d.strs.short(b), nil
 	case c == 'n':
 		return "", d.literal("null")
 	}
@@ -763,43 +625,90 @@ var base64Encodings = [...]*base64.Encoding{
 
 // id decodes a trace or span id into dst. OTLP/JSON writes ids as hex (we
 // accept either case); old tools wrote base64, which is decoded and
-// counted for one notice. Anything else leaves dst zero and is counted as
-// invalid: check reports invalid ids, the file stays readable.
-func (d *jsonDecoder) id(dst []byte, what string) error {
+// counted for one notice. Anything else is invalid but keeps its value
+// (DESIGN §2): dst gets the id derived from it, and bad is set with the
+// raw text for the span's dag.RawIDs; check reports it, the file stays
+// readable. An empty string or null leaves dst zero: no id, as when the
+// field is absent (valid only for a parent; dag reports a zero trace or
+// span id).
+func (d *jsonDecoder) id(dst []byte, what string) (raw string, bad bool, err error) {
 	c, ok := d.peek()
 	switch {
 	case !ok:
-		return d.eofError()
+		return "", false, d.eofError()
 	case c == 'n':
-		return d.literal("null")
+		clear(dst)
+		return "", false, d.literal("null")
 	case c != '"':
-		return d.typeError(what, "a hex string", c)
+		return "", false, d.typeError(what, "a hex string", c)
 	}
 	b, err := d.readString(&d.esc)
 	if err != nil {
-		return err
+		return "", false, err
 	}
 	if len(b) == 0 {
-		clear(dst) // "" is the default: no id (a root's parent)
-		return nil
+		clear(dst)
+		return "", false, nil
 	}
 	if len(b) == 2*len(dst) && decodeHex(dst, b) {
-		return nil
+		return "", false, nil
 	}
 	if decodeBase64ID(dst, b) {
 		d.base64IDs++
-		return nil
+		return "", false, nil
 	}
-	clear(dst)
+	raw = string(b)
+	deriveID(dst, b)
 	d.badIDs++
 	if d.badID == "" {
-		s := string(b)
-		if len(s) > 64 {
-			s = s[:64] + "…"
+		s := raw
+		if len(s) > 40 {
+			s = s[:40] + "…"
 		}
 		d.badID = fmt.Sprintf("%s %q is not %d hex digits", what, s, 2*len(dst))
 	}
-	return nil
+	return raw, true, nil
+}
+
+// deriveID sets dst (a trace or span id) to the id dag derives for the
+// invalid raw id text: from its bytes when it is hex (so the same id
+// reads the same from protobuf), else from the text.
+func deriveID(dst, text []byte) {
+	key, isText := text, true
+	if len(text)%2 == 0 {
+		buf := make([]byte, len(text)/2)
+		if decodeHex(buf, text) {
+			key, isText = buf, false
+		}
+	}
+	setDerived(dst, key, isText)
+}
+
+// setDerived stores dag's derived id for key in dst.
+func setDerived(dst, key []byte, isText bool) {
+	if len(dst) == len(dag.TraceID{}) {
+		id := dag.DeriveTraceID(key, isText)
+		copy(dst, id[:])
+	} else {
+		id := dag.DeriveSpanID(key, isText)
+		copy(dst, id[:])
+	}
+}
+
+// setRaw records an invalid id of the span's field f, with its raw text.
+func setRaw(sp *dag.Span, f dag.IDFields, raw string) {
+	if sp.Raw == nil {
+		sp.Raw = new(dag.RawIDs)
+	}
+	sp.Raw.Invalid |= f
+	switch f {
+	case dag.FieldTraceID:
+		sp.Raw.TraceID = raw
+	case dag.FieldSpanID:
+		sp.Raw.SpanID = raw
+	case dag.FieldParentSpanID:
+		sp.Raw.ParentSpanID = raw
+	}
 }
 
 // decodeHex decodes len(dst)*2 hex digits of src into dst.
@@ -902,10 +811,18 @@ func (d *jsonDecoder) uint32Value(what string) (uint32, error) {
 }
 
 // enum reads an enum as its number or its name (one of names).
+//
+// An enum may also be its number written as a string ("2"), as proto3 JSON
+// parsers accept and some exporters (the file exporter's 2023 example)
+// write.
 func (d *jsonDecoder) enum(what string, names []string) (uint8, error) {
 	c, ok := d.peek()
+	var (
+		tok   []byte
+		start = d.off()
+		err   error
+	)
 	if ok && c == '"' {
-		start := d.off()
 		b, err := d.readString(&d.esc)
 		if err != nil {
 			return 0, err
@@ -915,10 +832,11 @@ func (d *jsonDecoder) enum(what string, names []string) (uint8, error) {
 				return uint8(i), nil
 			}
 		}
-		return 0, d.failAt(start, fmt.Errorf("%s: unknown name %q", what, b))
-	}
-	tok, start, err := d.intToken(what)
-	if err != nil || tok == nil {
+		if len(b) == 0 || !(b[0] == '-' || '0' <= b[0] && b[0] <= '9') {
+			return 0, d.failAt(start, fmt.Errorf("%s: unknown name %q", what, b))
+		}
+		tok = b
+	} else if tok, start, err = d.intToken(what); err != nil || tok == nil {
 		return 0, err
 	}
 	u, neg, ok := parseInteger(tok)

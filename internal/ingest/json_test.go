@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -307,8 +308,9 @@ func TestDecodeJSONIDNotices(t *testing.T) {
 		t.Errorf("notices = %q, want one base64 notice", sum)
 	}
 
-	// Ids of the wrong length or not hex stay zero, with one notice; the
-	// rest of the file decodes.
+	// Ids of the wrong length or not hex keep their raw value (DESIGN §2):
+	// a derived id, the text on the span, and one notice; the rest of the
+	// file decodes.
 	var bad notices
 	in = inRequest(
 		`{"traceId":"abc","spanId":"zzzzzzzzzzzzzzzz","parentSpanId":"`+pid+`","name":"x"}`,
@@ -318,11 +320,25 @@ func TestDecodeJSONIDNotices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got[0].TraceID.IsZero() || !got[0].SpanID.IsZero() || got[0].ParentSpanID != want.ParentSpanID || !got[1].TraceID.IsZero() || got[1].SpanID != want.SpanID {
-		t.Errorf("ids: %+v", got)
+	type ids struct{ Trace, Span, Parent, RawTrace, RawSpan string }
+	view := func(s dag.Span) ids {
+		return ids{s.TraceID.String(), s.SpanID.String(), s.ParentSpanID.String(), s.TraceIDText(), s.SpanIDText()}
+	}
+	abc := dag.DeriveTraceID([]byte("abc"), true)
+	zs := dag.DeriveSpanID([]byte("zzzzzzzzzzzzzzzz"), true)
+	long := dag.DeriveTraceID(append(want.TraceID[:], 0xaa), false)
+	wantIDs := []ids{
+		{abc.String(), zs.String(), pid, "abc", "zzzzzzzzzzzzzzzz"},
+		{long.String(), sid, "0000000000000000", tid + "aa", sid},
+	}
+	if diff := cmp.Diff(wantIDs, []ids{view(got[0]), view(got[1])}); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(&dag.RawIDs{TraceID: "abc", SpanID: "zzzzzzzzzzzzzzzz", Invalid: dag.FieldTraceID | dag.FieldSpanID}, got[0].Raw); diff != "" {
+		t.Errorf("raw ids (-want +got):\n%s", diff)
 	}
 	sum = bad.summary()
-	if len(sum) != 1 || !strings.Contains(sum[0], `traceId "abc" is not 32 hex digits`) || !strings.Contains(sum[0], "left 3 invalid id(s) empty") {
+	if len(sum) != 1 || !strings.Contains(sum[0], `traceId "abc" is not 32 hex digits`) || !strings.Contains(sum[0], "kept 3 invalid id(s) as written") {
 		t.Errorf("notices = %q", sum)
 	}
 }
@@ -362,6 +378,9 @@ func TestDecodeJSONMessageErrors(t *testing.T) {
 		{"negative time", inRequest(spanWith(`"endTimeUnixNano":-1`)), `out of range`, -1},
 		{"unknown kind", inRequest(spanWith(`"kind":"SPAN_KIND_BOGUS"`)), `span kind: unknown name "SPAN_KIND_BOGUS"`, -1},
 		{"kind out of range", inRequest(spanWith(`"kind":300`)), `span kind: 300 out of range`, -1},
+		{"kind string out of range", inRequest(spanWith(`"kind":"300"`)), `span kind: 300 out of range`, -1},
+		{"kind string not a number", inRequest(spanWith(`"kind":"3x"`)), `span kind: "3x" is not an integer`, -1},
+		{"kind unknown name", inRequest(spanWith(`"kind":"SPAN_KIND_NOPE"`)), `span kind: unknown name "SPAN_KIND_NOPE"`, -1},
 		{"status not an object", inRequest(spanWith(`"status":"ok"`)), `status: want an object, found string`, -1},
 		{"bool as string", inRequest(spanWith(`"attributes":[{"key":"b","value":{"boolValue":"true"}}]`)), "boolValue: want true or false", -1},
 		{"int overflow", inRequest(spanWith(`"attributes":[{"key":"i","value":{"intValue":"9223372036854775808"}}]`)), "out of range", -1},
@@ -689,5 +708,57 @@ func TestDecodeJSONMessageNoAliasing(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got, cmpSpans); diff != "" {
 		t.Errorf("spans changed with the input (-want +got):\n%s", diff)
+	}
+}
+
+// TestDecodeJSONEnumsAsStrings: enums may be numbers, names, or numbers
+// written as strings (DESIGN §2).
+func TestDecodeJSONEnumsAsStrings(t *testing.T) {
+	for _, tc := range []struct {
+		fields string
+		kind   dag.Kind
+		code   dag.StatusCode
+	}{
+		{`"kind":3,"status":{"code":2}`, dag.KindClient, dag.StatusError},
+		{`"kind":"3","status":{"code":"2"}`, dag.KindClient, dag.StatusError},
+		{`"kind":"SPAN_KIND_CLIENT","status":{"code":"STATUS_CODE_ERROR"}`, dag.KindClient, dag.StatusError},
+		{`"kind":"0","status":{"code":"1"}`, dag.KindUnspecified, dag.StatusOK},
+	} {
+		in := `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"` + tid + `","spanId":"` + sid + `","name":"op",` + tc.fields + `}]}]}]}`
+		got, err := decodeJSONMessage([]byte(in), nil, new(notices), "in")
+		if err != nil {
+			t.Errorf("%s: %v", tc.fields, err)
+			continue
+		}
+		if got[0].Kind != tc.kind || got[0].Status.Code != tc.code {
+			t.Errorf("%s: kind %v code %v, want %v %v", tc.fields, got[0].Kind, got[0].Status.Code, tc.kind, tc.code)
+		}
+	}
+}
+
+// TestJSONConformanceFileExporter2023 reads the legacy file-exporter example
+// (instrumentationLibrarySpans, empty ids, "code":"2").
+func TestJSONConformanceFileExporter2023(t *testing.T) {
+	f, err := os.Open(conformance(t, "otel-spec-file-exporter/file-exporter-traces-2023-01.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var spans []dag.Span
+	err = readJSONStream(f, "in", DefaultMaxFrame, new(notices), func(b []dag.Span) error {
+		spans = append(spans, b...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := 0
+	for _, s := range spans {
+		if s.Status.Code == dag.StatusError {
+			errs++
+		}
+	}
+	if len(spans) != 8 || errs != 4 {
+		t.Errorf("%d spans, %d with status error; want 8 and 4", len(spans), errs)
 	}
 }

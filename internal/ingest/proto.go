@@ -24,10 +24,10 @@ package ingest
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -235,15 +235,15 @@ func (d *protoDecoder) count(c *protoCounts) {
 		c.resources++
 		d.forFields(s, e, func(num protowire.Number, s, e int) {
 			switch num {
-			case 1: // resource
-				c.attrs += d.countField(s, e, 1)
-			case 2, 1000: // scope_spans, or the old instrumentation_library_spans
+			case fieldResourceSpansResource:
+				c.attrs += d.countField(s, e, fieldResourceAttributes)
+			case fieldResourceSpansScopeSpans, fieldResourceSpansLibrarySpans:
 				c.scopes++
 				d.forFields(s, e, func(num protowire.Number, s, e int) {
 					switch num {
-					case 1: // scope
-						c.attrs += d.countField(s, e, 3)
-					case 2: // spans
+					case fieldScopeSpansScope:
+						c.attrs += d.countField(s, e, fieldScopeAttributes)
+					case fieldScopeSpansSpans:
 						c.spans++
 						d.countSpan(c, s, e)
 					}
@@ -269,17 +269,17 @@ func (d *protoDecoder) countSpan(c *protoCounts, s, e int) {
 			continue
 		}
 		p++
-		switch tag & 7 {
-		case 0: // varint
+		switch protowire.Type(tag & 7) {
+		case protowire.VarintType:
 			for p < e && b[p] >= 0x80 {
 				p++
 			}
 			p++
-		case 1:
+		case protowire.Fixed64Type:
 			p += 8
-		case 5:
+		case protowire.Fixed32Type:
 			p += 4
-		case 2:
+		case protowire.BytesType:
 			l, n := uint64(0), 0
 			if p < e && b[p] < 0x80 {
 				l, n = uint64(b[p]), 1
@@ -290,15 +290,15 @@ func (d *protoDecoder) countSpan(c *protoCounts, s, e int) {
 			if l > uint64(e-p) {
 				return
 			}
-			switch tag >> 3 {
-			case 9:
+			switch protowire.Number(tag >> 3) {
+			case fieldSpanAttributes:
 				c.spanAttrs++
-			case 11:
+			case fieldSpanEvents:
 				c.events++
-				c.attrs += d.countField(p, p+int(l), 3)
-			case 13:
+				c.attrs += d.countField(p, p+int(l), fieldEventAttributes)
+			case fieldSpanLinks:
 				c.links++
-				c.attrs += d.countField(p, p+int(l), 4)
+				c.attrs += d.countField(p, p+int(l), fieldLinkAttributes)
 			}
 			p += int(l)
 		default:
@@ -439,7 +439,7 @@ func (d *protoDecoder) request() error {
 		if err != nil {
 			return err
 		}
-		if num == 1 {
+		if num == fieldRequestResourceSpans {
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "resource_spans", typ, protowire.BytesType)
 			}
@@ -469,14 +469,14 @@ func (d *protoDecoder) resourceSpans(s, e int) error {
 			return err
 		}
 		switch num {
-		case 1:
+		case fieldResourceSpansResource:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "resource", typ, protowire.BytesType)
 			}
 			if err := d.resource(res, int(v), next); err != nil {
 				return in(err, "resource", -1)
 			}
-		case 2, 1000:
+		case fieldResourceSpansScopeSpans, fieldResourceSpansLibrarySpans:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "scope_spans", typ, protowire.BytesType)
 			}
@@ -484,7 +484,7 @@ func (d *protoDecoder) resourceSpans(s, e int) error {
 				return in(err, "scope_spans", ns)
 			}
 			ns++
-		case 3:
+		case fieldResourceSpansSchemaURL:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "schema_url", typ, protowire.BytesType)
 			}
@@ -505,7 +505,7 @@ func (d *protoDecoder) resource(res *dag.Resource, s, e int) error {
 		if err != nil {
 			return err
 		}
-		if num == 1 {
+		if num == fieldResourceAttributes {
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "attributes", typ, protowire.BytesType)
 			}
@@ -529,14 +529,14 @@ func (d *protoDecoder) scopeSpans(res *dag.Resource, s, e int) error {
 			return err
 		}
 		switch num {
-		case 1:
+		case fieldScopeSpansScope:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "scope", typ, protowire.BytesType)
 			}
 			if err := d.scope(sc, int(v), next); err != nil {
 				return in(err, "scope", -1)
 			}
-		case 2:
+		case fieldScopeSpansSpans:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "spans", typ, protowire.BytesType)
 			}
@@ -558,16 +558,16 @@ func (d *protoDecoder) scope(sc *dag.Scope, s, e int) error {
 			return err
 		}
 		switch num {
-		case 1, 2, 3:
+		case fieldScopeName, fieldScopeVersion, fieldScopeAttributes:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, scopeFields[num], typ, protowire.BytesType)
 			}
 			switch num {
-			case 1:
+			case fieldScopeName:
 				sc.Name = d.strs.short(d.b[v:next])
-			case 2:
+			case fieldScopeVersion:
 				sc.Version = d.strs.short(d.b[v:next])
-			case 3:
+			case fieldScopeAttributes:
 				if err := d.keyValue(push(&d.attrs, &start), int(v), next, 0); err != nil {
 					return in(err, "attributes", len(d.attrs)-start-1)
 				}
@@ -629,43 +629,46 @@ func (d *protoDecoder) span(res *dag.Resource, sc *dag.Scope, s, e int) error {
 			return d.wrongType(p, spanFields[num], typ, spanWire[num])
 		}
 		switch num {
-		case 1:
-			d.id(sp.TraceID[:], b[v:next], "trace_id", p)
-		case 2:
-			d.id(sp.SpanID[:], b[v:next], "span_id", p)
-		case 3:
+		case fieldSpanTraceID:
+			d.spanID(sp, dag.FieldTraceID, sp.TraceID[:], b[v:next], "trace_id", p)
+		case fieldSpanSpanID:
+			d.spanID(sp, dag.FieldSpanID, sp.SpanID[:], b[v:next], "span_id", p)
+		case fieldSpanTraceState:
 			sp.TraceState = d.strs.long(b[v:next])
-		case 4:
+		case fieldSpanParentSpanID:
 			if next > int(v) {
-				d.id(sp.ParentSpanID[:], b[v:next], "parent_span_id", p)
+				d.spanID(sp, dag.FieldParentSpanID, sp.ParentSpanID[:], b[v:next], "parent_span_id", p)
 			} else {
 				sp.ParentSpanID = dag.SpanID{} // empty means no parent
+				if sp.Raw != nil {
+					sp.Raw.Invalid &^= dag.FieldParentSpanID
+				}
 			}
-		case 5:
+		case fieldSpanName:
 			sp.Name = d.strs.short(b[v:next])
-		case 6:
+		case fieldSpanKind:
 			sp.Kind = enum8[dag.Kind](v)
-		case 7:
+		case fieldSpanStart:
 			sp.Start = v
-		case 8:
+		case fieldSpanEnd:
 			sp.End = v
-		case 9:
+		case fieldSpanAttributes:
 			if err := d.keyValue(push(&d.spanAttrs, &attrStart), int(v), next, 0); err != nil {
 				return in(err, "attributes", len(d.spanAttrs)-attrStart-1)
 			}
-		case 11:
+		case fieldSpanEvents:
 			if err := d.event(push(&d.events, &evStart), int(v), next); err != nil {
 				return in(err, "events", len(d.events)-evStart-1)
 			}
-		case 13:
+		case fieldSpanLinks:
 			if err := d.link(push(&d.links, &lkStart), int(v), next); err != nil {
 				return in(err, "links", len(d.links)-lkStart-1)
 			}
-		case 15:
+		case fieldSpanStatus:
 			if err := d.status(&sp.Status, int(v), next); err != nil {
 				return in(err, "status", -1)
 			}
-		case 16:
+		case fieldSpanFlags:
 			sp.Flags = uint32(v)
 		}
 		p = next
@@ -687,17 +690,38 @@ func enum8[T ~uint8](v uint64) T {
 
 // id copies a trace or span id; one of the wrong length is left zero and
 // noted (a notice per message, dag's checks report the span).
-func (d *protoDecoder) id(dst, src []byte, what string, p int) {
+//
+// An id of the wrong length is invalid but keeps its value (DESIGN §2):
+// dst gets the id dag derives from its bytes, and id reports it bad; an
+// empty one leaves dst zero (no id, as when the field is absent). The
+// last occurrence of a field wins, even a bad one.
+func (d *protoDecoder) id(dst, src []byte, what string, p int) (bad bool) {
 	if len(src) == len(dst) {
 		copy(dst, src)
-		return
+		return false
 	}
-	clear(dst) // the last occurrence of a field wins, even a bad one
+	if len(src) == 0 {
+		clear(dst)
+		return false
+	}
+	setDerived(dst, src, false)
 	if d.badIDs == 0 {
 		d.badIDMsg = fmt.Sprintf("a %d-byte %s (want %d bytes)", len(src), what, len(dst))
 		d.badIDOff = p
 	}
 	d.badIDs++
+	return true
+}
+
+// spanID decodes one of a span's own ids (field f, into dst), keeping the
+// raw bytes of an invalid one as hex on the span.
+func (d *protoDecoder) spanID(sp *dag.Span, f dag.IDFields, dst, src []byte, what string, p int) {
+	if d.id(dst, src, what, p) {
+		setRaw(sp, f, hex.EncodeToString(src))
+	} else if sp.Raw != nil && sp.Raw.Invalid&f != 0 {
+		setRaw(sp, f, "")
+		sp.Raw.Invalid &^= f
+	}
 }
 
 func (d *protoDecoder) status(st *dag.Status, s, e int) error {
@@ -707,12 +731,12 @@ func (d *protoDecoder) status(st *dag.Status, s, e int) error {
 			return err
 		}
 		switch num {
-		case 2:
+		case fieldStatusMessage:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "message", typ, protowire.BytesType)
 			}
 			st.Message = d.strs.long(d.b[v:next])
-		case 3:
+		case fieldStatusCode:
 			if typ != protowire.VarintType {
 				return d.wrongType(p, "code", typ, protowire.VarintType)
 			}
@@ -731,17 +755,17 @@ func (d *protoDecoder) event(ev *dag.Event, s, e int) error {
 			return err
 		}
 		switch num {
-		case 1:
+		case fieldEventTime:
 			if typ != protowire.Fixed64Type {
 				return d.wrongType(p, "time_unix_nano", typ, protowire.Fixed64Type)
 			}
 			ev.Time = v
-		case 2:
+		case fieldEventName:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "name", typ, protowire.BytesType)
 			}
 			ev.Name = d.strs.short(d.b[v:next])
-		case 3:
+		case fieldEventAttributes:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "attributes", typ, protowire.BytesType)
 			}
@@ -763,23 +787,23 @@ func (d *protoDecoder) link(l *dag.Link, s, e int) error {
 			return err
 		}
 		switch num {
-		case 1, 2, 3, 4:
+		case fieldLinkTraceID, fieldLinkSpanID, fieldLinkTraceState, fieldLinkAttributes:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, linkFields[num], typ, protowire.BytesType)
 			}
 			switch num {
-			case 1:
+			case fieldLinkTraceID:
 				d.id(l.TraceID[:], d.b[v:next], "link trace_id", p)
-			case 2:
+			case fieldLinkSpanID:
 				d.id(l.SpanID[:], d.b[v:next], "link span_id", p)
-			case 3:
+			case fieldLinkTraceState:
 				l.TraceState = d.strs.long(d.b[v:next])
-			case 4:
+			case fieldLinkAttributes:
 				if err := d.keyValue(push(&d.attrs, &start), int(v), next, 0); err != nil {
 					return in(err, "attributes", len(d.attrs)-start-1)
 				}
 			}
-		case 6:
+		case fieldLinkFlags:
 			if typ != protowire.Fixed32Type {
 				return d.wrongType(p, "flags", typ, protowire.Fixed32Type)
 			}
@@ -821,12 +845,12 @@ func (d *protoDecoder) keyValue(a *dag.Attr, s, e, depth int) error {
 			return err
 		}
 		switch num {
-		case 1:
+		case fieldKeyValueKey:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "key", typ, protowire.BytesType)
 			}
 			a.Key = d.strs.short(d.b[v:next])
-		case 2:
+		case fieldKeyValueValue:
 			if typ != protowire.BytesType {
 				return d.wrongType(p, "value", typ, protowire.BytesType)
 			}
@@ -892,27 +916,27 @@ func (d *protoDecoder) anyValue(s, e, depth int) (dag.Value, error) {
 			return val, d.wrongType(p, anyValueFields[num], typ, anyValueWire[num])
 		}
 		switch num {
-		case 1:
+		case fieldAnyString:
 			val = dag.StringValue(d.strs.value(d.b[v:next]))
-		case 2:
+		case fieldAnyBool:
 			val = dag.BoolValue(v != 0)
-		case 3:
+		case fieldAnyInt:
 			val = dag.IntValue(int64(v))
-		case 4:
+		case fieldAnyDouble:
 			val = dag.DoubleValue(math.Float64frombits(v))
-		case 5:
+		case fieldAnyArray:
 			vs, err := d.arrayValue(int(v), next, depth+1)
 			if err != nil {
 				return val, in(err, "array_value", -1)
 			}
 			val = dag.ArrayValue(vs)
-		case 6:
+		case fieldAnyKVList:
 			kvs, err := d.kvlistValue(int(v), next, depth+1)
 			if err != nil {
 				return val, in(err, "kvlist_value", -1)
 			}
 			val = dag.MapValue(kvs)
-		case 7:
+		case fieldAnyBytes:
 			val = dag.BytesValue(d.strs.long(d.b[v:next]))
 		}
 		p = next
@@ -928,7 +952,7 @@ func (d *protoDecoder) arrayValue(s, e, depth int) ([]dag.Value, error) {
 		return nil, d.errAt(s, fmt.Errorf("attribute values nested more than %d deep", maxProtoDepth))
 	}
 	var vs []dag.Value
-	if n := d.countField(s, e, 1); n > 0 {
+	if n := d.countField(s, e, fieldListValues); n > 0 {
 		vs = make([]dag.Value, 0, n)
 	}
 	for p := s; p < e; {
@@ -936,7 +960,7 @@ func (d *protoDecoder) arrayValue(s, e, depth int) ([]dag.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		if num == 1 {
+		if num == fieldListValues {
 			if typ != protowire.BytesType {
 				return nil, d.wrongType(p, "values", typ, protowire.BytesType)
 			}
@@ -956,7 +980,7 @@ func (d *protoDecoder) kvlistValue(s, e, depth int) ([]dag.Attr, error) {
 		return nil, d.errAt(s, fmt.Errorf("attribute values nested more than %d deep", maxProtoDepth))
 	}
 	var kvs []dag.Attr
-	if n := d.countField(s, e, 1); n > 0 {
+	if n := d.countField(s, e, fieldListValues); n > 0 {
 		kvs = make([]dag.Attr, 0, n)
 	}
 	for p := s; p < e; {
@@ -964,7 +988,7 @@ func (d *protoDecoder) kvlistValue(s, e, depth int) ([]dag.Attr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if num == 1 {
+		if num == fieldListValues {
 			if typ != protowire.BytesType {
 				return nil, d.wrongType(p, "values", typ, protowire.BytesType)
 			}
@@ -976,94 +1000,4 @@ func (d *protoDecoder) kvlistValue(s, e, depth int) ([]dag.Attr, error) {
 		p = next
 	}
 	return kvs, nil
-}
-
-// strTable copies strings out of the input. Copies go into large
-// append-only chunks (a chunk's bytes are never written twice, so every
-// string handed out stays valid and immutable); short strings are looked
-// up first in a direct-mapped table of recent ones, so a key or value
-// that repeats costs a hash and a compare, and no memory.
-type strTable struct {
-	chunk strings.Builder
-	slots [strSlots]string
-}
-
-const (
-	strSlots     = 1 << 10
-	strChunkSize = 32 << 10
-	// Strings up to maxShort bytes go through the table: attribute keys,
-	// span and event names, and most enum-like values.
-	maxShort = 128
-	// Values up to maxValue bytes go through it too (status codes,
-	// methods, hosts, routes, queries); longer ones (stack traces) rarely
-	// repeat, so they skip the hashing.
-	maxValue = 128
-)
-
-// reset forgets the strings of the table, so that it keeps no earlier
-// message's memory alive (but the free end of the current chunk).
-func (t *strTable) reset() {
-	t.slots = [strSlots]string{}
-}
-
-// short returns b as a string, shared with an earlier equal one when the
-// table has it.
-func (t *strTable) short(b []byte) string {
-	if len(b) > maxShort {
-		return t.long(b)
-	}
-	if len(b) == 0 {
-		return ""
-	}
-	slot := &t.slots[strHash(b)>>(64-10)]
-	if *slot == string(b) {
-		return *slot
-	}
-	s := t.long(b)
-	*slot = s
-	return s
-}
-
-// value is short for attribute values up to maxValue bytes.
-func (t *strTable) value(b []byte) string {
-	if len(b) > maxValue {
-		return t.long(b)
-	}
-	return t.short(b)
-}
-
-// long copies b into the current chunk (or, when large, on its own).
-func (t *strTable) long(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > strChunkSize/8 {
-		return string(b)
-	}
-	if t.chunk.Cap()-t.chunk.Len() < len(b) {
-		t.chunk = strings.Builder{}
-		t.chunk.Grow(strChunkSize)
-	}
-	start := t.chunk.Len()
-	t.chunk.Write(b)
-	return t.chunk.String()[start:]
-}
-
-// strHash is a cheap hash of a short string: up to three 8-byte samples
-// (all of a string of up to 24 bytes), mixed by one multiplication. A
-// collision only costs a copy.
-func strHash(b []byte) uint64 {
-	n := len(b)
-	var h uint64
-	le := binary.LittleEndian
-	switch {
-	case n >= 8:
-		h = le.Uint64(b) ^ bits.RotateLeft64(le.Uint64(b[n/2-4:]), 21) ^ bits.RotateLeft64(le.Uint64(b[n-8:]), 42)
-	case n >= 4:
-		h = uint64(le.Uint32(b)) | uint64(le.Uint32(b[n-4:]))<<32
-	default:
-		h = uint64(b[0]) | uint64(b[n/2])<<8 | uint64(b[n-1])<<16
-	}
-	h ^= uint64(n) << 58
-	return h * 0x9e3779b97f4a7c15
 }

@@ -112,6 +112,17 @@ func FuzzDecode(f *testing.F) {
 	f.Add(gzipCompress(f, a))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
 	f.Add([]byte("{\"resourceSpans\":[]}\n{}\n"))
+	// A protobuf message that starts like JSON ("\n{"), framed.
+	{
+		req := genRequest(5, "svc", 1)
+		req.ResourceSpans[0].Resource, req.ResourceSpans[0].ScopeSpans[0].Scope = nil, nil
+		sp := req.ResourceSpans[0].ScopeSpans[0].Spans[0]
+		sp.Attributes, sp.Events, sp.Links, sp.TraceState = nil, nil, nil, ""
+		for n := 0; n < 120 && proto.Size(req.ResourceSpans[0]) < 123; n++ {
+			sp.Name += "n"
+		}
+		f.Add(frame(marshal(f, req)))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		spans := 0
 		err := Decode(bytes.NewReader(data), "fuzz", Options{MaxFrame: 1 << 20}, func(b []dag.Span) error {

@@ -6,6 +6,7 @@ package ingest
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -106,9 +107,7 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 					Status:   dag.Status{Code: dag.StatusCode(s.GetStatus().GetCode()), Message: s.GetStatus().GetMessage()},
 					Resource: res, Scope: sc, Attrs: fromKVs(s.Attributes),
 				}
-				copyID(d.TraceID[:], s.TraceId)
-				copyID(d.SpanID[:], s.SpanId)
-				copyID(d.ParentSpanID[:], s.ParentSpanId)
+				spanIDs(&d, s)
 				for _, e := range s.Events {
 					d.Events = append(d.Events, dag.Event{Name: e.Name, Time: e.TimeUnixNano, Attrs: fromKVs(e.Attributes)})
 				}
@@ -125,9 +124,40 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 	return out
 }
 
-func copyID(dst, src []byte) {
-	if len(src) == len(dst) {
+// copyID copies an id; one of the wrong length is invalid and keeps its
+// value as the id dag derives from its bytes (DESIGN §2). It reports
+// whether the id was invalid (an empty one is no id: zero, not invalid).
+func copyID(dst, src []byte) (bad bool) {
+	switch {
+	case len(src) == len(dst):
 		copy(dst, src)
+		return false
+	case len(src) == 0:
+		return false
+	case len(dst) == len(dag.TraceID{}):
+		id := dag.DeriveTraceID(src, false)
+		copy(dst, id[:])
+	default:
+		id := dag.DeriveSpanID(src, false)
+		copy(dst, id[:])
+	}
+	return true
+}
+
+// spanIDs sets the span's ids and, for invalid ones, their raw hex.
+func spanIDs(d *dag.Span, s *tracepb.Span) {
+	var raw dag.RawIDs
+	if copyID(d.TraceID[:], s.TraceId) {
+		raw.Invalid, raw.TraceID = raw.Invalid|dag.FieldTraceID, hex.EncodeToString(s.TraceId)
+	}
+	if copyID(d.SpanID[:], s.SpanId) {
+		raw.Invalid, raw.SpanID = raw.Invalid|dag.FieldSpanID, hex.EncodeToString(s.SpanId)
+	}
+	if len(s.ParentSpanId) > 0 && copyID(d.ParentSpanID[:], s.ParentSpanId) {
+		raw.Invalid, raw.ParentSpanID = raw.Invalid|dag.FieldParentSpanID, hex.EncodeToString(s.ParentSpanId)
+	}
+	if raw.Invalid != 0 {
+		d.Raw = &raw
 	}
 }
 

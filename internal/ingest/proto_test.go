@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/hex"
 	"errors"
 	"math"
 	"strings"
@@ -311,14 +312,24 @@ func TestDecodeProtoBadIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || !got[0].TraceID.IsZero() || !got[1].SpanID.IsZero() || !got[2].ParentSpanID.IsZero() {
-		t.Errorf("bad ids not left zero: %v %v %v", got[0].TraceID, got[1].SpanID, got[2].ParentSpanID)
+	if len(got) != 3 {
+		t.Fatalf("got %d spans, want 3", len(got))
 	}
-	if got[0].SpanID.IsZero() || got[1].TraceID.IsZero() {
+	// Bad ids keep their value: derived from the bytes, raw hex on the span.
+	if diff := cmp.Diff(oracleSpans(t, msg), got, protoCmp); diff != "" {
+		t.Errorf("spans (-want +got):\n%s", diff)
+	}
+	if got[0].TraceID != dag.DeriveTraceID(spans[0].TraceId, false) || got[0].TraceIDText() != hex.EncodeToString(spans[0].TraceId) {
+		t.Errorf("bad trace id: %v %q", got[0].TraceID, got[0].TraceIDText())
+	}
+	if got[1].SpanIDText() != "010203040506070809" || got[2].ParentIDText() != "010203" {
+		t.Errorf("raw ids %q %q", got[1].SpanIDText(), got[2].ParentIDText())
+	}
+	if got[0].SpanID.IsZero() || got[1].TraceID.IsZero() || got[0].Raw.Invalid != dag.FieldTraceID {
 		t.Error("good ids lost")
 	}
-	want := "in.pb: offset 281: a 15-byte trace_id (want 16 bytes); left 3 invalid id(s) empty"
-	if s := n.String(); !strings.HasPrefix(s, "in.pb: offset ") || !strings.Contains(s, "a 15-byte trace_id (want 16 bytes); left 3 invalid id(s) empty") {
+	want := "in.pb: offset 281: a 15-byte trace_id (want 16 bytes); kept 3 invalid id(s) as written (check reports them)"
+	if s := n.String(); !strings.HasPrefix(s, "in.pb: offset ") || !strings.Contains(s, "a 15-byte trace_id (want 16 bytes); kept 3 invalid id(s) as written") {
 		t.Errorf("notice = %q, want like %q", s, want)
 	}
 }

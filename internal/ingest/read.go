@@ -516,6 +516,15 @@ func (s *streamReader) readFrames(r io.Reader) error {
 		var spans []dag.Span
 		if s.format == FormatJSON || s.format == FormatAuto && startsJSON(msg) {
 			spans, err = decodeJSONMessage(msg, nil, s.n, d.whereAt(0))
+			if err != nil && s.format == FormatAuto {
+				// A protobuf message can start with bytes that look like
+				// JSON ("\n{": resource_spans of 123 bytes). The frame is
+				// whole, so rather than guess from its first bytes, read
+				// it as protobuf when it is not JSON.
+				if ps, perr := d.decodeMessage(msg, nil); perr == nil {
+					spans, err = ps, nil
+				}
+			}
 			if err != nil {
 				return s.jsonFrameError(off, d.inFrame, err)
 			}

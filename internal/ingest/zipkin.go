@@ -364,7 +364,7 @@ func (d *jsonDecoder) zipkinTags() error {
 		if err != nil || done {
 			return err
 		}
-		k := d.strs.str(key)
+		k := d.strs.short(key)
 		v, err := d.zipkinTagValue()
 		if err != nil {
 			return err

@@ -400,17 +400,14 @@ func (ev *evaluator) operand(o operand, n *dag.Node) value {
 	case intrStatusMessage:
 		return value{typ: tString, s: s.Status.Message}
 	case intrSpanID:
-		return value{typ: tString, s: s.SpanID.String()}
+		return value{typ: tString, s: s.SpanIDText()}
 	case intrParentID:
-		if s.ParentSpanID.IsZero() {
-			return value{typ: tString}
-		}
-		return value{typ: tString, s: s.ParentSpanID.String()}
+		return value{typ: tString, s: s.ParentIDText()}
 	case intrChildCount:
 		return value{typ: tInt, i: int64(len(n.Children))}
 	case intrTraceID:
 		if ev.traceID == "" {
-			ev.traceID = ev.tree.TraceID.String()
+			ev.traceID = ev.tree.TraceIDText()
 		}
 		return value{typ: tString, s: ev.traceID}
 	case intrTraceDuration:

@@ -566,7 +566,7 @@ func (ev *evaluator) relatives(op structOp, i int32) string {
 		if s := nodes[j].Span; s != nil {
 			return s.Service() + " " + s.Name
 		}
-		return "missing span " + nodes[j].ID.String()
+		return "missing span " + ev.tree.IDText(nodes[j].ID)
 	}
 	list := func(what string, js []int32) string {
 		const show = 3

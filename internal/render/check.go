@@ -25,9 +25,9 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 			b.WriteByte('\n')
 		}
 		withFindings++
-		fmt.Fprintf(&b, "%s %s\n", st.Bold("Trace"), t.TraceID)
+		fmt.Fprintf(&b, "%s %s\n", st.Bold("Trace"), t.Findings[0].TraceIDText())
 		for _, f := range t.Findings {
-			fmt.Fprintf(&b, "  %s %-26s %s  %s\n", severity(st, f.Severity, 7), f.Rule, st.Faint(f.SpanID.String()), f.Message)
+			fmt.Fprintf(&b, "  %s %-26s %s  %s\n", severity(st, f.Severity, 7), f.Rule, st.Faint(f.SpanIDText()), f.Message)
 		}
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
@@ -100,7 +100,7 @@ func CheckJSON(w io.Writer, r check.Report) error {
 	for _, t := range r.Traces {
 		for _, f := range t.Findings {
 			if err := enc.Encode(findingJSON{
-				TraceID: f.TraceID.String(), SpanID: f.SpanID.String(),
+				TraceID: f.TraceIDText(), SpanID: f.SpanIDText(),
 				Rule: string(f.Rule), Severity: f.Severity.String(), Message: f.Message,
 			}); err != nil {
 				return err

@@ -31,7 +31,7 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 		if pi > 0 {
 			bw.WriteString("\n")
 		}
-		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), tr.TraceID, nodeLabel(st, tr, p.Root), st.Bold(Duration(p.Duration())))
+		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), tr.TraceIDText(), nodeLabel(st, tr, p.Root), st.Bold(Duration(p.Duration())))
 		if opt.WhatIf != nil {
 			before, after := p.Duration(), opt.WhatIf.Paths[pi].Duration()
 			fmt.Fprintf(bw, "  what-if: %s → %s (%s)\n", Duration(before), Duration(after), change(before, after))
@@ -79,14 +79,14 @@ func nodeNames(tr *dag.Tree, i int32) (string, string) {
 	if s := tr.Nodes[i].Span; s != nil {
 		return s.Service(), s.Name
 	}
-	return "?", "missing span " + tr.Nodes[i].ID.String()
+	return "?", "missing span " + tr.IDText(tr.Nodes[i].ID)
 }
 
 func nodeLabel(st *Styles, tr *dag.Tree, i int32) string {
 	if s := tr.Nodes[i].Span; s != nil {
 		return st.Service(s.Service()) + " " + s.Name
 	}
-	return st.Faint("missing span " + tr.Nodes[i].ID.String())
+	return st.Faint("missing span " + tr.IDText(tr.Nodes[i].ID))
 }
 
 // share formats part/whole as a percentage.
@@ -127,9 +127,9 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 		p := &a.Paths[pi]
 		b := make(jsonBuf, 0, 64*(len(p.Segments)+len(p.Nodes))+128)
 		b.raw(`{"trace_id":`)
-		b.str(tr.TraceID.String())
+		b.str(tr.TraceIDText())
 		b.key("root_span_id")
-		b.str(tr.Nodes[p.Root].ID.String())
+		b.str(tr.IDText(tr.Nodes[p.Root].ID))
 		follow := a.Async == critpath.AsyncFollow
 		if follow {
 			joinedJSON(&b, tr)
@@ -187,7 +187,7 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 func nodeJSON(b *jsonBuf, tr *dag.Tree, i int32) {
 	n := &tr.Nodes[i]
 	b.key("span_id")
-	b.str(n.ID.String())
+	b.str(tr.IDText(n.ID))
 	if n.Span == nil {
 		b.raw(`,"service":"","name":"","missing":true`)
 		return

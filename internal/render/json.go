@@ -81,7 +81,7 @@ func (b *jsonBuf) value(v dag.Value) {
 func TreeJSON(w io.Writer, tr *dag.Tree) error {
 	b := make(jsonBuf, 0, 256*len(tr.Nodes)+64)
 	b.raw(`{"trace_id":`)
-	b.str(tr.TraceID.String())
+	b.str(tr.TraceIDText())
 	if len(tr.Joined) > 0 {
 		joinedJSON(&b, tr)
 	}
@@ -102,7 +102,7 @@ func TreeJSON(w io.Writer, tr *dag.Tree) error {
 			b.raw(",")
 		}
 		n := &tr.Nodes[i]
-		spanJSON(&b, n)
+		spanJSON(&b, tr, n)
 		if n.Span != nil && n.Span.TraceID != tr.TraceID {
 			b.key("trace_id") // a span of a joined trace
 			b.str(n.Span.TraceID.String())
@@ -134,10 +134,10 @@ func joinedJSON(b *jsonBuf, tr *dag.Tree) {
 }
 
 // spanJSON writes a span's fields, leaving the object open for children.
-func spanJSON(b *jsonBuf, n *dag.Node) {
+func spanJSON(b *jsonBuf, tr *dag.Tree, n *dag.Node) {
 	b.raw("{")
 	b.key("span_id")
-	b.str(n.ID.String())
+	b.str(tr.IDText(n.ID))
 	s := n.Span
 	if s == nil {
 		b.key("missing")
@@ -145,11 +145,7 @@ func spanJSON(b *jsonBuf, n *dag.Node) {
 		return
 	}
 	b.key("parent_span_id")
-	if s.ParentSpanID.IsZero() {
-		b.str("")
-	} else {
-		b.str(s.ParentSpanID.String())
-	}
+	b.str(s.ParentIDText())
 	b.key("service")
 	b.str(s.Service())
 	b.key("name")

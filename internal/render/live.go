@@ -21,7 +21,7 @@ func TraceLine(w io.Writer, st *Styles, s dag.Summary) error {
 	if s.Errors > 0 {
 		extra = append(extra, st.Error(plural(s.Errors, "error")))
 	}
-	_, err := fmt.Fprintf(w, "%s  %s  %s  %s  %s\n", Timestamp(s.Start), s.TraceID, root,
+	_, err := fmt.Fprintf(w, "%s  %s  %s  %s  %s\n", Timestamp(s.Start), s.TraceIDText(), root,
 		strings.Join(extra, ", "), Duration(s.Duration()))
 	return err
 }

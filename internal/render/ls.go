@@ -26,7 +26,7 @@ func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
 			errs = st.Error(errs)
 		}
 		rows = append(rows, []string{
-			s.TraceID.String(), root, strconv.Itoa(s.Spans), strconv.Itoa(len(s.Services)), errs,
+			s.TraceIDText(), root, strconv.Itoa(s.Spans), strconv.Itoa(len(s.Services)), errs,
 			Timestamp(s.Start), Duration(s.Duration()),
 		})
 		spans += s.Spans
@@ -65,7 +65,7 @@ func LsJSON(w io.Writer, sums []dag.Summary) error {
 			services = []string{}
 		}
 		if err := enc.Encode(lsJSON{
-			TraceID: s.TraceID.String(), RootService: s.RootService, RootName: s.RootName,
+			TraceID: s.TraceIDText(), RootService: s.RootService, RootName: s.RootName,
 			Spans: s.Spans, Services: services, Errors: s.Errors,
 			StartUnixNano: s.Start, DurationNS: s.Duration(),
 		}); err != nil {

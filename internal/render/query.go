@@ -30,7 +30,7 @@ func QuerySpans(w io.Writer, st *Styles, matches []QueryMatch) error {
 		if s.Status.Code == dag.StatusError {
 			name = st.Error(name)
 		}
-		rows = append(rows, []string{st.Service(s.Service()), name, Duration(s.Duration()), m.Tree.TraceID.String(), s.SpanID.String()})
+		rows = append(rows, []string{st.Service(s.Service()), name, Duration(s.Duration()), m.Tree.TraceIDText(), s.SpanIDText()})
 		if m.Tree != last {
 			traces++
 			last = m.Tree
@@ -59,12 +59,8 @@ func QuerySpansJSON(w io.Writer, matches []QueryMatch) error {
 	enc := json.NewEncoder(bw)
 	for _, m := range matches {
 		s := m.Tree.Nodes[m.Node].Span
-		parent := ""
-		if !s.ParentSpanID.IsZero() {
-			parent = s.ParentSpanID.String()
-		}
 		if err := enc.Encode(querySpanJSON{
-			TraceID: m.Tree.TraceID.String(), SpanID: s.SpanID.String(), ParentSpanID: parent,
+			TraceID: m.Tree.TraceIDText(), SpanID: s.SpanIDText(), ParentSpanID: s.ParentIDText(),
 			Service: s.Service(), Name: s.Name, Kind: s.Kind.String(), Status: s.Status.Code.String(),
 			StartUnixNano: s.Start, EndUnixNano: s.End, DurationNS: s.Duration(),
 		}); err != nil {
@@ -90,7 +86,7 @@ func QueryTraces(w io.Writer, st *Styles, traces []QueryTrace) error {
 		if s.RootName != "" {
 			root = st.Service(s.RootService) + " " + s.RootName
 		}
-		rows = append(rows, []string{s.TraceID.String(), root, strconv.Itoa(t.Matched), strconv.Itoa(s.Spans),
+		rows = append(rows, []string{s.TraceIDText(), root, strconv.Itoa(t.Matched), strconv.Itoa(s.Spans),
 			Timestamp(s.Start), Duration(s.Duration())})
 		matched += t.Matched
 	}
@@ -115,7 +111,7 @@ func QueryTracesJSON(w io.Writer, traces []QueryTrace) error {
 	for _, t := range traces {
 		s := t.Summary
 		if err := enc.Encode(queryTraceJSON{
-			TraceID: s.TraceID.String(), RootService: s.RootService, RootName: s.RootName,
+			TraceID: s.TraceIDText(), RootService: s.RootService, RootName: s.RootName,
 			MatchedSpans: t.Matched, Spans: s.Spans, StartUnixNano: s.Start, DurationNS: s.Duration(),
 		}); err != nil {
 			return err

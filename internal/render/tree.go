@@ -81,11 +81,11 @@ func (tw *treeWriter) header() {
 		if s := tr.Nodes[r].Span; s != nil {
 			root = st.Service(s.Service()) + " " + st.Bold(s.Name)
 		} else {
-			root = st.Faint("missing span " + tr.Nodes[r].ID.String())
+			root = st.Faint("missing span " + tr.IDText(tr.Nodes[r].ID))
 		}
 	}
 	services := tr.Services()
-	tw.printf("%s %s  %s\n", st.Bold("Trace"), tr.TraceID, root)
+	tw.printf("%s %s  %s\n", st.Bold("Trace"), tr.TraceIDText(), root)
 	if len(tr.Joined) > 0 {
 		ids := make([]string, len(tr.Joined))
 		for k, id := range tr.Joined {
@@ -263,7 +263,7 @@ func (tw *treeWriter) segments(l treeLine) []segment {
 	}
 	n := &tw.tr.Nodes[l.node]
 	if n.Span == nil {
-		segs = append(segs, segment{"missing span " + n.ID.String(), st.Faint})
+		segs = append(segs, segment{"missing span " + tw.tr.IDText(n.ID), st.Faint})
 	} else {
 		s := n.Span
 		name := plain
