@@ -122,8 +122,12 @@ func (e *protoError) Error() string {
 
 func (e *protoError) Unwrap() error { return e.Err }
 
-// in adds a path element to a protoError as it unwinds.
+// in adds a path element to a protoError as it unwinds; a nil err stays
+// nil, at no cost (decoders pass every child's result through it).
 func in(err error, elem string, i int) error {
+	if err == nil {
+		return nil
+	}
 	var pe *protoError
 	if errors.As(err, &pe) {
 		if i >= 0 {
@@ -463,34 +467,24 @@ func (d *protoDecoder) resourceSpans(s, e int) error {
 	rs := len(d.resources)
 	res := push(&d.resources, &rs)
 	ns := 0
-	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return err
-		}
+	err := d.walk(s, e, resourceSpansFields, func(num protowire.Number, p int, v uint64, next int) error {
 		switch num {
 		case fieldResourceSpansResource:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "resource", typ, protowire.BytesType)
-			}
 			if err := d.resource(res, int(v), next); err != nil {
 				return in(err, "resource", -1)
 			}
 		case fieldResourceSpansScopeSpans, fieldResourceSpansLibrarySpans:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "scope_spans", typ, protowire.BytesType)
-			}
 			if err := d.scopeSpans(res, int(v), next); err != nil {
 				return in(err, "scope_spans", ns)
 			}
 			ns++
 		case fieldResourceSpansSchemaURL:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "schema_url", typ, protowire.BytesType)
-			}
 			res.SchemaURL = d.strs.long(d.b[v:next])
 		}
-		p = next
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if v, ok := dag.Lookup(res.Attrs, "service.name"); ok {
 		res.Service = v.Str()
@@ -500,20 +494,11 @@ func (d *protoDecoder) resourceSpans(s, e int) error {
 
 func (d *protoDecoder) resource(res *dag.Resource, s, e int) error {
 	start := len(d.attrs)
-	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return err
-		}
-		if num == fieldResourceAttributes {
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "attributes", typ, protowire.BytesType)
-			}
-			if err := d.keyValue(push(&d.attrs, &start), int(v), next, 0); err != nil {
-				return in(err, "attributes", len(d.attrs)-start-1)
-			}
-		}
-		p = next
+	err := d.walk(s, e, resourceFields, func(_ protowire.Number, _ int, v uint64, next int) error {
+		return d.attr(&start, int(v), next)
+	})
+	if err != nil {
+		return err
 	}
 	res.Attrs = concat(res.Attrs, list(d.attrs, start))
 	return nil
@@ -523,63 +508,34 @@ func (d *protoDecoder) scopeSpans(res *dag.Resource, s, e int) error {
 	ss := len(d.scopes)
 	sc := push(&d.scopes, &ss)
 	n := 0
-	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return err
+	return d.walk(s, e, scopeSpansFields, func(num protowire.Number, _ int, v uint64, next int) error {
+		if num == fieldScopeSpansScope {
+			return in(d.scope(sc, int(v), next), "scope", -1)
 		}
-		switch num {
-		case fieldScopeSpansScope:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "scope", typ, protowire.BytesType)
-			}
-			if err := d.scope(sc, int(v), next); err != nil {
-				return in(err, "scope", -1)
-			}
-		case fieldScopeSpansSpans:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "spans", typ, protowire.BytesType)
-			}
-			if err := d.span(res, sc, int(v), next); err != nil {
-				return in(err, "spans", n)
-			}
-			n++
-		}
-		p = next
-	}
-	return nil
+		n++
+		return in(d.span(res, sc, int(v), next), "spans", n-1)
+	})
 }
 
 func (d *protoDecoder) scope(sc *dag.Scope, s, e int) error {
 	start := len(d.attrs)
-	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return err
-		}
+	err := d.walk(s, e, scopeFields, func(num protowire.Number, _ int, v uint64, next int) error {
 		switch num {
-		case fieldScopeName, fieldScopeVersion, fieldScopeAttributes:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, scopeFields[num], typ, protowire.BytesType)
-			}
-			switch num {
-			case fieldScopeName:
-				sc.Name = d.strs.short(d.b[v:next])
-			case fieldScopeVersion:
-				sc.Version = d.strs.short(d.b[v:next])
-			case fieldScopeAttributes:
-				if err := d.keyValue(push(&d.attrs, &start), int(v), next, 0); err != nil {
-					return in(err, "attributes", len(d.attrs)-start-1)
-				}
-			}
+		case fieldScopeName:
+			sc.Name = d.strs.short(d.b[v:next])
+		case fieldScopeVersion:
+			sc.Version = d.strs.short(d.b[v:next])
+		case fieldScopeAttributes:
+			return d.attr(&start, int(v), next)
 		}
-		p = next
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	sc.Attrs = concat(sc.Attrs, list(d.attrs, start))
 	return nil
 }
-
-var scopeFields = [...]string{1: "name", 2: "version", 3: "attributes"}
 
 // span field names, for errors.
 var spanFields = [...]string{
@@ -725,55 +681,31 @@ func (d *protoDecoder) spanID(sp *dag.Span, f dag.IDFields, dst, src []byte, wha
 }
 
 func (d *protoDecoder) status(st *dag.Status, s, e int) error {
-	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return err
-		}
-		switch num {
-		case fieldStatusMessage:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "message", typ, protowire.BytesType)
-			}
+	return d.walk(s, e, statusFields, func(num protowire.Number, _ int, v uint64, next int) error {
+		if num == fieldStatusMessage {
 			st.Message = d.strs.long(d.b[v:next])
-		case fieldStatusCode:
-			if typ != protowire.VarintType {
-				return d.wrongType(p, "code", typ, protowire.VarintType)
-			}
+		} else {
 			st.Code = enum8[dag.StatusCode](v)
 		}
-		p = next
-	}
-	return nil
+		return nil
+	})
 }
 
 func (d *protoDecoder) event(ev *dag.Event, s, e int) error {
 	start := len(d.attrs)
-	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return err
-		}
+	err := d.walk(s, e, eventFields, func(num protowire.Number, _ int, v uint64, next int) error {
 		switch num {
 		case fieldEventTime:
-			if typ != protowire.Fixed64Type {
-				return d.wrongType(p, "time_unix_nano", typ, protowire.Fixed64Type)
-			}
 			ev.Time = v
 		case fieldEventName:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "name", typ, protowire.BytesType)
-			}
 			ev.Name = d.strs.short(d.b[v:next])
 		case fieldEventAttributes:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "attributes", typ, protowire.BytesType)
-			}
-			if err := d.keyValue(push(&d.attrs, &start), int(v), next, 0); err != nil {
-				return in(err, "attributes", len(d.attrs)-start-1)
-			}
+			return d.attr(&start, int(v), next)
 		}
-		p = next
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	ev.Attrs = list(d.attrs, start)
 	return nil
@@ -781,41 +713,27 @@ func (d *protoDecoder) event(ev *dag.Event, s, e int) error {
 
 func (d *protoDecoder) link(l *dag.Link, s, e int) error {
 	start := len(d.attrs)
-	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return err
-		}
+	err := d.walk(s, e, linkFields, func(num protowire.Number, p int, v uint64, next int) error {
 		switch num {
-		case fieldLinkTraceID, fieldLinkSpanID, fieldLinkTraceState, fieldLinkAttributes:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, linkFields[num], typ, protowire.BytesType)
-			}
-			switch num {
-			case fieldLinkTraceID:
-				d.id(l.TraceID[:], d.b[v:next], "link trace_id", p)
-			case fieldLinkSpanID:
-				d.id(l.SpanID[:], d.b[v:next], "link span_id", p)
-			case fieldLinkTraceState:
-				l.TraceState = d.strs.long(d.b[v:next])
-			case fieldLinkAttributes:
-				if err := d.keyValue(push(&d.attrs, &start), int(v), next, 0); err != nil {
-					return in(err, "attributes", len(d.attrs)-start-1)
-				}
-			}
+		case fieldLinkTraceID:
+			d.id(l.TraceID[:], d.b[v:next], "link trace_id", p)
+		case fieldLinkSpanID:
+			d.id(l.SpanID[:], d.b[v:next], "link span_id", p)
+		case fieldLinkTraceState:
+			l.TraceState = d.strs.long(d.b[v:next])
+		case fieldLinkAttributes:
+			return d.attr(&start, int(v), next)
 		case fieldLinkFlags:
-			if typ != protowire.Fixed32Type {
-				return d.wrongType(p, "flags", typ, protowire.Fixed32Type)
-			}
 			l.Flags = uint32(v)
 		}
-		p = next
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	l.Attrs = list(d.attrs, start)
 	return nil
 }
-
-var linkFields = [...]string{1: "trace_id", 2: "span_id", 3: "trace_state", 4: "attributes"}
 
 // keyValue decodes a KeyValue into a.
 func (d *protoDecoder) keyValue(a *dag.Attr, s, e, depth int) error {
@@ -839,28 +757,15 @@ func (d *protoDecoder) keyValue(a *dag.Attr, s, e, depth int) error {
 			}
 		}
 	}
-	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return err
-		}
-		switch num {
-		case fieldKeyValueKey:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "key", typ, protowire.BytesType)
-			}
+	return d.walk(s, e, keyValueFields, func(num protowire.Number, _ int, v uint64, next int) error {
+		if num == fieldKeyValueKey {
 			a.Key = d.strs.short(d.b[v:next])
-		case fieldKeyValueValue:
-			if typ != protowire.BytesType {
-				return d.wrongType(p, "value", typ, protowire.BytesType)
-			}
-			if a.Value, err = d.anyValue(int(v), next, depth); err != nil {
-				return in(err, "value", -1)
-			}
+			return nil
 		}
-		p = next
-	}
-	return nil
+		var err error
+		a.Value, err = d.anyValue(int(v), next, depth)
+		return in(err, "value", -1)
+	})
 }
 
 // scalarValue decodes an AnyValue made of one short string, int, bool or
@@ -890,31 +795,11 @@ func (d *protoDecoder) scalarValue(v []byte) (val dag.Value, ok bool) {
 	return val, false
 }
 
-// anyValueWire is the wire type of each AnyValue field.
-var anyValueWire = [...]protowire.Type{
-	1: protowire.BytesType, 2: protowire.VarintType, 3: protowire.VarintType, 4: protowire.Fixed64Type,
-	5: protowire.BytesType, 6: protowire.BytesType, 7: protowire.BytesType,
-}
-
-var anyValueFields = [...]string{1: "string_value", 2: "bool_value", 3: "int_value", 4: "double_value",
-	5: "array_value", 6: "kvlist_value", 7: "bytes_value"}
-
 // anyValue decodes an AnyValue; the last field of its oneof wins, as in
 // proto3. An AnyValue with none set is the empty value.
 func (d *protoDecoder) anyValue(s, e, depth int) (dag.Value, error) {
 	var val dag.Value
-	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
-		if err != nil {
-			return val, err
-		}
-		if num >= protowire.Number(len(anyValueWire)) || num == 0 {
-			p = next
-			continue
-		}
-		if typ != anyValueWire[num] {
-			return val, d.wrongType(p, anyValueFields[num], typ, anyValueWire[num])
-		}
+	err := d.walk(s, e, anyValueFields, func(num protowire.Number, _ int, v uint64, next int) error {
 		switch num {
 		case fieldAnyString:
 			val = dag.StringValue(d.strs.value(d.b[v:next]))
@@ -927,77 +812,156 @@ func (d *protoDecoder) anyValue(s, e, depth int) (dag.Value, error) {
 		case fieldAnyArray:
 			vs, err := d.arrayValue(int(v), next, depth+1)
 			if err != nil {
-				return val, in(err, "array_value", -1)
+				return in(err, "array_value", -1)
 			}
 			val = dag.ArrayValue(vs)
 		case fieldAnyKVList:
 			kvs, err := d.kvlistValue(int(v), next, depth+1)
 			if err != nil {
-				return val, in(err, "kvlist_value", -1)
+				return in(err, "kvlist_value", -1)
 			}
 			val = dag.MapValue(kvs)
 		case fieldAnyBytes:
 			val = dag.BytesValue(d.strs.long(d.b[v:next]))
 		}
-		p = next
-	}
-	return val, nil
+		return nil
+	})
+	return val, err
 }
 
 // arrayValue and kvlistValue are rare: they allocate their own lists
 // rather than take from the message's slabs, whose lists must stay
 // contiguous.
 func (d *protoDecoder) arrayValue(s, e, depth int) ([]dag.Value, error) {
-	if depth > maxProtoDepth {
-		return nil, d.errAt(s, fmt.Errorf("attribute values nested more than %d deep", maxProtoDepth))
-	}
 	var vs []dag.Value
-	if n := d.countField(s, e, fieldListValues); n > 0 {
-		vs = make([]dag.Value, 0, n)
-	}
-	for p := s; p < e; {
-		num, typ, v, next, err := d.field(p, e)
+	err := d.listValues(s, e, depth, func(n int) { vs = make([]dag.Value, 0, n) }, func(v uint64, next int) error {
+		val, err := d.anyValue(int(v), next, depth)
 		if err != nil {
-			return nil, err
+			return in(err, "values", len(vs))
 		}
-		if num == fieldListValues {
-			if typ != protowire.BytesType {
-				return nil, d.wrongType(p, "values", typ, protowire.BytesType)
-			}
-			val, err := d.anyValue(int(v), next, depth)
-			if err != nil {
-				return nil, in(err, "values", len(vs))
-			}
-			vs = append(vs, val)
-		}
-		p = next
+		vs = append(vs, val)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return vs, nil
 }
 
 func (d *protoDecoder) kvlistValue(s, e, depth int) ([]dag.Attr, error) {
-	if depth > maxProtoDepth {
-		return nil, d.errAt(s, fmt.Errorf("attribute values nested more than %d deep", maxProtoDepth))
-	}
 	var kvs []dag.Attr
-	if n := d.countField(s, e, fieldListValues); n > 0 {
-		kvs = make([]dag.Attr, 0, n)
+	err := d.listValues(s, e, depth, func(n int) { kvs = make([]dag.Attr, 0, n) }, func(v uint64, next int) error {
+		kvs = append(kvs, dag.Attr{})
+		return in(d.keyValue(&kvs[len(kvs)-1], int(v), next, depth), "values", len(kvs)-1)
+	})
+	if err != nil {
+		return nil, err
 	}
+	return kvs, nil
+}
+
+// listValues walks the values of an ArrayValue or KeyValueList, which
+// share their one field: alloc sizes the list (when it has values) before
+// value decodes each.
+func (d *protoDecoder) listValues(s, e, depth int, alloc func(n int), value func(v uint64, next int) error) error {
+	if depth > maxProtoDepth {
+		return d.errAt(s, fmt.Errorf("attribute values nested more than %d deep", maxProtoDepth))
+	}
+	if n := d.countField(s, e, fieldListValues); n > 0 {
+		alloc(n)
+	}
+	return d.walk(s, e, listFields, func(_ protowire.Number, _ int, v uint64, next int) error {
+		return value(v, next)
+	})
+}
+
+// attr decodes a KeyValue into the attribute list being built at the end
+// of d.attrs from *start on.
+func (d *protoDecoder) attr(start *int, s, e int) error {
+	return in(d.keyValue(push(&d.attrs, start), s, e, 0), "attributes", len(d.attrs)-*start-1)
+}
+
+// protoField is a field a message decoder knows: its name (for errors) and
+// the wire type it must have.
+type protoField struct {
+	num  protowire.Number
+	name string
+	wire protowire.Type
+}
+
+// walk calls fn for each field of d.b[s:e] that fields lists, with the
+// field's start p, its value v (for bytes, the payload is d.b[v:next]) and
+// its end; a listed field of another wire type is an error, and unlisted
+// fields are skipped. The lists are short: a linear search beats a map.
+func (d *protoDecoder) walk(s, e int, fields []protoField, fn func(num protowire.Number, p int, v uint64, next int) error) error {
 	for p := s; p < e; {
 		num, typ, v, next, err := d.field(p, e)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if num == fieldListValues {
-			if typ != protowire.BytesType {
-				return nil, d.wrongType(p, "values", typ, protowire.BytesType)
-			}
-			kvs = append(kvs, dag.Attr{})
-			if err := d.keyValue(&kvs[len(kvs)-1], int(v), next, depth); err != nil {
-				return nil, in(err, "values", len(kvs)-1)
+		for i := range fields {
+			if f := &fields[i]; f.num == num {
+				if typ != f.wire {
+					return d.wrongType(p, f.name, typ, f.wire)
+				}
+				if err := fn(num, p, v, next); err != nil {
+					return err
+				}
+				break
 			}
 		}
 		p = next
 	}
-	return kvs, nil
+	return nil
 }
+
+// The fields each message decoder knows (Span has its own loop, and
+// tables indexed by field number, for speed).
+var (
+	resourceSpansFields = []protoField{
+		{fieldResourceSpansResource, "resource", protowire.BytesType},
+		{fieldResourceSpansScopeSpans, "scope_spans", protowire.BytesType},
+		{fieldResourceSpansLibrarySpans, "scope_spans", protowire.BytesType},
+		{fieldResourceSpansSchemaURL, "schema_url", protowire.BytesType},
+	}
+	resourceFields   = []protoField{{fieldResourceAttributes, "attributes", protowire.BytesType}}
+	scopeSpansFields = []protoField{
+		{fieldScopeSpansScope, "scope", protowire.BytesType},
+		{fieldScopeSpansSpans, "spans", protowire.BytesType},
+	}
+	scopeFields = []protoField{
+		{fieldScopeName, "name", protowire.BytesType},
+		{fieldScopeVersion, "version", protowire.BytesType},
+		{fieldScopeAttributes, "attributes", protowire.BytesType},
+	}
+	statusFields = []protoField{
+		{fieldStatusMessage, "message", protowire.BytesType},
+		{fieldStatusCode, "code", protowire.VarintType},
+	}
+	eventFields = []protoField{
+		{fieldEventTime, "time_unix_nano", protowire.Fixed64Type},
+		{fieldEventName, "name", protowire.BytesType},
+		{fieldEventAttributes, "attributes", protowire.BytesType},
+	}
+	linkFields = []protoField{
+		{fieldLinkTraceID, "trace_id", protowire.BytesType},
+		{fieldLinkSpanID, "span_id", protowire.BytesType},
+		{fieldLinkTraceState, "trace_state", protowire.BytesType},
+		{fieldLinkAttributes, "attributes", protowire.BytesType},
+		{fieldLinkFlags, "flags", protowire.Fixed32Type},
+	}
+	keyValueFields = []protoField{
+		{fieldKeyValueKey, "key", protowire.BytesType},
+		{fieldKeyValueValue, "value", protowire.BytesType},
+	}
+	anyValueFields = []protoField{
+		{fieldAnyString, "string_value", protowire.BytesType},
+		{fieldAnyBool, "bool_value", protowire.VarintType},
+		{fieldAnyInt, "int_value", protowire.VarintType},
+		{fieldAnyDouble, "double_value", protowire.Fixed64Type},
+		{fieldAnyArray, "array_value", protowire.BytesType},
+		{fieldAnyKVList, "kvlist_value", protowire.BytesType},
+		{fieldAnyBytes, "bytes_value", protowire.BytesType},
+	}
+	listFields = []protoField{{fieldListValues, "values", protowire.BytesType}}
+)
