@@ -40,41 +40,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sink=${OTLPSINK:-}
-if [ -z "$sink" ]; then
-	echo "building otlpsink..." >&2
-	(cd "$root/bench" && go build -o "$tmp/otlpsink" ./cmd/otlpsink)
-	sink="$tmp/otlpsink"
-fi
-tracectl=${TRACECTL:-}
-if [ -z "$tracectl" ]; then
-	echo "building tracectl..." >&2
-	(cd "$root" && go build -o "$tmp/tracectl" ./cmd/tracectl)
-	tracectl="$tmp/tracectl"
-fi
-
-tg=${TELEMETRYGEN:-$(command -v telemetrygen || true)}
-if [ -z "$tg" ]; then
-	echo "installing telemetrygen..." >&2
-	GOBIN="$tmp/bin" go install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@latest
-	tg="$tmp/bin/telemetrygen"
-fi
-
-wait_port() {
-	for _ in $(seq 1 200); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-		sleep 0.05
-	done
-	echo "nothing listens on port $1" >&2
-	return 1
-}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+find_tools
 
 # run NAME CMD...: start a fresh sink, run CMD against it, stop the sink and
 # print "NAME spans seconds".
 run() {
 	local name=$1
 	shift
-	"$sink" -addr "127.0.0.1:$PORT" 2>"$tmp/$name.sink" &
+	"$otlpsink" -addr "127.0.0.1:$PORT" 2>"$tmp/$name.sink" &
 	sink_pid=$!
 	wait_port "$PORT"
 	local start end

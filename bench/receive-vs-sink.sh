@@ -40,31 +40,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# $TRACECTL and $OTLPSINK may name prebuilt binaries.
-if [ -n "${TRACECTL:-}" ]; then cp "$TRACECTL" "$tmp/tracectl"; else
-	echo "building tracectl..." >&2
-	(cd "$root" && go build -o "$tmp/tracectl" ./cmd/tracectl)
-fi
-if [ -n "${OTLPSINK:-}" ]; then cp "$OTLPSINK" "$tmp/otlpsink"; else
-	echo "building otlpsink..." >&2
-	(cd "$root/bench" && go build -o "$tmp/otlpsink" ./cmd/otlpsink)
-fi
-
-tg=${TELEMETRYGEN:-$(command -v telemetrygen || true)}
-if [ -z "$tg" ]; then
-	echo "installing telemetrygen..." >&2
-	GOBIN="$tmp/bin" go install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@latest
-	tg="$tmp/bin/telemetrygen"
-fi
-
-wait_port() {
-	for _ in $(seq 1 200); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-		sleep 0.05
-	done
-	echo "nothing listens on port $1" >&2
-	return 1
-}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+find_tools
 
 # run NAME CMD...: start the server under GNU time, drive telemetrygen
 # against it, stop it with SIGINT, print "spans seconds rss_kib cpu_seconds".
@@ -98,13 +76,13 @@ run() {
 s_spans=0 s_secs=0 s_rss=0 s_cpu=0 r_spans=0 r_secs=0 r_rss=0 r_cpu=0 ratios=()
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for round in $(seq 1 "$ROUNDS"); do
-	read -r n secs rss cpu <<<"$(run sink "$tmp/otlpsink" -addr "127.0.0.1:$PORT")"
+	read -r n secs rss cpu <<<"$(run sink "$otlpsink" -addr "127.0.0.1:$PORT")"
 	sink_rate=$(echo "$n / $secs" | bc -l)
 	echo "round $round: sink    $n spans in $secs s" >&2
 	s_spans=$((s_spans + n)) s_secs=$(echo "$s_secs + $secs" | bc -l) s_cpu=$(echo "$s_cpu + $cpu" | bc -l)
 	s_rss=$((rss > s_rss ? rss : s_rss))
 	rm -f "$tmp/out.json"
-	read -r n secs rss cpu <<<"$(run receive "$tmp/tracectl" receive --quiet --grpc-addr "127.0.0.1:$PORT" --http-addr '' --out "$tmp/out.json")"
+	read -r n secs rss cpu <<<"$(run receive "$tracectl" receive --quiet --grpc-addr "127.0.0.1:$PORT" --http-addr '' --out "$tmp/out.json")"
 	echo "round $round: receive $n spans in $secs s ($(wc -l <"$tmp/out.json") requests in --out)" >&2
 	r_spans=$((r_spans + n)) r_secs=$(echo "$r_secs + $secs" | bc -l) r_cpu=$(echo "$r_cpu + $cpu" | bc -l)
 	r_rss=$((rss > r_rss ? rss : r_rss))
