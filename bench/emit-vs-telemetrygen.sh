@@ -26,22 +26,12 @@
 # $OTLPSINK name binaries; telemetrygen
 # is taken from $TELEMETRYGEN, then $PATH, else installed with `go install`
 # into a temporary GOBIN.
-set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-10s}
 WORKERS=${WORKERS:-2}
 PORT=${PORT:-14318}
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-sink_pid=
-cleanup() {
-	if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# shellcheck source=bench/lib.sh
-. "$root/bench/lib.sh"
 find_tools
 
 # run NAME CMD...: start a fresh sink, run CMD against it, stop the sink and
@@ -49,16 +39,13 @@ find_tools
 run() {
 	local name=$1
 	shift
-	"$otlpsink" -addr "127.0.0.1:$PORT" 2>"$tmp/$name.sink" &
-	sink_pid=$!
-	wait_port "$PORT"
+	serve /dev/null "$tmp/$name.sink" "$otlpsink" -addr "127.0.0.1:$PORT"
 	local start end
 	start=$(date +%s.%N)
 	"$@" >"$tmp/$name.out" 2>&1 || { echo "$name failed:" >&2; tail -5 "$tmp/$name.out" >&2; }
 	end=$(date +%s.%N)
-	kill -INT "$sink_pid"
-	wait "$sink_pid" || true
-	sink_pid=
+	kill -INT "$server_pid"
+	wait "$server_pid" || true
 	local spans
 	spans=$(sed -n 's/^otlpsink: \([0-9]*\) spans$/\1/p' "$tmp/$name.sink")
 	echo "$name ${spans:-0} $(echo "$end - $start" | bc -l)"

@@ -1,5 +1,16 @@
-# lib.sh — what the peer benchmarks share; source it from a bench script
-# after setting root (the checkout) and tmp (a scratch directory).
+# lib.sh — what the peer benchmarks share; source it first thing from a
+# bench script. It sets root (the checkout) and tmp (a scratch directory,
+# removed on exit, when the processes in pids are killed too).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 # find_tools sets tracectl, otlpsink and tg to the binaries under test:
 # tracectl and otlpsink from $TRACECTL and $OTLPSINK, else built from this
@@ -34,4 +45,16 @@ wait_port() {
 	done
 	echo "nothing listens on port $1" >&2
 	return 1
+}
+
+# serve OUT ERR CMD...: start the server CMD in the background, its output
+# in the files OUT and ERR, note its pid in server_pid (and pids) and wait
+# until it listens on $PORT.
+serve() {
+	local out=$1 err=$2
+	shift 2
+	"$@" >"$out" 2>"$err" &
+	server_pid=$!
+	pids+=("$server_pid")
+	wait_port "$PORT"
 }

@@ -25,23 +25,13 @@
 #        TRACECTL=bin/tracectl OTLPSINK=/tmp/otlpsink bench/receive-vs-sink.sh
 # telemetrygen is taken from $TELEMETRYGEN, then $PATH, else installed with
 # `go install` into a temporary GOBIN.
-set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-4}
 WORKERS=${WORKERS:-2}
 PORT=${PORT:-14317}
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# shellcheck source=bench/lib.sh
-. "$root/bench/lib.sh"
 find_tools
 
 # run NAME CMD...: start the server under GNU time, drive telemetrygen
@@ -49,10 +39,7 @@ find_tools
 run() {
 	local name=$1
 	shift
-	/usr/bin/time -v -o "$tmp/$name.time" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	local tpid=$!
-	pids+=("$tpid")
-	wait_port "$PORT"
+	serve "$tmp/$name.out" "$tmp/$name.err" /usr/bin/time -v -o "$tmp/$name.time" "$@"
 	local start end
 	start=$(date +%s.%N)
 	"$tg" traces --otlp-insecure --otlp-endpoint "127.0.0.1:$PORT" --rate 0 --workers "$WORKERS" \
@@ -60,9 +47,9 @@ run() {
 	end=$(date +%s.%N)
 	# GNU time forwards nothing: signal its child, the server.
 	local spid
-	spid=$(pgrep -P "$tpid" | head -1)
+	spid=$(pgrep -P "$server_pid" | head -1)
 	kill -INT "$spid"
-	wait "$tpid" || true
+	wait "$server_pid" || true
 	local spans rss
 	case $name in
 	sink) spans=$(sed -n 's/^otlpsink: \([0-9]*\) spans$/\1/p' "$tmp/$name.err") ;;
