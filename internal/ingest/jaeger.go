@@ -302,10 +302,7 @@ func (d *jsonDecoder) jaegerProcess() (*dag.Resource, error) {
 
 // takeAttrs moves the attributes pushed since mark into the slab.
 func (d *jsonDecoder) takeAttrs(mark int) []dag.Attr {
-	consumed, ahead := d.ahead()
-	out := d.attrSlab.take(d.attrs[mark:], consumed, ahead)
-	d.attrs = d.attrs[:mark]
-	return out
+	return takeList(d, &d.attrSlab, &d.attrs, mark)
 }
 
 func (d *jsonDecoder) jaegerSpanList(t *jaegerTrace) error {
@@ -339,14 +336,7 @@ func (d *jsonDecoder) jaegerSpan(t *jaegerTrace) error {
 		parentField dag.SpanID
 		tagsRead    bool
 	)
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil {
-			return err
-		}
-		if done {
-			break
-		}
+	err := d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "traceID":
 			err = d.jaegerID(sp.TraceID[:], "traceID")
@@ -359,19 +349,16 @@ func (d *jsonDecoder) jaegerSpan(t *jaegerTrace) error {
 		case "references":
 			err = d.jaegerRefs()
 		case "startTime":
-			startAt = d.off()
-			var tok []byte
-			tok, _, err = d.intToken("startTime")
-			if err == nil && tok != nil {
-				haveStart = true
-				startUS, err = d.timeMicros(tok, startAt, "startTime")
+			var us uint64
+			var ok bool
+			if us, startAt, ok, err = d.timeMicros("startTime"); ok {
+				startUS, haveStart = us, true
 			}
 		case "duration":
-			at := d.off()
-			var tok []byte
-			tok, _, err = d.intToken("duration")
-			if err == nil && tok != nil {
-				durUS, err = d.micros(tok, at, "duration")
+			var us int64
+			var ok bool
+			if us, ok, err = d.micros("duration"); ok {
+				durUS = us
 			}
 		case "tags":
 			if tagsRead {
@@ -392,9 +379,10 @@ func (d *jsonDecoder) jaegerSpan(t *jaegerTrace) error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if haveStart {
 		start, end, ok := jaegerTimes(startUS, durUS)
@@ -428,33 +416,45 @@ func jaegerTimes(startUS uint64, durUS int64) (start, end uint64, ok bool) {
 	return start, start - d, true
 }
 
-// micros parses a signed integer number of microseconds (a duration).
-func (d *jsonDecoder) micros(tok []byte, at int, what string) (int64, error) {
-	u, neg, ok := parseInteger(tok)
-	switch {
-	case !ok:
-		return 0, d.failAt(at, fmt.Errorf("%s: %q is not an integer number of microseconds", what, tok))
-	case u > math.MaxInt64/1000:
-		return 0, d.failAt(at, fmt.Errorf("%s: %s µs is out of range", what, tok))
-	case neg:
-		return -int64(u), nil
+// micros reads a signed integer number of microseconds (a duration),
+// written as a JSON number or string; ok is false for null.
+func (d *jsonDecoder) micros(what string) (us int64, ok bool, err error) {
+	at := d.off()
+	tok, _, err := d.intToken(what)
+	if err != nil || tok == nil {
+		return 0, false, err
 	}
-	return int64(u), nil
+	u, neg, valid := parseInteger(tok)
+	switch {
+	case !valid:
+		return 0, true, d.failAt(at, fmt.Errorf("%s: %q is not an integer number of microseconds", what, tok))
+	case u > math.MaxInt64/1000:
+		return 0, true, d.failAt(at, fmt.Errorf("%s: %s µs is out of range", what, tok))
+	case neg:
+		return -int64(u), true, nil
+	}
+	return int64(u), true, nil
 }
 
-// timeMicros parses a point in time in microseconds since the epoch,
-// which as nanoseconds must fit a uint64 (OTLP's fixed64).
-func (d *jsonDecoder) timeMicros(tok []byte, at int, what string) (uint64, error) {
-	u, neg, ok := parseInteger(tok)
-	switch {
-	case !ok:
-		return 0, d.failAt(at, fmt.Errorf("%s: %q is not an integer number of microseconds", what, tok))
-	case neg && u != 0:
-		return 0, d.failAt(at, fmt.Errorf("%s: %s is negative", what, tok))
-	case u > math.MaxUint64/1000:
-		return 0, d.failAt(at, fmt.Errorf("%s: %s µs is out of range (after the year 2554)", what, tok))
+// timeMicros reads a point in time in microseconds since the epoch, which
+// as nanoseconds must fit a uint64 (OTLP's fixed64), written as a JSON
+// number or string; at is where it starts, and ok is false for null.
+func (d *jsonDecoder) timeMicros(what string) (us uint64, at int, ok bool, err error) {
+	at = d.off()
+	tok, _, err := d.intToken(what)
+	if err != nil || tok == nil {
+		return 0, at, false, err
 	}
-	return u, nil
+	u, neg, valid := parseInteger(tok)
+	switch {
+	case !valid:
+		return 0, at, true, d.failAt(at, fmt.Errorf("%s: %q is not an integer number of microseconds", what, tok))
+	case neg && u != 0:
+		return 0, at, true, d.failAt(at, fmt.Errorf("%s: %s is negative", what, tok))
+	case u > math.MaxUint64/1000:
+		return 0, at, true, d.failAt(at, fmt.Errorf("%s: %s µs is out of range (after the year 2554)", what, tok))
+	}
+	return u, at, true, nil
 }
 
 // jaegerSpanTags moves the span's tags, pushed on d.attrs since mark, into
@@ -560,29 +560,9 @@ func (d *jsonDecoder) jaegerScope(name, version string) *dag.Scope {
 
 // jaegerRefs pushes a span's references onto d.jrefs.
 func (d *jsonDecoder) jaegerRefs() error {
-	if ok, err := d.openArray("references"); !ok {
-		return err
-	}
-	for i := 0; ; i++ {
-		more, err := d.nextElem(i)
-		if err != nil || !more {
-			return err
-		}
-		if ok, err := d.openObject("reference"); !ok {
-			if err != nil {
-				return err
-			}
-			continue
-		}
+	return d.eachObject("references", "reference", func() error {
 		var r jaegerRef
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return err
-			}
-			if done {
-				break
-			}
+		err := d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "refType":
 				r.refType, err = d.stringValue("refType")
@@ -593,9 +573,10 @@ func (d *jsonDecoder) jaegerRefs() error {
 			default:
 				err = d.skipValue()
 			}
-			if err != nil {
-				return err
-			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		switch r.refType {
 		case "CHILD_OF", "child_of":
@@ -604,7 +585,8 @@ func (d *jsonDecoder) jaegerRefs() error {
 			r.known, r.followsFrom = true, true
 		}
 		d.jrefs = append(d.jrefs, r)
-	}
+		return nil
+	})
 }
 
 // jaegerParent picks the parent among the references pushed since mark
@@ -672,53 +654,23 @@ func (d *jsonDecoder) jaegerParent(sp *dag.Span, mark int, parentField dag.SpanI
 
 // jaegerLogs reads a span's logs as events.
 func (d *jsonDecoder) jaegerLogs() ([]dag.Event, error) {
-	if ok, err := d.openArray("logs"); !ok {
-		return nil, err
-	}
 	mark := len(d.events)
-	for i := 0; ; i++ {
-		more, err := d.nextElem(i)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
-		if ok, err := d.openObject("log"); !ok {
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
+	err := d.eachObject("logs", "log", func() error {
 		var ev dag.Event
 		attrMark := len(d.attrs)
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return nil, err
-			}
-			if done {
-				break
-			}
+		err := d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "timestamp":
-				at := d.off()
-				var tok []byte
-				tok, _, err = d.intToken("log timestamp")
-				if err == nil && tok != nil {
-					var us uint64
-					if us, err = d.timeMicros(tok, at, "log timestamp"); err == nil {
-						ev.Time = us * 1000
-					}
-				}
+				err = d.eventMicros(&ev.Time, "log timestamp")
 			case "fields":
 				err = d.jaegerTags("log fields")
 			default:
 				err = d.skipValue()
 			}
-			if err != nil {
-				return nil, err
-			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		kept := d.attrs[:attrMark]
 		for _, a := range d.attrs[attrMark:] {
@@ -731,11 +683,22 @@ func (d *jsonDecoder) jaegerLogs() ([]dag.Event, error) {
 		d.attrs = kept
 		ev.Attrs = d.takeAttrs(attrMark)
 		d.events = append(d.events, ev)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	consumed, ahead := d.ahead()
-	out := d.eventSlab.take(d.events[mark:], consumed, ahead)
-	d.events = d.events[:mark]
-	return out, nil
+	return takeList(d, &d.eventSlab, &d.events, mark), nil
+}
+
+// eventMicros reads a Jaeger log's or Zipkin annotation's timestamp
+// (microseconds; null leaves *t alone) into *t, in nanoseconds.
+func (d *jsonDecoder) eventMicros(t *uint64, what string) error {
+	us, _, ok, err := d.timeMicros(what)
+	if ok && err == nil {
+		*t = us * 1000
+	}
+	return err
 }
 
 // Jaeger tag types, as the "type" member names them.
@@ -750,30 +713,10 @@ const (
 
 // jaegerTags pushes a list of tags onto d.attrs.
 func (d *jsonDecoder) jaegerTags(what string) error {
-	if ok, err := d.openArray(what); !ok {
-		return err
-	}
-	for i := 0; ; i++ {
-		more, err := d.nextElem(i)
-		if err != nil || !more {
-			return err
-		}
-		if ok, err := d.openObject("tag"); !ok {
-			if err != nil {
-				return err
-			}
-			continue
-		}
+	return d.eachObject(what, "tag", func() error {
 		var kv dag.Attr
 		typ := tagUntyped
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return err
-			}
-			if done {
-				break
-			}
+		err := d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "key":
 				kv.Key, err = d.stringValue("tag key")
@@ -784,15 +727,17 @@ func (d *jsonDecoder) jaegerTags(what string) error {
 			default:
 				err = d.skipValue()
 			}
-			if err != nil {
-				return err
-			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		if typ != tagString || kv.Value.Type() != dag.ValueString {
 			kv.Value = jaegerTyped(kv.Value, typ)
 		}
 		d.attrs = append(d.attrs, kv)
-	}
+		return nil
+	})
 }
 
 // jaegerTagType reads a tag's "type"; an unknown one reads as untyped.

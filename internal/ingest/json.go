@@ -571,6 +571,18 @@ func (d *jsonDecoder) array(what string, elem func(i int) error) error {
 	}
 }
 
+// eachObject decodes an array (or null) of objects, skipping null
+// elements: elem is called inside each object, after its '{', and decodes
+// its members (with eachMember).
+func (d *jsonDecoder) eachObject(what, elemWhat string, elem func() error) error {
+	return d.array(what, func(int) error {
+		if ok, err := d.openObject(elemWhat); !ok {
+			return err // null: no element
+		}
+		return elem()
+	})
+}
+
 // nextElem advances to the next element of an array after openArray; i
 // counts the elements already read. It returns false (and consumes the ']')
 // at the end of the array.
@@ -1030,6 +1042,15 @@ func (s *slab[T]) take(src []T, pos, ahead int) []T {
 	out := s.free[:k:k]
 	copy(out, src)
 	s.free = s.free[k:]
+	return out
+}
+
+// takeList moves the items pushed onto *list since mark (one span's
+// attributes, events or links) into s.
+func takeList[T any](d *jsonDecoder, s *slab[T], list *[]T, mark int) []T {
+	consumed, ahead := d.ahead()
+	out := s.take((*list)[mark:], consumed, ahead)
+	*list = (*list)[:mark]
 	return out
 }
 

@@ -379,10 +379,7 @@ func (d *jsonDecoder) status(st *dag.Status) error {
 
 func (d *jsonDecoder) eventList() ([]dag.Event, error) {
 	mark := len(d.events)
-	err := d.array("events", func(int) error {
-		if ok, err := d.openObject("event"); !ok {
-			return err // null: no event
-		}
+	err := d.eachObject("events", "event", func() error {
 		d.events = append(d.events, dag.Event{})
 		ev := &d.events[len(d.events)-1] // nothing below appends to d.events
 		return d.eachMember(func(key []byte) (err error) {
@@ -402,18 +399,12 @@ func (d *jsonDecoder) eventList() ([]dag.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	consumed, ahead := d.ahead()
-	out := d.eventSlab.take(d.events[mark:], consumed, ahead)
-	d.events = d.events[:mark]
-	return out, nil
+	return takeList(d, &d.eventSlab, &d.events, mark), nil
 }
 
 func (d *jsonDecoder) linkList() ([]dag.Link, error) {
 	mark := len(d.links)
-	err := d.array("links", func(int) error {
-		if ok, err := d.openObject("link"); !ok {
-			return err // null: no link
-		}
+	err := d.eachObject("links", "link", func() error {
 		d.links = append(d.links, dag.Link{})
 		l := &d.links[len(d.links)-1] // nothing below appends to d.links
 		return d.eachMember(func(key []byte) (err error) {
@@ -437,20 +428,14 @@ func (d *jsonDecoder) linkList() ([]dag.Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	consumed, ahead := d.ahead()
-	out := d.linkSlab.take(d.links[mark:], consumed, ahead)
-	d.links = d.links[:mark]
-	return out, nil
+	return takeList(d, &d.linkSlab, &d.links, mark), nil
 }
 
 // attrList decodes an array of KeyValue. depth is the nesting of
 // attribute values around it.
 func (d *jsonDecoder) attrList(what string, depth int) ([]dag.Attr, error) {
 	mark := len(d.attrs)
-	err := d.array(what, func(int) error {
-		if ok, err := d.openObject("attribute"); !ok {
-			return err // null: no attribute
-		}
+	err := d.eachObject(what, "attribute", func() error {
 		var kv dag.Attr
 		err := d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
@@ -470,10 +455,7 @@ func (d *jsonDecoder) attrList(what string, depth int) ([]dag.Attr, error) {
 	if err != nil {
 		return nil, err
 	}
-	consumed, ahead := d.ahead()
-	out := d.attrSlab.take(d.attrs[mark:], consumed, ahead)
-	d.attrs = d.attrs[:mark]
-	return out, nil
+	return d.takeAttrs(mark), nil
 }
 
 // anyValue decodes an AnyValue object.

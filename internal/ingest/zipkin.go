@@ -120,14 +120,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 		local                     zipkinEndpoint
 		attrMark                  = len(d.attrs)
 	)
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil {
-			return err
-		}
-		if done {
-			break
-		}
+	err := d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "traceId":
 			known = true
@@ -142,18 +135,16 @@ func (d *jsonDecoder) zipkinSpan() error {
 		case "kind":
 			err = d.zipkinKind(sp)
 		case "timestamp":
-			tsAt = d.off()
-			var tok []byte
-			if tok, _, err = d.intToken("timestamp"); err == nil && tok != nil {
-				hasTimestamp = true
-				tsUS, err = d.timeMicros(tok, tsAt, "timestamp")
+			var us uint64
+			var ok bool
+			if us, tsAt, ok, err = d.timeMicros("timestamp"); ok {
+				tsUS, hasTimestamp = us, true
 			}
 		case "duration":
-			at := d.off()
-			var tok []byte
-			if tok, _, err = d.intToken("duration"); err == nil && tok != nil {
-				hasDuration = true
-				durUS, err = d.micros(tok, at, "duration")
+			var us int64
+			var ok bool
+			if us, ok, err = d.micros("duration"); ok {
+				durUS, hasDuration = us, true
 			}
 		case "localEndpoint":
 			err = d.zipkinEndpoint(&local)
@@ -169,9 +160,10 @@ func (d *jsonDecoder) zipkinSpan() error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if !known {
 		return d.failAt(start, fmt.Errorf("not a Zipkin span: no traceId or id (want a Zipkin v2 span array)"))
@@ -300,58 +292,30 @@ func (d *jsonDecoder) zipkinResource(service string) *dag.Resource {
 
 // zipkinAnnotations reads annotations as events.
 func (d *jsonDecoder) zipkinAnnotations() ([]dag.Event, error) {
-	if ok, err := d.openArray("annotations"); !ok {
-		return nil, err
-	}
 	mark := len(d.events)
-	for i := 0; ; i++ {
-		more, err := d.nextElem(i)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
-		if ok, err := d.openObject("annotation"); !ok {
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
+	err := d.eachObject("annotations", "annotation", func() error {
 		var ev dag.Event
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return nil, err
-			}
-			if done {
-				break
-			}
+		err := d.eachMember(func(key []byte) (err error) {
 			switch string(key) {
 			case "timestamp":
-				at := d.off()
-				var tok []byte
-				if tok, _, err = d.intToken("annotation timestamp"); err == nil && tok != nil {
-					var us uint64
-					if us, err = d.timeMicros(tok, at, "annotation timestamp"); err == nil {
-						ev.Time = us * 1000
-					}
-				}
+				err = d.eventMicros(&ev.Time, "annotation timestamp")
 			case "value":
 				ev.Name, err = d.stringValue("annotation value")
 			default:
 				err = d.skipValue()
 			}
-			if err != nil {
-				return nil, err
-			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		d.events = append(d.events, ev)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	consumed, ahead := d.ahead()
-	out := d.eventSlab.take(d.events[mark:], consumed, ahead)
-	d.events = d.events[:mark]
-	return out, nil
+	return takeList(d, &d.eventSlab, &d.events, mark), nil
 }
 
 // zipkinTags pushes the string tags onto d.attrs.
