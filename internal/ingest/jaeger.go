@@ -142,22 +142,16 @@ func (d *jsonDecoder) jaegerErrors() error {
 			}
 			continue
 		}
-		for j := 0; ; j++ {
-			key, done, err := d.nextKey(j)
-			if err != nil {
-				return err
-			}
-			if done {
-				break
-			}
+		err = d.eachMember(func(key []byte) (err error) {
 			if string(key) == "msg" && msg == "" {
 				msg, err = d.stringValue("msg")
 			} else {
 				err = d.skipValue()
 			}
-			if err != nil {
-				return err
-			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
 	}
 	if n == 0 {
@@ -174,17 +168,8 @@ func (d *jsonDecoder) jaegerTraceObject() error {
 	start := d.off()
 	d.pos++
 	t := d.beginJaegerTrace()
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil {
-			return err
-		}
-		if done {
-			break
-		}
-		if err := d.jaegerTraceMember(t, key); err != nil {
-			return err
-		}
+	if err := d.eachMember(func(key []byte) error { return d.jaegerTraceMember(t, key) }); err != nil {
+		return err
 	}
 	if t.members > 0 && !t.known {
 		return d.failAt(start, errors.New("data is not a Jaeger trace: it has no traceID, spans or processes"))
@@ -245,11 +230,7 @@ func (d *jsonDecoder) jaegerProcesses(t *jaegerTrace) error {
 	if ok, err := d.openObject("processes"); !ok {
 		return err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) error {
 		id := d.strs.short(key)
 		res, err := d.jaegerProcess()
 		if err != nil {
@@ -259,7 +240,8 @@ func (d *jsonDecoder) jaegerProcesses(t *jaegerTrace) error {
 			t.procs = make(map[string]*dag.Resource, 4)
 		}
 		t.procs[id] = res
-	}
+		return nil
+	})
 }
 
 // jaegerProcess reads a process object into a resource.
@@ -271,14 +253,7 @@ func (d *jsonDecoder) jaegerProcess() (*dag.Resource, error) {
 	mark := len(d.attrs)
 	// service.name first, as an OTLP SDK writes it.
 	d.attrs = append(d.attrs, dag.Attr{Key: "service.name"})
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			break
-		}
+	err := d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "serviceName":
 			res.Service, err = d.stringValue("serviceName")
@@ -287,9 +262,10 @@ func (d *jsonDecoder) jaegerProcess() (*dag.Resource, error) {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if res.Service != "" {
 		d.attrs[mark].Value = dag.StringValue(res.Service)
@@ -306,17 +282,7 @@ func (d *jsonDecoder) takeAttrs(mark int) []dag.Attr {
 }
 
 func (d *jsonDecoder) jaegerSpanList(t *jaegerTrace) error {
-	if ok, err := d.openArray("spans"); !ok {
-		return err
-	}
-	for i := 0; ; i++ {
-		if more, err := d.nextElem(i); !more {
-			return err
-		}
-		if err := d.jaegerSpan(t); err != nil {
-			return err
-		}
-	}
+	return d.array("spans", func(int) error { return d.jaegerSpan(t) })
 }
 
 func (d *jsonDecoder) jaegerSpan(t *jaegerTrace) error {

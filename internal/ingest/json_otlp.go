@@ -182,21 +182,15 @@ func (d *jsonDecoder) backendError() error {
 		return d.eofError()
 	case c == '{':
 		d.pos++
-		for i := 0; ; i++ {
-			key, done, err := d.nextKey(i)
-			if err != nil {
-				return err
-			}
-			if done {
-				break
-			}
+		err := d.eachMember(func(key []byte) (err error) {
 			if string(key) == "message" {
-				if msg, err = d.stringValue("message"); err != nil {
-					return err
-				}
-			} else if err := d.skipValue(); err != nil {
+				msg, err = d.stringValue("message")
 				return err
 			}
+			return d.skipValue()
+		})
+		if err != nil {
+			return err
 		}
 	case c == '"':
 		var err error

@@ -231,11 +231,7 @@ func (d *jsonDecoder) zipkinEndpoint(ep *zipkinEndpoint) error {
 	if ok, err := d.openObject("endpoint"); !ok {
 		return err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
 		case "serviceName":
 			ep.service, err = d.stringValue("serviceName")
@@ -248,10 +244,8 @@ func (d *jsonDecoder) zipkinEndpoint(ep *zipkinEndpoint) error {
 		default:
 			err = d.skipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 // pushRemote pushes a remote endpoint's attributes onto d.attrs.
@@ -323,18 +317,15 @@ func (d *jsonDecoder) zipkinTags() error {
 	if ok, err := d.openObject("tags"); !ok {
 		return err
 	}
-	for i := 0; ; i++ {
-		key, done, err := d.nextKey(i)
-		if err != nil || done {
-			return err
-		}
+	return d.eachMember(func(key []byte) error {
 		k := d.strs.short(key)
 		v, err := d.zipkinTagValue()
 		if err != nil {
 			return err
 		}
 		d.attrs = append(d.attrs, dag.Attr{Key: k, Value: v})
-	}
+		return nil
+	})
 }
 
 // zipkinTagValue reads a tag value: a string in Zipkin's model; numbers
