@@ -98,11 +98,17 @@ func genOTLPJSON(spans int, seed uint64) []byte {
 // string cache sees new values as it would on real data. Compare against the
 // Collector's pdata in bench/.
 func BenchmarkDecodeJSON(b *testing.B) {
+	benchDecodeJSON(b, func(i int) []byte { return genOTLPJSON(512, uint64(i)) })
+}
+
+// benchDecodeJSON decodes 16 messages of 512 spans each, message i made by
+// msg(i), round robin, and reports spans/s and B/span.
+func benchDecodeJSON(b *testing.B, msg func(i int) []byte) {
 	const spans = 512
 	var msgs [][]byte
 	size := 0
 	for i := range 16 {
-		msgs = append(msgs, genOTLPJSON(spans, uint64(i)))
+		msgs = append(msgs, msg(i))
 		size += len(msgs[i])
 	}
 	b.SetBytes(int64(size / len(msgs)))
@@ -159,34 +165,13 @@ func BenchmarkReadJSONStream(b *testing.B) {
 // realistic spans that genOTLPJSON wrote and encode re-encoded in another
 // format: the same spans as BenchmarkDecodeJSON, so spans/s compare.
 func benchDecodeConverted(b *testing.B, encode func([]byte, []dag.Span) []byte) {
-	const spans = 512
-	var msgs [][]byte
-	size := 0
-	for i := range 16 {
-		in, err := decodeJSONMessage(genOTLPJSON(spans, uint64(i)), nil, nil, "gen")
+	benchDecodeJSON(b, func(i int) []byte {
+		in, err := decodeJSONMessage(genOTLPJSON(512, uint64(i)), nil, nil, "gen")
 		if err != nil {
 			b.Fatal(err)
 		}
-		msgs = append(msgs, encode(nil, in))
-		size += len(msgs[i])
-	}
-	b.SetBytes(int64(size / len(msgs)))
-	b.ReportAllocs()
-	var ms0, ms1 runtime.MemStats
-	runtime.ReadMemStats(&ms0)
-	b.ResetTimer()
-	i := 0
-	for b.Loop() {
-		i++
-		out, err := decodeJSONMessage(msgs[i%len(msgs)], nil, nil, "bench")
-		if err != nil || len(out) != spans {
-			b.Fatalf("%d spans, %v", len(out), err)
-		}
-	}
-	b.StopTimer()
-	runtime.ReadMemStats(&ms1)
-	b.ReportMetric(float64(spans*b.N)/b.Elapsed().Seconds(), "spans/s")
-	b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(spans*b.N), "B/span")
+		return encode(nil, in)
+	})
 }
 
 // BenchmarkDecodeJaegerJSON decodes BenchmarkDecodeJSON's spans written as

@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tracectl/tracectl/internal/dag"
@@ -82,28 +81,28 @@ func readFramedProto(t testing.TB, path string) []dag.Span {
 func spansFromProto(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 	var out []dag.Span
 	for _, rs := range req.GetResourceSpans() {
-		res := &dag.Resource{Attrs: attrsFromProto(rs.GetResource().GetAttributes()), SchemaURL: rs.GetSchemaUrl()}
+		res := &dag.Resource{Attrs: fromKVs(rs.GetResource().GetAttributes()), SchemaURL: rs.GetSchemaUrl()}
 		if v, ok := dag.Lookup(res.Attrs, "service.name"); ok {
 			res.Service = v.Str()
 		}
 		for _, ss := range rs.GetScopeSpans() {
-			sc := &dag.Scope{Name: ss.GetScope().GetName(), Version: ss.GetScope().GetVersion(), Attrs: attrsFromProto(ss.GetScope().GetAttributes())}
+			sc := &dag.Scope{Name: ss.GetScope().GetName(), Version: ss.GetScope().GetVersion(), Attrs: fromKVs(ss.GetScope().GetAttributes())}
 			for _, s := range ss.GetSpans() {
 				sp := dag.Span{
 					Kind: dag.Kind(s.GetKind()), Flags: s.GetFlags(),
 					Start: s.GetStartTimeUnixNano(), End: s.GetEndTimeUnixNano(),
 					Name: s.GetName(), TraceState: s.GetTraceState(),
 					Status:   dag.Status{Code: dag.StatusCode(s.GetStatus().GetCode()), Message: s.GetStatus().GetMessage()},
-					Resource: res, Scope: sc, Attrs: attrsFromProto(s.GetAttributes()),
+					Resource: res, Scope: sc, Attrs: fromKVs(s.GetAttributes()),
 				}
 				copy(sp.TraceID[:], s.GetTraceId())
 				copy(sp.SpanID[:], s.GetSpanId())
 				copy(sp.ParentSpanID[:], s.GetParentSpanId())
 				for _, e := range s.GetEvents() {
-					sp.Events = append(sp.Events, dag.Event{Name: e.GetName(), Time: e.GetTimeUnixNano(), Attrs: attrsFromProto(e.GetAttributes())})
+					sp.Events = append(sp.Events, dag.Event{Name: e.GetName(), Time: e.GetTimeUnixNano(), Attrs: fromKVs(e.GetAttributes())})
 				}
 				for _, l := range s.GetLinks() {
-					dl := dag.Link{TraceState: l.GetTraceState(), Flags: l.GetFlags(), Attrs: attrsFromProto(l.GetAttributes())}
+					dl := dag.Link{TraceState: l.GetTraceState(), Flags: l.GetFlags(), Attrs: fromKVs(l.GetAttributes())}
 					copy(dl.TraceID[:], l.GetTraceId())
 					copy(dl.SpanID[:], l.GetSpanId())
 					sp.Links = append(sp.Links, dl)
@@ -113,38 +112,6 @@ func spansFromProto(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 		}
 	}
 	return out
-}
-
-func attrsFromProto(kvs []*commonpb.KeyValue) []dag.Attr {
-	var out []dag.Attr
-	for _, kv := range kvs {
-		out = append(out, dag.Attr{Key: kv.GetKey(), Value: valueFromProto(kv.GetValue())})
-	}
-	return out
-}
-
-func valueFromProto(v *commonpb.AnyValue) dag.Value {
-	switch x := v.GetValue().(type) {
-	case *commonpb.AnyValue_StringValue:
-		return dag.StringValue(x.StringValue)
-	case *commonpb.AnyValue_BoolValue:
-		return dag.BoolValue(x.BoolValue)
-	case *commonpb.AnyValue_IntValue:
-		return dag.IntValue(x.IntValue)
-	case *commonpb.AnyValue_DoubleValue:
-		return dag.DoubleValue(x.DoubleValue)
-	case *commonpb.AnyValue_BytesValue:
-		return dag.BytesValue(string(x.BytesValue))
-	case *commonpb.AnyValue_ArrayValue:
-		var vs []dag.Value
-		for _, e := range x.ArrayValue.GetValues() {
-			vs = append(vs, valueFromProto(e))
-		}
-		return dag.ArrayValue(vs)
-	case *commonpb.AnyValue_KvlistValue:
-		return dag.MapValue(attrsFromProto(x.KvlistValue.GetValues()))
-	}
-	return dag.Value{}
 }
 
 func sortSpans(spans []dag.Span) {

@@ -19,6 +19,12 @@ func BenchmarkDecodeProto(b *testing.B) {
 		msgs = append(msgs, m)
 		size += int64(len(m))
 	}
+	benchDecodeProto(b, msgs, size)
+}
+
+// benchDecodeProto decodes msgs, one by one, size bytes in all, per op,
+// and reports spans/s and spans/op.
+func benchDecodeProto(b *testing.B, msgs [][]byte, size int64) {
 	spans := 0
 	b.SetBytes(size)
 	b.ReportAllocs()
@@ -48,21 +54,7 @@ func BenchmarkDecodeProtoFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	msgs := splitFrames(b, data)
-	spans := 0
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, m := range msgs {
-			out, err := DecodeProto(m, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			spans += len(out)
-		}
-	}
-	b.ReportMetric(float64(spans)/b.Elapsed().Seconds(), "spans/s")
-	b.ReportMetric(float64(spans)/float64(b.N), "spans/op")
+	benchDecodeProto(b, splitFrames(b, data), int64(len(data)))
 }
 
 // BenchmarkDecodeFramed reads a length-framed stream (the file exporter's
