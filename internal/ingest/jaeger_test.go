@@ -165,7 +165,7 @@ func TestDecodeJaegerIDs(t *testing.T) {
 }
 
 func TestDecodeJaegerErrors(t *testing.T) {
-	for _, tc := range []struct{ name, in, want string }{
+	testDecodeErrors(t, []decodeErrorCase{
 		{"backend errors", `{"data":null,"total":0,"errors":[{"code":404,"msg":"trace not found"}]}`, "the backend answered with an error: trace not found"},
 		{"not a trace under data", `{"status":"success","data":{"resultType":"vector","result":[]}}`, "data is not a Jaeger trace"},
 		{"unknown object", `{"status":"success","foo":1}`, `not traces: a JSON object with members "status", "foo"`},
@@ -174,7 +174,16 @@ func TestDecodeJaegerErrors(t *testing.T) {
 		{"bad start", `{"spans":[{"spanID":"1","startTime":"soon"}]}`, `startTime: "soon" is not an integer`},
 		{"data and bare trace", `{"spans":[],"data":[]}`, "want one or the other"},
 		{"truncated", `{"data":[{"traceID":"1","spans":[{"spanID":"1",`, "unexpected end"},
-	} {
+	})
+}
+
+// decodeErrorCase is a message decodeJSONMessage must reject with an
+// error that contains want.
+type decodeErrorCase struct{ name, in, want string }
+
+func testDecodeErrors(t *testing.T, cases []decodeErrorCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := decodeJSONMessage([]byte(tc.in), nil, nil, "in")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -187,14 +196,9 @@ func TestDecodeJaegerErrors(t *testing.T) {
 // TestJaegerRoundTrip: Jaeger JSON written by AppendJaegerJSON reads back
 // as the same spans, for everything Jaeger's model holds.
 func TestJaegerRoundTrip(t *testing.T) {
-	in, err := decodeJSONMessage(genOTLPJSON(300, 7), nil, nil, "gen")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range in {
+	testRoundTrip(t, 7, AppendJaegerJSON, func(i int, s *dag.Span) {
 		// What Jaeger cannot hold: sub-µs times, link trace state and
 		// flags, link attributes (but the reference type), schema URLs.
-		s := &in[i]
 		s.Start -= s.Start % 1000
 		s.End -= s.End % 1000
 		for j := range s.Events {
@@ -206,8 +210,22 @@ func TestJaegerRoundTrip(t *testing.T) {
 		if i%5 == 1 {
 			s.AsyncParent = !s.ParentSpanID.IsZero()
 		}
+	})
+}
+
+// testRoundTrip encodes 300 generated spans (from seed) with encode and
+// decodes them back: they must be the spans as lossy(i, &span) leaves
+// them, grouped by trace.
+func testRoundTrip(t *testing.T, seed uint64, encode func([]byte, []dag.Span) []byte, lossy func(i int, s *dag.Span)) {
+	t.Helper()
+	in, err := decodeJSONMessage(genOTLPJSON(300, seed), nil, nil, "gen")
+	if err != nil {
+		t.Fatal(err)
 	}
-	out, err := decodeJSONMessage(AppendJaegerJSON(nil, in), nil, nil, "jaeger")
+	for i := range in {
+		lossy(i, &in[i])
+	}
+	out, err := decodeJSONMessage(encode(nil, in), nil, nil, "encoded")
 	if err != nil {
 		t.Fatal(err)
 	}

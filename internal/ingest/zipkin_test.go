@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -62,32 +61,20 @@ func TestDecodeZipkinJSON(t *testing.T) {
 }
 
 func TestDecodeZipkinErrors(t *testing.T) {
-	for _, tc := range []struct{ name, in, want string }{
+	testDecodeErrors(t, []decodeErrorCase{
 		{"not spans", `[{"resourceSpans":[]}]`, "not a Zipkin span"},
 		{"numbers", `[1,2]`, "array element: want a Zipkin span object or an array of them, found number"},
 		{"nested too deep", `[[[]]]`, "trace element: want a Zipkin span object, found array"},
 		{"bad timestamp", `[{"traceId":"1","id":"2","timestamp":"x"}]`, `timestamp: "x" is not an integer`},
 		{"overflow", `[{"traceId":"1","id":"2","timestamp":18446744073709552,"duration":9}]`, "out of range"},
 		{"truncated", `[{"traceId":"1",`, "unexpected end"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := decodeJSONMessage([]byte(tc.in), nil, nil, "in")
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %v, want one containing %q", err, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestZipkinRoundTrip: Zipkin JSON written by AppendZipkinJSON reads back
 // as the same spans, for everything Zipkin's model holds.
 func TestZipkinRoundTrip(t *testing.T) {
-	in, err := decodeJSONMessage(genOTLPJSON(300, 9), nil, nil, "gen")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range in {
-		s := &in[i]
+	testRoundTrip(t, 9, AppendZipkinJSON, func(i int, s *dag.Span) {
 		s.Start -= s.Start % 1000
 		s.End -= s.End % 1000
 		s.Links, s.Flags = nil, 0
@@ -110,12 +97,5 @@ func TestZipkinRoundTrip(t *testing.T) {
 		if i%7 == 3 {
 			s.Kind = dag.KindInternal
 		}
-	}
-	out, err := decodeJSONMessage(AppendZipkinJSON(nil, in), nil, nil, "zipkin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(summarizeJaeger(sortedByTrace(in)), summarizeJaeger(out)); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	})
 }
