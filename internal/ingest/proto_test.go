@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -88,14 +89,7 @@ func TestDecodeProtoConformance(t *testing.T) {
 // reference library's reading, field by field.
 func TestDecodeProtoGenerated(t *testing.T) {
 	for seed := range uint64(5) {
-		msg := genMessage(t, seed, "cart", 1+int(seed)*37)
-		got, err := DecodeProto(msg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(oracleSpans(t, msg), got, protoCmp); diff != "" {
-			t.Errorf("seed %d (-want +got):\n%s", seed, diff)
-		}
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { checkOracle(t, genMessage(t, seed, "cart", 1+int(seed)*37)) })
 	}
 }
 
@@ -174,15 +168,21 @@ func TestDecodeProtoValues(t *testing.T) {
 					}},
 				}},
 			}}}
-			msg := marshal(t, req)
-			got, err := DecodeProto(msg, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(oracleSpans(t, msg), got, protoCmp); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			checkOracle(t, marshal(t, req))
 		})
+	}
+}
+
+// checkOracle decodes msg with DecodeProto, and with the generated types
+// as the oracle: the spans must be the same.
+func checkOracle(t *testing.T, msg []byte) {
+	t.Helper()
+	got, err := DecodeProto(msg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(oracleSpans(t, msg), got, protoCmp); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
@@ -221,14 +221,7 @@ func TestDecodeProtoShapes(t *testing.T) {
 		}}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			msg := marshal(t, req)
-			got, err := DecodeProto(msg, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(oracleSpans(t, msg), got, protoCmp); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			checkOracle(t, marshal(t, req))
 		})
 	}
 }
