@@ -466,32 +466,26 @@ func (d *jsonDecoder) typeError(what, want string, c byte) error {
 // openObject consumes the '{' of an object (ok) or a null (!ok, no error:
 // null stands for the default value in proto3 JSON).
 func (d *jsonDecoder) openObject(what string) (ok bool, err error) {
-	c, more := d.peek()
-	switch {
-	case !more:
-		return false, d.eofError()
-	case c == '{':
-		d.pos++
-		return true, nil
-	case c == 'n':
-		return false, d.literal("null")
-	}
-	return false, d.typeError(what, "an object", c)
+	return d.open(what, '{', "an object")
 }
 
 // openArray is openObject for '['.
 func (d *jsonDecoder) openArray(what string) (ok bool, err error) {
+	return d.open(what, '[', "an array")
+}
+
+func (d *jsonDecoder) open(what string, delim byte, want string) (ok bool, err error) {
 	c, more := d.peek()
 	switch {
 	case !more:
 		return false, d.eofError()
-	case c == '[':
+	case c == delim:
 		d.pos++
 		return true, nil
 	case c == 'n':
 		return false, d.literal("null")
 	}
-	return false, d.typeError(what, "an array", c)
+	return false, d.typeError(what, want, c)
 }
 
 // nextKey reads the next member name of an object after openObject, and
