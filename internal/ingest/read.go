@@ -79,51 +79,47 @@ func ReadFiles(inputs []string, stdin io.Reader, opts Options, fn func(batch []d
 	if err != nil {
 		return err
 	}
-	var n notices
-	defer warn(opts.Warn, &n)
-	tr := &tracker{fn: opts.Progress}
-	defer tr.flush()
-	z := new(zstdDecoders)
-	defer z.close()
+	rd := startReading(&opts)
+	defer rd.done()
 	for _, p := range paths {
 		if p == "-" {
 			if stdin == nil {
 				return &Error{Name: "stdin", Err: errors.New("no standard input to read")}
 			}
-			if err := decodeStream(stdin, "stdin", &opts, &n, tr, z, fn); err != nil {
+			if err := rd.decode(stdin, "stdin", fn); err != nil {
 				return err
 			}
 			continue
 		}
 		if IsURL(p) {
-			if err := readURL(p, &opts, &n, tr, z, fn); err != nil {
+			if err := rd.readURL(p, fn); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := readFile(p, &opts, &n, tr, z, fn); err != nil {
+		if err := rd.readFile(p, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func readURL(raw string, opts *Options, n *notices, tr *tracker, z *zstdDecoders, fn func([]dag.Span) error) error {
-	body, err := openURL(raw, &opts.HTTP)
+func (rd *reading) readURL(raw string, fn func([]dag.Span) error) error {
+	body, err := openURL(raw, &rd.opts.HTTP)
 	if err != nil {
 		return err
 	}
 	defer body.Close()
-	return decodeStream(body, DisplayURL(raw), opts, n, tr, z, fn)
+	return rd.decode(body, DisplayURL(raw), fn)
 }
 
-func readFile(path string, opts *Options, n *notices, tr *tracker, z *zstdDecoders, fn func([]dag.Span) error) error {
+func (rd *reading) readFile(path string, fn func([]dag.Span) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return &Error{Name: path, Err: unwrapPathError(err)}
 	}
 	defer f.Close()
-	return decodeStream(f, path, opts, n, tr, z, fn)
+	return rd.decode(f, path, fn)
 }
 
 // unwrapPathError drops the operation and the path an *os.PathError
@@ -182,13 +178,30 @@ func expandInputs(inputs []string) ([]string, error) {
 // format are sniffed from the content. fn owns each batch. Errors are
 // *Error, except one returned by fn, which is returned as it is.
 func Decode(r io.Reader, name string, opts Options, fn func(batch []dag.Span) error) error {
-	var n notices
-	defer warn(opts.Warn, &n)
-	tr := &tracker{fn: opts.Progress}
-	defer tr.flush()
-	z := new(zstdDecoders)
-	defer z.close()
-	return decodeStream(r, name, &opts, &n, tr, z, fn)
+	rd := startReading(&opts)
+	defer rd.done()
+	return rd.decode(r, name, fn)
+}
+
+// reading is what one ReadFiles or Decode call shares across its inputs:
+// the options, the notices warned about once at the end, the progress
+// tracker and the zstd decoders.
+type reading struct {
+	opts *Options
+	n    notices
+	tr   *tracker
+	z    *zstdDecoders
+}
+
+func startReading(opts *Options) *reading {
+	return &reading{opts: opts, tr: &tracker{fn: opts.Progress}, z: new(zstdDecoders)}
+}
+
+// done releases the decoders, reports the last progress and then warns.
+func (rd *reading) done() {
+	rd.z.close()
+	rd.tr.flush()
+	warn(rd.opts.Warn, &rd.n)
 }
 
 func warn(fn func(string), n *notices) {
@@ -274,9 +287,10 @@ func (s *streamReader) deliver(batch []dag.Span) error {
 	return s.fn(batch)
 }
 
-func decodeStream(r io.Reader, name string, opts *Options, n *notices, tr *tracker, z *zstdDecoders, fn func([]dag.Span) error) error {
-	s := &streamReader{name: name, format: opts.Format, maxFrame: opts.maxFrame(), n: n, tr: tr, z: z, fn: fn}
-	return s.layer(&countingReader{r: r, tr: tr}, 0)
+// decode reads one input, named name in errors and warnings.
+func (rd *reading) decode(r io.Reader, name string, fn func([]dag.Span) error) error {
+	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, fn: fn}
+	return s.layer(&countingReader{r: r, tr: rd.tr}, 0)
 }
 
 var (
