@@ -205,44 +205,29 @@ func toAnyValue(v attribute.Value) *commonpb.AnyValue {
 	case attribute.BYTESLICE:
 		av.Value = &commonpb.AnyValue_BytesValue{BytesValue: v.AsByteSlice()}
 	case attribute.BOOLSLICE:
-		vals := v.AsBoolSlice()
-		arr := make([]*commonpb.AnyValue, len(vals))
-		for i, b := range vals {
-			arr[i] = &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: b}}
-		}
-		av.Value = &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: arr}}
+		av.Value = arrayOf(v.AsBoolSlice(), attribute.BoolValue)
 	case attribute.INT64SLICE:
-		vals := v.AsInt64Slice()
-		arr := make([]*commonpb.AnyValue, len(vals))
-		for i, n := range vals {
-			arr[i] = &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: n}}
-		}
-		av.Value = &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: arr}}
+		av.Value = arrayOf(v.AsInt64Slice(), attribute.Int64Value)
 	case attribute.FLOAT64SLICE:
-		vals := v.AsFloat64Slice()
-		arr := make([]*commonpb.AnyValue, len(vals))
-		for i, f := range vals {
-			arr[i] = &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: f}}
-		}
-		av.Value = &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: arr}}
+		av.Value = arrayOf(v.AsFloat64Slice(), attribute.Float64Value)
 	case attribute.STRINGSLICE:
-		vals := v.AsStringSlice()
-		arr := make([]*commonpb.AnyValue, len(vals))
-		for i, s := range vals {
-			arr[i] = &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}}
-		}
-		av.Value = &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: arr}}
+		av.Value = arrayOf(v.AsStringSlice(), attribute.StringValue)
 	case attribute.SLICE:
-		vals := v.AsSlice()
-		arr := make([]*commonpb.AnyValue, len(vals))
-		for i, e := range vals {
-			arr[i] = toAnyValue(e)
-		}
-		av.Value = &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: arr}}
+		av.Value = arrayOf(v.AsSlice(), func(e attribute.Value) attribute.Value { return e })
 	case attribute.MAP:
 		av.Value = &commonpb.AnyValue_KvlistValue{KvlistValue: &commonpb.KeyValueList{Values: toKeyValues(v.AsMap())}}
 	}
 	// attribute.EMPTY (and any future type) stays an empty AnyValue, which
 	// OTLP defines as the empty value.
 	return av
+}
+
+// arrayOf converts a slice attribute's elements, each as the attribute
+// value value(e) would be, to an OTLP array value.
+func arrayOf[T any](vals []T, value func(T) attribute.Value) *commonpb.AnyValue_ArrayValue {
+	arr := make([]*commonpb.AnyValue, len(vals))
+	for i, e := range vals {
+		arr[i] = toAnyValue(value(e))
+	}
+	return &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: arr}}
 }
