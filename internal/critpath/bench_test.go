@@ -163,6 +163,16 @@ func makeBenchData(b *testing.B, name string, traces, perTrace int) *benchData {
 	return d
 }
 
+// benchShapes are the traces BenchmarkCriticalPath analyses and the decode
+// benchmarks read: one huge trace, and many of a usual size.
+var benchShapes = []struct {
+	name             string
+	traces, perTrace int
+}{
+	{"1trace_x_1000000spans", 1, 1_000_000},
+	{"10000traces_x_100spans", 10_000, 100},
+}
+
 // BenchmarkCriticalPath measures the analysis (critical path, self time and
 // attribution by operation) against decoding the same spans from OTLP
 // protobuf, in the same run. The bar: analysis ≤ 0.3× decoding.
@@ -170,13 +180,7 @@ func makeBenchData(b *testing.B, name string, traces, perTrace int) *benchData {
 // The decode side is tracectl's own protobuf decoder (ingest.DecodeProto)
 // and, for reference, proto.Unmarshal into the generated OTLP types.
 func BenchmarkCriticalPath(b *testing.B) {
-	for _, shape := range []struct {
-		name             string
-		traces, perTrace int
-	}{
-		{"1trace_x_1000000spans", 1, 1_000_000},
-		{"10000traces_x_100spans", 10_000, 100},
-	} {
+	for _, shape := range benchShapes {
 		d := makeBenchData(b, shape.name, shape.traces, shape.perTrace)
 		b.Run(shape.name+"/analyze", func(b *testing.B) {
 			b.ReportAllocs()

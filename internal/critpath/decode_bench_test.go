@@ -64,13 +64,7 @@ func otlpJSONMessages(spans []dag.Span, batch int) [][]byte {
 // BenchmarkDecodeJSONSameData decodes the data BenchmarkCriticalPath
 // analyses, as OTLP/JSON, with ingest's decoder.
 func BenchmarkDecodeJSONSameData(b *testing.B) {
-	for _, shape := range []struct {
-		name             string
-		traces, perTrace int
-	}{
-		{"1trace_x_1000000spans", 1, 1_000_000},
-		{"10000traces_x_100spans", 10_000, 100},
-	} {
+	for _, shape := range benchShapes {
 		d := makeBenchData(b, shape.name, shape.traces, shape.perTrace)
 		var all []dag.Span
 		for _, tr := range d.trees {
