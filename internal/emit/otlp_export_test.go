@@ -3,10 +3,12 @@ package emit
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,8 +130,8 @@ func TestExportOverOTLP(t *testing.T) {
 }
 
 // TestExportFailureCounted: with nothing listening, the spans are counted
-// as failed and the error is reported once per service, not per batch, and
-// Run itself does not fail.
+// as failed, the error is reported once per service, not per batch, and Run
+// fails with an *ExportError that says in plain words what happened.
 func TestExportFailureCounted(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -144,8 +146,18 @@ func TestExportFailureCounted(t *testing.T) {
 	cfg.ExportTimeout = 300 * time.Millisecond
 	cfg.Seed = 1
 	sum, err := Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
+	var ee *ExportError
+	if !errors.As(err, &ee) {
+		t.Fatalf("Run: %v, want an *ExportError", err)
+	}
+	if want := "grpc http://" + dead; ee.Target.String() != want {
+		t.Errorf("target %q, want %q", ee.Target, want)
+	}
+	if !strings.Contains(err.Error(), "nothing is listening there (connection refused)") {
+		t.Errorf("error does not explain the refusal:\n%v", err)
+	}
+	if sum == nil {
+		t.Fatal("no summary with the export error")
 	}
 	if sum.Spans.Failed != sum.Spans.Sampled || sum.Spans.Exported != 0 {
 		t.Errorf("exported %d failed %d of %d", sum.Spans.Exported, sum.Spans.Failed, sum.Spans.Sampled)
