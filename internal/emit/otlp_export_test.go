@@ -143,6 +143,7 @@ func TestExportFailureCounted(t *testing.T) {
 	cfg.Scenario = ScenarioSynthetic
 	cfg.Requests, cfg.Duration, cfg.Rate = 3, 0, 0
 	cfg.Endpoint = dead
+	cfg.Protocol = ProtocolGRPC
 	cfg.ExportTimeout = 300 * time.Millisecond
 	cfg.Seed = 1
 	sum, err := Run(context.Background(), cfg)

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -34,7 +35,8 @@ type Config struct {
 	// Out, when set, receives OTLP JSON lines instead of OTLP over the
 	// network; the export settings below are then ignored.
 	Out io.Writer
-	// Protocol is one of Protocols ("http" means http/protobuf).
+	// Protocol is one of Protocols ("http" means http/protobuf); "" picks
+	// one from the endpoint (see defaultProtocol).
 	Protocol string
 	// Endpoint is a URL (http:// plaintext, https:// TLS) or a bare
 	// host[:port]; see Config.target for TLS and the default port, and
@@ -118,6 +120,8 @@ type Config struct {
 
 // Status is a run's progress so far.
 type Status struct {
+	// Destination is where spans go: the OTLP target or "OTLP JSON lines".
+	Destination               string
 	Elapsed                   time.Duration
 	Created, Exported, Failed int64
 	// Flushing is true once the load is done and the batches are flushing.
@@ -131,7 +135,6 @@ var LatencyProfiles = []string{"none", "normal", "payment-tail"}
 func Defaults() Config {
 	return Config{
 		Scenario:           ScenarioShop,
-		Protocol:           ProtocolGRPC,
 		Redact:             true,
 		SampleRatio:        1,
 		BatchTimeout:       time.Second,
@@ -160,7 +163,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("unknown scenario %q (want shop or synthetic)", c.Scenario)
 	}
 	if c.Protocol == "" {
-		c.Protocol = d.Protocol
+		c.Protocol = defaultProtocol(c.Endpoint)
 	}
 	p, err := normalizeProtocol(c.Protocol)
 	if err != nil {
@@ -360,7 +363,7 @@ func (s *Summary) WriteTo(w io.Writer) (int64, error) {
 		if len(e.Services) > 0 {
 			where = " in " + strings.Join(e.Services, ", ")
 		}
-		fmt.Fprintf(&b, "error (%d×%s): %s\n", e.Count, where, e.Message)
+		fmt.Fprintf(&b, "error (%d×%s): %s\n", e.Count, where, escapeControl(e.Message))
 	}
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
@@ -389,6 +392,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	// The batch processor reports export errors through the global handler;
 	// collect them (deduplicated) instead of logging one line per batch.
 	otel.SetErrorHandler(&p.errs)
+	// The SDK's exporters read OTEL_EXPORTER_OTLP_* themselves too and log
+	// what they cannot parse; ReadEnv has already reported (or accepted)
+	// every such value, so their log would only repeat it, unformatted.
+	otel.SetLogger(logr.Discard())
 
 	var flushing atomic.Bool
 	if cfg.Status != nil {
@@ -406,6 +413,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 				case <-tick.C:
 					st := p.status()
 					st.Elapsed, st.Flushing = time.Since(start), flushing.Load()
+					st.Destination = "OTLP JSON lines"
+					if cfg.Out == nil {
+						st.Destination = p.target.String()
+					}
 					cfg.Status(st)
 				}
 			}

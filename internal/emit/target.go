@@ -37,6 +37,27 @@ func (t Target) String() string {
 	return t.Protocol + " " + t.URL.String()
 }
 
+// defaultProtocol is the protocol for an endpoint when none is configured:
+// grpc for no endpoint (tracectl's default, 127.0.0.1:4317) and for port
+// 4317, the port IANA registered for OTLP/gRPC; otherwise http/protobuf,
+// the OTLP exporter specification's default (and port 4318's protocol).
+// Go services often hard-code the gRPC exporter and set only
+// OTEL_EXPORTER_OTLP_ENDPOINT=http://…:4317: that must not turn into
+// HTTP requests to a gRPC port.
+func defaultProtocol(endpoint string) string {
+	if endpoint == "" {
+		return ProtocolGRPC
+	}
+	u, err := parseEndpoint(endpoint)
+	if err != nil {
+		return ProtocolGRPC // the error is reported when the target resolves
+	}
+	if _, port, err := net.SplitHostPort(u.Host); err == nil && port == "4317" {
+		return ProtocolGRPC
+	}
+	return ProtocolHTTPProtobuf
+}
+
 // parseEndpoint accepts a URL (http:// or https://) or a bare host[:port];
 // a bare endpoint comes back with an empty scheme.
 func parseEndpoint(ep string) (*url.URL, error) {
