@@ -1,7 +1,6 @@
 package emit
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -15,15 +14,19 @@ type ExportError struct {
 }
 
 func (e *ExportError) Error() string {
-	return fmt.Sprintf("export to %s failed: %s\n  (%s)", e.Target, Explain(e.Target, e.Err), escapeControl(e.Err.Error()))
+	raw := escapeControl(e.Err.Error())
+	if why := Explain(e.Target, e.Err); why != "" {
+		return fmt.Sprintf("export to %s failed: %s\n  (%s)", e.Target, why, raw)
+	}
+	return fmt.Sprintf("export to %s failed: %s", e.Target, raw)
 }
 
 func (e *ExportError) Unwrap() error { return e.Err }
 
 // Explain says in plain words what an export error means for this target:
 // nothing listening, the other protocol, TLS on one side only, a wrong
-// path, rejected credentials, no answer in time. Errors it does not
-// recognise are quoted as they are.
+// path, rejected credentials, no answer in time; "" for an error it does
+// not recognise.
 func Explain(t Target, err error) string {
 	msg := strings.ToLower(err.Error())
 	has := func(subs ...string) bool {
@@ -67,11 +70,7 @@ func Explain(t Target, err error) string {
 	case has("code = unavailable"):
 		return "the receiver is unavailable (if it listens on " + port + ", that is the port of the other protocol, " + other + ")"
 	}
-	var ee *ExportError
-	if errors.As(err, &ee) {
-		return Explain(t, ee.Err)
-	}
-	return escapeControl(err.Error())
+	return ""
 }
 
 // escapeControl escapes control characters: error text may carry bytes a

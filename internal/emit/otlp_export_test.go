@@ -3,11 +3,15 @@ package emit
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -165,5 +169,34 @@ func TestExportFailureCounted(t *testing.T) {
 	}
 	if len(sum.Errors) == 0 {
 		t.Error("no error reported")
+	}
+}
+
+// TestExportTLSWithCAFile: an https endpoint whose certificate only the CA
+// file vouches for; without it the export fails as untrusted.
+func TestExportTLSWithCAFile(t *testing.T) {
+	rcv := &receiver{}
+	srv := httptest.NewUnstartedServer(rcv)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshake is expected
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, protocol := range []string{ProtocolHTTPProtobuf} { // this receiver takes protobuf only
+
+		cfg := Defaults()
+		cfg.Scenario, cfg.Requests, cfg.Duration, cfg.Rate, cfg.Seed = ScenarioSynthetic, 2, 0, 0, 1
+		cfg.Protocol, cfg.Endpoint, cfg.ExportTimeout = protocol, srv.URL, 500*time.Millisecond
+		_, err := Run(context.Background(), cfg)
+		var ee *ExportError
+		if !errors.As(err, &ee) || !strings.Contains(err.Error(), "TLS failed") {
+			t.Errorf("%s without the CA file: %v, want a TLS export error", protocol, err)
+		}
+		cfg.CAFile = ca
+		if sum := runOK(t, cfg); sum.Spans.Exported == 0 {
+			t.Errorf("%s with the CA file: nothing exported", protocol)
+		}
 	}
 }
