@@ -244,3 +244,23 @@ func TestEmitExportFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestEmitStatusLine: the status line overwrites itself in place and is
+// erased before the summary; nothing is drawn when it never was.
+func TestEmitStatusLine(t *testing.T) {
+	var b bytes.Buffer
+	l := &statusLine{w: &b}
+	l.clear()
+	if b.Len() != 0 {
+		t.Errorf("clear before any draw wrote %q", b.String())
+	}
+	l.draw(emit.Status{Destination: "grpc http://127.0.0.1:4317", Elapsed: 1234 * time.Millisecond, Created: 10, Exported: 8, Failed: 1})
+	l.draw(emit.Status{Destination: "grpc http://127.0.0.1:4317", Elapsed: 2 * time.Second, Created: 20, Exported: 20, Flushing: true})
+	l.clear()
+	want := "\r\x1b[Kemit → grpc http://127.0.0.1:4317: sending 1.2s, 10 spans created, 8 exported, 1 failed" +
+		"\r\x1b[Kemit → grpc http://127.0.0.1:4317: flushing 2s, 20 spans created, 20 exported, 0 failed" +
+		"\r\x1b[K"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("status line (-want +got):\n%s", diff)
+	}
+}

@@ -2,6 +2,7 @@ package emit
 
 import (
 	"crypto/tls"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +188,28 @@ func TestDefaultProtocol(t *testing.T) {
 		if got := defaultProtocol(ep); got != want {
 			t.Errorf("defaultProtocol(%q) = %s, want %s", ep, got, want)
 		}
+	}
+}
+
+// TestStatusReportsFinalCounts: the status callback's last call, after the
+// flush, carries what the summary reports.
+func TestStatusReportsFinalCounts(t *testing.T) {
+	cfg := Defaults()
+	cfg.Scenario, cfg.Requests, cfg.Duration, cfg.Rate, cfg.Seed = ScenarioSynthetic, 4, 0, 0, 1
+	cfg.Out = io.Discard
+	var last Status
+	calls := 0
+	cfg.Status = func(st Status) { last = st; calls++ }
+	sum, err := Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 {
+		t.Fatal("Status never called")
+	}
+	want := Status{Destination: "OTLP JSON lines", Created: sum.Spans.Created, Exported: sum.Spans.Exported, Flushing: true}
+	last.Elapsed = 0
+	if diff := cmp.Diff(want, last); diff != "" {
+		t.Errorf("last status (-want +got):\n%s", diff)
 	}
 }

@@ -114,7 +114,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 
 	// Status, when set, is called about four times a second while the run
-	// lasts, for a status line.
+	// lasts, for a status line, and once more with the final counts.
 	Status func(Status)
 }
 
@@ -398,6 +398,16 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	otel.SetLogger(logr.Discard())
 
 	var flushing atomic.Bool
+	report := func() {
+		st := p.status()
+		st.Elapsed, st.Flushing = time.Since(start), flushing.Load()
+		st.Destination = "OTLP JSON lines"
+		if cfg.Out == nil {
+			st.Destination = p.target.String()
+		}
+		cfg.Status(st)
+	}
+	stopStatus := func() {}
 	if cfg.Status != nil {
 		done := make(chan struct{})
 		var wg sync.WaitGroup
@@ -411,17 +421,12 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 				case <-done:
 					return
 				case <-tick.C:
-					st := p.status()
-					st.Elapsed, st.Flushing = time.Since(start), flushing.Load()
-					st.Destination = "OTLP JSON lines"
-					if cfg.Out == nil {
-						st.Destination = p.target.String()
-					}
-					cfg.Status(st)
+					report()
 				}
 			}
 		}()
-		defer func() { close(done); wg.Wait() }()
+		// The last report, after the flush, carries the final counts.
+		stopStatus = func() { close(done); wg.Wait(); report() }
 	}
 
 	var load loadResult
@@ -442,6 +447,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 	defer cancel()
 	serr := p.shutdown(sctx)
+	stopStatus()
 	// An export that failed during the load or the final flush is the
 	// reason the run failed; what followed from it (cancelled requests, a
 	// flush that failed the same way) is not news.
