@@ -102,7 +102,7 @@ rejected credentials). Exit code 3: the export failed.`,
 	f.StringVar(&opts.OutPath, "out", "", "write OTLP JSON lines to `FILE` (- for stdout) instead of exporting over OTLP")
 	f.StringVar(&c.Endpoint, "endpoint", "", "OTLP endpoint: a URL (http:// plaintext, https:// TLS) or host:port (default 127.0.0.1:4317 for grpc, 127.0.0.1:4318 for http)")
 	f.StringVar(&c.Protocol, "protocol", "", "OTLP protocol: grpc, http/protobuf (or http) or http/json (default: grpc for port 4317 and the default endpoint, else http/protobuf)")
-	f.StringArrayVar(&opts.Headers, "header", nil, "`KEY=VALUE` header for every OTLP export request, over OTEL_EXPORTER_OTLP_HEADERS (repeatable)")
+	f.StringArrayVar(&opts.Headers, "header", nil, "`KEY=VALUE` (or 'Key: Value') header for every OTLP export request, over OTEL_EXPORTER_OTLP_HEADERS (repeatable)")
 	f.BoolVar(&opts.Insecure, "insecure", false, "plaintext to an endpoint given as host:port without a scheme (default: plaintext only for loopback hosts)")
 	f.StringVar(&c.CAFile, "ca-file", "", "verify the endpoint's TLS certificate with the CA certificates in this PEM `FILE`")
 	f.StringVar(&c.ClientCert, "client-cert", "", "client certificate (PEM `FILE`) for mutual TLS, with --client-key")
@@ -210,6 +210,12 @@ func (opts *EmitOptions) applyEnv(cfg *emit.Config) error {
 		cfg.Headers[k] = v
 	}
 	for _, h := range opts.Headers {
+		// KEY=VALUE, or "Key: Value" as the reading commands' --header and
+		// curl take it: whichever separator comes first.
+		if i := strings.IndexAny(h, ":="); i > 0 && h[i] == ':' {
+			cfg.Headers[strings.ToLower(strings.TrimSpace(h[:i]))] = strings.TrimSpace(h[i+1:])
+			continue
+		}
 		kv, err := emit.ParseAttribute(h)
 		if err != nil {
 			return fmt.Errorf("--header %w", err)

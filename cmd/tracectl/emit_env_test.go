@@ -50,7 +50,7 @@ func TestEmitApplyEnv(t *testing.T) {
 			name:  "flags win",
 			flags: map[string]bool{"endpoint": true, "protocol": true, "insecure": true, "ca-file": true, "export-timeout": true, "sample-ratio": true, "environment": true},
 			opts: EmitOptions{
-				Headers: []string{"Authorization=flag%20value"}, Attrs: []string{"ci.run=flag", "service.name=flagsvc"},
+				Headers: []string{"Authorization=flag%20value", "X-Tenant: a=b"}, Attrs: []string{"ci.run=flag", "service.name=flagsvc"},
 				Config: func() emit.Config {
 					c := emit.Defaults()
 					c.Endpoint, c.Protocol, c.CAFile, c.ExportTimeout, c.SampleRatio, c.Environment = "flag:4317", "grpc", "/flag-ca.pem", time.Second, 0.1, "staging"
@@ -59,7 +59,7 @@ func TestEmitApplyEnv(t *testing.T) {
 			},
 			want: func(c *emit.Config) {
 				c.Endpoint, c.Protocol = "flag:4317", "grpc"
-				c.Headers = map[string]string{"authorization": "flag value", "x-env": "1"}
+				c.Headers = map[string]string{"authorization": "flag value", "x-env": "1", "x-tenant": "a=b"}
 				no := false
 				c.Insecure, c.CAFile, c.ExportTimeout, c.Compression = &no, "/flag-ca.pem", time.Second, "gzip"
 				c.ResourceAttrs = append(append([]attribute.KeyValue(nil), env.ResourceAttrs...), attribute.String("ci.run", "flag"),
