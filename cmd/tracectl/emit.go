@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"strings"
 	"time"
@@ -147,6 +148,12 @@ func emitRun(ctx context.Context, opts *EmitOptions) error {
 	if err := opts.applyEnv(&cfg); err != nil {
 		return usageError{err}
 	}
+	// net/http's transport logs protocol oddities (a gRPC server's
+	// SETTINGS frame read as an HTTP/1 response) through the standard
+	// logger; the export error already says what they mean.
+	prevLog := log.Writer()
+	log.SetOutput(io.Discard)
+	defer log.SetOutput(prevLog)
 	var status *statusLine
 	if opts.ErrTTY {
 		status = &statusLine{w: opts.ErrOut}

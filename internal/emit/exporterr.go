@@ -52,7 +52,7 @@ func Explain(t Target, err error) string {
 		return "TLS failed: the server's certificate is not trusted for this host, or it wants a client certificate (--ca-file, --client-cert, --client-key)"
 	case t.Protocol == ProtocolGRPC && has("error reading server preface", "http2: frame too large", "malformed header", "http2: server sent goaway"):
 		return "the endpoint does not speak gRPC (it answers like an HTTP/1 server): for an OTLP/HTTP endpoint (usually port 4318) use --protocol http/protobuf"
-	case t.Protocol != ProtocolGRPC && has("malformed http response", "server closed", "eof", "connection reset", "http2 preface"):
+	case t.Protocol != ProtocolGRPC && has("malformed http response", "server closed", "eof", "connection reset", "http2 preface", "readlooppeekfaillocked", "broken pipe"):
 		return "the endpoint closed the connection on an HTTP request: it may be an OTLP/gRPC endpoint (usually port 4317); use --protocol grpc"
 	case has("404 not found", "code = unimplemented"):
 		if t.Protocol == ProtocolGRPC {

@@ -29,6 +29,7 @@ type httpJSONExporter struct {
 }
 
 func newHTTPJSONExporter(t Target, cfg *Config) *httpJSONExporter {
+	timeout, _ := cfg.exporterTimeouts()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = t.TLS
 	return &httpJSONExporter{
@@ -36,7 +37,7 @@ func newHTTPJSONExporter(t Target, cfg *Config) *httpJSONExporter {
 		url:     t.URL.String(),
 		headers: cfg.Headers,
 		gzip:    cfg.Compression == "gzip",
-		timeout: cfg.ExportTimeout,
+		timeout: timeout,
 	}
 }
 

@@ -164,13 +164,18 @@ func (p *pipeline) newExporter(ctx context.Context) (sdktrace.SpanExporter, erro
 		return NewJSONLExporter(p.lines), nil
 	}
 	t := p.target
-	retryGRPC := otlptracegrpc.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.ExportTimeout}
+	// The batch processor cuts an export at ExportTimeout. The exporter
+	// stops a little earlier, and stops retrying earlier still, so a
+	// failed export ends with the destination's own last answer (refused,
+	// wrong protocol) rather than a bare "deadline exceeded".
+	timeout, retryFor := cfg.exporterTimeouts()
+	retryGRPC := otlptracegrpc.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: retryFor}
 	retryHTTP := otlptracehttp.RetryConfig(retryGRPC)
 	switch t.Protocol {
 	case ProtocolGRPC:
 		opts := []otlptracegrpc.Option{
 			otlptracegrpc.WithRetry(retryGRPC),
-			otlptracegrpc.WithTimeout(cfg.ExportTimeout),
+			otlptracegrpc.WithTimeout(timeout),
 			otlptracegrpc.WithEndpoint(t.URL.Host),
 			otlptracegrpc.WithHeaders(cfg.Headers),
 		}
@@ -186,7 +191,7 @@ func (p *pipeline) newExporter(ctx context.Context) (sdktrace.SpanExporter, erro
 	case ProtocolHTTPProtobuf:
 		opts := []otlptracehttp.Option{
 			otlptracehttp.WithRetry(retryHTTP),
-			otlptracehttp.WithTimeout(cfg.ExportTimeout),
+			otlptracehttp.WithTimeout(timeout),
 			otlptracehttp.WithEndpoint(t.URL.Host),
 			otlptracehttp.WithURLPath(t.URL.Path),
 			otlptracehttp.WithHeaders(cfg.Headers),
@@ -206,6 +211,12 @@ func (p *pipeline) newExporter(ctx context.Context) (sdktrace.SpanExporter, erro
 		return newHTTPJSONExporter(t, cfg), nil
 	}
 	return nil, fmt.Errorf("unknown protocol %q", t.Protocol)
+}
+
+// exporterTimeouts are the exporter's time limit per export and how long
+// it keeps retrying, both inside the batch processor's ExportTimeout.
+func (c *Config) exporterTimeouts() (timeout, retryFor time.Duration) {
+	return c.ExportTimeout * 9 / 10, c.ExportTimeout * 4 / 5
 }
 
 // shutdown flushes and stops every provider (concurrently: each flush may
