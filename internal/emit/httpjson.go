@@ -57,20 +57,30 @@ func (e *httpJSONExporter) ExportSpans(ctx context.Context, spans []sdktrace.Rea
 		body = zb.Bytes()
 	}
 	wait := 100 * time.Millisecond
+	var last error // the last answer of the destination itself
 	for {
 		retryAfter, err := e.send(ctx, body)
+		if ctx.Err() != nil && last != nil {
+			// The deadline cut this attempt short: what the destination
+			// said before is the news, not "deadline exceeded".
+			return fmt.Errorf("%w (gave up retrying at the export timeout)", last)
+		}
 		if err == nil || retryAfter < 0 {
 			return err
 		}
+		last = err
 		if retryAfter == 0 {
 			retryAfter = wait
 			wait = min(2*wait, time.Second)
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < retryAfter {
+			return fmt.Errorf("%w (gave up retrying at the export timeout)", last)
 		}
 		t := time.NewTimer(retryAfter)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("%w (gave up retrying: %v)", err, ctx.Err())
+			return fmt.Errorf("%w (gave up retrying at the export timeout)", last)
 		case <-t.C:
 		}
 	}
