@@ -143,7 +143,7 @@ func startCollector(t *testing.T) *collector {
 func emitCmd(t *testing.T, args ...string) (code int, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = run(&streams{Out: &out, Err: &errOut}, append([]string{"emit", "--scenario", "synthetic", "--requests", "3",
+	code = run(t.Context(), &streams{Out: &out, Err: &errOut}, append([]string{"emit", "--scenario", "synthetic", "--requests", "3",
 		"--duration", "0", "--rate", "0", "--seed", "1", "--depth", "2", "--fanout", "1"}, args...))
 	return code, errOut.String()
 }
