@@ -166,14 +166,8 @@ func TestCIExample(t *testing.T) {
 		out, _ := os.ReadFile(outPath)
 		ran = append(ran, st.name)
 		if err != nil {
-			log, _ := os.ReadFile(filepath.Join(work, "receive.log"))
-			if st.name == "Start a trace receiver" && !bytes.Contains(log, []byte("ready:")) && bytes.Contains(log, []byte("receiving OTLP")) {
-				failed = true // stop it below, then say why
-				defer t.Skip("tracectl receive prints no 'ready:' line yet (the receive readiness work adds it); the example waits for it")
-				continue
-			}
 			t.Errorf("step %q: %v\n%s", st.name, err, out)
-			failed = true
+			failed = true // later steps run only if: always(), as in Actions
 		}
 	}
 	if failed {
