@@ -299,10 +299,10 @@ func (l *statusLine) clear() {
 	}
 }
 
-// exportFailure is an export the destination did not accept: neither bad
-// input (2) nor a finding (1) but exit code 3, so CI can tell "the receiver
-// was not there" from "the data was wrong".
-type exportFailure struct{ err *emit.ExportError }
+// exportFailure is an export the destination did not accept (emit, send):
+// neither bad input (2) nor a finding (1) but exit code 3, so CI can tell
+// "the receiver was not there" from "the data was wrong".
+type exportFailure struct{ err error }
 
 func (e exportFailure) Error() string { return e.err.Error() }
 func (e exportFailure) Unwrap() error { return e.err }
