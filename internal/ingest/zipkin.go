@@ -399,13 +399,9 @@ func (d *jsonDecoder) zipkinSpanTags(sp *dag.Span, mark int) {
 				errorMsg = a.Value.Str()
 			}
 			continue
-		case a.Key == jaegerStatusCodeTag && str:
-			switch a.Value.Str() {
-			case "OK", "ok":
-				sp.Status.Code, haveOtelStatus = dag.StatusOK, true
-				continue
-			case "ERROR", "error":
-				sp.Status.Code, haveOtelStatus = dag.StatusError, true
+		case a.Key == jaegerStatusCodeTag:
+			if code, ok := otelStatusCode(a.Value); ok {
+				sp.Status.Code, haveOtelStatus = code, true
 				continue
 			}
 		case a.Key == jaegerStatusDescTag && str:

@@ -44,6 +44,12 @@ func TestDecodeZipkinJSON(t *testing.T) {
 			[]string{"in: 1 Zipkin span(s) without a duration (still running when reported?): read as lasting 0", "in: 1 Zipkin span(s) without a timestamp or annotations: left at time 0"}},
 		{"otel tags", `[{"traceId":"1","id":"2","name":"x","timestamp":1,"duration":1,"tags":{"otel.status_code":"OK","span.kind":"internal","w3c.tracestate":"a=b","otel.scope.name":"lib","otel.scope.version":"2","n":7}}]`,
 			[]jspan{{Trace: "00000000000000000000000000000001", Span: "0000000000000002", Name: "x", Service: dag.UnknownService, Kind: "internal", Start: 1000, End: 2000, Status: "ok ", TraceState: "a=b", Scope: "lib@2", Attrs: "n=int:7"}}, nil},
+		// What the Collector's zipkin exporter writes (pkg/translator/zipkin):
+		// its status names, which its own receiver reads back.
+		{"collector status tags", `[{"traceId":"1","id":"2","name":"x","timestamp":1,"duration":1,"tags":{"error":"true","otel.status_code":"STATUS_CODE_ERROR","otel.status_description":"payment gateway timed out"}},` +
+			`{"traceId":"1","id":"3","parentId":"2","name":"y","timestamp":1,"duration":1,"tags":{"otel.status_code":"STATUS_CODE_OK"}}]`,
+			[]jspan{{Trace: "00000000000000000000000000000001", Span: "0000000000000002", Name: "x", Service: dag.UnknownService, Kind: "unspecified", Start: 1000, End: 2000, Status: "error payment gateway timed out"},
+				{Trace: "00000000000000000000000000000001", Span: "0000000000000003", Parent: "0000000000000002", Name: "y", Service: dag.UnknownService, Kind: "unspecified", Start: 1000, End: 2000, Status: "ok "}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var n notices
