@@ -165,7 +165,18 @@ func compareJaegerViews(t *testing.T, query, name string, ids []string, original
 	}
 	origTree, v2Tree, v3Tree := tree(orig), tree(v2...), tree(v3...)
 	n := diffSpans(t, name+": v3 URLs vs the original, ns", only(peerSpans(t, origTree, 1)), peerSpans(t, v3Tree, 1))
-	diffSpans(t, name+": v2 Jaeger JSON vs the original, µs", only(peerSpans(t, origTree, 1000)), peerSpans(t, v2Tree, 1000))
+	// Jaeger JSON has references, not links: Jaeger's translator folds a
+	// link to the span's own parent into the parent reference (which
+	// becomes FOLLOWS_FROM, as the SDK's consumer spans show), so that link
+	// is not in v2; tracectl reads the reference as the (asynchronous)
+	// parent, as DESIGN §2 says.
+	wantV2 := only(peerSpans(t, origTree, 1000))
+	for k, s := range wantV2 {
+		trace := k[:strings.IndexByte(k, '/')]
+		s.Links = strings.Join(slices.DeleteFunc(strings.Fields(s.Links), func(l string) bool { return l == trace+"/"+s.Parent }), " ")
+		wantV2[k] = s
+	}
+	diffSpans(t, name+": v2 Jaeger JSON vs the original, µs", wantV2, peerSpans(t, v2Tree, 1000))
 
 	critpath := func(inputs ...string) map[string]critpathJSON {
 		out, _ := tracectl(t, append([]string{"critpath", "-o", "json"}, inputs...)...)

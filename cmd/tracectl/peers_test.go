@@ -166,7 +166,8 @@ func tryTracectl(args ...string) (stdout, stderr string, code int) {
 type peerSpan struct {
 	Parent, Service, Name, Kind string
 	Status, StatusMessage       string
-	Events                      int
+	Events, Links               string // names; trace/span ids
+	AttributeKeys, ResourceKeys string
 	Start, Duration             uint64
 }
 
@@ -180,8 +181,14 @@ func peerSpans(t *testing.T, treeJSON string, quantum uint64) map[string]peerSpa
 		Start               uint64 `json:"start_unix_nano"`
 		End                 uint64 `json:"end_unix_nano"`
 		Status              struct{ Code, Message string }
-		Events              []json.RawMessage
-		Children            []json.RawMessage
+		Events              []struct{ Name string }
+		Links               []struct {
+			TraceID string `json:"trace_id"`
+			SpanID  string `json:"span_id"`
+		}
+		Attributes map[string]json.RawMessage
+		Resource   map[string]json.RawMessage
+		Children   []json.RawMessage
 	}
 	m := map[string]peerSpan{}
 	var walk func(trace string, raw json.RawMessage)
@@ -197,7 +204,8 @@ func peerSpans(t *testing.T, treeJSON string, quantum uint64) map[string]peerSpa
 		json.Unmarshal(raw, &ids)
 		if !n.Missing {
 			m[trace+"/"+ids.SpanID] = peerSpan{Parent: ids.Parent, Service: n.Service, Name: n.Name, Kind: n.Kind,
-				Status: n.Status.Code, StatusMessage: n.Status.Message, Events: len(n.Events), Start: n.Start / quantum, Duration: (n.End - n.Start) / quantum}
+				Status: n.Status.Code, StatusMessage: n.Status.Message, Events: eventNames(n.Events), Links: linkIDs(n.Links), AttributeKeys: strings.Join(keys(n.Attributes), " "),
+				ResourceKeys: strings.Join(keys(n.Resource), " "), Start: n.Start / quantum, Duration: (n.End - n.Start) / quantum}
 		}
 		for _, c := range n.Children {
 			walk(trace, c)
@@ -337,4 +345,23 @@ func diffSpans(t *testing.T, what string, want, got map[string]peerSpan) int {
 		t.Errorf("%s (-want +got):\n%s", what, diff)
 	}
 	return len(want)
+}
+
+func eventNames(events []struct{ Name string }) string {
+	var names []string
+	for _, e := range events {
+		names = append(names, e.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func linkIDs(links []struct {
+	TraceID string `json:"trace_id"`
+	SpanID  string `json:"span_id"`
+}) string {
+	var ids []string
+	for _, l := range links {
+		ids = append(ids, l.TraceID+"/"+l.SpanID)
+	}
+	return strings.Join(ids, " ")
 }
