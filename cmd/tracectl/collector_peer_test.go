@@ -27,7 +27,7 @@ import (
 // parents, services, names and µs times (Zipkin has no INTERNAL kind, no
 // status other than an error tag, and no links).
 func TestCollectorPeer(t *testing.T) {
-	bin := peerBinary(t, "TRACECTL_OTELCOL", "/tmp/peers/otelcol-mini", "../shared/peers/build-otelcol.sh /tmp/peers")
+	bin := peerBinary(t, "TRACECTL_OTELCOL", "otelcol-mini", "../shared/peers/build-otelcol.sh bin/peers")
 	began := time.Now()
 	dir := t.TempDir()
 
