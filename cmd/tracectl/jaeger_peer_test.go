@@ -69,7 +69,7 @@ func TestJaegerPeer(t *testing.T) {
 	// with @jaeger@warnings "duplicate span IDs"): say so if it happens.
 	t.Log(strings.TrimSpace(stderr))
 	// Live traffic from the SDK: ids and times Jaeger has never seen in a file.
-	_, stderr = tracectl(t, "emit", "--endpoint", otlp, "--requests", "12", "--duration", "0", "--rate", "0",
+	_, stderr = tracectl(t, "emit", "--protocol", "grpc", "--endpoint", otlp, "--requests", "12", "--duration", "0", "--rate", "0",
 		"--workers", "2", "--error-rate", "0.3", "--seed", "5")
 	m := regexp.MustCompile(`spans: created \d+, sampled \d+, exported (\d+), export failed 0`).FindStringSubmatch(stderr)
 	if m == nil {

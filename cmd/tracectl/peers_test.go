@@ -159,14 +159,14 @@ func tracectl(t *testing.T, args ...string) (stdout, stderr string) {
 	t.Helper()
 	stdout, stderr, code := tryTracectl(args...)
 	if code != 0 {
-		t.Fatalf("tracectl %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
+		t.Fatalf("tracectl %s: exit %d\n%s", strings.Join(args, " "), code, stderr+stdout)
 	}
 	return stdout, stderr
 }
 
 func tryTracectl(args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
-	code = run(&streams{Out: &out, Err: &errb}, args)
+	code = run(context.Background(), &streams{Out: &out, Err: &errb}, args)
 	return out.String(), errb.String(), code
 }
 
