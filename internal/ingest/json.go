@@ -686,6 +686,9 @@ func (d *jsonDecoder) readString(scratch *[]byte) ([]byte, error) {
 	return d.readEscaped(scratch, start, i)
 }
 
+// unescaped is what each one-letter JSON escape (\n, \", …) stands for.
+var unescaped = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
 // readEscaped continues readString at buf[i], the first backslash or
 // control character of a string whose content started at buf[start].
 func (d *jsonDecoder) readEscaped(scratch *[]byte, start, i int) ([]byte, error) {
@@ -728,23 +731,8 @@ func (d *jsonDecoder) readEscaped(scratch *[]byte, start, i int) ([]byte, error)
 			return nil, d.eofError()
 		}
 		switch e := d.buf[i+1]; e {
-		case '"', '\\', '/':
-			out = append(out, e)
-			i += 2
-		case 'b':
-			out = append(out, '\b')
-			i += 2
-		case 'f':
-			out = append(out, '\f')
-			i += 2
-		case 'n':
-			out = append(out, '\n')
-			i += 2
-		case 'r':
-			out = append(out, '\r')
-			i += 2
-		case 't':
-			out = append(out, '\t')
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			out = append(out, unescaped[e])
 			i += 2
 		case 'u':
 			r, ok := hex4(d.buf[i+2:])

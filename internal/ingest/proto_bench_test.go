@@ -46,6 +46,13 @@ func benchDecodeProto(b *testing.B, msgs [][]byte, size int64) {
 // ./bench/cmd/gendata -o /tmp/tracedata) with DecodeProto, message by
 // message, as the bench module measures pdata.
 func BenchmarkDecodeProtoFile(b *testing.B) {
+	data := benchFile(b)
+	benchDecodeProto(b, splitFrames(b, data), int64(len(data)))
+}
+
+// benchFile reads the file named by $TRACECTL_BENCH_PROTO, and skips the
+// benchmark when it is not set.
+func benchFile(b *testing.B) []byte {
 	path := os.Getenv("TRACECTL_BENCH_PROTO")
 	if path == "" {
 		b.Skip("TRACECTL_BENCH_PROTO not set")
@@ -54,7 +61,7 @@ func BenchmarkDecodeProtoFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchDecodeProto(b, splitFrames(b, data), int64(len(data)))
+	return data
 }
 
 // BenchmarkDecodeFramed reads a length-framed stream (the file exporter's
@@ -77,17 +84,7 @@ func BenchmarkDecodeFramed(b *testing.B) {
 
 // BenchmarkDecodeFile is BenchmarkDecodeFramed on the file named by
 // $TRACECTL_BENCH_PROTO.
-func BenchmarkDecodeFile(b *testing.B) {
-	path := os.Getenv("TRACECTL_BENCH_PROTO")
-	if path == "" {
-		b.Skip("TRACECTL_BENCH_PROTO not set")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchDecode(b, data)
-}
+func BenchmarkDecodeFile(b *testing.B) { benchDecode(b, benchFile(b)) }
 
 func benchDecode(b *testing.B, data []byte) {
 	spans := 0
