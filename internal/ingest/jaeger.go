@@ -671,12 +671,35 @@ const (
 	tagBinary
 )
 
-// jaegerTags pushes a list of tags onto d.attrs.
+// jaegerTags pushes a list of tags onto d.attrs. Tags are most of what a
+// Jaeger file holds, so this one loop is written out rather than built on
+// eachObject and eachMember: their closure calls, three per tag, cost the
+// decoder about a tenth of its speed here.
 func (d *jsonDecoder) jaegerTags(what string) error {
-	return d.eachObject(what, "tag", func() error {
+	if ok, err := d.openArray(what); !ok {
+		return err
+	}
+	for i := 0; ; i++ {
+		more, err := d.nextElem(i)
+		if err != nil || !more {
+			return err
+		}
+		if ok, err := d.openObject("tag"); !ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		var kv dag.Attr
 		typ := tagUntyped
-		err := d.eachMember(func(key []byte) (err error) {
+		for j := 0; ; j++ {
+			key, done, err := d.nextKey(j)
+			if err != nil {
+				return err
+			}
+			if done {
+				break
+			}
 			switch string(key) {
 			case "key":
 				kv.Key, err = d.stringValue("tag key")
@@ -687,17 +710,15 @@ func (d *jsonDecoder) jaegerTags(what string) error {
 			default:
 				err = d.skipValue()
 			}
-			return err
-		})
-		if err != nil {
-			return err
+			if err != nil {
+				return err
+			}
 		}
 		if typ != tagString || kv.Value.Type() != dag.ValueString {
 			kv.Value = jaegerTyped(kv.Value, typ)
 		}
 		d.attrs = append(d.attrs, kv)
-		return nil
-	})
+	}
 }
 
 // jaegerTagType reads a tag's "type"; an unknown one reads as untyped.
