@@ -10,6 +10,7 @@ import (
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/pii"
 	"github.com/tracectl/tracectl/internal/render"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 type checkOptions struct {
@@ -138,25 +139,12 @@ func adjustSkew(s *streams, trees []*dag.Tree) {
 		adj.Adjust(tr)
 	}
 	for _, t := range adj.Shifts() {
-		by := signed(t.Min)
+		by := dag.FormatShift(t.Min)
 		if t.Max != t.Min {
-			by += " to " + signed(t.Max)
+			by += " to " + dag.FormatShift(t.Max)
 		}
+		parent, child := termstr.Escape(t.ParentService), termstr.Escape(t.ChildService)
 		fmt.Fprintf(s.Err, "tracectl: adjusted clock skew %s → %s: moved %s of %s (%s under %s) by %s\n",
-			t.ParentService, t.ChildService, countOf(t.Spans, "span"), t.ChildService, countOf(t.Subtrees, "subtree"), t.ParentService, by)
+			parent, child, dag.Plural(t.Spans, "span"), child, dag.Plural(t.Subtrees, "subtree"), parent, by)
 	}
-}
-
-func signed(ns int64) string {
-	if ns > 0 {
-		return "+" + render.Duration(ns)
-	}
-	return render.Duration(ns)
-}
-
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -219,7 +219,7 @@ func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
 			// Explain saw only the traces that failed; say so, or "no
 			// trace has …" would contradict the matched count.
 			for i := range o.Diagnoses {
-				o.Diagnoses[i].Summary += fmt.Sprintf(" (among the %s that did not match)", plural(len(unmatched), "trace"))
+				o.Diagnoses[i].Summary += fmt.Sprintf(" (among the %s that did not match)", dag.Plural(len(unmatched), "trace"))
 			}
 		}
 	}

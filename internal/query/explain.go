@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
@@ -142,7 +141,7 @@ func (x *explainer) evalSet(e *setExpr) (sets, []Diagnosis) {
 	d := Diagnosis{Part: exprString(e), Summary: "each side selects spans, but never in the same trace"}
 	for i, t := range e.terms {
 		spans, traces := terms[i].counts()
-		d.Details = append(d.Details, fmt.Sprintf("%s selects %s in %s", exprString(t), plural(spans, "span"), plural(traces, "trace")))
+		d.Details = append(d.Details, fmt.Sprintf("%s selects %s in %s", exprString(t), dag.Plural(spans, "span"), dag.Plural(traces, "trace")))
 	}
 	return out, []Diagnosis{d}
 }
@@ -231,13 +230,6 @@ func exprString(e spansetExpr) string {
 	var b strings.Builder
 	e.write(&b)
 	return b.String()
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 // filterDiagnosis reports a filter that selected nothing among the spans
@@ -421,20 +413,9 @@ func comparable(a, b valueType) bool {
 // durations rounded for reading.
 func displayValue(v value) string {
 	if v.typ == tDuration {
-		return roundDuration(v.i)
+		return dag.FormatDuration(v.i)
 	}
 	return v.display()
-}
-
-func roundDuration(ns int64) string {
-	d := time.Duration(ns)
-	switch a := d.Abs(); {
-	case a >= time.Second:
-		d = d.Round(time.Millisecond)
-	case a >= time.Millisecond:
-		d = d.Round(10 * time.Microsecond)
-	}
-	return d.String()
 }
 
 // distance says how far a span is from passing a failed condition, in
@@ -517,7 +498,7 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 	d := Diagnosis{
 		Part: exprString(part),
 		Summary: fmt.Sprintf("the left side selects %s in %s and the right side %s in %s, but %s the left side",
-			plural(ls, "span"), plural(lt, "trace"), plural(rs, "span"), plural(rt, "trace"), verdict),
+			dag.Plural(ls, "span"), dag.Plural(lt, "trace"), dag.Plural(rs, "span"), dag.Plural(rt, "trace"), verdict),
 	}
 	cond := relationPhrases[op] + " " + wrapped(lhsExpr)
 	seen := map[string]*NearMiss{}
@@ -659,20 +640,20 @@ func (x *explainer) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 	}
 	format := func(v float64) string {
 		if isDur {
-			return roundDuration(int64(math.Round(v)))
+			return dag.FormatDuration(int64(math.Round(v)))
 		}
 		return strconv.FormatFloat(v, 'g', 6, 64)
 	}
 	d.Summary = fmt.Sprintf("no trace has %s %s %s", a.aggString(), a.op, a.lit.display())
 	for _, r := range rows[:min(len(rows), x.limit)] {
 		if !r.ok {
-			d.Details = append(d.Details, fmt.Sprintf("trace %s: none of its %s has a numeric %s", r.trace, plural(r.n, "selected span"), a.field))
+			d.Details = append(d.Details, fmt.Sprintf("trace %s: none of its %s has a numeric %s", r.trace, dag.Plural(r.n, "selected span"), a.field))
 			continue
 		}
-		d.Details = append(d.Details, fmt.Sprintf("trace %s: %s = %s over %s", r.trace, a.aggString(), format(r.v), plural(r.n, "span")))
+		d.Details = append(d.Details, fmt.Sprintf("trace %s: %s = %s over %s", r.trace, a.aggString(), format(r.v), dag.Plural(r.n, "span")))
 	}
 	if len(rows) > x.limit {
-		d.Details = append(d.Details, plural(len(rows)-x.limit, "more trace"))
+		d.Details = append(d.Details, dag.Plural(len(rows)-x.limit, "more trace"))
 	}
 	return d
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tracectl/tracectl/internal/critpath"
+	"github.com/tracectl/tracectl/internal/dag"
 )
 
 // AttribOptions shape `tracectl attrib` table output.
@@ -44,17 +45,17 @@ func Attrib(w io.Writer, st *Styles, rows []critpath.Row, opt AttribOptions) err
 		}
 		out = append(out, []string{
 			name, strconv.Itoa(r.Spans), strconv.Itoa(r.Traces),
-			Duration(r.Self), Percent(r.SelfShare),
-			Duration(r.Critical), Percent(r.CriticalShare),
-			Duration(r.PerTrace.P50), Duration(r.PerTrace.P90), Duration(r.PerTrace.P99),
+			dag.FormatDuration(r.Self), Percent(r.SelfShare),
+			dag.FormatDuration(r.Critical), Percent(r.CriticalShare),
+			dag.FormatDuration(r.PerTrace.P50), dag.FormatDuration(r.PerTrace.P90), dag.FormatDuration(r.PerTrace.P99),
 		})
 	}
 	label := fmt.Sprintf("end to end, %d traces", opt.Traces)
 	if len(shown) < len(rows) {
 		label += fmt.Sprintf(" (top %d of %d rows)", len(shown), len(rows))
 	}
-	footer := []string{label, "", "", "", "", Duration(opt.EndToEnd), Percent(1),
-		Duration(opt.Latency.P50), Duration(opt.Latency.P90), Duration(opt.Latency.P99)}
+	footer := []string{label, "", "", "", "", dag.FormatDuration(opt.EndToEnd), Percent(1),
+		dag.FormatDuration(opt.Latency.P50), dag.FormatDuration(opt.Latency.P90), dag.FormatDuration(opt.Latency.P99)}
 	header := []string{group, "spans", "traces", "self", "self%", "critical", "crit%", "p50", "p90", "p99"}
 	return Table(w, header, out, footer, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 }
@@ -116,7 +117,7 @@ func WhatIf(w io.Writer, st *Styles, r critpath.WhatIfReport) error {
 		return err
 	}
 	row := func(name string, before, after int64) []string {
-		return []string{name, Duration(before), Duration(after), change(before, after)}
+		return []string{name, dag.FormatDuration(before), dag.FormatDuration(after), change(before, after)}
 	}
 	rows := [][]string{
 		row("p50", r.Before.P50, r.After.P50),

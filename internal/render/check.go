@@ -34,7 +34,7 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 		return err
 	}
 	if r.Findings == 0 {
-		_, err := fmt.Fprintf(w, "%s checked (%s): no findings\n", plural(len(r.Traces), "trace"), plural(r.Spans, "span"))
+		_, err := fmt.Fprintf(w, "%s checked (%s): no findings\n", dag.Plural(len(r.Traces), "trace"), dag.Plural(r.Spans, "span"))
 		return err
 	}
 	fmt.Fprintln(w)
@@ -46,7 +46,7 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 	if err := Table(w, []string{"rule", "severity", "count"}, rows, nil, 2); err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(w, "%s in %d of %s (%s)\n", plural(r.Findings, "finding"), r.WithFindings, plural(len(r.Traces), "trace"), plural(r.Spans, "span")); err != nil {
+	if _, err := fmt.Fprintf(w, "%s in %d of %s (%s)\n", dag.Plural(r.Findings, "finding"), r.WithFindings, dag.Plural(len(r.Traces), "trace"), dag.Plural(r.Spans, "span")); err != nil {
 		return err
 	}
 	if len(r.Skew) == 0 {
@@ -57,7 +57,7 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 	for _, p := range r.Skew {
 		rows = append(rows, []string{
 			st.Service(p.ParentService) + " → " + st.Service(p.ChildService),
-			signedDuration(p.Offset), strconv.Itoa(p.Spans), strconv.Itoa(p.Explained),
+			dag.FormatShift(p.Offset), strconv.Itoa(p.Spans), strconv.Itoa(p.Explained),
 		})
 	}
 	return Table(w, []string{"clock skew (parent → child)", "offset", "spans", "explained"}, rows, nil, 1, 2, 3)
@@ -73,15 +73,6 @@ func severity(st *Styles, s dag.Severity, width int) string {
 		return st.Error(text)
 	}
 	return st.Fg("214", text)
-}
-
-// signedDuration is Duration with a sign: how far to shift the child's
-// clock.
-func signedDuration(ns int64) string {
-	if ns > 0 {
-		return "+" + Duration(ns)
-	}
-	return Duration(ns)
 }
 
 type findingJSON struct {

@@ -31,10 +31,10 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 		if pi > 0 {
 			bw.WriteString("\n")
 		}
-		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), tr.TraceID, nodeLabel(st, tr, p.Root), st.Bold(Duration(p.Duration())))
+		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), tr.TraceID, nodeLabel(st, tr, p.Root), st.Bold(dag.FormatDuration(p.Duration())))
 		if opt.WhatIf != nil {
 			before, after := p.Duration(), opt.WhatIf.Paths[pi].Duration()
-			fmt.Fprintf(bw, "  what-if: %s → %s (%s)\n", Duration(before), Duration(after), change(before, after))
+			fmt.Fprintf(bw, "  what-if: %s → %s (%s)\n", dag.FormatDuration(before), dag.FormatDuration(after), change(before, after))
 		}
 		if p.Duration() == 0 {
 			bw.WriteString("  the root lasts 0ns: nothing to attribute\n")
@@ -44,7 +44,7 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 		width := [4]int{len("AT"), len("OWNED"), len("SHARE"), len("SERVICE")}
 		for _, s := range p.Segments {
 			svc, _ := nodeNames(tr, s.Node)
-			r := [4]string{"+" + Duration(dag.Sub(s.Start, p.Start)), Duration(s.Duration()), share(s.Duration(), p.Duration()), svc}
+			r := [4]string{dag.FormatOffset(dag.Sub(s.Start, p.Start)), dag.FormatDuration(s.Duration()), share(s.Duration(), p.Duration()), svc}
 			for k := range r {
 				width[k] = max(width[k], len(r[k]))
 			}

@@ -17,18 +17,11 @@ func TraceLine(w io.Writer, st *Styles, s dag.Summary) error {
 		root = st.Service(s.RootService) + " " + st.Bold(s.RootName)
 	}
 	var extra []string
-	extra = append(extra, plural(s.Spans, "span"), plural(len(s.Services), "service"))
+	extra = append(extra, dag.Plural(s.Spans, "span"), dag.Plural(len(s.Services), "service"))
 	if s.Errors > 0 {
-		extra = append(extra, st.Error(plural(s.Errors, "error")))
+		extra = append(extra, st.Error(dag.Plural(s.Errors, "error")))
 	}
 	_, err := fmt.Fprintf(w, "%s  %s  %s  %s  %s\n", Timestamp(s.Start), s.TraceID, root,
-		strings.Join(extra, ", "), Duration(s.Duration()))
+		strings.Join(extra, ", "), dag.FormatDuration(s.Duration()))
 	return err
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -27,7 +27,7 @@ func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
 		}
 		rows = append(rows, []string{
 			s.TraceID.String(), root, strconv.Itoa(s.Spans), strconv.Itoa(len(s.Services)), errs,
-			Timestamp(s.Start), Duration(s.Duration()),
+			Timestamp(s.Start), dag.FormatDuration(s.Duration()),
 		})
 		spans += s.Spans
 		errors += s.Errors

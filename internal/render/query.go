@@ -30,13 +30,13 @@ func QuerySpans(w io.Writer, st *Styles, matches []QueryMatch) error {
 		if s.Status.Code == dag.StatusError {
 			name = st.Error(name)
 		}
-		rows = append(rows, []string{st.Service(s.Service()), name, Duration(s.Duration()), m.Tree.TraceID.String(), s.SpanID.String()})
+		rows = append(rows, []string{st.Service(s.Service()), name, dag.FormatDuration(s.Duration()), m.Tree.TraceID.String(), s.SpanID.String()})
 		if m.Tree != last {
 			traces++
 			last = m.Tree
 		}
 	}
-	footer := []string{plural(len(matches), "span") + " in " + plural(traces, "trace"), "", "", "", ""}
+	footer := []string{dag.Plural(len(matches), "span") + " in " + dag.Plural(traces, "trace"), "", "", "", ""}
 	return Table(w, []string{"service", "span", "duration", "trace id", "span id"}, rows, footer, 2)
 }
 
@@ -91,10 +91,10 @@ func QueryTraces(w io.Writer, st *Styles, traces []QueryTrace) error {
 			root = st.Service(s.RootService) + " " + s.RootName
 		}
 		rows = append(rows, []string{s.TraceID.String(), root, strconv.Itoa(t.Matched), strconv.Itoa(s.Spans),
-			Timestamp(s.Start), Duration(s.Duration())})
+			Timestamp(s.Start), dag.FormatDuration(s.Duration())})
 		matched += t.Matched
 	}
-	footer := []string{plural(len(traces), "trace"), "", strconv.Itoa(matched), "", "", ""}
+	footer := []string{dag.Plural(len(traces), "trace"), "", strconv.Itoa(matched), "", "", ""}
 	return Table(w, []string{"trace id", "root", "matched", "spans", "start", "duration"}, rows, footer, 2, 3, 5)
 }
 
@@ -153,23 +153,23 @@ func Assert(w io.Writer, st *Styles, outcomes []query.Outcome) error {
 // OutcomeCounts says how many traces matched, in the terms of the
 // expectation's mode.
 func OutcomeCounts(o query.Outcome) string {
-	traces := plural(o.Traces, "trace")
+	traces := dag.Plural(o.Traces, "trace")
 	switch o.Expectation.Mode {
 	case query.Every:
 		if o.Passed {
-			return fmt.Sprintf("matched all %s (%s)", traces, plural(o.MatchedSpans, "span"))
+			return fmt.Sprintf("matched all %s (%s)", traces, dag.Plural(o.MatchedSpans, "span"))
 		}
 		return fmt.Sprintf("matched %d of %s; every trace must match", o.MatchedTraces, traces)
 	case query.Absent:
 		if o.Passed {
 			return "absent from all " + traces
 		}
-		return fmt.Sprintf("found in %d of %s (%s); must be absent", o.MatchedTraces, traces, plural(o.MatchedSpans, "span"))
+		return fmt.Sprintf("found in %d of %s (%s); must be absent", o.MatchedTraces, traces, dag.Plural(o.MatchedSpans, "span"))
 	}
 	if o.MatchedTraces == 0 {
 		return "matched 0 of " + traces
 	}
-	return fmt.Sprintf("matched %d of %s (%s)", o.MatchedTraces, traces, plural(o.MatchedSpans, "span"))
+	return fmt.Sprintf("matched %d of %s (%s)", o.MatchedTraces, traces, dag.Plural(o.MatchedSpans, "span"))
 }
 
 // modeQuery is the expression with its every or absent.
@@ -201,7 +201,7 @@ func writeFailure(w io.Writer, st *Styles, o query.Outcome, indent string) {
 			if m.Similar > 0 {
 				more = st.Faint(fmt.Sprintf("  (+%d more like it)", m.Similar))
 			}
-			fmt.Fprintf(w, "%s  closest: %s %s  %s  %s%s\n", indent, st.Service(m.Service), m.Name, Duration(m.Duration),
+			fmt.Fprintf(w, "%s  closest: %s %s  %s  %s%s\n", indent, st.Service(m.Service), m.Name, dag.FormatDuration(m.Duration),
 				st.Faint("trace "+m.TraceID.String()+" span "+m.SpanID.String()), more)
 			for _, c := range m.Checks {
 				if c.Passed {
@@ -219,7 +219,7 @@ func writeFailure(w io.Writer, st *Styles, o query.Outcome, indent string) {
 		fmt.Fprintf(w, "%sand %d more traces\n", indent, n)
 	}
 	for _, f := range o.Found {
-		fmt.Fprintf(w, "%sfound: %s %s  %s  %s\n", indent, st.Service(f.Service), f.Name, Duration(f.Duration),
+		fmt.Fprintf(w, "%sfound: %s %s  %s  %s\n", indent, st.Service(f.Service), f.Name, dag.FormatDuration(f.Duration),
 			st.Faint("trace "+f.TraceID.String()+" span "+f.SpanID.String()))
 	}
 	if n := o.MatchedSpans - len(o.Found); e.Mode == query.Absent && n > 0 {

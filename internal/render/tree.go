@@ -83,7 +83,7 @@ func (tw *treeWriter) header() {
 	services := tr.Services()
 	tw.printf("%s %s  %s\n", st.Bold("Trace"), tr.TraceID, root)
 	tw.printf("%s\n", st.Faint(fmt.Sprintf("%s · %s (%s) · %s",
-		plural(tr.SpanCount(), "span"), plural(len(services), "service"), strings.Join(services, ", "), Duration(tr.Duration()))))
+		dag.Plural(tr.SpanCount(), "span"), dag.Plural(len(services), "service"), strings.Join(services, ", "), dag.FormatDuration(tr.Duration()))))
 }
 
 // layout plans the visible lines (depth limits, hidden spans, folds) with an
@@ -239,9 +239,9 @@ func (tw *treeWriter) segments(l treeLine) []segment {
 	segs := []segment{{l.prefix, st.Faint}}
 	if l.node == dag.None {
 		r := l.fold
-		spread := Duration(r.min)
+		spread := dag.FormatDuration(r.min)
 		if r.max != r.min {
-			spread += "–" + Duration(r.max)
+			spread += "–" + dag.FormatDuration(r.max)
 		}
 		text := fmt.Sprintf("× %d more like this (%s each)", r.count, spread)
 		segs = append(segs, segment{text, st.Faint})
@@ -309,11 +309,11 @@ func (tw *treeWriter) body() {
 		offset, dur, bar := "", "", ""
 		if l.node == dag.None {
 			f := l.fold
-			offset, dur = "+"+Duration(dag.Sub(f.start, tw.tr.Start)), "Σ "+Duration(f.sum)
+			offset, dur = dag.FormatOffset(dag.Sub(f.start, tw.tr.Start)), "Σ "+dag.FormatDuration(f.sum)
 			bar = tw.bar(f.start, f.end, "─", tw.st.Faint)
 		} else {
 			n := &tw.tr.Nodes[l.node]
-			offset, dur = "+"+Duration(dag.Sub(n.Start, tw.tr.Start)), Duration(n.Duration())
+			offset, dur = dag.FormatOffset(dag.Sub(n.Start, tw.tr.Start)), dag.FormatDuration(n.Duration())
 			bar = tw.nodeBar(l.node)
 		}
 		if offset == "+0ns" {
