@@ -5,6 +5,15 @@ import (
 	"strconv"
 )
 
+// MissingSpan is how every output names a placeholder for an absent span
+// (a parent that is not in the input): "missing span <id>". Where
+// placeholders are counted together (attribution rows, folded stacks) the
+// group is MissingSpans.
+func MissingSpan(id SpanID) string { return MissingSpans + " " + id.String() }
+
+// MissingSpans names the group of all placeholders for absent spans.
+const MissingSpans = "missing span"
+
 // Plural counts something in words — "1 span", "3 spans", "0 traces" —
 // for every count tracectl writes in prose.
 func Plural(n int, word string) string {

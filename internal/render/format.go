@@ -10,6 +10,9 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // Percent formats a share in [0,1] as "62.0%".
@@ -119,17 +122,6 @@ func Table(w io.Writer, header []string, rows [][]string, footer []string, right
 	return t.Render()
 }
 
-// Truncate shortens s to at most n display cells, ending in "…".
-func Truncate(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if lipgloss.Width(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	for len(r) > 0 && lipgloss.Width(string(r)) > n-1 {
-		r = r[:len(r)-1]
-	}
-	return strings.TrimRight(string(r), " ") + "…"
-}
+// missingSpan names a placeholder for an absent span, escaped for the
+// terminal (the id may be a raw invalid one).
+func missingSpan(id dag.SpanID) string { return termstr.Escape(dag.MissingSpan(id)) }

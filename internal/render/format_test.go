@@ -24,12 +24,3 @@ func TestTable(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
-
-func TestTruncate(t *testing.T) {
-	if got := Truncate("GET /api/cart/items", 10); got != "GET /api/…" {
-		t.Errorf("Truncate = %q", got)
-	}
-	if got := Truncate("short", 10); got != "short" {
-		t.Errorf("Truncate = %q", got)
-	}
-}
