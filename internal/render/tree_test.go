@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
-	"strconv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
