@@ -52,11 +52,11 @@ func KeyOf(tr *dag.Tree, i int32, by By) Key {
 	return Key{Service: s.Service(), Name: s.Name}
 }
 
-// String returns "service", "service/name", or "(missing span)".
+// String returns "service", "service/name", or dag.MissingSpans.
 func (k Key) String() string {
 	switch {
 	case k.Missing:
-		return "(missing span)"
+		return dag.MissingSpans
 	case k.Name == "":
 		return k.Service
 	}
@@ -88,7 +88,7 @@ func PercentilesOf(values []int64) Percentiles {
 // Row is one group's attribution over all traces added.
 type Row struct {
 	Key
-	Spans  int // spans of the group (placeholders count for the missing group)
+	Spans  int // spans of the group (0 for the missing group: placeholders are not spans)
 	Traces int // traces in which the group has at least one span
 	// Self is the group's total self time; SelfShare its share of all
 	// spans' self time.
@@ -272,7 +272,9 @@ func (at *Attribution) Add(a *Analysis) {
 			acc.lastTrace = t
 			acc.row.Traces++
 		}
-		acc.row.Spans++
+		if op.res != placeholder { // a placeholder is not a span
+			acc.row.Spans++
+		}
 		acc.row.Self += a.Self[i]
 		acc.row.Critical += a.Critical[i]
 		acc.cur += a.Critical[i]

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // AttribOptions shape `tracectl attrib` table output.
@@ -34,14 +35,14 @@ func Attrib(w io.Writer, st *Styles, rows []critpath.Row, opt AttribOptions) err
 	}
 	out := make([][]string, 0, len(shown))
 	for _, r := range shown {
-		name := r.Key.String()
+		var name string
 		switch {
 		case r.Missing:
-			name = st.Faint(name)
+			name = st.Faint(dag.MissingSpans)
 		case r.Name == "":
-			name = st.Service(r.Service)
+			name = st.Service(termstr.Escape(r.Service))
 		default:
-			name = st.Service(r.Service) + "/" + r.Name
+			name = st.Service(termstr.Escape(r.Service)) + "/" + termstr.Escape(r.Name)
 		}
 		out = append(out, []string{
 			name, strconv.Itoa(r.Spans), strconv.Itoa(r.Traces),
@@ -50,7 +51,7 @@ func Attrib(w io.Writer, st *Styles, rows []critpath.Row, opt AttribOptions) err
 			dag.FormatDuration(r.PerTrace.P50), dag.FormatDuration(r.PerTrace.P90), dag.FormatDuration(r.PerTrace.P99),
 		})
 	}
-	label := fmt.Sprintf("end to end, %d traces", opt.Traces)
+	label := "end to end, " + dag.Plural(opt.Traces, "trace")
 	if len(shown) < len(rows) {
 		label += fmt.Sprintf(" (top %d of %d rows)", len(shown), len(rows))
 	}
@@ -110,10 +111,10 @@ func round4(f float64) float64 {
 func WhatIf(w io.Writer, st *Styles, r critpath.WhatIfReport) error {
 	rules := make([]string, len(r.Rules))
 	for i, sp := range r.Rules {
-		rules[i] = sp.String()
+		rules[i] = termstr.Escape(sp.String())
 	}
-	if _, err := fmt.Fprintf(w, "%s %s: %d matching spans in %d traces\n", st.Bold("what-if"),
-		strings.Join(rules, ", "), r.MatchedSpans, r.Traces); err != nil {
+	if _, err := fmt.Fprintf(w, "%s %s: %s in %s\n", st.Bold("what-if"),
+		strings.Join(rules, ", "), dag.Plural(r.MatchedSpans, "matching span"), dag.Plural(r.Traces, "trace")); err != nil {
 		return err
 	}
 	row := func(name string, before, after int64) []string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // CritPathOptions shape `tracectl critpath` text output.
@@ -31,7 +32,7 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 		if pi > 0 {
 			bw.WriteString("\n")
 		}
-		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), tr.TraceID, nodeLabel(st, tr, p.Root), st.Bold(dag.FormatDuration(p.Duration())))
+		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), termstr.Escape(tr.TraceID.String()), nodeLabel(st, tr, p.Root), st.Bold(dag.FormatDuration(p.Duration())))
 		if opt.WhatIf != nil {
 			before, after := p.Duration(), opt.WhatIf.Paths[pi].Duration()
 			fmt.Fprintf(bw, "  what-if: %s → %s (%s)\n", dag.FormatDuration(before), dag.FormatDuration(after), change(before, after))
@@ -46,7 +47,7 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 			svc, _ := nodeNames(tr, s.Node)
 			r := [4]string{dag.FormatOffset(dag.Sub(s.Start, p.Start)), dag.FormatDuration(s.Duration()), share(s.Duration(), p.Duration()), svc}
 			for k := range r {
-				width[k] = max(width[k], len(r[k]))
+				width[k] = max(width[k], cells(r[k]))
 			}
 			rows = append(rows, r)
 		}
@@ -54,34 +55,35 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 		for k, s := range p.Segments {
 			r := rows[k]
 			_, name := nodeNames(tr, s.Node)
-			svc := r[3] + strings.Repeat(" ", width[3]-len(r[3]))
+			pad := strings.Repeat(" ", width[3]-cells(r[3]))
+			svc := r[3] + pad
 			if tr.Nodes[s.Node].Span != nil {
-				svc = st.Service(r[3]) + strings.Repeat(" ", width[3]-len(r[3]))
+				svc = st.Service(r[3]) + pad
 			} else {
 				name = st.Faint(name)
 			}
 			fmt.Fprintf(bw, "  %*s  %*s  %*s  %s  %s\n", width[0], r[0], width[1], r[1], width[2], r[2], svc, name)
 		}
 		key, owned := a.Dominant(p)
-		fmt.Fprintf(bw, "  %s of this trace is %s\n", st.Bold(share(owned, p.Duration())), st.Bold(key.String()))
+		fmt.Fprintf(bw, "  %s of this trace is %s\n", st.Bold(share(owned, p.Duration())), st.Bold(termstr.Escape(key.String())))
 	}
 	return bw.Flush()
 }
 
-// nodeNames returns a node's service and span name; a placeholder has no
-// service and is named for the span it stands for.
+// nodeNames returns a node's service and span name, escaped; a placeholder
+// has no service and is named for the span it stands for.
 func nodeNames(tr *dag.Tree, i int32) (string, string) {
 	if s := tr.Nodes[i].Span; s != nil {
-		return s.Service(), s.Name
+		return termstr.Escape(s.Service()), termstr.Escape(s.Name)
 	}
-	return "?", "missing span " + tr.Nodes[i].ID.String()
+	return "?", missingSpan(tr.Nodes[i].ID)
 }
 
 func nodeLabel(st *Styles, tr *dag.Tree, i int32) string {
 	if s := tr.Nodes[i].Span; s != nil {
-		return st.Service(s.Service()) + " " + s.Name
+		return st.Service(termstr.Escape(s.Service())) + " " + termstr.Escape(s.Name)
 	}
-	return st.Faint("missing span " + tr.Nodes[i].ID.String())
+	return st.Faint(missingSpan(tr.Nodes[i].ID))
 }
 
 // share formats part/whole as a percentage.
@@ -208,14 +210,18 @@ func Folded(w io.Writer, f *critpath.Folded) error {
 	return bw.Flush()
 }
 
-var frameEscaper = strings.NewReplacer(";", "_", "\n", " ", "\r", " ")
+var frameEscaper = strings.NewReplacer(";", "_")
+
+// frame writes a name as one frame: escaped for the terminal (so a line
+// break cannot split a stack either) and without ";".
+func frame(name string) string { return frameEscaper.Replace(termstr.Escape(name)) }
 
 func frameLabel(k critpath.Key) string {
 	switch {
 	case k.Missing:
-		return "(missing span)"
+		return dag.MissingSpans
 	case k.Name == "":
-		return frameEscaper.Replace(k.Service)
+		return frame(k.Service)
 	}
-	return frameEscaper.Replace(k.Service) + ":" + frameEscaper.Replace(k.Name)
+	return frame(k.Service) + ":" + frame(k.Name)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/query"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // QueryMatch is one span a query selected: a node of a tree.
@@ -26,11 +27,12 @@ func QuerySpans(w io.Writer, st *Styles, matches []QueryMatch) error {
 	var last *dag.Tree
 	for _, m := range matches {
 		s := m.Tree.Nodes[m.Node].Span
-		name := s.Name
+		name := termstr.Escape(s.Name)
 		if s.Status.Code == dag.StatusError {
 			name = st.Error(name)
 		}
-		rows = append(rows, []string{st.Service(s.Service()), name, dag.FormatDuration(s.Duration()), m.Tree.TraceID.String(), s.SpanID.String()})
+		rows = append(rows, []string{st.Service(termstr.Escape(s.Service())), name, dag.FormatDuration(s.Duration()),
+			termstr.Escape(m.Tree.TraceID.String()), termstr.Escape(s.SpanID.String())})
 		if m.Tree != last {
 			traces++
 			last = m.Tree
@@ -86,11 +88,8 @@ func QueryTraces(w io.Writer, st *Styles, traces []QueryTrace) error {
 	matched := 0
 	for _, t := range traces {
 		s := t.Summary
-		root := "missing root"
-		if s.RootName != "" {
-			root = st.Service(s.RootService) + " " + s.RootName
-		}
-		rows = append(rows, []string{s.TraceID.String(), root, strconv.Itoa(t.Matched), strconv.Itoa(s.Spans),
+		root := rootLabel(st, s, false)
+		rows = append(rows, []string{termstr.Escape(s.TraceID.String()), root, strconv.Itoa(t.Matched), strconv.Itoa(s.Spans),
 			Timestamp(s.Start), dag.FormatDuration(s.Duration())})
 		matched += t.Matched
 	}
@@ -137,7 +136,7 @@ func Assert(w io.Writer, st *Styles, outcomes []query.Outcome) error {
 			mark = st.Error("✗")
 			failed++
 		}
-		fmt.Fprintf(bw, "%s %s  %s\n", mark, o.Expectation.Label(), st.Faint(OutcomeCounts(o)))
+		fmt.Fprintf(bw, "%s %s  %s\n", mark, termstr.Escape(o.Expectation.Label()), st.Faint(OutcomeCounts(o)))
 		if !o.Passed {
 			writeFailure(bw, st, o, "    ")
 		}
@@ -181,12 +180,13 @@ func modeQuery(e query.Expectation) string {
 func writeFailure(w io.Writer, st *Styles, o query.Outcome, indent string) {
 	e := o.Expectation
 	if e.Name != "" {
-		fmt.Fprintf(w, "%sexpression: %s\n", indent, modeQuery(e))
+		fmt.Fprintf(w, "%sexpression: %s\n", indent, termstr.Escape(modeQuery(e)))
 	}
 	if e.Source != "" && strings.Contains(e.Source, ":") {
-		fmt.Fprintf(w, "%sdefined at: %s\n", indent, e.Source)
+		fmt.Fprintf(w, "%sdefined at: %s\n", indent, termstr.Escape(e.Source))
 	}
 	for _, d := range o.Diagnoses {
+		d.Part, d.Summary = termstr.Escape(d.Part), termstr.Escape(d.Summary)
 		switch {
 		case d.Part != "" && d.Summary != "":
 			fmt.Fprintf(w, "%s%s: %s\n", indent, d.Part, d.Summary)
@@ -194,35 +194,41 @@ func writeFailure(w io.Writer, st *Styles, o query.Outcome, indent string) {
 			fmt.Fprintf(w, "%s%s%s\n", indent, d.Part, d.Summary)
 		}
 		for _, line := range d.Details {
-			fmt.Fprintf(w, "%s  %s\n", indent, line)
+			fmt.Fprintf(w, "%s  %s\n", indent, termstr.Escape(line))
 		}
 		for _, m := range d.NearMisses {
 			more := ""
 			if m.Similar > 0 {
 				more = st.Faint(fmt.Sprintf("  (+%d more like it)", m.Similar))
 			}
-			fmt.Fprintf(w, "%s  closest: %s %s  %s  %s%s\n", indent, st.Service(m.Service), m.Name, dag.FormatDuration(m.Duration),
-				st.Faint("trace "+m.TraceID.String()+" span "+m.SpanID.String()), more)
+			fmt.Fprintf(w, "%s  closest: %s %s  %s  %s%s\n", indent, st.Service(termstr.Escape(m.Service)), termstr.Escape(m.Name),
+				dag.FormatDuration(m.Duration), st.Faint(spanRef(m.TraceID, m.SpanID)), more)
 			for _, c := range m.Checks {
 				if c.Passed {
-					fmt.Fprintf(w, "%s    %s %s\n", indent, st.Fg("42", "✓"), c.Cond)
+					fmt.Fprintf(w, "%s    %s %s\n", indent, st.Fg("42", "✓"), termstr.Escape(c.Cond))
 					continue
 				}
-				fmt.Fprintf(w, "%s    %s %s  → %s\n", indent, st.Error("✗"), c.Cond, c.Actual)
+				fmt.Fprintf(w, "%s    %s %s  → %s\n", indent, st.Error("✗"), termstr.Escape(c.Cond), termstr.Escape(c.Actual))
 			}
 		}
 	}
 	for _, id := range o.Unmatched {
-		fmt.Fprintf(w, "%sno match in trace %s\n", indent, id)
+		fmt.Fprintf(w, "%sno match in trace %s\n", indent, termstr.Escape(id.String()))
 	}
 	if n := o.Traces - o.MatchedTraces - len(o.Unmatched); e.Mode == query.Every && n > 0 {
-		fmt.Fprintf(w, "%sand %d more traces\n", indent, n)
+		fmt.Fprintf(w, "%sand %s\n", indent, dag.Plural(n, "more trace"))
 	}
 	for _, f := range o.Found {
-		fmt.Fprintf(w, "%sfound: %s %s  %s  %s\n", indent, st.Service(f.Service), f.Name, dag.FormatDuration(f.Duration),
-			st.Faint("trace "+f.TraceID.String()+" span "+f.SpanID.String()))
+		fmt.Fprintf(w, "%sfound: %s %s  %s  %s\n", indent, st.Service(termstr.Escape(f.Service)), termstr.Escape(f.Name),
+			dag.FormatDuration(f.Duration), st.Faint(spanRef(f.TraceID, f.SpanID)))
 	}
 	if n := o.MatchedSpans - len(o.Found); e.Mode == query.Absent && n > 0 {
-		fmt.Fprintf(w, "%sand %d more spans\n", indent, n)
+		fmt.Fprintf(w, "%sand %s\n", indent, dag.Plural(n, "more span"))
 	}
+}
+
+// spanRef names a span by its trace and span ids, escaped (raw invalid ids
+// are kept as read).
+func spanRef(trace dag.TraceID, span dag.SpanID) string {
+	return "trace " + termstr.Escape(trace.String()) + " span " + termstr.Escape(span.String())
 }
