@@ -9,6 +9,7 @@ import (
 
 	"github.com/tracectl/tracectl/internal/check"
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // Check writes the findings grouped by trace (traces without findings are
@@ -25,9 +26,9 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 			b.WriteByte('\n')
 		}
 		withFindings++
-		fmt.Fprintf(&b, "%s %s\n", st.Bold("Trace"), t.TraceID)
+		fmt.Fprintf(&b, "%s %s\n", st.Bold("Trace"), termstr.Escape(t.TraceID.String()))
 		for _, f := range t.Findings {
-			fmt.Fprintf(&b, "  %s %-26s %s  %s\n", severity(st, f.Severity, 7), f.Rule, st.Faint(f.SpanID.String()), f.Message)
+			fmt.Fprintf(&b, "  %s %-26s %s  %s\n", severity(st, f.Severity, 7), f.Rule, st.Faint(termstr.Escape(f.SpanID.String())), termstr.Escape(f.Message))
 		}
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
@@ -56,7 +57,7 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 	rows = rows[:0]
 	for _, p := range r.Skew {
 		rows = append(rows, []string{
-			st.Service(p.ParentService) + " → " + st.Service(p.ChildService),
+			st.Service(termstr.Escape(p.ParentService)) + " → " + st.Service(termstr.Escape(p.ChildService)),
 			dag.FormatShift(p.Offset), strconv.Itoa(p.Spans), strconv.Itoa(p.Explained),
 		})
 	}
