@@ -48,17 +48,14 @@ what-if summary on stderr.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.By, "by", "operation", "group by operation (service + span name) or service")
 	f.IntVar(&opts.Top, "top", 20, "show the first N rows (0 for all)")
-	f.StringVarP(&opts.Output, "output", "o", "table", "output: table, json or folded")
+	addOutputFlag(cmd, &opts.Output, "table", "json", "folded")
 	f.StringVar(&opts.Weight, "weight", "critical", "folded stacks weighted by critical or self time")
 	f.StringArrayVar(&opts.Speedups, "speedup", nil, "what-if: make work K× faster, service=NAME:K or operation=SERVICE/SPAN:K (repeatable)")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addColorFlag(cmd, &opts.Color)
 	return cmd
 }
 
 func attribRun(s *streams, opts *attribOptions) error {
-	if err := parseOutput(opts.Output, "table", "json", "folded"); err != nil {
-		return err
-	}
 	by, err := critpath.ParseBy(opts.By)
 	if err != nil {
 		return usageError{fmt.Errorf("--by: %w", err)}
@@ -72,9 +69,6 @@ func attribRun(s *streams, opts *attribOptions) error {
 	}
 	rules, err := parseSpeedups(opts.Speedups)
 	if err != nil {
-		return err
-	}
-	if err := checkColor(opts.Color); err != nil {
 		return err
 	}
 	trees, err := loadTrees(s, &opts.inputOptions)

@@ -99,7 +99,7 @@ func treeLive(s *streams, opts *treeOptions) error {
 		decodeErr <- ingest.Decode(r, name, ingest.Options{
 			Format:   format,
 			MaxFrame: opts.MaxFrame,
-			Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+			Warn:     s.warn,
 		}, func(batch []dag.Span) error {
 			select {
 			case decoded <- batch:

@@ -84,7 +84,7 @@ are printed early.`,
 	f.StringVar(&opts.OutFormat, "out-format", "json", "--out format: json (Collector file-exporter JSON lines) or proto (length-framed protobuf)")
 	f.BoolVar(&opts.Summary, "summary", false, "print one line per completed trace instead of its tree")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print no traces, only the final summary on stderr")
-	f.StringVarP(&opts.Output, "output", "o", "tree", "output per trace: tree or json (tree -o json objects)")
+	addOutputFlag(cmd, &opts.Output, "tree", "json")
 	f.StringVar(&opts.Until, "until", "", "exit 0 as soon as a received trace matches this query")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "with --until or --count: exit 1 if not satisfied within this time")
 	f.Int64Var(&opts.Count, "count", 0, "stop after receiving this many spans")
@@ -94,7 +94,7 @@ are printed early.`,
 	f.Int64Var(&opts.MaxRequestSize, "max-request-size", receiver.DefaultMaxRequestSize, "largest request body accepted, after decompression, in bytes (413 beyond)")
 	f.Int64Var(&opts.MaxMemory, "max-memory", receiver.DefaultMaxMemory, "memory for requests being decoded or queued, in bytes (429 beyond)")
 	f.IntVar(&opts.Width, "width", 0, "line width (default: terminal width, 120 when not a terminal)")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addColorFlag(cmd, &opts.Color)
 	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
 	return cmd
 }
@@ -116,12 +116,6 @@ are printed early.`,
 // trip. What a crash or SIGKILL can lose is what is queued (bounded by
 // --max-memory) plus --out's buffer, which is flushed every second.
 func receiveRun(s *streams, opts *receiveOptions) error {
-	if err := checkColor(opts.Color); err != nil {
-		return err
-	}
-	if opts.Output != "tree" && opts.Output != "json" {
-		return usageError{fmt.Errorf("unknown output %q (want tree or json)", opts.Output)}
-	}
 	if opts.OutFormat != "json" && opts.OutFormat != "proto" {
 		return usageError{fmt.Errorf("unknown --out-format %q (want json or proto)", opts.OutFormat)}
 	}
