@@ -14,6 +14,7 @@ type attribOptions struct {
 	inputOptions
 	By       string
 	Top      int
+	TopSet   bool // --top was given: it applies to -o json too
 	Output   string
 	Weight   string
 	Speedups []string
@@ -41,13 +42,14 @@ what-if summary on stderr.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
+			opts.TopSet = cmd.Flags().Changed("top")
 			return attribRun(s, opts)
 		},
 	}
 	opts.inputOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.By, "by", "operation", "group by operation (service + span name) or service")
-	f.IntVar(&opts.Top, "top", 20, "show the first N rows (0 for all)")
+	f.IntVar(&opts.Top, "top", 20, "show the first N rows, 0 for all (-o json lists every row unless --top is given)")
 	addOutputFlag(cmd, &opts.Output, "table", "json", "folded")
 	f.StringVar(&opts.Weight, "weight", "critical", "folded stacks weighted by critical or self time")
 	f.StringArrayVar(&opts.Speedups, "speedup", nil, "what-if: make work K× faster, service=NAME:K or operation=SERVICE/SPAN:K (repeatable)")
@@ -90,7 +92,11 @@ func attribRun(s *streams, opts *attribOptions) error {
 			return render.WhatIf(s.Err, render.NewStyles(s.Err, false), whatIf.Report())
 		}
 	case "json":
-		if err := render.AttribJSON(s.Out, at.Rows(), opts.Top); err != nil {
+		top := 0 // a script gets every row unless it asked for fewer
+		if opts.TopSet {
+			top = opts.Top
+		}
+		if err := render.AttribJSON(s.Out, at.Rows(), top); err != nil {
 			return err
 		}
 		if whatIf != nil {
