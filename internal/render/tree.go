@@ -293,6 +293,9 @@ type labelParts struct {
 	mark    string // " ✗", " 3 errors" (folds), or ""
 	msg     string // status message, or ""
 	hidden  string // " (+5 hidden)", or ""
+	// hiddenShort is hidden as it reads when names would otherwise be cut:
+	// " (+5)".
+	hiddenShort string
 
 	serviceW, nameW, msgW, fixedW int
 
@@ -333,6 +336,7 @@ func (tw *treeWriter) parts(l treeLine) labelParts {
 	}
 	if l.hidden > 0 {
 		p.hidden = " (+" + strconv.Itoa(l.hidden) + " hidden)"
+		p.hiddenShort = " (+" + strconv.Itoa(l.hidden) + ")"
 	}
 	p.serviceW, p.nameW, p.msgW = cells(p.service), cells(p.name), cells(p.msg)
 	p.fixedW = p.guidesW + len(p.kind) + len(p.hidden) // ASCII
@@ -365,14 +369,20 @@ const (
 )
 
 func (p *labelParts) essential() int {
-	return p.width(min(p.serviceW, minService), min(p.nameW, minName), 0)
+	w := p.width(min(p.serviceW, minService), min(p.nameW, minName), 0)
+	return w - len(p.hidden) + len(p.hiddenShort)
 }
 
 // fit returns the widths of service, name and message within room: the
-// message gives way first, then the name (to a readable length), then the
-// service, then all of them to their minimum.
+// message gives way first, then the hidden count's wording (to its short
+// form, which fit sets in p.hidden), then the name (to a readable length),
+// then the service, then all of them to their minimum.
 func (p *labelParts) fit(room int) (service, name, msg int) {
 	service, name, msg = p.serviceW, p.nameW, p.msgW
+	if p.width(service, p.nameW, min(msg, 12)) > room && p.hidden != "" {
+		p.fixedW -= len(p.hidden) - len(p.hiddenShort)
+		p.hidden = p.hiddenShort
+	}
 	steps := []struct {
 		part  *int
 		floor int
