@@ -30,22 +30,27 @@ func Plural(n int, word string) string {
 // seconds (2m03s) and hours and minutes (1h05m). It rounds to nearest and
 // carries into the next unit, so 999.8ms is 1.00s, never 1000ms.
 func FormatDuration(ns int64) string {
-	var b []byte
-	u := uint64(ns)
-	if ns < 0 {
-		b = append(b, '-')
-		u = -u // two's complement: right for math.MinInt64 too
-	}
-	return string(appendDuration(b, u))
+	var buf [24]byte
+	return string(appendSigned(buf[:0], ns, false))
 }
 
 // FormatShift is FormatDuration with an explicit sign: how far to move a
-// span's times (+5.00ms, -120µs, 0).
+// span's times (+5.00ms, -120µs, 0ns).
 func FormatShift(ns int64) string {
-	if ns > 0 {
-		return "+" + FormatDuration(ns)
+	var buf [24]byte
+	return string(appendSigned(buf[:0], ns, true))
+}
+
+func appendSigned(b []byte, ns int64, plus bool) []byte {
+	u := uint64(ns)
+	switch {
+	case ns < 0:
+		b = append(b, '-')
+		u = -u // two's complement: right for math.MinInt64 too
+	case ns > 0 && plus:
+		b = append(b, '+')
 	}
-	return FormatDuration(ns)
+	return appendDuration(b, u)
 }
 
 // FormatOffset writes where something starts relative to a trace or root

@@ -64,11 +64,12 @@ type treeWriter struct {
 	lines []treeLine
 	folds []foldRun
 
-	maxGuides  int  // deepest level drawn with full guides
-	keepGuides int  // levels whose guides stay left of the depth marker
-	labelW     int  // width of the label column
-	barW       int  // width of the waterfall (0: none)
-	offsets    bool // whether the offset column fits
+	maxGuides  int    // deepest level drawn with full guides
+	keepGuides int    // levels whose guides stay left of the depth marker
+	guides     []byte // the current line's guides, reused
+	labelW     int    // width of the label column
+	barW       int    // width of the waterfall (0: none)
+	offsets    bool   // whether the offset column fits
 }
 
 // treeLine is one printed row, planned before drawing so columns align.
@@ -383,7 +384,7 @@ func (p *labelParts) fit(room int) (service, name, msg int) {
 		p.fixedW -= len(p.hidden) - len(p.hiddenShort)
 		p.hidden = p.hiddenShort
 	}
-	steps := []struct {
+	steps := [...]struct {
 		part  *int
 		floor int
 	}{{&msg, 12}, {&name, 16}, {&service, 10}, {&msg, 0}, {&name, minName}, {&service, minService}}
@@ -414,10 +415,9 @@ func (tw *treeWriter) guidesWidth(depth int32) int {
 	return guideW*tw.keepGuides + depthMarkerW + decimalDigits(d) + guideW
 }
 
-// depthMarker stands for the guides of the levels a deep line leaves out.
-func depthMarker(depth int) string { return "┆ (depth " + strconv.Itoa(depth) + ") " }
-
-// depthMarkerW is the width of a depth marker without its digits.
+// depthMarkerW is the width of the depth marker ("┆ (depth 1234) "), which
+// stands for the guides of the levels a deep line leaves out, without its
+// digits.
 const depthMarkerW = len("| (depth ) ")
 
 func decimalDigits(n int) int {
@@ -430,11 +430,11 @@ func decimalDigits(n int) int {
 
 // label writes a line's label, fitted to the label column, with guides
 // from cont (cont[k]: the ancestor at depth k has siblings below it).
-func (tw *treeWriter) label(b *strings.Builder, l treeLine, cont []bool) {
-	st := tw.st
+func (tw *treeWriter) label(l treeLine, cont []bool) {
+	st, b := tw.st, tw.w
 	p := tw.parts(l)
 
-	var g strings.Builder
+	g := tw.guides[:0]
 	d := int(l.depth)
 	levels := d - 1
 	if d > tw.maxGuides {
@@ -442,23 +442,30 @@ func (tw *treeWriter) label(b *strings.Builder, l treeLine, cont []bool) {
 	}
 	for k := 1; k <= levels; k++ {
 		if cont[k] {
-			g.WriteString("│  ")
+			g = append(g, "│  "...)
 		} else {
-			g.WriteString("   ")
+			g = append(g, "   "...)
 		}
 	}
 	if d > tw.maxGuides {
-		g.WriteString(depthMarker(d))
+		g = append(g, "┆ (depth "...)
+		g = strconv.AppendInt(g, int64(d), 10)
+		g = append(g, ") "...)
 	}
 	if d > 0 {
 		if l.last {
-			g.WriteString("└─ ")
+			g = append(g, "└─ "...)
 		} else {
-			g.WriteString("├─ ")
+			g = append(g, "├─ "...)
 		}
 	}
-	if g.Len() > 0 {
-		b.WriteString(st.Faint(g.String()))
+	tw.guides = g
+	switch {
+	case len(g) == 0:
+	case st.color:
+		b.WriteString(st.Faint(string(g)))
+	default:
+		b.Write(g)
 	}
 
 	service, name, msg := p.fit(tw.labelW)
@@ -495,20 +502,33 @@ func (tw *treeWriter) label(b *strings.Builder, l treeLine, cont []bool) {
 		b.WriteString(st.Faint(p.hidden))
 		used += cells(p.hidden)
 	}
-	if pad := tw.labelW - used; pad > 0 {
-		b.WriteString(strings.Repeat(" ", pad))
+	spaces(b, tw.labelW-used)
+}
+
+// spaces writes n spaces (none when n ≤ 0).
+func spaces(w *bufio.Writer, n int) {
+	const blank = "                                "
+	for n > 0 {
+		k := min(n, len(blank))
+		w.WriteString(blank[:k])
+		n -= k
 	}
+}
+
+// column writes s right-aligned in a column of width cells, after a space.
+func column(w *bufio.Writer, s string, width int) {
+	spaces(w, 1+width-cells(s))
+	w.WriteString(s)
 }
 
 func (tw *treeWriter) body() {
 	cont := make([]bool, tw.maxGuides+1)
-	var b strings.Builder
+	w := tw.w
 	for _, l := range tw.lines {
 		if d := int(l.depth); d < len(cont) {
 			cont[d] = !l.last
 		}
-		b.Reset()
-		tw.label(&b, l, cont)
+		tw.label(l, cont)
 		var offset, dur, bar string
 		if l.node == dag.None {
 			f := tw.folds[l.fold]
@@ -523,23 +543,20 @@ func (tw *treeWriter) body() {
 			// The marker has its own column so fitting a long label
 			// never hides it.
 			if l.node >= 0 && tw.opt.Critical[l.node] {
-				b.WriteString(" " + tw.st.Bold("◆"))
+				w.WriteString(" " + tw.st.Bold("◆"))
 			} else {
-				b.WriteString("  ")
+				w.WriteString("  ")
 			}
 		}
 		if tw.offsets {
-			fmt.Fprintf(&b, " %8s", offset)
+			column(w, offset, 8)
 		}
-		fmt.Fprintf(&b, " %8s", dur)
+		column(w, dur, 8)
 		if bar != "" {
-			b.WriteByte(' ')
-			b.WriteString(bar)
+			w.WriteByte(' ')
+			w.WriteString(bar)
 		}
-		b.WriteByte('\n')
-		if tw.err == nil {
-			_, tw.err = tw.w.WriteString(b.String())
-		}
+		w.WriteByte('\n')
 	}
 }
 
@@ -591,8 +608,10 @@ func cellOf(off, cells, total uint64, ceil bool) uint64 {
 
 func (tw *treeWriter) serviceStyle(service string) func(string) string {
 	if !tw.st.color {
-		return func(s string) string { return s }
+		return plain
 	}
 	style := tw.st.r.NewStyle().Foreground(ServiceColor(service))
 	return func(s string) string { return style.Render(s) }
 }
+
+func plain(s string) string { return s }
