@@ -97,22 +97,29 @@ func (tw *treeWriter) printf(format string, args ...any) {
 
 func (tw *treeWriter) header() {
 	tr, st := tw.tr, tw.st
+	id := termstr.Escape(tr.TraceID.String())
+	// The root's names and the service list are the parts of the header
+	// that grow with the data: they are cut to the width.
+	room := max(12, tw.opt.Width-len("Trace ")-cells(id)-2)
 	root := "?"
 	if r := tr.Root(); r != dag.None {
 		if s := tr.Nodes[r].Span; s != nil {
-			root = st.Service(termstr.Escape(s.Service())) + " " + st.Bold(termstr.Escape(s.Name))
+			svc, name := termstr.Escape(s.Service()), termstr.Escape(s.Name)
+			sw, nw := cells(svc), cells(name)
+			svcRoom := min(sw, max(room/3, room-1-nw))
+			svc = truncEnd(svc, sw, svcRoom)
+			name = truncMiddle(name, nw, max(1, room-1-cells(svc)))
+			root = st.Service(svc) + " " + st.Bold(name)
 		} else {
 			root = st.Faint(missingSpan(tr.Nodes[r].ID))
 		}
 	}
+	tw.printf("%s %s  %s\n", st.Bold("Trace"), id, root)
 	services := tr.Services()
-	tw.printf("%s %s  %s\n", st.Bold("Trace"), termstr.Escape(tr.TraceID.String()), root)
-	// The service list is the one part of the header that grows with the
-	// data: it is cut to the width.
 	head := dag.Plural(tr.SpanCount(), "span") + " · " + dag.Plural(len(services), "service") + " ("
 	tail := ") · " + dag.FormatDuration(tr.Duration())
 	list := termstr.Join(services, ", ")
-	room := max(1, tw.opt.Width-cells(head)-cells(tail))
+	room = max(1, tw.opt.Width-cells(head)-cells(tail))
 	tw.printf("%s\n", st.Faint(head+truncEnd(list, cells(list), room)+tail))
 }
 

@@ -224,3 +224,24 @@ func BenchmarkTreeDeep(b *testing.B) {
 		})
 	}
 }
+
+// TestTreeNarrow: at every width a line fits (from 40 cells on) and an
+// error span keeps its ✗ and its kind; at any width at all, no panic.
+func TestTreeNarrow(t *testing.T) {
+	tr := buildTree(shopTrace())
+	for width := 1; width <= 160; width++ {
+		var b bytes.Buffer
+		if err := Tree(&b, NewStyles(&b, false), tr, TreeOptions{Width: width, MaxDepth: 1, Fold: true}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		for _, l := range lines[2:] {
+			if width >= 40 && cells(l) > width {
+				t.Errorf("width %d: line is %d cells:\n%s", width, cells(l), l)
+			}
+			if strings.Contains(l, "pay") && (!strings.Contains(l, "✗") || !strings.Contains(l, "[server]")) {
+				t.Errorf("width %d: the error span lost its mark or kind:\n%s", width, l)
+			}
+		}
+	}
+}
