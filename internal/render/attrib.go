@@ -96,8 +96,7 @@ func AttribJSON(w io.Writer, rows []critpath.Row, top int) error {
 			return err
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeJSON(w, []byte(b.String()))
 }
 
 // round4 keeps shares readable and stable across platforms.
@@ -158,5 +157,9 @@ func WhatIfJSON(w io.Writer, r critpath.WhatIfReport) error {
 	out.WhatIf.Traces, out.WhatIf.MatchedSpans = r.Traces, r.MatchedSpans
 	out.WhatIf.Before = percentilesJSON{r.Before.P50, r.Before.P90, r.Before.P99, r.TotalBefore}
 	out.WhatIf.After = percentilesJSON{r.After.P50, r.After.P90, r.After.P99, r.TotalAfter}
-	return json.NewEncoder(w).Encode(out)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, append(b, '\n'))
 }

@@ -99,6 +99,5 @@ func CheckJSON(w io.Writer, r check.Report) error {
 			}
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeJSON(w, []byte(b.String()))
 }

@@ -160,7 +160,7 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 			b.raw("}")
 		}
 		b.raw("]}\n")
-		if _, err := w.Write(b); err != nil {
+		if err := writeJSON(w, b); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"regexp"
 	"testing"
 	"unicode/utf8"
@@ -111,5 +112,40 @@ func TestEscapedEverywhere(t *testing.T) {
 			}
 			terminalSafe(t, name, b.Bytes(), color)
 		}
+	}
+}
+
+// TestJSONHardened: JSON outputs keep span data exact (it decodes back)
+// but write nothing a terminal could act on: control characters, DEL, C1
+// and bidi controls all appear as \u escapes.
+func TestJSONHardened(t *testing.T) {
+	tr := hostileTree()
+	a := critpath.Analyze(tr)
+	at := critpath.NewAttribution(critpath.ByOperation)
+	at.Add(a)
+	outputs := map[string]func(*bytes.Buffer) error{
+		"tree":     func(b *bytes.Buffer) error { return TreeJSON(b, tr) },
+		"ls":       func(b *bytes.Buffer) error { return LsJSON(b, []dag.Summary{dag.Summarize(tr)}) },
+		"critpath": func(b *bytes.Buffer) error { return CritPathJSON(b, a, nil) },
+		"attrib":   func(b *bytes.Buffer) error { return AttribJSON(b, at.Rows(), 0) },
+		"query":    func(b *bytes.Buffer) error { return QuerySpansJSON(b, []QueryMatch{{tr, 0}}) },
+		"check": func(b *bytes.Buffer) error {
+			return CheckJSON(b, CheckReport{Traces: []CheckTrace{{tr.TraceID, []dag.Finding{{Message: "m" + hostile}}}}})
+		},
+	}
+	for name, write := range outputs {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, line := range bytes.Split(bytes.TrimSuffix(b.Bytes(), []byte("\n")), []byte("\n")) {
+			if !json.Valid(line) {
+				t.Errorf("%s: invalid JSON line %s", name, line)
+			}
+		}
+		if !bytes.Contains(b.Bytes(), []byte(`\u001b]0;pwned\u0007\u001b[2J\u202e\u009b31m\r\nforged\ufffd`)) {
+			t.Errorf("%s: the hostile text is not kept (escaped):\n%s", name, b.Bytes())
+		}
+		terminalSafe(t, name, b.Bytes(), false)
 	}
 }

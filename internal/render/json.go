@@ -10,6 +10,13 @@ import (
 	"github.com/tracectl/tracectl/internal/jsonstr"
 )
 
+// writeJSON writes JSON text to w (stdout, perhaps a terminal) with the
+// characters a terminal might act on escaped (jsonstr.Harden).
+func writeJSON(w io.Writer, b []byte) error {
+	_, err := w.Write(jsonstr.Harden(b))
+	return err
+}
+
 // jsonBuf appends JSON by hand. The tree renderer needs it because nesting
 // follows the span tree, which may be 1,000,000 deep: encoding/json would
 // recurse once per level.
@@ -108,8 +115,7 @@ func TreeJSON(w io.Writer, tr *dag.Tree) error {
 		}
 	}
 	b.raw("]}\n")
-	_, err := w.Write(b)
-	return err
+	return writeJSON(w, b)
 }
 
 // spanJSON writes a span's fields, leaving the object open for children.

@@ -85,6 +85,5 @@ func LsJSON(w io.Writer, sums []dag.Summary) error {
 			return err
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeJSON(w, []byte(b.String()))
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -57,8 +58,8 @@ type querySpanJSON struct {
 
 // QuerySpansJSON writes one JSON object per selected span (JSON Lines).
 func QuerySpansJSON(w io.Writer, matches []QueryMatch) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
+	var bw bytes.Buffer
+	enc := json.NewEncoder(&bw)
 	for _, m := range matches {
 		s := m.Tree.Nodes[m.Node].Span
 		parent := ""
@@ -73,7 +74,7 @@ func QuerySpansJSON(w io.Writer, matches []QueryMatch) error {
 			return err
 		}
 	}
-	return bw.Flush()
+	return writeJSON(w, bw.Bytes())
 }
 
 // QueryTrace is one trace a query matched.
@@ -109,8 +110,8 @@ type queryTraceJSON struct {
 
 // QueryTracesJSON writes one JSON object per matching trace (JSON Lines).
 func QueryTracesJSON(w io.Writer, traces []QueryTrace) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
+	var bw bytes.Buffer
+	enc := json.NewEncoder(&bw)
 	for _, t := range traces {
 		s := t.Summary
 		if err := enc.Encode(queryTraceJSON{
@@ -120,7 +121,7 @@ func QueryTracesJSON(w io.Writer, traces []QueryTrace) error {
 			return err
 		}
 	}
-	return bw.Flush()
+	return writeJSON(w, bw.Bytes())
 }
 
 // Assert writes one ✓/✗ line per expectation with its match count; under
