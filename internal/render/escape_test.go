@@ -130,7 +130,7 @@ func TestJSONHardened(t *testing.T) {
 		"attrib":   func(b *bytes.Buffer) error { return AttribJSON(b, at.Rows(), 0) },
 		"query":    func(b *bytes.Buffer) error { return QuerySpansJSON(b, []QueryMatch{{tr, 0}}) },
 		"check": func(b *bytes.Buffer) error {
-			return CheckJSON(b, CheckReport{Traces: []CheckTrace{{tr.TraceID, []dag.Finding{{Message: "m" + hostile}}}}})
+			return CheckJSON(b, check.Report{Traces: []check.Trace{{TraceID: tr.TraceID, Findings: []dag.Finding{{Message: "m" + hostile}}}}})
 		},
 	}
 	for name, write := range outputs {
