@@ -25,7 +25,11 @@ type EmitOptions struct {
 	Config   emit.Config
 }
 
-func newCmdEmit() *cobra.Command {
+func newCmdEmit() *cobra.Command { return newCmdEmitRun(emitRun) }
+
+// newCmdEmitRun is newCmdEmit with the function that runs it, so tests see
+// the options the flags made.
+func newCmdEmitRun(runF func(context.Context, *EmitOptions) error) *cobra.Command {
 	opts := &EmitOptions{Config: emit.Defaults()}
 	c := &opts.Config
 	cmd := &cobra.Command{
@@ -54,12 +58,8 @@ A summary of spans created, exported and dropped goes to stderr.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Out, opts.ErrOut = cmd.OutOrStdout(), cmd.ErrOrStderr()
-			// A synthetic run is a load generator: a span it makes only to
-			// drop is wasted CPU. A shop service drops, as production ones do.
-			if !cmd.Flags().Changed("block-on-full-queue") {
-				opts.Config.BlockOnQueueFull = opts.Config.Scenario == emit.ScenarioSynthetic
-			}
-			return emitRun(cmd.Context(), opts) // SIGINT/SIGTERM end it (main)
+			emitDefaults(cmd, opts)
+			return runF(cmd.Context(), opts) // SIGINT/SIGTERM end it (main)
 		},
 	}
 	f := cmd.Flags()
@@ -69,7 +69,7 @@ A summary of spans created, exported and dropped goes to stderr.`,
 	f.StringVar(&c.Protocol, "protocol", c.Protocol, "OTLP protocol: grpc or http")
 	f.StringArrayVar(&opts.Headers, "header", nil, "`KEY=VALUE` header for every OTLP export request (repeatable)")
 	f.Float64Var(&c.Rate, "rate", c.Rate, "requests (synthetic: traces) per second over all workers; 0 for as fast as possible")
-	f.DurationVar(&c.Duration, "duration", c.Duration, "how long to send load (0 with --requests: until that many are done)")
+	f.DurationVar(&c.Duration, "duration", c.Duration, "how long to send load; with --requests alone, until that many are done")
 	f.IntVar(&c.Requests, "requests", 0, "stop after this many requests (synthetic: traces)")
 	f.IntVar(&c.Workers, "workers", c.Workers, "concurrent request loops")
 	f.Float64Var(&c.ErrorRate, "error-rate", 0, "fraction of requests that fail downstream (payment, inventory or cart)")
@@ -89,6 +89,21 @@ A summary of spans created, exported and dropped goes to stderr.`,
 	f.BoolVar(&c.ConsumerNewTrace, "consumer-new-trace", false, "shop: the queue's consumer starts a new trace linked to the producer instead of continuing its trace")
 	f.BoolVar(&opts.Bench, "bench", false, "measure span cost, OTLP bytes per span and batch memory, then exit")
 	return cmd
+}
+
+// emitDefaults settles the defaults that depend on which flags were given.
+func emitDefaults(cmd *cobra.Command, opts *EmitOptions) {
+	// A synthetic run is a load generator: a span it makes only to drop is
+	// wasted CPU. A shop service drops, as production ones do.
+	if !cmd.Flags().Changed("block-on-full-queue") {
+		opts.Config.BlockOnQueueFull = opts.Config.Scenario == emit.ScenarioSynthetic
+	}
+	// An explicit count wins over the default duration: --requests 150
+	// sends 150, however long that takes. Given both, the run stops at
+	// whichever comes first.
+	if cmd.Flags().Changed("requests") && !cmd.Flags().Changed("duration") {
+		opts.Config.Duration = 0
+	}
 }
 
 // emitRun does the work of `tracectl emit` with the parsed options.

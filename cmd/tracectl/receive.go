@@ -91,7 +91,7 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 	f.StringVar(&opts.OutFormat, "out-format", "json", "--out format: json (Collector file-exporter JSON lines) or proto (length-framed protobuf)")
 	f.BoolVar(&opts.Summary, "summary", false, "print one line per completed trace instead of its tree")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print no traces, only the final summary on stderr")
-	f.StringVarP(&opts.Output, "output", "o", "tree", "output per trace: tree or json (tree -o json objects)")
+	addOutputFlag(cmd, &opts.Output, "tree", "json")
 	f.StringVar(&opts.Until, "until", "", "exit 0 as soon as a received trace matches this query")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "with --until or --count: exit 1 if not satisfied within this time")
 	f.Int64Var(&opts.Count, "count", 0, "stop after receiving this many spans")
@@ -102,7 +102,7 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 	f.Int64Var(&opts.MaxMemory, "max-memory", receiver.DefaultMaxMemory, "memory for request bodies and the spans held until their trace is printed, in bytes (429 beyond)")
 	f.DurationVar(&opts.BodyTimeout, "body-timeout", receiver.DefaultBodyTimeout, "time an OTLP/HTTP sender has to send a request body (408 beyond)")
 	f.IntVar(&opts.Width, "width", 0, "line width (default: terminal width, 120 when not a terminal)")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addColorFlag(cmd, &opts.Color)
 	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
 	return cmd
 }
@@ -111,12 +111,6 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 // and its shutdown order) and turns how it ended into the summary line and
 // the exit code.
 func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
-	if err := checkColor(opts.Color); err != nil {
-		return err
-	}
-	if opts.Output != "tree" && opts.Output != "json" {
-		return usageError{fmt.Errorf("unknown output %q (want tree or json)", opts.Output)}
-	}
 	if opts.OutFormat != "json" && opts.OutFormat != "proto" {
 		return usageError{fmt.Errorf("unknown --out-format %q (want json or proto)", opts.OutFormat)}
 	}
@@ -137,7 +131,7 @@ func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
 		Count:    opts.Count,
 		Duration: opts.Duration,
 		Timeout:  opts.Timeout,
-		Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+		Warn:     s.warn,
 		Ready: func(grpcAddr, httpAddr net.Addr) {
 			// One line a script can wait for (and parse, with :0 ports).
 			var parts []string

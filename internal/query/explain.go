@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
@@ -34,6 +33,8 @@ type NearMiss struct {
 	Service  string
 	Name     string
 	Duration int64 // nanoseconds
+	// IDs hold the raw text of invalid ids (SpanRef.IDs).
+	IDs RawIDs
 	// Checks are the conditions, in query order, each with whether this
 	// span passed it and, when it failed, the span's actual values.
 	Checks []Check
@@ -41,6 +42,12 @@ type NearMiss struct {
 	// missed in the same way; they are not listed.
 	Similar int
 }
+
+// TraceIDText returns the trace id as output shows it.
+func (m NearMiss) TraceIDText() string { return idOr(m.IDs.Trace, m.TraceID.String()) }
+
+// SpanIDText returns the span id as output shows it.
+func (m NearMiss) SpanIDText() string { return idOr(m.IDs.Span, m.SpanID.String()) }
 
 // Check is one condition of a near miss.
 type Check struct {
@@ -142,7 +149,7 @@ func (x *explainer) evalSet(e *setExpr) (sets, []Diagnosis) {
 	d := Diagnosis{Part: exprString(e), Summary: "each side selects spans, but never in the same trace"}
 	for i, t := range e.terms {
 		spans, traces := terms[i].counts()
-		d.Details = append(d.Details, fmt.Sprintf("%s selects %s in %s", exprString(t), plural(spans, "span"), plural(traces, "trace")))
+		d.Details = append(d.Details, fmt.Sprintf("%s selects %s in %s", exprString(t), dag.Plural(spans, "span"), dag.Plural(traces, "trace")))
 	}
 	return out, []Diagnosis{d}
 }
@@ -231,13 +238,6 @@ func exprString(e spansetExpr) string {
 	var b strings.Builder
 	e.write(&b)
 	return b.String()
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 // filterDiagnosis reports a filter that selected nothing among the spans
@@ -348,7 +348,7 @@ func (x *explainer) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 func (x *explainer) nearMiss(ev *evaluator, n *dag.Node, conds []cond, ok []bool, similar int) NearMiss {
 	s := n.Span
 	m := NearMiss{TraceID: ev.tree.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name,
-		Duration: s.Duration(), Similar: similar}
+		Duration: s.Duration(), IDs: rawIDs(ev.tree, s.SpanID), Similar: similar}
 	for j, c := range conds {
 		ch := Check{Cond: condString(c), Passed: ok[j]}
 		if !ok[j] {
@@ -421,20 +421,9 @@ func comparable(a, b valueType) bool {
 // durations rounded for reading.
 func displayValue(v value) string {
 	if v.typ == tDuration {
-		return roundDuration(v.i)
+		return dag.FormatDuration(v.i)
 	}
 	return v.display()
-}
-
-func roundDuration(ns int64) string {
-	d := time.Duration(ns)
-	switch a := d.Abs(); {
-	case a >= time.Second:
-		d = d.Round(time.Millisecond)
-	case a >= time.Millisecond:
-		d = d.Round(10 * time.Microsecond)
-	}
-	return d.String()
 }
 
 // distance says how far a span is from passing a failed condition, in
@@ -517,7 +506,7 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 	d := Diagnosis{
 		Part: exprString(part),
 		Summary: fmt.Sprintf("the left side selects %s in %s and the right side %s in %s, but %s the left side",
-			plural(ls, "span"), plural(lt, "trace"), plural(rs, "span"), plural(rt, "trace"), verdict),
+			dag.Plural(ls, "span"), dag.Plural(lt, "trace"), dag.Plural(rs, "span"), dag.Plural(rt, "trace"), verdict),
 	}
 	cond := relationPhrases[op] + " " + wrapped(lhsExpr)
 	seen := map[string]*NearMiss{}
@@ -543,6 +532,7 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 				d.NearMisses = append(d.NearMisses, NearMiss{
 					TraceID: ev.tree.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name,
 					Duration: s.Duration(),
+					IDs:      rawIDs(ev.tree, s.SpanID),
 					Checks:   []Check{{Cond: cond, Actual: ev.relatives(op, i)}},
 				})
 				seen[key] = &d.NearMisses[len(d.NearMisses)-1]
@@ -566,7 +556,7 @@ func (ev *evaluator) relatives(op structOp, i int32) string {
 		if s := nodes[j].Span; s != nil {
 			return s.Service() + " " + s.Name
 		}
-		return "missing span " + ev.tree.IDText(nodes[j].ID)
+		return dag.MissingSpan(ev.tree.IDText(nodes[j].ID))
 	}
 	list := func(what string, js []int32) string {
 		const show = 3
@@ -628,7 +618,7 @@ func (x *explainer) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 	a.write(&b)
 	d := Diagnosis{Part: b.String()}
 	type row struct {
-		trace dag.TraceID
+		trace string // as output shows it
 		v     float64
 		ok    bool
 		n     int
@@ -639,7 +629,7 @@ func (x *explainer) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 			continue
 		}
 		v, ok := a.aggregate(ev, in[k])
-		rows = append(rows, row{ev.tree.TraceID, v, ok, in[k].n})
+		rows = append(rows, row{ev.tree.TraceIDText(), v, ok, in[k].n})
 	}
 	want := a.lit.float()
 	slices.SortStableFunc(rows, func(p, q row) int {
@@ -659,20 +649,20 @@ func (x *explainer) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 	}
 	format := func(v float64) string {
 		if isDur {
-			return roundDuration(int64(math.Round(v)))
+			return dag.FormatDuration(int64(math.Round(v)))
 		}
 		return strconv.FormatFloat(v, 'g', 6, 64)
 	}
 	d.Summary = fmt.Sprintf("no trace has %s %s %s", a.aggString(), a.op, a.lit.display())
 	for _, r := range rows[:min(len(rows), x.limit)] {
 		if !r.ok {
-			d.Details = append(d.Details, fmt.Sprintf("trace %s: none of its %s has a numeric %s", r.trace, plural(r.n, "selected span"), a.field))
+			d.Details = append(d.Details, fmt.Sprintf("trace %s: none of its %s has a numeric %s", r.trace, dag.Plural(r.n, "selected span"), a.field))
 			continue
 		}
-		d.Details = append(d.Details, fmt.Sprintf("trace %s: %s = %s over %s", r.trace, a.aggString(), format(r.v), plural(r.n, "span")))
+		d.Details = append(d.Details, fmt.Sprintf("trace %s: %s = %s over %s", r.trace, a.aggString(), format(r.v), dag.Plural(r.n, "span")))
 	}
 	if len(rows) > x.limit {
-		d.Details = append(d.Details, plural(len(rows)-x.limit, "more trace"))
+		d.Details = append(d.Details, dag.Plural(len(rows)-x.limit, "more trace"))
 	}
 	return d
 }

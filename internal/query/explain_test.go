@@ -36,7 +36,7 @@ func TestExplain(t *testing.T) {
 			`{ name = "SELECT items" && duration > 10ms }`,
 			[]Diagnosis{{Part: `{ name = "SELECT items" && duration > 10ms }`, Summary: "no span matches",
 				NearMisses: []NearMiss{miss(4, "cart", "SELECT items", 4, 1,
-					pass(`name = "SELECT items"`), fail(`duration > 10ms`, "4ms"))}}},
+					pass(`name = "SELECT items"`), fail(`duration > 10ms`, "4.00ms"))}}},
 		},
 		{ // a single condition: spans with a similar name
 			`{ name = "GET /carts" }`,
@@ -98,7 +98,7 @@ func TestExplain(t *testing.T) {
 		{
 			`{ kind = server } | avg(duration) > 200ms`,
 			[]Diagnosis{{Part: `avg(duration) > 200ms`, Summary: "no trace has avg(duration) > 200ms",
-				Details: []string{"trace 5b8efff70102030405060708090a0b0c: avg(duration) = 157.67ms over 3 spans"}}},
+				Details: []string{"trace 5b8efff70102030405060708090a0b0c: avg(duration) = 158ms over 3 spans"}}},
 		},
 		{
 			`{ } | { name = "charge" } | { status = ok }`,
