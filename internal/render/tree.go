@@ -313,9 +313,11 @@ type labelParts struct {
 	name    string // span name, placeholder or fold summary
 	kind    string // " [server]", or ""
 	queued  string // " ⋯ queued 38.0ms", or ""
-	mark    string // " ✗", " 3 errors" (folds), or ""
-	msg     string // status message, or ""
-	hidden  string // " (+5 hidden)", or ""
+	// queuedShort is queued as it reads on a narrow line: " ⋯38.0ms".
+	queuedShort string
+	mark        string // " ✗", " 3 errors" (folds), or ""
+	msg         string // status message, or ""
+	hidden      string // " (+5 hidden)", or ""
 	// hiddenShort is hidden as it reads when names would otherwise be cut:
 	// " (+5)".
 	hiddenShort string
@@ -349,6 +351,7 @@ func (tw *treeWriter) parts(l treeLine) labelParts {
 			}
 			if q := tw.queued(l.node); q > 0 {
 				p.queued = " ⋯ queued " + dag.FormatDuration(q)
+				p.queuedShort = " ⋯" + dag.FormatDuration(q)
 			}
 			if s.Status.Code == dag.StatusError {
 				p.err = true
@@ -396,18 +399,24 @@ const (
 
 func (p *labelParts) essential() int {
 	w := p.width(min(p.serviceW, minService), min(p.nameW, minName), 0)
-	return w - len(p.hidden) + len(p.hiddenShort)
+	return w - len(p.hidden) + len(p.hiddenShort) - cells(p.queued) + cells(p.queuedShort)
 }
 
 // fit returns the widths of service, name and message within room: the
 // message gives way first, then the hidden count's wording (to its short
 // form, which fit sets in p.hidden), then the name (to a readable length),
-// then the service, then all of them to their minimum.
+// then the service, then all of them to their minimum. Only when even
+// the shortest names would not fit does the queue wait lose its word
+// (" ⋯38.0ms", set in p.queued).
 func (p *labelParts) fit(room int) (service, name, msg int) {
 	service, name, msg = p.serviceW, p.nameW, p.msgW
 	if p.width(service, p.nameW, min(msg, 12)) > room && p.hidden != "" {
 		p.fixedW -= len(p.hidden) - len(p.hiddenShort)
 		p.hidden = p.hiddenShort
+	}
+	if p.width(min(service, minService), min(p.nameW, minName), 0) > room && p.queued != "" {
+		p.fixedW -= cells(p.queued) - cells(p.queuedShort)
+		p.queued = p.queuedShort
 	}
 	steps := [...]struct {
 		part  *int

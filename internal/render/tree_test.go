@@ -245,3 +245,41 @@ func TestTreeNarrow(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeNarrowQueued: a queue wait (--async follow) is never cut, like
+// the kind: at every width from 40 cells its line fits and keeps its
+// duration (losing the word "queued" only where the shortest names would not fit), and where
+// there is a bar the wait runs dotted before it.
+func TestTreeNarrowQueued(t *testing.T) {
+	tr := buildTree(shopTrace())
+	queued := make([]int64, len(tr.Nodes))
+	for i, n := range tr.Nodes {
+		if n.Span != nil && n.Span.Name == "charge" {
+			queued[i] = 38 * ms
+		}
+	}
+	for width := 1; width <= 160; width++ {
+		var b bytes.Buffer
+		if err := Tree(&b, NewStyles(&b, false), tr, TreeOptions{Width: width, MaxDepth: 1, Fold: true, Queued: queued}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		for _, l := range lines[2:] {
+			if width >= 40 && cells(l) > width {
+				t.Errorf("width %d: line is %d cells:\n%s", width, cells(l), l)
+			}
+			if !strings.Contains(l, "pay") {
+				continue
+			}
+			if !strings.Contains(l, " ⋯38.0ms") && !strings.Contains(l, " ⋯ queued 38.0ms") || !strings.Contains(l, "✗") {
+				t.Errorf("width %d: the queued span lost its wait or its mark:\n%s", width, l)
+			}
+			if width >= 120 && !strings.Contains(l, " ⋯ queued 38.0ms") {
+				t.Errorf("width %d: the wait lost its word on a wide line:\n%s", width, l)
+			}
+			if width >= 120 && !strings.Contains(l, "┈█") {
+				t.Errorf("width %d: no dotted wait before the bar:\n%s", width, l)
+			}
+		}
+	}
+}
