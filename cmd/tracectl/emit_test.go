@@ -31,7 +31,7 @@ func TestEmitRunToStdout(t *testing.T) {
 
 func TestEmitCommandFlags(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shop.jsonl")
-	cmd := newCmdEmit()
+	cmd := newCmdEmit(&streams{})
 	var out, errOut bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
@@ -88,7 +88,7 @@ func TestEmitRequestsOverDefaultDuration(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got emit.Config
-		cmd := newCmdEmitRun(func(_ context.Context, o *EmitOptions) error { got = o.Config; return nil })
+		cmd := newCmdEmitRun(&streams{}, func(_ context.Context, o *EmitOptions) error { got = o.Config; return nil })
 		cmd.SetArgs(tc.args)
 		if err := cmd.Execute(); err != nil {
 			t.Fatalf("%v: %v", tc.args, err)

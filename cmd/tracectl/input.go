@@ -138,9 +138,22 @@ func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
 		trees = dag.Join(trees)
 	}
 	if where != nil {
+		total := len(trees)
 		trees = slices.DeleteFunc(trees, func(t *dag.Tree) bool { return !where.Match(t) })
+		reportKept(s, "--where", len(trees), total)
 	}
 	return trees, nil
+}
+
+// reportKept says on stderr how many traces a filter (--where, --trace)
+// kept of how many, so a filter that matches nothing is never mistaken for
+// empty input. Every command that filters says it here, the same way.
+func reportKept(s *streams, filter string, kept, total int) {
+	noun := "traces"
+	if total == 1 {
+		noun = "trace"
+	}
+	fmt.Fprintf(s.Err, "tracectl: %s kept %d of %d %s\n", filter, kept, total, noun)
 }
 
 // whereQuery parses --where; nil when it is not set.
