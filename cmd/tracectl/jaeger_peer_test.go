@@ -111,6 +111,17 @@ func TestJaegerPeer(t *testing.T) {
 		t.Fatalf("%d demo traces with frontend, %d live traces", len(wantFrontend), len(live))
 	}
 
+	// The short form builds the same search: --jaeger BASE --service S.
+	since := time.Since(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)) + time.Hour
+	out, stderr, code := tryTracectl("ls", "-o", "json", "--jaeger", query, "--service", "frontend",
+		"--since", since.String(), "--limit", "10000")
+	if code != 0 {
+		t.Fatalf("ls --jaeger: exit %d: %s", code, stderr)
+	}
+	if got := lsTraces(t, out); len(got) < len(wantFrontend) {
+		t.Errorf("ls --jaeger --service frontend: %d traces, want at least the %d demo ones", len(got), len(wantFrontend))
+	}
+
 	demoIDs, liveIDs := keys(demo), keys(live)
 	demoData, err := os.ReadFile(demoFile)
 	if err != nil {
