@@ -21,9 +21,10 @@ type Result struct {
 // filters and structural operators (plus the cost of regular expressions),
 // and uses no recursion proportional to the tree's depth.
 func (q *Query) Eval(t *dag.Tree) Result {
-	ev := newEvaluator(t)
-	set := ev.set(q.root)
-	if set.n == 0 {
+	w := newWalker(t)
+	sets, _ := w.set(q.root)
+	set, ev := sets[0], &w.evs[0]
+	if set.empty() {
 		return Result{}
 	}
 	spans := make([]int32, 0, set.n)
@@ -37,7 +38,8 @@ func (q *Query) Eval(t *dag.Tree) Result {
 
 // Match reports whether the trace matches, without collecting spans.
 func (q *Query) Match(t *dag.Tree) bool {
-	return newEvaluator(t).set(q.root).n > 0
+	sets, _ := newWalker(t).set(q.root)
+	return !sets[0].empty()
 }
 
 // spanset is a set of nodes of one tree, as membership flags by node index.
@@ -48,7 +50,185 @@ type spanset struct {
 
 func (s spanset) empty() bool { return s.n == 0 }
 
-// evaluator evaluates expressions over one tree.
+// sets holds one spanset per trace of a walk.
+type sets []spanset
+
+func (s sets) empty() bool {
+	for _, x := range s {
+		if !x.empty() {
+			return false
+		}
+	}
+	return true
+}
+
+// counts is how many spans the sets hold, and in how many traces.
+func (s sets) counts() (spans, traces int) {
+	for _, x := range s {
+		if x.n > 0 {
+			spans += x.n
+			traces++
+		}
+	}
+	return spans, traces
+}
+
+// walker is the one evaluator of the query language. It walks the syntax
+// tree once for a batch of traces, evaluating each part on every trace
+// before the next part, so that when explaining it can tell which part
+// selected nothing in any trace and say why (see Explain). Eval and Match
+// walk a batch of one trace and do not explain.
+type walker struct {
+	evs     []evaluator
+	explain bool
+	limit   int       // near misses or traces per diagnosis, when explaining
+	free    []spanset // where newSets takes its sets from
+	// A single-trace walk keeps its evaluator and first sets here, so
+	// starting one costs one allocation.
+	one  [1]evaluator
+	slab [8]spanset
+}
+
+func newWalker(t *dag.Tree) *walker {
+	w := &walker{}
+	w.one[0].tree = t
+	w.evs, w.free = w.one[:], w.slab[:]
+	return w
+}
+
+// newSets returns empty sets, one per trace.
+func (w *walker) newSets() sets {
+	n := len(w.evs)
+	if len(w.free) < n {
+		w.free = make([]spanset, max(4*n, 16))
+	}
+	s := w.free[:n:n]
+	w.free = w.free[n:]
+	return s
+}
+
+// set evaluates e on every trace. When explaining, and e selects nothing
+// in any trace, it also returns why: the diagnoses of the parts that
+// emptied it. A part that selects spans somewhere returns no diagnosis.
+func (w *walker) set(e spansetExpr) (sets, []Diagnosis) {
+	switch e := e.(type) {
+	case *filterExpr:
+		out := w.newSets()
+		for k := range w.evs {
+			out[k] = w.evs[k].filter(e)
+		}
+		if w.explain && out.empty() {
+			return out, []Diagnosis{w.filterDiagnosis(e, nil)}
+		}
+		return out, nil
+	case *setExpr:
+		return w.setOp(e)
+	case *structExpr:
+		return w.relation(e)
+	case *pipelineExpr:
+		return w.pipeline(e)
+	}
+	return w.newSets(), nil
+}
+
+// setOp is Tempo's spanset && (both sides found spans: their union) and
+// || (the union), trace by trace.
+func (w *walker) setOp(e *setExpr) (sets, []Diagnosis) {
+	out := w.newSets()
+	var failed []Diagnosis
+	var terms []sets // kept when explaining, for the counts
+	for i, t := range e.terms {
+		s, d := w.set(t)
+		failed = append(failed, d...)
+		if w.explain {
+			terms = append(terms, s)
+		}
+		for k := range out {
+			switch {
+			case e.op == setAnd && (s[k].empty() || i > 0 && out[k].empty()):
+				out[k] = spanset{} // a side selected nothing in this trace
+			case !s[k].empty():
+				out[k] = union(out[k], s[k]) // copies: s stays as it is
+			}
+		}
+		if e.op == setAnd && !w.explain && out.empty() {
+			return out, nil // no later term can change it
+		}
+	}
+	if !w.explain || !out.empty() {
+		return out, nil
+	}
+	if e.op == setOr || len(failed) > 0 {
+		return out, failed
+	}
+	return out, []Diagnosis{w.setDiagnosis(e, terms)}
+}
+
+// relation evaluates a structural chain A op B op C … left to right.
+func (w *walker) relation(e *structExpr) (sets, []Diagnosis) {
+	cur, failed := w.set(e.first)
+	// The first step that emptied the chain, reported when no operand
+	// selected nothing.
+	emptied, left, right := -1, sets(nil), sets(nil)
+	for i, st := range e.steps {
+		rhs, d := w.set(st.rhs)
+		failed = append(failed, d...)
+		next := w.newSets()
+		for k := range next {
+			next[k] = w.evs[k].relate(st.op, cur[k], rhs[k]) // relate reads its inputs only
+		}
+		if w.explain && emptied < 0 && next.empty() {
+			emptied, left, right = i, cur, rhs
+		}
+		cur = next
+	}
+	if !w.explain || !cur.empty() {
+		return cur, nil
+	}
+	if len(failed) > 0 {
+		return cur, failed
+	}
+	part := &structExpr{first: e.first, steps: e.steps[:emptied+1]}
+	return cur, []Diagnosis{w.relationDiagnosis(part, e.steps[emptied].op, left, right)}
+}
+
+// pipeline passes the spans of its source through its stages, trace by
+// trace, stopping where none are left.
+func (w *walker) pipeline(e *pipelineExpr) (sets, []Diagnosis) {
+	cur, diags := w.set(e.src)
+	for _, st := range e.stages {
+		if cur.empty() {
+			break
+		}
+		next := w.newSets()
+		for k := range next {
+			if cur[k].empty() {
+				continue
+			}
+			ev := &w.evs[k]
+			switch st := st.(type) {
+			case *filterExpr:
+				next[k] = intersect(ev.filter(st), cur[k])
+			case *aggStage:
+				if st.passes(ev, cur[k]) {
+					next[k] = cur[k]
+				}
+			}
+		}
+		if w.explain && next.empty() {
+			switch st := st.(type) {
+			case *filterExpr:
+				diags = []Diagnosis{w.filterDiagnosis(st, cur)}
+			case *aggStage:
+				diags = []Diagnosis{w.aggDiagnosis(st, cur)}
+			}
+		}
+		cur = next
+	}
+	return cur, diags
+}
+
+// evaluator evaluates the parts of a query on one tree.
 type evaluator struct {
 	tree *dag.Tree
 	pre  []int32 // pre-order, computed on first use
@@ -58,8 +238,6 @@ type evaluator struct {
 	root     *dag.Span
 }
 
-func newEvaluator(t *dag.Tree) *evaluator { return &evaluator{tree: t} }
-
 func (ev *evaluator) preOrder() []int32 {
 	if ev.pre == nil {
 		ev.pre = ev.tree.PreOrder()
@@ -68,38 +246,6 @@ func (ev *evaluator) preOrder() []int32 {
 }
 
 func (ev *evaluator) newSet() spanset { return spanset{in: make([]bool, len(ev.tree.Nodes))} }
-
-func (ev *evaluator) set(e spansetExpr) spanset {
-	switch e := e.(type) {
-	case *filterExpr:
-		return ev.filter(e)
-	case *setExpr:
-		return ev.setOp(e)
-	case *structExpr:
-		cur := ev.set(e.first)
-		for _, st := range e.steps {
-			cur = ev.relate(st.op, cur, ev.set(st.rhs))
-		}
-		return cur
-	case *pipelineExpr:
-		cur := ev.set(e.src)
-		for _, st := range e.stages {
-			if cur.empty() {
-				return cur
-			}
-			switch st := st.(type) {
-			case *filterExpr:
-				cur = intersect(cur, ev.filter(st))
-			case *aggStage:
-				if !st.passes(ev, cur) {
-					return spanset{}
-				}
-			}
-		}
-		return cur
-	}
-	return spanset{}
-}
 
 func (ev *evaluator) filter(f *filterExpr) spanset {
 	out := ev.newSet()
@@ -113,17 +259,19 @@ func (ev *evaluator) filter(f *filterExpr) spanset {
 	return out
 }
 
+// intersect keeps in a the spans that are also in b. It writes to a, which
+// must be a set no one else holds (a fresh filter's).
 func intersect(a, b spanset) spanset {
-	out := spanset{in: a.in}
+	a.n = 0
 	for i, ok := range a.in {
 		if ok && !b.in[i] {
 			a.in[i] = false
 		}
 		if a.in[i] {
-			out.n++
+			a.n++
 		}
 	}
-	return out
+	return a
 }
 
 func union(dst, src spanset) spanset {
@@ -137,22 +285,6 @@ func union(dst, src spanset) spanset {
 		}
 	}
 	return dst
-}
-
-// setOp is Tempo's spanset && (both sides found spans: their union) and
-// || (the union).
-func (ev *evaluator) setOp(e *setExpr) spanset {
-	var out spanset
-	for _, t := range e.terms {
-		s := ev.set(t)
-		if s.empty() && e.op == setAnd {
-			return spanset{}
-		}
-		if !s.empty() {
-			out = union(out, s)
-		}
-	}
-	return out
 }
 
 // relate returns the spans of b that stand in relation op to some span of

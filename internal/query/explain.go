@@ -57,174 +57,23 @@ type Check struct {
 // At most limit near misses (or traces, for aggregates) are listed per
 // diagnosis. It returns nil when q does match one of the trees.
 func Explain(q *Query, trees []*dag.Tree, limit int) []Diagnosis {
-	x := &explainer{trees: trees, limit: max(limit, 1)}
-	for _, t := range trees {
-		x.evs = append(x.evs, newEvaluator(t))
+	w := &walker{explain: true, limit: max(limit, 1), evs: make([]evaluator, len(trees))}
+	for k, t := range trees {
+		w.evs[k].tree = t
 	}
-	_, diags := x.eval(q.root)
+	_, diags := w.set(q.root)
 	return diags
 }
 
-type explainer struct {
-	trees []*dag.Tree
-	evs   []*evaluator
-	limit int
-}
-
-// sets holds one spanset per tree.
-type sets []spanset
-
-func (s sets) empty() bool {
-	for _, x := range s {
-		if !x.empty() {
-			return false
-		}
-	}
-	return true
-}
-
-func (s sets) counts() (spans, traces int) {
-	for _, x := range s {
-		if x.n > 0 {
-			spans += x.n
-			traces++
-		}
-	}
-	return spans, traces
-}
-
-// eval returns an expression's spansets, and diagnoses when they are all
-// empty.
-func (x *explainer) eval(e spansetExpr) (sets, []Diagnosis) {
-	switch e := e.(type) {
-	case *filterExpr:
-		out := x.each(func(ev *evaluator) spanset { return ev.filter(e) })
-		if out.empty() {
-			return out, []Diagnosis{x.filterDiagnosis(e, nil)}
-		}
-		return out, nil
-	case *setExpr:
-		return x.evalSet(e)
-	case *structExpr:
-		return x.evalStruct(e)
-	case *pipelineExpr:
-		return x.evalPipeline(e)
-	}
-	return nil, nil
-}
-
-func (x *explainer) each(f func(ev *evaluator) spanset) sets {
-	out := make(sets, len(x.evs))
-	for k, ev := range x.evs {
-		out[k] = f(ev)
-	}
-	return out
-}
-
-func (x *explainer) evalSet(e *setExpr) (sets, []Diagnosis) {
-	terms := make([]sets, len(e.terms))
-	var failed []Diagnosis
-	for i, t := range e.terms {
-		s, d := x.eval(t)
-		terms[i] = s
-		failed = append(failed, d...)
-	}
-	out := make(sets, len(x.evs))
-	for k, ev := range x.evs {
-		out[k] = ev.setOfTerms(e.op, func(i int) spanset { return terms[i][k] }, len(terms))
-	}
-	if !out.empty() {
-		return out, nil
-	}
-	if e.op == setOr || len(failed) > 0 {
-		return out, failed
-	}
+// setDiagnosis reports a spanset && whose sides each select spans, but
+// never all in the same trace.
+func (w *walker) setDiagnosis(e *setExpr, terms []sets) Diagnosis {
 	d := Diagnosis{Part: exprString(e), Summary: "each side selects spans, but never in the same trace"}
 	for i, t := range e.terms {
 		spans, traces := terms[i].counts()
 		d.Details = append(d.Details, fmt.Sprintf("%s selects %s in %s", exprString(t), plural(spans, "span"), plural(traces, "trace")))
 	}
-	return out, []Diagnosis{d}
-}
-
-// setOfTerms combines already-evaluated terms as setOp does.
-func (ev *evaluator) setOfTerms(op setOp, term func(int) spanset, n int) spanset {
-	var out spanset
-	for i := 0; i < n; i++ {
-		s := term(i)
-		if s.empty() && op == setAnd {
-			return spanset{}
-		}
-		if !s.empty() {
-			out = union(out, s) // copies: the terms' sets stay as they are
-		}
-	}
-	return out
-}
-
-func (x *explainer) evalStruct(e *structExpr) (sets, []Diagnosis) {
-	operands := []spansetExpr{e.first}
-	for _, st := range e.steps {
-		operands = append(operands, st.rhs)
-	}
-	vals := make([]sets, len(operands))
-	var failed []Diagnosis
-	for i, o := range operands {
-		s, d := x.eval(o)
-		vals[i] = s
-		failed = append(failed, d...)
-	}
-	if len(failed) > 0 {
-		return make(sets, len(x.evs)), failed
-	}
-	cur := vals[0]
-	part := &structExpr{first: e.first}
-	for i, st := range e.steps {
-		part.steps = append(part.steps, st)
-		next := make(sets, len(x.evs))
-		for k, ev := range x.evs {
-			next[k] = ev.relate(st.op, cur[k], vals[i+1][k]) // relate reads its inputs only
-		}
-		if next.empty() {
-			return next, []Diagnosis{x.relationDiagnosis(part, st.op, cur, vals[i+1])}
-		}
-		cur = next
-	}
-	return cur, nil
-}
-
-func (x *explainer) evalPipeline(e *pipelineExpr) (sets, []Diagnosis) {
-	cur, diags := x.eval(e.src)
-	if diags != nil {
-		return cur, diags
-	}
-	for _, st := range e.stages {
-		switch st := st.(type) {
-		case *filterExpr:
-			next := make(sets, len(x.evs))
-			for k, ev := range x.evs {
-				if !cur[k].empty() {
-					next[k] = intersect(spanset{in: slices.Clone(cur[k].in), n: cur[k].n}, ev.filter(st))
-				}
-			}
-			if next.empty() {
-				return next, []Diagnosis{x.filterDiagnosis(st, cur)}
-			}
-			cur = next
-		case *aggStage:
-			next := make(sets, len(x.evs))
-			for k, ev := range x.evs {
-				if !cur[k].empty() && st.passes(ev, cur[k]) {
-					next[k] = cur[k]
-				}
-			}
-			if next.empty() {
-				return next, []Diagnosis{x.aggDiagnosis(st, cur)}
-			}
-			cur = next
-		}
-	}
-	return cur, nil
+	return d
 }
 
 func exprString(e spansetExpr) string {
@@ -243,14 +92,14 @@ func plural(n int, unit string) string {
 // filterDiagnosis reports a filter that selected nothing among the spans
 // of within (nil: all spans), with the spans that satisfy most of its
 // top-level && conditions.
-func (x *explainer) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
+func (w *walker) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 	d := Diagnosis{Part: exprString(f), Summary: "no span matches"}
 	if within != nil {
 		d.Summary = "no span selected by the stages before matches"
 	}
 	total := 0
-	for _, t := range x.trees {
-		total += t.SpanCount()
+	for k := range w.evs {
+		total += w.evs[k].tree.SpanCount()
 	}
 	if total == 0 {
 		d.Summary = "the input holds no spans"
@@ -286,10 +135,11 @@ func (x *explainer) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 	var cands []*candidate
 	byKey := map[string]*candidate{}
 	order := 0
-	for k, ev := range x.evs {
+	for k := range w.evs {
+		ev := &w.evs[k]
 		for i := range ev.tree.Nodes {
 			n := &ev.tree.Nodes[i]
-			if n.Span == nil || within != nil && !within[k].in[i] {
+			if n.Span == nil || within != nil && (within[k].empty() || !within[k].in[i]) {
 				continue
 			}
 			order++
@@ -321,11 +171,11 @@ func (x *explainer) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 				c.miss.Similar++
 				if dist < c.dist { // keep the closest of its kind on show
 					c.dist, c.order = dist, order
-					c.miss = x.nearMiss(ev, n, conds, ok, c.miss.Similar)
+					c.miss = w.nearMiss(ev, n, conds, ok, c.miss.Similar)
 				}
 				continue
 			}
-			c := &candidate{passed: passed, dist: dist, order: order, miss: x.nearMiss(ev, n, conds, ok, 0)}
+			c := &candidate{passed: passed, dist: dist, order: order, miss: w.nearMiss(ev, n, conds, ok, 0)}
 			byKey[key.String()] = c
 			cands = append(cands, c)
 		}
@@ -339,13 +189,13 @@ func (x *explainer) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 		}
 		return cmp.Compare(a.order, b.order)
 	})
-	for _, c := range cands[:min(len(cands), x.limit)] {
+	for _, c := range cands[:min(len(cands), w.limit)] {
 		d.NearMisses = append(d.NearMisses, c.miss)
 	}
 	return d
 }
 
-func (x *explainer) nearMiss(ev *evaluator, n *dag.Node, conds []cond, ok []bool, similar int) NearMiss {
+func (w *walker) nearMiss(ev *evaluator, n *dag.Node, conds []cond, ok []bool, similar int) NearMiss {
 	s := n.Span
 	m := NearMiss{TraceID: ev.tree.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name,
 		Duration: s.Duration(), Similar: similar}
@@ -502,7 +352,7 @@ var relationPhrases = [...]string{
 // relationDiagnosis reports a structural step whose two sides selected
 // spans that never stand in the relation; the near misses are right-side
 // spans, preferring traces where the left side matched too.
-func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right sets) Diagnosis {
+func (w *walker) relationDiagnosis(part *structExpr, op structOp, left, right sets) Diagnosis {
 	lhs := &structExpr{first: part.first, steps: part.steps[:len(part.steps)-1]}
 	var lhsExpr spansetExpr = lhs
 	if len(lhs.steps) == 0 {
@@ -521,8 +371,9 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 	}
 	cond := relationPhrases[op] + " " + wrapped(lhsExpr)
 	seen := map[string]*NearMiss{}
-	for pass := 0; pass < 2 && len(d.NearMisses) < x.limit; pass++ {
-		for k, ev := range x.evs {
+	for pass := 0; pass < 2 && len(d.NearMisses) < w.limit; pass++ {
+		for k := range w.evs {
+			ev := &w.evs[k]
 			// First pass: traces where both sides matched.
 			if (pass == 0) == left[k].empty() || right[k].empty() {
 				continue
@@ -537,7 +388,7 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 					m.Similar++
 					continue
 				}
-				if len(d.NearMisses) >= x.limit {
+				if len(d.NearMisses) >= w.limit {
 					continue
 				}
 				d.NearMisses = append(d.NearMisses, NearMiss{
@@ -623,7 +474,7 @@ func (ev *evaluator) relatives(op structOp, i int32) string {
 
 // aggDiagnosis reports an aggregate stage that no trace passed, with the
 // aggregate's value in the traces that came closest.
-func (x *explainer) aggDiagnosis(a *aggStage, in sets) Diagnosis {
+func (w *walker) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 	var b strings.Builder
 	a.write(&b)
 	d := Diagnosis{Part: b.String()}
@@ -634,7 +485,8 @@ func (x *explainer) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 		n     int
 	}
 	var rows []row
-	for k, ev := range x.evs {
+	for k := range w.evs {
+		ev := &w.evs[k]
 		if in[k].empty() {
 			continue
 		}
@@ -664,15 +516,15 @@ func (x *explainer) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 		return strconv.FormatFloat(v, 'g', 6, 64)
 	}
 	d.Summary = fmt.Sprintf("no trace has %s %s %s", a.aggString(), a.op, a.lit.display())
-	for _, r := range rows[:min(len(rows), x.limit)] {
+	for _, r := range rows[:min(len(rows), w.limit)] {
 		if !r.ok {
 			d.Details = append(d.Details, fmt.Sprintf("trace %s: none of its %s has a numeric %s", r.trace, plural(r.n, "selected span"), a.field))
 			continue
 		}
 		d.Details = append(d.Details, fmt.Sprintf("trace %s: %s = %s over %s", r.trace, a.aggString(), format(r.v), plural(r.n, "span")))
 	}
-	if len(rows) > x.limit {
-		d.Details = append(d.Details, plural(len(rows)-x.limit, "more trace"))
+	if len(rows) > w.limit {
+		d.Details = append(d.Details, plural(len(rows)-w.limit, "more trace"))
 	}
 	return d
 }
