@@ -21,14 +21,15 @@ type Result struct {
 // filters and structural operators (plus the cost of regular expressions),
 // and uses no recursion proportional to the tree's depth.
 func (q *Query) Eval(t *dag.Tree) Result {
-	w := newWalker(t)
-	sets, _ := w.set(q.root)
-	set, ev := sets[0], &w.evs[0]
+	set, pre := q.evalOne(t)
 	if set.empty() {
 		return Result{}
 	}
+	if pre == nil {
+		pre = t.PreOrder()
+	}
 	spans := make([]int32, 0, set.n)
-	for _, i := range ev.preOrder() {
+	for _, i := range pre {
 		if set.in[i] {
 			spans = append(spans, i)
 		}
@@ -38,8 +39,16 @@ func (q *Query) Eval(t *dag.Tree) Result {
 
 // Match reports whether the trace matches, without collecting spans.
 func (q *Query) Match(t *dag.Tree) bool {
-	sets, _ := newWalker(t).set(q.root)
-	return !sets[0].empty()
+	set, _ := q.evalOne(t)
+	return !set.empty()
+}
+
+// evalOne walks the query over one trace, and returns what it selects and
+// the pre-order if the walk computed it.
+func (q *Query) evalOne(t *dag.Tree) (set spanset, pre []int32) {
+	w := walker{one: evaluator{tree: t}}
+	sets, _ := w.set(q.root)
+	return sets.first, w.one.pre
 }
 
 // spanset is a set of nodes of one tree, as membership flags by node index.
@@ -50,11 +59,27 @@ type spanset struct {
 
 func (s spanset) empty() bool { return s.n == 0 }
 
-// sets holds one spanset per trace of a walk.
-type sets []spanset
+// sets holds one spanset per trace of a walk, the first inline: a
+// one-trace walk allocates no room for them, and they hold no pointer to
+// the walker, which can stay on the stack.
+type sets struct {
+	first spanset
+	rest  []spanset // traces 1… of an explaining walk
+}
 
-func (s sets) empty() bool {
-	for _, x := range s {
+// at is the spanset of trace k.
+func (s *sets) at(k int) *spanset {
+	if k == 0 {
+		return &s.first
+	}
+	return &s.rest[k-1]
+}
+
+func (s *sets) empty() bool {
+	if !s.first.empty() {
+		return false
+	}
+	for _, x := range s.rest {
 		if !x.empty() {
 			return false
 		}
@@ -62,15 +87,18 @@ func (s sets) empty() bool {
 	return true
 }
 
-// counts is how many spans the sets hold, and in how many traces.
-func (s sets) counts() (spans, traces int) {
-	for _, x := range s {
-		if x.n > 0 {
-			spans += x.n
-			traces++
+// setCount is how many spans a part selected, and in how many traces.
+type setCount struct{ spans, traces int }
+
+func (s *sets) count() setCount {
+	var c setCount
+	for k := range len(s.rest) + 1 {
+		if x := s.at(k); x.n > 0 {
+			c.spans += x.n
+			c.traces++
 		}
 	}
-	return spans, traces
+	return c
 }
 
 // walker is the one evaluator of the query language. It walks the syntax
@@ -79,32 +107,35 @@ func (s sets) counts() (spans, traces int) {
 // selected nothing in any trace and say why (see Explain). Eval and Match
 // walk a batch of one trace and do not explain.
 type walker struct {
-	evs     []evaluator
-	explain bool
-	limit   int       // near misses or traces per diagnosis, when explaining
-	free    []spanset // where newSets takes its sets from
-	// A single-trace walk keeps its evaluator and first sets here, so
-	// starting one costs one allocation.
-	one  [1]evaluator
-	slab [8]spanset
+	one  evaluator   // the trace of Eval and Match
+	many []evaluator // the traces of Explain
+	// x is told of each part that selected nothing, and says why; nil
+	// unless explaining.
+	x *explainer
 }
 
-func newWalker(t *dag.Tree) *walker {
-	w := &walker{}
-	w.one[0].tree = t
-	w.evs, w.free = w.one[:], w.slab[:]
-	return w
+// traces is how many traces the walk evaluates.
+func (w *walker) traces() int {
+	if w.many != nil {
+		return len(w.many)
+	}
+	return 1
+}
+
+// ev is the evaluator of trace k.
+func (w *walker) ev(k int) *evaluator {
+	if w.many != nil {
+		return &w.many[k]
+	}
+	return &w.one
 }
 
 // newSets returns empty sets, one per trace.
 func (w *walker) newSets() sets {
-	n := len(w.evs)
-	if len(w.free) < n {
-		w.free = make([]spanset, max(4*n, 16))
+	if n := w.traces(); n > 1 {
+		return sets{rest: make([]spanset, n-1)}
 	}
-	s := w.free[:n:n]
-	w.free = w.free[n:]
-	return s
+	return sets{}
 }
 
 // set evaluates e on every trace. When explaining, and e selects nothing
@@ -114,11 +145,11 @@ func (w *walker) set(e spansetExpr) (sets, []Diagnosis) {
 	switch e := e.(type) {
 	case *filterExpr:
 		out := w.newSets()
-		for k := range w.evs {
-			out[k] = w.evs[k].filter(e)
+		for k := range w.traces() {
+			*out.at(k) = w.ev(k).filter(e)
 		}
-		if w.explain && out.empty() {
-			return out, []Diagnosis{w.filterDiagnosis(e, nil)}
+		if w.x != nil && out.empty() {
+			return out, []Diagnosis{w.x.filterDiagnosis(e, nil)}
 		}
 		return out, nil
 	case *setExpr:
@@ -136,32 +167,33 @@ func (w *walker) set(e spansetExpr) (sets, []Diagnosis) {
 func (w *walker) setOp(e *setExpr) (sets, []Diagnosis) {
 	out := w.newSets()
 	var failed []Diagnosis
-	var terms []sets // kept when explaining, for the counts
+	var counts []setCount // kept when explaining
 	for i, t := range e.terms {
 		s, d := w.set(t)
 		failed = append(failed, d...)
-		if w.explain {
-			terms = append(terms, s)
+		if w.x != nil {
+			counts = append(counts, s.count())
 		}
-		for k := range out {
+		for k := range w.traces() {
+			o, t := out.at(k), s.at(k)
 			switch {
-			case e.op == setAnd && (s[k].empty() || i > 0 && out[k].empty()):
-				out[k] = spanset{} // a side selected nothing in this trace
-			case !s[k].empty():
-				out[k] = union(out[k], s[k]) // copies: s stays as it is
+			case e.op == setAnd && (t.empty() || i > 0 && o.empty()):
+				*o = spanset{} // a side selected nothing in this trace
+			case !t.empty():
+				*o = union(*o, *t) // copies: s stays as it is
 			}
 		}
-		if e.op == setAnd && !w.explain && out.empty() {
+		if e.op == setAnd && w.x == nil && out.empty() {
 			return out, nil // no later term can change it
 		}
 	}
-	if !w.explain || !out.empty() {
+	if w.x == nil || !out.empty() {
 		return out, nil
 	}
 	if e.op == setOr || len(failed) > 0 {
 		return out, failed
 	}
-	return out, []Diagnosis{w.setDiagnosis(e, terms)}
+	return out, []Diagnosis{w.x.setDiagnosis(e, counts)}
 }
 
 // relation evaluates a structural chain A op B op C … left to right.
@@ -169,27 +201,27 @@ func (w *walker) relation(e *structExpr) (sets, []Diagnosis) {
 	cur, failed := w.set(e.first)
 	// The first step that emptied the chain, reported when no operand
 	// selected nothing.
-	emptied, left, right := -1, sets(nil), sets(nil)
+	emptied, left, right := -1, sets{}, sets{}
 	for i, st := range e.steps {
 		rhs, d := w.set(st.rhs)
 		failed = append(failed, d...)
 		next := w.newSets()
-		for k := range next {
-			next[k] = w.evs[k].relate(st.op, cur[k], rhs[k]) // relate reads its inputs only
+		for k := range w.traces() {
+			*next.at(k) = w.ev(k).relate(st.op, *cur.at(k), *rhs.at(k)) // relate reads its inputs only
 		}
-		if w.explain && emptied < 0 && next.empty() {
+		if w.x != nil && emptied < 0 && next.empty() {
 			emptied, left, right = i, cur, rhs
 		}
 		cur = next
 	}
-	if !w.explain || !cur.empty() {
+	if w.x == nil || !cur.empty() {
 		return cur, nil
 	}
 	if len(failed) > 0 {
 		return cur, failed
 	}
 	part := &structExpr{first: e.first, steps: e.steps[:emptied+1]}
-	return cur, []Diagnosis{w.relationDiagnosis(part, e.steps[emptied].op, left, right)}
+	return cur, []Diagnosis{w.x.relationDiagnosis(part, e.steps[emptied].op, &left, &right)}
 }
 
 // pipeline passes the spans of its source through its stages, trace by
@@ -201,26 +233,27 @@ func (w *walker) pipeline(e *pipelineExpr) (sets, []Diagnosis) {
 			break
 		}
 		next := w.newSets()
-		for k := range next {
-			if cur[k].empty() {
+		for k := range w.traces() {
+			c := cur.at(k)
+			if c.empty() {
 				continue
 			}
-			ev := &w.evs[k]
+			ev := w.ev(k)
 			switch st := st.(type) {
 			case *filterExpr:
-				next[k] = intersect(ev.filter(st), cur[k])
+				*next.at(k) = intersect(ev.filter(st), *c)
 			case *aggStage:
-				if st.passes(ev, cur[k]) {
-					next[k] = cur[k]
+				if st.passes(ev, *c) {
+					*next.at(k) = *c
 				}
 			}
 		}
-		if w.explain && next.empty() {
+		if w.x != nil && next.empty() {
 			switch st := st.(type) {
 			case *filterExpr:
-				diags = []Diagnosis{w.filterDiagnosis(st, cur)}
+				diags = []Diagnosis{w.x.filterDiagnosis(st, &cur)}
 			case *aggStage:
-				diags = []Diagnosis{w.aggDiagnosis(st, cur)}
+				diags = []Diagnosis{w.x.aggDiagnosis(st, &cur)}
 			}
 		}
 		cur = next

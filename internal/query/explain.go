@@ -57,21 +57,29 @@ type Check struct {
 // At most limit near misses (or traces, for aggregates) are listed per
 // diagnosis. It returns nil when q does match one of the trees.
 func Explain(q *Query, trees []*dag.Tree, limit int) []Diagnosis {
-	w := &walker{explain: true, limit: max(limit, 1), evs: make([]evaluator, len(trees))}
+	x := &explainer{evs: make([]evaluator, len(trees)), limit: max(limit, 1)}
 	for k, t := range trees {
-		w.evs[k].tree = t
+		x.evs[k].tree = t
 	}
+	w := &walker{many: x.evs, x: x}
 	_, diags := w.set(q.root)
 	return diags
 }
 
+// explainer builds the diagnoses of an explaining walk, when a part of the
+// query selected nothing.
+type explainer struct {
+	evs   []evaluator // the walk's, one per trace
+	limit int         // near misses or traces listed per diagnosis
+}
+
 // setDiagnosis reports a spanset && whose sides each select spans, but
 // never all in the same trace.
-func (w *walker) setDiagnosis(e *setExpr, terms []sets) Diagnosis {
+func (x *explainer) setDiagnosis(e *setExpr, counts []setCount) Diagnosis {
 	d := Diagnosis{Part: exprString(e), Summary: "each side selects spans, but never in the same trace"}
 	for i, t := range e.terms {
-		spans, traces := terms[i].counts()
-		d.Details = append(d.Details, fmt.Sprintf("%s selects %s in %s", exprString(t), plural(spans, "span"), plural(traces, "trace")))
+		c := counts[i]
+		d.Details = append(d.Details, fmt.Sprintf("%s selects %s in %s", exprString(t), plural(c.spans, "span"), plural(c.traces, "trace")))
 	}
 	return d
 }
@@ -92,14 +100,14 @@ func plural(n int, unit string) string {
 // filterDiagnosis reports a filter that selected nothing among the spans
 // of within (nil: all spans), with the spans that satisfy most of its
 // top-level && conditions.
-func (w *walker) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
+func (x *explainer) filterDiagnosis(f *filterExpr, within *sets) Diagnosis {
 	d := Diagnosis{Part: exprString(f), Summary: "no span matches"}
 	if within != nil {
 		d.Summary = "no span selected by the stages before matches"
 	}
 	total := 0
-	for k := range w.evs {
-		total += w.evs[k].tree.SpanCount()
+	for k := range x.evs {
+		total += x.evs[k].tree.SpanCount()
 	}
 	if total == 0 {
 		d.Summary = "the input holds no spans"
@@ -135,11 +143,11 @@ func (w *walker) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 	var cands []*candidate
 	byKey := map[string]*candidate{}
 	order := 0
-	for k := range w.evs {
-		ev := &w.evs[k]
+	for k := range x.evs {
+		ev := &x.evs[k]
 		for i := range ev.tree.Nodes {
 			n := &ev.tree.Nodes[i]
-			if n.Span == nil || within != nil && (within[k].empty() || !within[k].in[i]) {
+			if n.Span == nil || within != nil && (within.at(k).empty() || !within.at(k).in[i]) {
 				continue
 			}
 			order++
@@ -171,11 +179,11 @@ func (w *walker) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 				c.miss.Similar++
 				if dist < c.dist { // keep the closest of its kind on show
 					c.dist, c.order = dist, order
-					c.miss = w.nearMiss(ev, n, conds, ok, c.miss.Similar)
+					c.miss = x.nearMiss(ev, n, conds, ok, c.miss.Similar)
 				}
 				continue
 			}
-			c := &candidate{passed: passed, dist: dist, order: order, miss: w.nearMiss(ev, n, conds, ok, 0)}
+			c := &candidate{passed: passed, dist: dist, order: order, miss: x.nearMiss(ev, n, conds, ok, 0)}
 			byKey[key.String()] = c
 			cands = append(cands, c)
 		}
@@ -189,13 +197,13 @@ func (w *walker) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 		}
 		return cmp.Compare(a.order, b.order)
 	})
-	for _, c := range cands[:min(len(cands), w.limit)] {
+	for _, c := range cands[:min(len(cands), x.limit)] {
 		d.NearMisses = append(d.NearMisses, c.miss)
 	}
 	return d
 }
 
-func (w *walker) nearMiss(ev *evaluator, n *dag.Node, conds []cond, ok []bool, similar int) NearMiss {
+func (x *explainer) nearMiss(ev *evaluator, n *dag.Node, conds []cond, ok []bool, similar int) NearMiss {
 	s := n.Span
 	m := NearMiss{TraceID: ev.tree.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name,
 		Duration: s.Duration(), Similar: similar}
@@ -352,14 +360,13 @@ var relationPhrases = [...]string{
 // relationDiagnosis reports a structural step whose two sides selected
 // spans that never stand in the relation; the near misses are right-side
 // spans, preferring traces where the left side matched too.
-func (w *walker) relationDiagnosis(part *structExpr, op structOp, left, right sets) Diagnosis {
+func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right *sets) Diagnosis {
 	lhs := &structExpr{first: part.first, steps: part.steps[:len(part.steps)-1]}
 	var lhsExpr spansetExpr = lhs
 	if len(lhs.steps) == 0 {
 		lhsExpr = lhs.first
 	}
-	ls, lt := left.counts()
-	rs, rt := right.counts()
+	l, r := left.count(), right.count()
 	verdict := "no right-side span " + relationPhrases[op]
 	if pos, neg := op.negated(); neg {
 		verdict = "every right-side span " + relationPhrases[pos]
@@ -367,19 +374,19 @@ func (w *walker) relationDiagnosis(part *structExpr, op structOp, left, right se
 	d := Diagnosis{
 		Part: exprString(part),
 		Summary: fmt.Sprintf("the left side selects %s in %s and the right side %s in %s, but %s the left side",
-			plural(ls, "span"), plural(lt, "trace"), plural(rs, "span"), plural(rt, "trace"), verdict),
+			plural(l.spans, "span"), plural(l.traces, "trace"), plural(r.spans, "span"), plural(r.traces, "trace"), verdict),
 	}
 	cond := relationPhrases[op] + " " + wrapped(lhsExpr)
 	seen := map[string]*NearMiss{}
-	for pass := 0; pass < 2 && len(d.NearMisses) < w.limit; pass++ {
-		for k := range w.evs {
-			ev := &w.evs[k]
+	for pass := 0; pass < 2 && len(d.NearMisses) < x.limit; pass++ {
+		for k := range x.evs {
+			ev := &x.evs[k]
 			// First pass: traces where both sides matched.
-			if (pass == 0) == left[k].empty() || right[k].empty() {
+			if (pass == 0) == left.at(k).empty() || right.at(k).empty() {
 				continue
 			}
 			for _, i := range ev.preOrder() {
-				if !right[k].in[i] {
+				if !right.at(k).in[i] {
 					continue
 				}
 				s := ev.tree.Nodes[i].Span
@@ -388,7 +395,7 @@ func (w *walker) relationDiagnosis(part *structExpr, op structOp, left, right se
 					m.Similar++
 					continue
 				}
-				if len(d.NearMisses) >= w.limit {
+				if len(d.NearMisses) >= x.limit {
 					continue
 				}
 				d.NearMisses = append(d.NearMisses, NearMiss{
@@ -474,7 +481,7 @@ func (ev *evaluator) relatives(op structOp, i int32) string {
 
 // aggDiagnosis reports an aggregate stage that no trace passed, with the
 // aggregate's value in the traces that came closest.
-func (w *walker) aggDiagnosis(a *aggStage, in sets) Diagnosis {
+func (x *explainer) aggDiagnosis(a *aggStage, in *sets) Diagnosis {
 	var b strings.Builder
 	a.write(&b)
 	d := Diagnosis{Part: b.String()}
@@ -485,13 +492,14 @@ func (w *walker) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 		n     int
 	}
 	var rows []row
-	for k := range w.evs {
-		ev := &w.evs[k]
-		if in[k].empty() {
+	for k := range x.evs {
+		ev := &x.evs[k]
+		s := in.at(k)
+		if s.empty() {
 			continue
 		}
-		v, ok := a.aggregate(ev, in[k])
-		rows = append(rows, row{ev.tree.TraceID, v, ok, in[k].n})
+		v, ok := a.aggregate(ev, *s)
+		rows = append(rows, row{ev.tree.TraceID, v, ok, s.n})
 	}
 	want := a.lit.float()
 	slices.SortStableFunc(rows, func(p, q row) int {
@@ -516,15 +524,15 @@ func (w *walker) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 		return strconv.FormatFloat(v, 'g', 6, 64)
 	}
 	d.Summary = fmt.Sprintf("no trace has %s %s %s", a.aggString(), a.op, a.lit.display())
-	for _, r := range rows[:min(len(rows), w.limit)] {
+	for _, r := range rows[:min(len(rows), x.limit)] {
 		if !r.ok {
 			d.Details = append(d.Details, fmt.Sprintf("trace %s: none of its %s has a numeric %s", r.trace, plural(r.n, "selected span"), a.field))
 			continue
 		}
 		d.Details = append(d.Details, fmt.Sprintf("trace %s: %s = %s over %s", r.trace, a.aggString(), format(r.v), plural(r.n, "span")))
 	}
-	if len(rows) > w.limit {
-		d.Details = append(d.Details, plural(len(rows)-w.limit, "more trace"))
+	if len(rows) > x.limit {
+		d.Details = append(d.Details, plural(len(rows)-x.limit, "more trace"))
 	}
 	return d
 }
