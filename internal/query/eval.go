@@ -46,9 +46,10 @@ func (q *Query) Match(t *dag.Tree) bool {
 // evalOne walks the query over one trace, and returns what it selects and
 // the pre-order if the walk computed it.
 func (q *Query) evalOne(t *dag.Tree) (set spanset, pre []int32) {
-	w := walker{one: evaluator{tree: t}}
+	one := [1]evaluator{{tree: t}}
+	w := walker{evs: one[:]}
 	sets, _ := w.set(q.root)
-	return sets.first, w.one.pre
+	return sets.first, one[0].pre
 }
 
 // spanset is a set of nodes of one tree, as membership flags by node index.
@@ -59,9 +60,9 @@ type spanset struct {
 
 func (s spanset) empty() bool { return s.n == 0 }
 
-// sets holds one spanset per trace of a walk, the first inline: a
-// one-trace walk allocates no room for them, and they hold no pointer to
-// the walker, which can stay on the stack.
+// sets holds one spanset per trace of a walk, the first inline, so that
+// a one-trace walk (once per trace for --where) allocates no room for
+// them and keeps its state on the stack.
 type sets struct {
 	first spanset
 	rest  []spanset // traces 1… of an explaining walk
@@ -107,32 +108,15 @@ func (s *sets) count() setCount {
 // selected nothing in any trace and say why (see Explain). Eval and Match
 // walk a batch of one trace and do not explain.
 type walker struct {
-	one  evaluator   // the trace of Eval and Match
-	many []evaluator // the traces of Explain
+	evs []evaluator // one per trace
 	// x is told of each part that selected nothing, and says why; nil
 	// unless explaining.
 	x *explainer
 }
 
-// traces is how many traces the walk evaluates.
-func (w *walker) traces() int {
-	if w.many != nil {
-		return len(w.many)
-	}
-	return 1
-}
-
-// ev is the evaluator of trace k.
-func (w *walker) ev(k int) *evaluator {
-	if w.many != nil {
-		return &w.many[k]
-	}
-	return &w.one
-}
-
 // newSets returns empty sets, one per trace.
 func (w *walker) newSets() sets {
-	if n := w.traces(); n > 1 {
+	if n := len(w.evs); n > 1 {
 		return sets{rest: make([]spanset, n-1)}
 	}
 	return sets{}
@@ -145,8 +129,8 @@ func (w *walker) set(e spansetExpr) (sets, []Diagnosis) {
 	switch e := e.(type) {
 	case *filterExpr:
 		out := w.newSets()
-		for k := range w.traces() {
-			*out.at(k) = w.ev(k).filter(e)
+		for k := range w.evs {
+			*out.at(k) = w.evs[k].filter(e)
 		}
 		if w.x != nil && out.empty() {
 			return out, []Diagnosis{w.x.filterDiagnosis(e, nil)}
@@ -174,13 +158,13 @@ func (w *walker) setOp(e *setExpr) (sets, []Diagnosis) {
 		if w.x != nil {
 			counts = append(counts, s.count())
 		}
-		for k := range w.traces() {
-			o, t := out.at(k), s.at(k)
+		for k := range w.evs {
+			o, x := out.at(k), s.at(k)
 			switch {
-			case e.op == setAnd && (t.empty() || i > 0 && o.empty()):
+			case e.op == setAnd && (x.empty() || i > 0 && o.empty()):
 				*o = spanset{} // a side selected nothing in this trace
-			case !t.empty():
-				*o = union(*o, *t) // copies: s stays as it is
+			case !x.empty():
+				*o = union(*o, *x) // copies: s stays as it is
 			}
 		}
 		if e.op == setAnd && w.x == nil && out.empty() {
@@ -206,8 +190,8 @@ func (w *walker) relation(e *structExpr) (sets, []Diagnosis) {
 		rhs, d := w.set(st.rhs)
 		failed = append(failed, d...)
 		next := w.newSets()
-		for k := range w.traces() {
-			*next.at(k) = w.ev(k).relate(st.op, *cur.at(k), *rhs.at(k)) // relate reads its inputs only
+		for k := range w.evs {
+			*next.at(k) = w.evs[k].relate(st.op, *cur.at(k), *rhs.at(k)) // relate reads its inputs only
 		}
 		if w.x != nil && emptied < 0 && next.empty() {
 			emptied, left, right = i, cur, rhs
@@ -233,12 +217,12 @@ func (w *walker) pipeline(e *pipelineExpr) (sets, []Diagnosis) {
 			break
 		}
 		next := w.newSets()
-		for k := range w.traces() {
+		for k := range w.evs {
 			c := cur.at(k)
 			if c.empty() {
 				continue
 			}
-			ev := w.ev(k)
+			ev := &w.evs[k]
 			switch st := st.(type) {
 			case *filterExpr:
 				*next.at(k) = intersect(ev.filter(st), *c)

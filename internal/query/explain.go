@@ -61,7 +61,7 @@ func Explain(q *Query, trees []*dag.Tree, limit int) []Diagnosis {
 	for k, t := range trees {
 		x.evs[k].tree = t
 	}
-	w := &walker{many: x.evs, x: x}
+	w := &walker{evs: x.evs, x: x}
 	_, diags := w.set(q.root)
 	return diags
 }
