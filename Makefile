@@ -10,19 +10,37 @@ FUZZMINTIME ?= 5s
 BENCHTIME ?= 1s
 STATICCHECK := $(BIN)/staticcheck
 
-.PHONY: build test bench bench-peers bench-critpath fuzz demo demo-data lint clean
+.PHONY: build test test-peers bench bench-peers bench-critpath fuzz demo demo-data lint clean
 
 build:
 	$(GO) build -o $(BIN)/tracectl ./cmd/tracectl
 
 # The command CI runs (.ci/run): vet, unit tests, CLI scripts, and the race
-# detector on the packages that run goroutines.
+# detector on the packages that run goroutines. The unit tests end with one
+# line saying what was skipped and why (internal/testenv/testsummary); under
+# CI (CI=true) missing conformance data fails instead of skipping.
 test:
+	@if [ "$(CI)" = true ] && [ -z "$$TRACECTL_CONFORMANCE" ] && [ ! -d ../shared/conformance ]; then \
+	  echo "make test: CI=true but ../shared/conformance is missing (or set TRACECTL_CONFORMANCE): CI must not silently lose coverage"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) test ./...
+	@mkdir -p $(BIN) && $(GO) build -o $(BIN)/testsummary ./internal/testenv/testsummary
+	{ $(GO) test -json ./...; echo $$? > $(BIN)/.go-test-status; } | $(BIN)/testsummary && exit $$(cat $(BIN)/.go-test-status)
 	$(GO) test -race -short ./internal/ingest/... ./internal/live/... ./internal/receiver/... ./internal/emit/... ./cmd/tracectl/...
 	$(GO) test -race -run 'Summarize' ./internal/critpath
 	cd bench && $(GO) vet ./... && $(GO) test ./...
+
+# tracectl against real peers (TestJaegerPeer, TestCollectorPeer): Jaeger v2
+# and an OpenTelemetry Collector, built once from the module proxy by the
+# shared scripts into ./bin/peers (minutes). `make test` runs the same tests
+# when the binaries are there and skips them, saying so, when not.
+PEERS        := $(BIN)/peers
+PEER_SCRIPTS ?= $(CURDIR)/../shared/peers
+
+test-peers:
+	@test -x $(PEERS)/jaeger || $(PEER_SCRIPTS)/build-jaeger.sh $(PEERS)
+	@test -x $(PEERS)/otelcol-mini || $(PEER_SCRIPTS)/build-otelcol.sh $(PEERS)
+	TRACECTL_JAEGER=$(PEERS)/jaeger TRACECTL_JAEGER_CONFIG=$(PEER_SCRIPTS)/jaeger.yaml TRACECTL_OTELCOL=$(PEERS)/otelcol-mini \
+	  $(GO) test -count=1 -run 'Peer$$' -v ./cmd/tracectl
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./internal/...

@@ -119,7 +119,31 @@ func (opts *assertOptions) expectations() ([]query.Expectation, error) {
 	return out, nil
 }
 
+// assertRun checks the expectations. With --junit the report is written
+// whatever happens: when an expectation does not parse or the input cannot
+// be read, it holds testcases in error carrying the message, so CI shows a
+// red test rather than "no tests".
 func assertRun(s *streams, opts *assertOptions) error {
+	var names []string // the expectations' labels, once they parsed
+	err := assertEval(s, opts, &names)
+	if err == nil || opts.JUnit == "" || errors.As(err, new(*failure)) || errors.As(err, new(junitWriteError)) {
+		return err
+	}
+	fh, ferr := os.Create(opts.JUnit)
+	if ferr != nil {
+		return errors.Join(err, fmt.Errorf("--junit: %w", ferr))
+	}
+	werr := render.JUnitError(fh, names, err.Error(), render.JUnitOptions{Suite: "tracectl assert", Properties: opts.junitProperties(-1)})
+	if cerr := fh.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return errors.Join(err, fmt.Errorf("--junit %s: %w", opts.JUnit, werr))
+	}
+	return err
+}
+
+func assertEval(s *streams, opts *assertOptions, names *[]string) error {
 	if err := checkColor(opts.Color); err != nil {
 		return err
 	}
@@ -129,6 +153,9 @@ func assertRun(s *streams, opts *assertOptions) error {
 	exps, err := opts.expectations()
 	if err != nil {
 		return err
+	}
+	for _, e := range exps {
+		*names = append(*names, e.Label())
 	}
 	trees, err := loadTrees(s, &opts.inputOptions)
 	if err != nil {
@@ -157,21 +184,36 @@ func assertRun(s *streams, opts *assertOptions) error {
 	return nil
 }
 
+// junitWriteError is a failure to write the --junit report itself, which
+// no second report attempt can fix.
+type junitWriteError struct{ error }
+
+func (e junitWriteError) Unwrap() error { return e.error }
+
 func writeJUnit(opts *assertOptions, outcomes []query.Outcome, traces int) error {
 	fh, err := os.Create(opts.JUnit)
 	if err != nil {
-		return fmt.Errorf("--junit: %w", err)
+		return junitWriteError{fmt.Errorf("--junit: %w", err)}
 	}
-	props := [][2]string{{"inputs", strings.Join(opts.Files, " ")}, {"traces", strconv.Itoa(traces)}}
-	if opts.Where != "" {
-		props = append(props, [2]string{"where", opts.Where})
-	}
-	err = render.JUnit(fh, outcomes, render.JUnitOptions{Suite: "tracectl assert", Properties: props})
+	err = render.JUnit(fh, outcomes, render.JUnitOptions{Suite: "tracectl assert", Properties: opts.junitProperties(traces)})
 	if cerr := fh.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("--junit %s: %w", opts.JUnit, err)
+		return junitWriteError{fmt.Errorf("--junit %s: %w", opts.JUnit, err)}
 	}
 	return nil
+}
+
+// junitProperties describe the run in the report: inputs, traces read
+// (traces < 0: none could be read) and --where.
+func (opts *assertOptions) junitProperties(traces int) [][2]string {
+	props := [][2]string{{"inputs", strings.Join(opts.Files, " ")}}
+	if traces >= 0 {
+		props = append(props, [2]string{"traces", strconv.Itoa(traces)})
+	}
+	if opts.Where != "" {
+		props = append(props, [2]string{"where", opts.Where})
+	}
+	return props
 }

@@ -93,6 +93,9 @@ func attribRun(s *streams, opts *attribOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := critpath.CheckTargets(rules, trees); err != nil {
+		return usageError{fmt.Errorf("--speedup %w", err)}
+	}
 
 	sum := critpath.Summarize(trees, critpath.SummaryOptions{
 		By: by, Async: mode, Rules: rules, Folded: opts.Output == "folded", Weight: weight,

@@ -120,6 +120,9 @@ func critpathRun(s *streams, opts *critpathOptions) error {
 			return err
 		}
 	}
+	if err := critpath.CheckTargets(rules, trees); err != nil {
+		return usageError{fmt.Errorf("--speedup %w", err)}
+	}
 	sortByStart(trees)
 
 	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))

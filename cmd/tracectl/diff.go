@@ -122,6 +122,9 @@ func diffRun(s *streams, opts *diffOptions) error {
 	if len(opts.Base) == 0 || len(opts.Cand) == 0 {
 		return usageError{errors.New("give BASE and CAND, or --base and --cand")}
 	}
+	if opts.Jaeger != "" {
+		return usageError{errors.New("--jaeger: diff compares two inputs; give each side's search as a URL to --base and --cand")}
+	}
 	stdin := 0
 	for _, f := range append(append([]string{}, opts.Base...), opts.Cand...) {
 		if f == "-" {

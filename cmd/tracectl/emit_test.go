@@ -30,7 +30,7 @@ func TestEmitRunToStdout(t *testing.T) {
 
 func TestEmitCommandFlags(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shop.jsonl")
-	cmd := newCmdEmit()
+	cmd := newCmdEmit(&streams{})
 	var out, errOut bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)

@@ -93,11 +93,13 @@ func treeLive(s *streams, opts *treeOptions) error {
 	}
 
 	pr := newTreePrinter(s, opts)
+	kept, total := 0, 0
 	sess := live.NewSession(live.SessionOptions{
 		Idle:     opts.TraceIdle,
 		MaxSpans: opts.MaxSpans,
 		Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
 		Emit: func(traces []*dag.Trace, why live.Reason) error {
+			total += len(traces)
 			trees := make([]*dag.Tree, 0, len(traces))
 			for _, t := range traces {
 				if opts.Trace == "" || strings.HasPrefix(t.ID.String(), strings.ToLower(opts.Trace)) {
@@ -110,11 +112,28 @@ func treeLive(s *streams, opts *treeOptions) error {
 			if where != nil {
 				trees = slices.DeleteFunc(trees, func(tr *dag.Tree) bool { return !where.Match(tr) })
 			}
+			kept += len(trees)
 			if why == live.ReasonEnd {
 				sortByStart(trees) // what is left at the end prints as the batch path would
 			}
 			return pr.print(trees)
 		},
 	})
-	return sess.Run(ctx, src)
+	err = sess.Run(ctx, src)
+	if filters := liveFilters(opts.Where, opts.Trace); filters != "" {
+		reportKept(s, filters, kept, total)
+	}
+	return err
+}
+
+// liveFilters names the filters the live path applied, for reportKept.
+func liveFilters(where, trace string) string {
+	var f []string
+	if where != "" {
+		f = append(f, "--where")
+	}
+	if trace != "" {
+		f = append(f, "--trace "+trace)
+	}
+	return strings.Join(f, " and ")
 }

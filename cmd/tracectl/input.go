@@ -32,9 +32,12 @@ type inputOptions struct {
 	// Join merges traces continued by a link into one workflow (dag.Join;
 	// set by --async follow).
 	Join bool
+	// A backend search read as one more input (--jaeger …).
+	searchOptions
 }
 
 func (o *inputOptions) addFlags(cmd *cobra.Command) {
+	o.searchOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&o.Format, "format", "auto", "input format: auto, json or proto")
 	f.IntVar(&o.MaxFrame, "max-frame", ingest.DefaultMaxFrame, "largest message, frame or JSON line to accept, in bytes")
@@ -82,8 +85,16 @@ func readTraces(s *streams, o *inputOptions) (*dag.Traces, error) {
 // decoded. Warnings (skipped metrics lines, base64 ids) go to stderr once
 // each; progress is drawn on stderr when it is a terminal.
 func readSpans(s *streams, o *inputOptions, fn func([]dag.Span) error) error {
-	if len(o.Files) == 0 {
-		return usageError{errors.New("no input: give one or more files, globs, URLs, or - for stdin")}
+	files := o.Files
+	search, err := o.searchURL(time.Now())
+	if err != nil {
+		return err
+	}
+	if search != "" {
+		files = append(slices.Clip(files), search)
+	}
+	if len(files) == 0 {
+		return usageError{errors.New("no input: give one or more files, globs, URLs, or - for stdin (or --jaeger URL --service S)")}
 	}
 	format, err := ingest.ParseFormat(o.Format)
 	if err != nil {
@@ -104,7 +115,7 @@ func readSpans(s *streams, o *inputOptions, fn func([]dag.Span) error) error {
 		p = &progress{w: s.Err, start: time.Now()}
 		opts.Progress = p.update
 	}
-	err = ingest.ReadFiles(o.Files, s.In, opts, fn)
+	err = ingest.ReadFiles(files, s.In, opts, fn)
 	p.done()
 	return err
 }
@@ -138,9 +149,22 @@ func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
 		trees = dag.Join(trees)
 	}
 	if where != nil {
+		total := len(trees)
 		trees = slices.DeleteFunc(trees, func(t *dag.Tree) bool { return !where.Match(t) })
+		reportKept(s, "--where", len(trees), total)
 	}
 	return trees, nil
+}
+
+// reportKept says on stderr how many traces a filter (--where, --trace)
+// kept of how many, so a filter that matches nothing is never mistaken for
+// empty input. Every command that filters says it here, the same way.
+func reportKept(s *streams, filter string, kept, total int) {
+	noun := "traces"
+	if total == 1 {
+		noun = "trace"
+	}
+	fmt.Fprintf(s.Err, "tracectl: %s kept %d of %d %s\n", filter, kept, total, noun)
 }
 
 // whereQuery parses --where; nil when it is not set.

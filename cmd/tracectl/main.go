@@ -41,7 +41,8 @@ func signalContext() context.Context {
 
 // run executes the command line and maps the outcome to an exit code:
 // 0 success, 1 the analysis found what the user asked to fail on, 2 usage
-// error or unreadable input (DESIGN.md §3).
+// error or unreadable input (DESIGN.md §3), 3 spans could not be exported
+// (emit, send: the destination refused them, or nothing listens there).
 func run(ctx context.Context, s *streams, args []string) int {
 	root := newCmdRoot(s)
 	root.SetArgs(args)
@@ -57,6 +58,9 @@ func run(ctx context.Context, s *streams, args []string) int {
 		return 1
 	}
 	fmt.Fprintln(s.Err, "tracectl:", err)
+	if errors.As(err, new(exportFailure)) {
+		return 3
+	}
 	return 2
 }
 

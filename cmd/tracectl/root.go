@@ -15,7 +15,7 @@ whether the trace is well-formed.
 
 Input formats are detected from the content; --format forces one.
 Exit codes: 0 success, 1 the analysis found what you asked to fail on, 2 bad usage or
-unreadable input.`,
+unreadable input, 3 emit could not export (the endpoint refused or is not there).`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -35,7 +35,7 @@ unreadable input.`,
 		newCmdDiff(s),
 		newCmdQuery(s),
 		newCmdAssert(s),
-		newCmdEmit(),
+		newCmdEmit(s),
 		newCmdCheck(s),
 		newCmdConvert(s),
 		newCmdSend(s),

@@ -99,7 +99,10 @@ func sendRun(ctx context.Context, s *streams, opts *sendOptions) error {
 	flush := func() error {
 		err := snd.Send(ctx, pending)
 		pending = pending[:0]
-		return err
+		if err != nil {
+			return exportFailure{err}
+		}
+		return nil
 	}
 	write := func(spans []dag.Span) error {
 		for len(spans) > 0 {

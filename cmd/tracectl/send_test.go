@@ -149,6 +149,15 @@ func TestSendRetriesAndPartialSuccess(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "400 Bad Request") || !strings.Contains(err.Error(), "/custom/path") || calls.Load() != 1 {
 		t.Errorf("error %v after %d calls, want one 400 naming the URL", err, calls.Load())
 	}
+	// An undelivered batch is exit 3, as emit's failed export: the receiver,
+	// not the input, is what went wrong.
+	if !errors.As(err, new(exportFailure)) {
+		t.Errorf("error %T, want exportFailure (exit 3)", err)
+	}
+	var errOut bytes.Buffer
+	if code := run(context.Background(), &streams{Err: &errOut}, []string{"send", "--protocol", "http", "--endpoint", bad.URL, file}); code != 3 {
+		t.Errorf("send to a receiver that answers 400: exit %d, want 3; stderr %s", code, errOut.String())
+	}
 }
 
 func TestRetimeTrace(t *testing.T) {

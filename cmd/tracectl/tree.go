@@ -182,7 +182,7 @@ func selectTrace(trees []*dag.Tree, prefix string) ([]*dag.Tree, error) {
 	}
 	switch {
 	case len(match) == 0:
-		return nil, usageError{fmt.Errorf("no trace id starts with %q (%d traces read)", prefix, len(trees))}
+		return nil, usageError{fmt.Errorf("no trace id starts with %q (kept 0 of %d traces)", prefix, len(trees))}
 	case len(match) > 1:
 		ids := make([]string, 0, 3)
 		for _, tr := range match[:min(3, len(match))] {

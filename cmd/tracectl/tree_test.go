@@ -20,7 +20,7 @@ func TestSelectTrace(t *testing.T) {
 		{prefix: "CD", want: "cd000000000000000000000000000000"},
 		{prefix: "ab02", want: "ab020000000000000000000000000000"},
 		{prefix: "ab", err: `trace id prefix "ab" is ambiguous: 2 traces match`},
-		{prefix: "ef", err: `no trace id starts with "ef" (3 traces read)`},
+		{prefix: "ef", err: `no trace id starts with "ef" (kept 0 of 3 traces)`},
 	}
 	for _, tc := range tests {
 		got, err := selectTrace(trees, tc.prefix)

@@ -2,25 +2,20 @@ package dag_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/ingest"
+	"github.com/tracectl/tracectl/internal/testenv"
 )
-
-const conformance = "../../../shared/conformance"
 
 // TestCheckConformance checks traces that real tools wrote (telemetrygen
 // through the OTel Go SDK, and a Collector's file exporter): they are well
 // formed, so the only finding is the spec example's deliberate orphan.
 func TestCheckConformance(t *testing.T) {
-	if _, err := os.Stat(conformance); err != nil {
-		t.Skip("no ../shared/conformance")
-	}
+	testenv.MustHaveConformance(t)
 	tests := []struct {
 		file   string
 		traces int
@@ -41,7 +36,7 @@ func TestCheckConformance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			var ts dag.Traces
-			err := ingest.ReadFiles([]string{filepath.Join(conformance, tt.file)}, nil, ingest.Options{}, func(batch []dag.Span) error {
+			err := ingest.ReadFiles([]string{testenv.ConformanceFile(t, tt.file)}, nil, ingest.Options{}, func(batch []dag.Span) error {
 				ts.Add(batch)
 				return nil
 			})

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/hex"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -14,15 +12,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/tracectl/tracectl/internal/testenv"
 )
 
 func readConformance(t *testing.T, rel string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "conformance", filepath.FromSlash(rel)))
-	if err != nil {
-		t.Skipf("conformance file absent: %v", err)
-	}
-	return data
+	return testenv.ReadConformance(t, rel)
 }
 
 // shopConfig is a small, fast shop run: no simulated latency, a fixed

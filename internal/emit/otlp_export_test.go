@@ -3,10 +3,16 @@ package emit
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
+	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,8 +134,8 @@ func TestExportOverOTLP(t *testing.T) {
 }
 
 // TestExportFailureCounted: with nothing listening, the spans are counted
-// as failed and the error is reported once per service, not per batch, and
-// Run itself does not fail.
+// as failed, the error is reported once per service, not per batch, and Run
+// fails with an *ExportError that says in plain words what happened.
 func TestExportFailureCounted(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -141,16 +147,56 @@ func TestExportFailureCounted(t *testing.T) {
 	cfg.Scenario = ScenarioSynthetic
 	cfg.Requests, cfg.Duration, cfg.Rate = 3, 0, 0
 	cfg.Endpoint = dead
+	cfg.Protocol = ProtocolGRPC
 	cfg.ExportTimeout = 300 * time.Millisecond
 	cfg.Seed = 1
 	sum, err := Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
+	var ee *ExportError
+	if !errors.As(err, &ee) {
+		t.Fatalf("Run: %v, want an *ExportError", err)
+	}
+	if want := "grpc http://" + dead; ee.Target.String() != want {
+		t.Errorf("target %q, want %q", ee.Target, want)
+	}
+	if !strings.Contains(err.Error(), "nothing is listening there (connection refused)") {
+		t.Errorf("error does not explain the refusal:\n%v", err)
+	}
+	if sum == nil {
+		t.Fatal("no summary with the export error")
 	}
 	if sum.Spans.Failed != sum.Spans.Sampled || sum.Spans.Exported != 0 {
 		t.Errorf("exported %d failed %d of %d", sum.Spans.Exported, sum.Spans.Failed, sum.Spans.Sampled)
 	}
 	if len(sum.Errors) == 0 {
 		t.Error("no error reported")
+	}
+}
+
+// TestExportTLSWithCAFile: an https endpoint whose certificate only the CA
+// file vouches for; without it the export fails as untrusted.
+func TestExportTLSWithCAFile(t *testing.T) {
+	rcv := &receiver{}
+	srv := httptest.NewUnstartedServer(rcv)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshake is expected
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, protocol := range []string{ProtocolHTTPProtobuf} { // this receiver takes protobuf only
+
+		cfg := Defaults()
+		cfg.Scenario, cfg.Requests, cfg.Duration, cfg.Rate, cfg.Seed = ScenarioSynthetic, 2, 0, 0, 1
+		cfg.Protocol, cfg.Endpoint, cfg.ExportTimeout = protocol, srv.URL, 500*time.Millisecond
+		_, err := Run(context.Background(), cfg)
+		var ee *ExportError
+		if !errors.As(err, &ee) || !strings.Contains(err.Error(), "TLS failed") {
+			t.Errorf("%s without the CA file: %v, want a TLS export error", protocol, err)
+		}
+		cfg.CAFile = ca
+		if sum := runOK(t, cfg); sum.Spans.Exported == 0 {
+			t.Errorf("%s with the CA file: nothing exported", protocol)
+		}
 	}
 }

@@ -8,10 +8,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
+	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Scenarios accepted by Config.Scenario.
@@ -28,19 +33,44 @@ type Config struct {
 	Scenario string
 
 	// Out, when set, receives OTLP JSON lines instead of OTLP over the
-	// network; Protocol and Endpoint are then ignored.
+	// network; the export settings below are then ignored.
 	Out io.Writer
-	// Protocol is ProtocolGRPC or ProtocolHTTP.
+	// Protocol is one of Protocols ("http" means http/protobuf); "" picks
+	// one from the endpoint (see defaultProtocol).
 	Protocol string
-	// Endpoint is host:port (plaintext) or a URL (http:// or https://).
-	Endpoint string
+	// Endpoint is a URL (http:// plaintext, https:// TLS) or a bare
+	// host[:port]; see Config.target for TLS and the default port, and
+	// EndpointMode for the path an OTLP/HTTP URL gets.
+	Endpoint     string
+	EndpointMode EndpointMode
 	// Headers are sent with every OTLP export request.
 	Headers map[string]string
+	// Insecure, when set, says whether a bare host:port is plaintext
+	// (true) or TLS (false); nil: plaintext for loopback hosts only.
+	Insecure *bool
+	// CAFile verifies the server (PEM); ClientCert and ClientKey are the
+	// client's certificate for mutual TLS.
+	CAFile, ClientCert, ClientKey string
+	// Compression is "gzip" or "" (none).
+	Compression string
+
+	// ResourceAttrs are added to every service's resource
+	// (OTEL_RESOURCE_ATTRIBUTES, --attr); they override the service's own
+	// attributes, except service.name.
+	ResourceAttrs []attribute.KeyValue
+	// ServiceName, when set, prefixes every service's name:
+	// "ci" makes "ci-frontend", "ci-payment" and so on. A prefix, not an
+	// override, because the shop is several services and a trace that
+	// names one service for all of them loses what the analyses are about.
+	ServiceName string
+	// Sampler is one of Samplers, "" for parentbased_traceidratio; the
+	// ratio samplers use SampleRatio.
+	Sampler string
 
 	// Redact enables the redaction stage. Note the zero value is false:
 	// callers take Defaults() and override.
 	Redact bool
-	// SampleRatio is the TraceIDRatioBased ratio under ParentBased.
+	// SampleRatio is the ratio of the traceidratio samplers.
 	SampleRatio float64
 	// Batch span processor settings.
 	BatchTimeout       time.Duration
@@ -82,6 +112,20 @@ type Config struct {
 
 	// ShutdownTimeout bounds the final flush of every batch.
 	ShutdownTimeout time.Duration
+
+	// Status, when set, is called about four times a second while the run
+	// lasts, for a status line, and once more with the final counts.
+	Status func(Status)
+}
+
+// Status is a run's progress so far.
+type Status struct {
+	// Destination is where spans go: the OTLP target or "OTLP JSON lines".
+	Destination               string
+	Elapsed                   time.Duration
+	Created, Exported, Failed int64
+	// Flushing is true once the load is done and the batches are flushing.
+	Flushing bool
 }
 
 // LatencyProfiles are the values Config.Latency accepts.
@@ -91,7 +135,6 @@ var LatencyProfiles = []string{"none", "normal", "payment-tail"}
 func Defaults() Config {
 	return Config{
 		Scenario:           ScenarioShop,
-		Protocol:           ProtocolGRPC,
 		Redact:             true,
 		SampleRatio:        1,
 		BatchTimeout:       time.Second,
@@ -120,19 +163,20 @@ func (c *Config) validate() error {
 		return fmt.Errorf("unknown scenario %q (want shop or synthetic)", c.Scenario)
 	}
 	if c.Protocol == "" {
-		c.Protocol = d.Protocol
+		c.Protocol = defaultProtocol(c.Endpoint)
 	}
-	switch c.Protocol {
-	case ProtocolGRPC:
-		if c.Endpoint == "" {
-			c.Endpoint = DefaultGRPCEndpoint
+	p, err := normalizeProtocol(c.Protocol)
+	if err != nil {
+		return err
+	}
+	c.Protocol = p
+	if c.Out == nil {
+		if _, err := c.target(); err != nil {
+			return err
 		}
-	case ProtocolHTTP:
-		if c.Endpoint == "" {
-			c.Endpoint = DefaultHTTPEndpoint
-		}
-	default:
-		return fmt.Errorf("unknown protocol %q (want grpc or http)", c.Protocol)
+	}
+	if c.Sampler != "" && !contains(Samplers, c.Sampler) {
+		return fmt.Errorf("unknown sampler %q (want %s)", c.Sampler, strings.Join(Samplers, ", "))
 	}
 	if c.SampleRatio < 0 || c.SampleRatio > 1 {
 		return fmt.Errorf("sample ratio %v out of range [0,1]", c.SampleRatio)
@@ -198,6 +242,31 @@ func (c *Config) validate() error {
 		c.Seed = binary.LittleEndian.Uint64(b[:]) | 1
 	}
 	return nil
+}
+
+// sampler builds the configured sampler (OTEL_TRACES_SAMPLER's names).
+func (c *Config) sampler() sdktrace.Sampler {
+	switch c.Sampler {
+	case "always_on":
+		return sdktrace.AlwaysSample()
+	case "always_off":
+		return sdktrace.NeverSample()
+	case "traceidratio":
+		return sdktrace.TraceIDRatioBased(c.SampleRatio)
+	case "parentbased_always_on":
+		return sdktrace.ParentBased(sdktrace.AlwaysSample())
+	case "parentbased_always_off":
+		return sdktrace.ParentBased(sdktrace.NeverSample())
+	}
+	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(c.SampleRatio))
+}
+
+// serviceName is the service.name a shop service exports under.
+func (c *Config) serviceName(name string) string {
+	if c.ServiceName == "" {
+		return name
+	}
+	return c.ServiceName + "-" + name
 }
 
 func contains(list []string, s string) bool {
@@ -294,7 +363,7 @@ func (s *Summary) WriteTo(w io.Writer) (int64, error) {
 		if len(e.Services) > 0 {
 			where = " in " + strings.Join(e.Services, ", ")
 		}
-		fmt.Fprintf(&b, "error (%d×%s): %s\n", e.Count, where, e.Message)
+		fmt.Fprintf(&b, "error (%d×%s): %s\n", e.Count, where, escapeControl(e.Message))
 	}
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err
@@ -309,25 +378,82 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		return nil, err
 	}
 	start := time.Now()
+	// The first failed export (after the exporter's retries) stops the
+	// load: loadCtx ends with an *ExportError as its cause.
+	loadCtx, stopLoad := context.WithCancelCause(ctx)
+	defer stopLoad(nil)
 	p, err := newPipeline(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Out == nil {
+		p.onFail = func(err error) { stopLoad(&ExportError{Target: p.target, Err: err}) }
+	}
 	// The batch processor reports export errors through the global handler;
 	// collect them (deduplicated) instead of logging one line per batch.
 	otel.SetErrorHandler(&p.errs)
+	// The SDK's exporters read OTEL_EXPORTER_OTLP_* themselves too and log
+	// what they cannot parse; ReadEnv has already reported (or accepted)
+	// every such value, so their log would only repeat it, unformatted.
+	otel.SetLogger(logr.Discard())
+
+	var flushing atomic.Bool
+	report := func() {
+		st := p.status()
+		st.Elapsed, st.Flushing = time.Since(start), flushing.Load()
+		st.Destination = "OTLP JSON lines"
+		if cfg.Out == nil {
+			st.Destination = p.target.String()
+		}
+		cfg.Status(st)
+	}
+	stopStatus := func() {}
+	if cfg.Status != nil {
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tick := time.NewTicker(250 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+					report()
+				}
+			}
+		}()
+		// The last report, after the flush, carries the final counts.
+		stopStatus = func() { close(done); wg.Wait(); report() }
+	}
 
 	var load loadResult
 	switch cfg.Scenario {
 	case ScenarioShop:
-		load, err = runShop(ctx, &cfg, p)
+		load, err = runShop(loadCtx, &cfg, p)
 	case ScenarioSynthetic:
-		load, err = runSynthetic(ctx, &cfg, p)
+		load, err = runSynthetic(loadCtx, &cfg, p)
 	}
-	// Flush whatever was created, even after an error, so nothing is lost.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	flushing.Store(true)
+	// Flush whatever was created, even after an error, so nothing is lost;
+	// after a failed export, briefly: the rest would fail the same way.
+	flushTimeout := cfg.ShutdownTimeout
+	var exportErr *ExportError
+	if errors.As(context.Cause(loadCtx), &exportErr) {
+		flushTimeout = min(flushTimeout, time.Second)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 	defer cancel()
-	if serr := p.shutdown(sctx); serr != nil {
+	serr := p.shutdown(sctx)
+	stopStatus()
+	// An export that failed during the load or the final flush is the
+	// reason the run failed; what followed from it (cancelled requests, a
+	// flush that failed the same way) is not news.
+	if exportErr != nil || errors.As(context.Cause(loadCtx), &exportErr) {
+		err = exportErr
+	} else if serr != nil {
 		err = errors.Join(err, serr)
 	}
 	sum := &Summary{

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"net/url"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,18 +19,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
-)
-
-// Protocols accepted by Config.Protocol.
-const (
-	ProtocolGRPC = "grpc"
-	ProtocolHTTP = "http"
-)
-
-// Default OTLP endpoints (the Collector's default receiver ports).
-const (
-	DefaultGRPCEndpoint = "127.0.0.1:4317"
-	DefaultHTTPEndpoint = "127.0.0.1:4318"
+	"google.golang.org/grpc/credentials"
 )
 
 // propagator is what every service injects and extracts at every hop.
@@ -53,6 +40,8 @@ type serviceCounters struct {
 type pipeline struct {
 	cfg       *Config
 	lines     *LineWriter
+	target    Target // where OTLP goes when lines is nil
+	onFail    func(error)
 	base      *resource.Resource
 	mu        sync.Mutex
 	services  []*serviceSDK
@@ -80,6 +69,12 @@ func newPipeline(ctx context.Context, cfg *Config) (*pipeline, error) {
 	p := &pipeline{cfg: cfg}
 	if cfg.Out != nil {
 		p.lines = NewLineWriter(cfg.Out)
+	} else {
+		t, err := cfg.target()
+		if err != nil {
+			return nil, err
+		}
+		p.target = t
 	}
 	// Host and process attributes are detected once and merged into every
 	// service's resource. process.command_args is left out on purpose: a
@@ -107,7 +102,6 @@ func newPipeline(ctx context.Context, cfg *Config) (*pipeline, error) {
 func (p *pipeline) newService(ctx context.Context, name, namespace string) (*serviceSDK, error) {
 	cfg := p.cfg
 	attrs := []attribute.KeyValue{
-		semconv.ServiceName(name),
 		semconv.ServiceVersion(Version),
 		semconv.ServiceInstanceID(instanceID(cfg.Seed, name)),
 		semconv.DeploymentEnvironmentNameKey.String(cfg.Environment),
@@ -115,6 +109,13 @@ func (p *pipeline) newService(ctx context.Context, name, namespace string) (*ser
 	if namespace != "" {
 		attrs = append(attrs, semconv.ServiceNamespace(namespace))
 	}
+	// Later attributes win: the user's (OTEL_RESOURCE_ATTRIBUTES, --attr)
+	// over the service's own, and the service's name over both, so the
+	// services stay apart in every trace.
+	attrs = append(attrs, cfg.ResourceAttrs...)
+	base := name
+	name = cfg.serviceName(name)
+	attrs = append(attrs, semconv.ServiceName(name))
 	res, err := resource.Merge(p.base, resource.NewWithAttributes(semconv.SchemaURL, attrs...))
 	if err != nil {
 		return nil, fmt.Errorf("%s: resource: %w", name, err)
@@ -132,7 +133,7 @@ func (p *pipeline) newService(ctx context.Context, name, namespace string) (*ser
 		p.mu.Unlock()
 		chain = r
 	}
-	chain = &countingExporter{next: chain, c: c, errs: &p.errs}
+	chain = &countingExporter{next: chain, c: c, errs: &p.errs, onFail: p.onFail}
 	bspOpts := []sdktrace.BatchSpanProcessorOption{
 		sdktrace.WithMaxExportBatchSize(cfg.MaxExportBatchSize),
 		sdktrace.WithMaxQueueSize(cfg.MaxQueueSize),
@@ -145,11 +146,8 @@ func (p *pipeline) newService(ctx context.Context, name, namespace string) (*ser
 	bsp := sdktrace.NewBatchSpanProcessor(chain, bspOpts...)
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(res),
-		sdktrace.WithSampler(countingSampler{
-			next: sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.SampleRatio)),
-			c:    c,
-		}),
-		sdktrace.WithIDGenerator(newSeededIDs(cfg.Seed, name)),
+		sdktrace.WithSampler(countingSampler{next: cfg.sampler(), c: c}),
+		sdktrace.WithIDGenerator(newSeededIDs(cfg.Seed, base)),
 		sdktrace.WithSpanProcessor(endCounter{c: c}),
 		sdktrace.WithSpanProcessor(bsp),
 	)
@@ -165,49 +163,60 @@ func (p *pipeline) newExporter(ctx context.Context) (sdktrace.SpanExporter, erro
 	if p.lines != nil {
 		return NewJSONLExporter(p.lines), nil
 	}
-	retryGRPC := otlptracegrpc.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.ExportTimeout}
+	t := p.target
+	// The batch processor cuts an export at ExportTimeout. The exporter
+	// stops a little earlier, and stops retrying earlier still, so a
+	// failed export ends with the destination's own last answer (refused,
+	// wrong protocol) rather than a bare "deadline exceeded".
+	timeout, retryFor := cfg.exporterTimeouts()
+	retryGRPC := otlptracegrpc.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: retryFor}
 	retryHTTP := otlptracehttp.RetryConfig(retryGRPC)
-	switch cfg.Protocol {
+	switch t.Protocol {
 	case ProtocolGRPC:
-		opts := []otlptracegrpc.Option{otlptracegrpc.WithRetry(retryGRPC), otlptracegrpc.WithTimeout(cfg.ExportTimeout)}
-		if len(cfg.Headers) > 0 {
-			opts = append(opts, otlptracegrpc.WithHeaders(cfg.Headers))
+		opts := []otlptracegrpc.Option{
+			otlptracegrpc.WithRetry(retryGRPC),
+			otlptracegrpc.WithTimeout(timeout),
+			otlptracegrpc.WithEndpoint(t.URL.Host),
+			otlptracegrpc.WithHeaders(cfg.Headers),
 		}
-		if u, ok := endpointURL(cfg.Endpoint); ok {
-			opts = append(opts, otlptracegrpc.WithEndpointURL(u.String()))
+		if t.TLS == nil {
+			opts = append(opts, otlptracegrpc.WithInsecure())
 		} else {
-			opts = append(opts, otlptracegrpc.WithEndpoint(cfg.Endpoint), otlptracegrpc.WithInsecure())
+			opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(t.TLS)))
+		}
+		if cfg.Compression == "gzip" {
+			opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
 		}
 		return otlptracegrpc.New(ctx, opts...)
-	case ProtocolHTTP:
-		opts := []otlptracehttp.Option{otlptracehttp.WithRetry(retryHTTP), otlptracehttp.WithTimeout(cfg.ExportTimeout)}
-		if len(cfg.Headers) > 0 {
-			opts = append(opts, otlptracehttp.WithHeaders(cfg.Headers))
+	case ProtocolHTTPProtobuf:
+		opts := []otlptracehttp.Option{
+			otlptracehttp.WithRetry(retryHTTP),
+			otlptracehttp.WithTimeout(timeout),
+			otlptracehttp.WithEndpoint(t.URL.Host),
+			otlptracehttp.WithURLPath(t.URL.Path),
+			otlptracehttp.WithHeaders(cfg.Headers),
 		}
-		if u, ok := endpointURL(cfg.Endpoint); ok {
-			if u.Path == "" || u.Path == "/" {
-				u.Path = "/v1/traces"
-			}
-			opts = append(opts, otlptracehttp.WithEndpointURL(u.String()))
+		if t.TLS == nil {
+			opts = append(opts, otlptracehttp.WithInsecure())
 		} else {
-			opts = append(opts, otlptracehttp.WithEndpoint(cfg.Endpoint), otlptracehttp.WithInsecure())
+			opts = append(opts, otlptracehttp.WithTLSClientConfig(t.TLS))
+		}
+		if cfg.Compression == "gzip" {
+			opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
+		} else {
+			opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.NoCompression))
 		}
 		return otlptracehttp.New(ctx, opts...)
+	case ProtocolHTTPJSON:
+		return newHTTPJSONExporter(t, cfg), nil
 	}
-	return nil, fmt.Errorf("unknown protocol %q (want grpc or http)", cfg.Protocol)
+	return nil, fmt.Errorf("unknown protocol %q", t.Protocol)
 }
 
-// endpointURL parses an endpoint given as a URL ("http://host:4318");
-// a bare host:port is not one, and means plaintext.
-func endpointURL(ep string) (*url.URL, bool) {
-	if !strings.Contains(ep, "://") {
-		return nil, false
-	}
-	u, err := url.Parse(ep)
-	if err != nil || u.Host == "" {
-		return nil, false
-	}
-	return u, true
+// exporterTimeouts are the exporter's time limit per export and how long
+// it keeps retrying, both inside the batch processor's ExportTimeout.
+func (c *Config) exporterTimeouts() (timeout, retryFor time.Duration) {
+	return c.ExportTimeout * 9 / 10, c.ExportTimeout * 4 / 5
 }
 
 // shutdown flushes and stops every provider (concurrently: each flush may
@@ -269,15 +278,19 @@ func (e endCounter) ForceFlush(context.Context) error { return nil }
 
 // countingExporter counts what the exporter chain accepted or failed.
 type countingExporter struct {
-	next sdktrace.SpanExporter
-	c    *serviceCounters
-	errs *errorLog
+	next   sdktrace.SpanExporter
+	c      *serviceCounters
+	errs   *errorLog
+	onFail func(error) // the first failure stops the run
 }
 
 func (e *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	if err := e.next.ExportSpans(ctx, spans); err != nil {
 		e.c.failed.Add(int64(len(spans)))
 		e.errs.add(e.c.name, err)
+		if e.onFail != nil {
+			e.onFail(err)
+		}
 		return err
 	}
 	e.c.exported.Add(int64(len(spans)))
@@ -408,6 +421,17 @@ func instanceID(seed uint64, service string) string {
 	h.Write([]byte(service))
 	hi, lo := r.Uint64()^h.Sum64(), r.Uint64()
 	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", hi>>32, (hi>>16)&0xffff, hi&0xfff, lo>>52, lo&0xffffffffffff)
+}
+
+// status sums the services' counters.
+func (p *pipeline) status() Status {
+	var st Status
+	for _, c := range p.sortedCounts() {
+		st.Created += c.Created
+		st.Exported += c.Exported
+		st.Failed += c.Failed
+	}
+	return st
 }
 
 // sortedCounts returns per-service counts, sorted by service name.

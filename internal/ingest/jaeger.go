@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
@@ -477,15 +478,8 @@ func (d *jsonDecoder) jaegerSpanTags(sp *dag.Span, mark int) {
 				continue
 			}
 		case jaegerStatusCodeTag:
-			switch a.Value.Str() {
-			case "OK", "ok":
-				sp.Status.Code, haveOtelStatus = dag.StatusOK, true
-				continue
-			case "ERROR", "error":
-				sp.Status.Code, haveOtelStatus = dag.StatusError, true
-				continue
-			case "UNSET", "unset":
-				haveOtelStatus = true
+			if code, ok := otelStatusCode(a.Value); ok {
+				sp.Status.Code, haveOtelStatus = code, true
 				continue
 			}
 		case jaegerStatusDescTag:
@@ -990,3 +984,22 @@ func decodeShortHex(dst, src []byte) bool {
 // the text s, the one mechanism for ids that are not hex (DESIGN §2): the
 // same string always gives the same id, different strings different ids.
 func derivedID(dst, s []byte) { setDerived(dst, s, true) }
+
+// otelStatusCode reads the tag otel.status_code in each spelling real
+// writers use: the OTel spec's "OK"/"ERROR" (Jaeger's translator), the
+// Collector's Zipkin exporter's "STATUS_CODE_OK"/"STATUS_CODE_ERROR", and
+// the older "Ok"/"Error" the Collector's own Zipkin receiver still accepts.
+func otelStatusCode(v dag.Value) (dag.StatusCode, bool) {
+	if v.Type() != dag.ValueString {
+		return dag.StatusUnset, false
+	}
+	switch strings.ToUpper(strings.TrimPrefix(v.Str(), "STATUS_CODE_")) {
+	case "OK":
+		return dag.StatusOK, true
+	case "ERROR":
+		return dag.StatusError, true
+	case "UNSET":
+		return dag.StatusUnset, true
+	}
+	return dag.StatusUnset, false
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -17,17 +16,14 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/testenv"
 )
 
 // conformance returns the path of a file in ../shared/conformance, or skips
-// the test when the directory is not there.
+// the test (fails it under CI) when the data is not there.
 func conformance(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "conformance", filepath.FromSlash(rel))
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("conformance file %s not present: %v", rel, err)
-	}
-	return p
+	return testenv.ConformanceFile(t, rel)
 }
 
 func readJSONFile(t testing.TB, path string) []dag.Span {

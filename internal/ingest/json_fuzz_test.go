@@ -21,7 +21,7 @@ import (
 func FuzzDecodeJSONMessage(f *testing.F) {
 	for _, rel := range []string{"otlp-proto-examples/trace.json", "telemetrygen/traces.jsonl", "otelcol-fileexporter/traces.json",
 		"jaeger-ui-tracestats/testTrace.json", "jaeger-ui/otlp2jaeger-out.json", "jaeger-ui/TraceFlamegraph/testTrace.json"} {
-		data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "conformance", filepath.FromSlash(rel)))
+		data, err := os.ReadFile(filepath.Join(conformanceDir, filepath.FromSlash(rel)))
 		if err != nil {
 			continue // seeds only; the fuzz target works without them
 		}

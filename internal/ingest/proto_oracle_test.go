@@ -9,8 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -22,6 +20,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/testenv"
 )
 
 // protoCmp compares decoded spans: values through dag.Value.Equal,
@@ -31,21 +30,15 @@ var protoCmp = cmp.Options{
 	cmpopts.EquateEmpty(),
 }
 
-// conformanceDir is ../shared/conformance from the module root.
-const conformanceDir = "../../../shared/conformance"
+// conformanceDir is ../shared/conformance beside the repository (the fuzz
+// seeds read it when it is there).
+var conformanceDir = testenv.ConformanceDir()
 
 // conformanceFile returns the contents of a conformance file, skipping the
-// test when the directory is absent.
+// test (failing it under CI) when the data is absent.
 func conformanceFile(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(conformanceDir, name))
-	if os.IsNotExist(err) {
-		t.Skipf("conformance data absent: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testenv.ReadConformance(t, name)
 }
 
 // splitFrames splits length-framed messages (the test data is known good).

@@ -16,7 +16,9 @@ package ingest
 // with the tag's value as its message (otel.status_code and
 // otel.status_description, as the Collector writes them, win); the tags
 // that carry OTLP fields Zipkin lacks (span.kind=internal, w3c.tracestate,
-// otel.scope.name/version) are read back into them.
+// otel.scope.name/version) are read back into them, and so are the events'
+// attributes and the links the Collector's zipkin exporter packs into
+// annotation values ("name|{attributes}|0") and otlp.link.N tags.
 //
 // In Zipkin's one-span-per-RPC mode a client and the server it called
 // report the same span id, the server half marked "shared". Zipkin's span
@@ -25,7 +27,12 @@ package ingest
 // service that named the shared id as their parent move under it.
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
@@ -346,6 +353,9 @@ func (d *jsonDecoder) zipkinAnnotations() ([]dag.Event, error) {
 				return nil, err
 			}
 		}
+		if head, attrs, ok := collectorZipkinValue(ev.Name, 1); ok {
+			ev.Name, ev.Attrs = head[0], attrs
+		}
 		d.events = append(d.events, ev)
 	}
 	consumed, ahead := d.ahead()
@@ -389,6 +399,7 @@ func (d *jsonDecoder) zipkinSpanTags(sp *dag.Span, mark int) {
 	var scopeName, scopeVersion string
 	var haveOtelStatus, haveError bool
 	var errorMsg string
+	var links []indexedLink
 	kept := d.attrs[:mark]
 	for _, a := range d.attrs[mark:] {
 		str := a.Value.Type() == dag.ValueString
@@ -399,13 +410,14 @@ func (d *jsonDecoder) zipkinSpanTags(sp *dag.Span, mark int) {
 				errorMsg = a.Value.Str()
 			}
 			continue
-		case a.Key == jaegerStatusCodeTag && str:
-			switch a.Value.Str() {
-			case "OK", "ok":
-				sp.Status.Code, haveOtelStatus = dag.StatusOK, true
+		case a.Key == jaegerStatusCodeTag:
+			if code, ok := otelStatusCode(a.Value); ok {
+				sp.Status.Code, haveOtelStatus = code, true
 				continue
-			case "ERROR", "error":
-				sp.Status.Code, haveOtelStatus = dag.StatusError, true
+			}
+		case strings.HasPrefix(a.Key, zipkinLinkTag) && str:
+			if l, ok := collectorZipkinLink(a.Key, a.Value.Str()); ok {
+				links = append(links, l)
 				continue
 			}
 		case a.Key == jaegerStatusDescTag && str:
@@ -427,6 +439,15 @@ func (d *jsonDecoder) zipkinSpanTags(sp *dag.Span, mark int) {
 		kept = append(kept, a)
 	}
 	d.attrs = kept
+	if len(links) > 0 {
+		// Tags come in any order (zipkin-go sorts them: otlp.link.10 before
+		// otlp.link.2); the number is the link's place.
+		slices.SortFunc(links, func(a, b indexedLink) int { return a.i - b.i })
+		sp.Links = make([]dag.Link, len(links))
+		for i, l := range links {
+			sp.Links[i] = l.Link
+		}
+	}
 	if haveError && !haveOtelStatus {
 		sp.Status.Code = dag.StatusError
 		if sp.Status.Message == "" {
@@ -499,4 +520,88 @@ func (d *jsonDecoder) zipkinShared(mark int) {
 			sp.ParentSpanID = id
 		}
 	}
+}
+
+// zipkinLinkTag prefixes the tags otlp.link.0, otlp.link.1, … in which the
+// Collector's zipkin exporter keeps a span's links.
+const zipkinLinkTag = "otlp.link."
+
+type indexedLink struct {
+	i int
+	dag.Link
+}
+
+// collectorZipkinLink reads the tag otlp.link.N as the Collector writes it:
+// "traceid|spanid|tracestate|{attributes}|dropped". ok is false for
+// anything else, which stays an attribute.
+func collectorZipkinLink(key, v string) (indexedLink, bool) {
+	i, err := strconv.Atoi(key[len(zipkinLinkTag):])
+	if err != nil || i < 0 {
+		return indexedLink{}, false
+	}
+	head, attrs, ok := collectorZipkinValue(v, 3)
+	if !ok || len(head[0]) != 32 || len(head[1]) != 16 {
+		return indexedLink{}, false
+	}
+	l := indexedLink{i: i, Link: dag.Link{TraceState: head[2], Attrs: attrs}}
+	if !decodeHex(l.TraceID[:], []byte(head[0])) || !decodeHex(l.SpanID[:], []byte(head[1])) {
+		return indexedLink{}, false
+	}
+	return l, true
+}
+
+// collectorZipkinValue splits a value in which the Collector's zipkin
+// exporter (pkg/translator/zipkin) packs OTLP fields Zipkin lacks:
+// n "|"-separated head fields, the attributes as a JSON object (which may
+// itself hold "|"), and the dropped-attributes count. Event annotations are
+// "name|{…}|0" (n = 1), link tags "traceid|spanid|tracestate|{…}|0" (n =
+// 3). ok is false for any other value, which is then read as it stands.
+// Attribute values are typed as the Collector's receiver types them:
+// strings, booleans, integers when whole, doubles; others are dropped.
+func collectorZipkinValue(v string, n int) (head []string, attrs []dag.Attr, ok bool) {
+	parts := strings.Split(v, "|")
+	if len(parts) < n+2 {
+		return nil, nil, false
+	}
+	if _, err := strconv.ParseUint(parts[len(parts)-1], 10, 32); err != nil {
+		return nil, nil, false
+	}
+	js := strings.Join(parts[n:len(parts)-1], "|")
+	if !strings.HasPrefix(js, "{") {
+		return nil, nil, false
+	}
+	dec := json.NewDecoder(strings.NewReader(js))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || dec.More() {
+		return nil, nil, false
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		var val dag.Value
+		switch x := m[k].(type) {
+		case string:
+			val = dag.StringValue(x)
+		case bool:
+			val = dag.BoolValue(x)
+		case json.Number:
+			if i, err := x.Int64(); err == nil {
+				val = dag.IntValue(i)
+			} else if f, err := x.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<63 {
+				val = dag.IntValue(int64(f))
+			} else if err == nil {
+				val = dag.DoubleValue(f)
+			} else {
+				continue
+			}
+		default:
+			continue
+		}
+		attrs = append(attrs, dag.Attr{Key: k, Value: val})
+	}
+	return parts[:n], attrs, true
 }

@@ -44,6 +44,23 @@ func TestDecodeZipkinJSON(t *testing.T) {
 			[]string{"in: 1 Zipkin span(s) without a duration (still running when reported?): read as lasting 0", "in: 1 Zipkin span(s) without a timestamp or annotations: left at time 0"}},
 		{"otel tags", `[{"traceId":"1","id":"2","name":"x","timestamp":1,"duration":1,"tags":{"otel.status_code":"OK","span.kind":"internal","w3c.tracestate":"a=b","otel.scope.name":"lib","otel.scope.version":"2","n":7}}]`,
 			[]jspan{{Trace: "00000000000000000000000000000001", Span: "0000000000000002", Name: "x", Service: dag.UnknownService, Kind: "internal", Start: 1000, End: 2000, Status: "ok ", TraceState: "a=b", Scope: "lib@2", Attrs: "n=int:7"}}, nil},
+		// What the Collector's zipkin exporter writes (pkg/translator/zipkin):
+		// its status names, which its own receiver reads back.
+		{"collector status tags", `[{"traceId":"1","id":"2","name":"x","timestamp":1,"duration":1,"tags":{"error":"true","otel.status_code":"STATUS_CODE_ERROR","otel.status_description":"payment gateway timed out"}},` +
+			`{"traceId":"1","id":"3","parentId":"2","name":"y","timestamp":1,"duration":1,"tags":{"otel.status_code":"STATUS_CODE_OK"}}]`,
+			[]jspan{{Trace: "00000000000000000000000000000001", Span: "0000000000000002", Name: "x", Service: dag.UnknownService, Kind: "unspecified", Start: 1000, End: 2000, Status: "error payment gateway timed out"},
+				{Trace: "00000000000000000000000000000001", Span: "0000000000000003", Parent: "0000000000000002", Name: "y", Service: dag.UnknownService, Kind: "unspecified", Start: 1000, End: 2000, Status: "ok "}}, nil},
+		// Events and links as the Collector's zipkin exporter packs them, in
+		// the tag order zipkin-go writes (sorted: otlp.link.10 before .2);
+		// values of other shapes are read as they stand.
+		{"collector events and links", `[{"traceId":"1","id":"2","name":"x","timestamp":1,"duration":9,` +
+			`"annotations":[{"timestamp":2,"value":"charge.request|{\"body\":\"a|b\",\"n\":3,\"f\":1.5,\"ok\":true,\"x\":[1]}|0"},{"timestamp":3,"value":"plain|text"},{"timestamp":4,"value":"ws"}],` +
+			`"tags":{"otlp.link.0":"0af7651916cd43dd8448eb211c80319c|b7ad6b7169203331|k=v|{\"messaging.operation.type\":\"send\"}|0",` +
+			`"otlp.link.1":"0af7651916cd43dd8448eb211c80319c|00f067aa0ba902b7||{}|2","otlp.link.x":"not|a|link|{}|0","otlp.link.2":"short|0"}}]`,
+			[]jspan{{Trace: "00000000000000000000000000000001", Span: "0000000000000002", Name: "x", Service: dag.UnknownService, Kind: "unspecified", Start: 1000, End: 10000, Status: "unset ",
+				Attrs:  "otlp.link.x=string:not|a|link|{}|0 otlp.link.2=string:short|0",
+				Events: []string{"charge.request@2000 body=string:a|b f=double:1.5 n=int:3 ok=bool:true", "plain|text@3000 ", "ws@4000 "},
+				Links:  []string{"0af7651916cd43dd8448eb211c80319c/b7ad6b7169203331 messaging.operation.type=string:send", "0af7651916cd43dd8448eb211c80319c/00f067aa0ba902b7 "}}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var n notices

@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/suggest"
 )
 
 // Diagnosis explains why one part of a query selected nothing.
@@ -325,28 +327,11 @@ func (ev *evaluator) distance(c cond, n *dag.Node) float64 {
 // editRatio is the Levenshtein distance over the longer length, on at
 // most the first 64 characters of each.
 func editRatio(a, b string) float64 {
-	ra, rb := []rune(a), []rune(b)
-	ra, rb = ra[:min(len(ra), 64)], rb[:min(len(rb), 64)]
-	if len(ra) == 0 && len(rb) == 0 {
+	la, lb := min(utf8.RuneCountInString(a), 64), min(utf8.RuneCountInString(b), 64)
+	if la == 0 && lb == 0 {
 		return 0
 	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			sub := prev[j-1]
-			if ra[i-1] != rb[j-1] {
-				sub++
-			}
-			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return float64(prev[len(rb)]) / float64(max(len(ra), len(rb)))
+	return float64(suggest.Distance(a, b)) / float64(max(la, lb))
 }
 
 var relationPhrases = [...]string{

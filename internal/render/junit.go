@@ -47,6 +47,7 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"`
 	SystemOut *junitText    `xml:"system-out,omitempty"`
 }
 
@@ -88,7 +89,36 @@ func JUnit(w io.Writer, outcomes []query.Outcome, opt JUnitOptions) error {
 		suite.Cases = append(suite.Cases, c)
 	}
 	suite.Time = seconds(total)
-	doc := junitSuites{Name: opt.Suite, Tests: suite.Tests, Failures: suite.Failures, Time: suite.Time, Suites: []junitSuite{suite}}
+	return writeJUnit(w, suite)
+}
+
+// JUnitError writes a report for a run that could not evaluate its
+// expectations (one did not parse, the input was unreadable): each named
+// testcase, or one named after the suite when names is empty, carries an
+// <error> with the message, so CI shows red tests instead of no tests.
+func JUnitError(w io.Writer, names []string, message string, opt JUnitOptions) error {
+	if len(names) == 0 {
+		names = []string{opt.Suite}
+	}
+	message = xmlSafe(message)
+	first, _, _ := strings.Cut(message, "\n") // the attribute holds one line; the text all
+	suite := junitSuite{Name: opt.Suite, Tests: len(names), Errors: len(names), Time: seconds(0)}
+	for _, p := range opt.Properties {
+		suite.Properties = append(suite.Properties, junitProperty{Name: p[0], Value: p[1]})
+	}
+	for _, n := range names {
+		suite.Cases = append(suite.Cases, junitCase{
+			Name:      xmlSafe(n),
+			Classname: strings.ReplaceAll(opt.Suite, " ", "."),
+			Time:      seconds(0),
+			Error:     &junitFailure{Message: first, Type: "Error", Text: message + "\n"},
+		})
+	}
+	return writeJUnit(w, suite)
+}
+
+func writeJUnit(w io.Writer, suite junitSuite) error {
+	doc := junitSuites{Name: suite.Name, Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Time: suite.Time, Suites: []junitSuite{suite}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

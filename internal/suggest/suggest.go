@@ -1,0 +1,64 @@
+// Package suggest finds the names nearest to one the user typed, for "did
+// you mean" messages: Levenshtein edit distance over runes. It owns the edit
+// distance every package uses; it knows nothing about traces.
+package suggest
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// maxRunes bounds the work per comparison: names longer than this are
+// compared on their first maxRunes runes.
+const maxRunes = 64
+
+// Distance is the Levenshtein distance between a and b (insertions,
+// deletions and substitutions of runes), on at most their first 64 runes.
+func Distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	ra, rb = ra[:min(len(ra), maxRunes)], rb[:min(len(rb), maxRunes)]
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			sub := prev[j-1]
+			if ra[i-1] != rb[j-1] {
+				sub++
+			}
+			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// Nearest returns up to n of candidates closest to name, nearest first
+// (ties in candidate order, duplicates once). Case is ignored for the
+// distance, so "Payment" finds "payment".
+func Nearest(name string, candidates []string, n int) []string {
+	type scored struct {
+		s string
+		d int
+	}
+	seen := make(map[string]bool, len(candidates))
+	var all []scored
+	lname := strings.ToLower(name)
+	for _, c := range candidates {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		all = append(all, scored{c, Distance(lname, strings.ToLower(c))})
+	}
+	slices.SortStableFunc(all, func(a, b scored) int { return cmp.Compare(a.d, b.d) })
+	out := make([]string, 0, min(n, len(all)))
+	for _, s := range all[:min(n, len(all))] {
+		out = append(out, s.s)
+	}
+	return out
+}
