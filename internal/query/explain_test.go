@@ -130,3 +130,15 @@ func TestExplainAcrossTraces(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestExplainStageAfterSetAnd: a stage after a spanset && that emptied
+// some traces looks only at the traces where it selected spans.
+func TestExplainStageAfterSetAnd(t *testing.T) {
+	a := build(t, nil, sp{id: 1, svc: "a", name: "x", start: 0, end: 1}, sp{id: 2, parent: 1, svc: "a", name: "y", start: 0, end: 1})
+	b := build(t, nil, sp{id: 1, svc: "b", name: "x", start: 0, end: 1})
+	got := Explain(MustParse(`({ name = "x" } && { name = "y" }) | { name = "z" }`), []*dag.Tree{a, b}, 3)
+	want := []Diagnosis{{Part: `{ name = "z" }`, Summary: "no span selected by the stages before matches"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
