@@ -189,16 +189,18 @@ func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
 	}
 
 	st, ss := res.Server, res.Session
-	msg := fmt.Sprintf("tracectl: %s: received %d spans in %d traces (%d requests), rejected %d spans, refused %d requests (memory full), %d bad requests",
-		res.Reason, st.Spans, ss.Traces, st.Requests, st.Rejected, st.Refused, st.Bad)
+	n := func(count int64, word string) string { return dag.Plural(int(count), word) }
+	msg := fmt.Sprintf("tracectl: %s: received %s in %s (%s), rejected %s, refused %s (memory full), %s",
+		res.Reason, n(st.Spans, "span"), n(int64(ss.Traces), "trace"), n(st.Requests, "request"), n(st.Rejected, "span"),
+		n(st.Refused, "request"), n(st.Bad, "bad request"))
 	if ss.Early > 0 {
-		msg += fmt.Sprintf(", %d traces printed early (--max-spans, --max-memory)", ss.Early)
+		msg += fmt.Sprintf(", %s printed early (--max-spans, --max-memory)", n(int64(ss.Early), "trace"))
 	}
 	if ss.Dropped > 0 {
-		msg += fmt.Sprintf(", %d traces (%d spans) not printed (printing fell behind)", ss.Dropped, ss.DroppedSpans)
+		msg += fmt.Sprintf(", %s (%s) not printed (printing fell behind)", n(int64(ss.Dropped), "trace"), n(int64(ss.DroppedSpans), "span"))
 	}
 	if opts.Out != "" {
-		msg += fmt.Sprintf("; wrote %d spans to %s", res.Written, opts.Out)
+		msg += fmt.Sprintf("; wrote %s to %s", n(res.Written, "span"), opts.Out)
 	}
 	fmt.Fprintln(s.Err, msg)
 	if runErr != nil {

@@ -132,7 +132,8 @@ func sendRun(ctx context.Context, s *streams, opts *sendOptions) error {
 		err = flush()
 	}
 	sum := snd.Summary
-	fmt.Fprintf(s.Err, "tracectl: sent to %s (%s): %d spans accepted, %d rejected, in %d requests", termstr.Escape(endpoint), opts.Protocol, sum.Accepted, sum.Rejected, sum.Requests)
+	fmt.Fprintf(s.Err, "tracectl: sent to %s (%s): %s accepted, %d rejected, in %s", termstr.Escape(endpoint), opts.Protocol,
+		dag.Plural(int(sum.Accepted), "span"), sum.Rejected, dag.Plural(int(sum.Requests), "request"))
 	if sum.Retries > 0 {
 		fmt.Fprintf(s.Err, " (%d retried)", sum.Retries)
 	}
