@@ -65,7 +65,7 @@ report (one testcase per expectation) for CI to show. Exit codes: 0 all passed,
 	f.BoolVar(&opts.EveryTrace, "every-trace", false, "expectations pass only when every trace matches (not --absent ones)")
 	f.StringVar(&opts.JUnit, "junit", "", "also write a JUnit XML report to this file")
 	f.IntVar(&opts.NearMisses, "near-misses", 3, "closest spans to show per failure")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addColorFlag(cmd, &opts.Color)
 	return cmd
 }
 
@@ -144,9 +144,6 @@ func assertRun(s *streams, opts *assertOptions) error {
 }
 
 func assertEval(s *streams, opts *assertOptions, names *[]string) error {
-	if err := checkColor(opts.Color); err != nil {
-		return err
-	}
 	if opts.NearMisses < 0 {
 		return usageError{fmt.Errorf("--near-misses %d: want 0 or more", opts.NearMisses)}
 	}

@@ -15,6 +15,7 @@ type attribOptions struct {
 	asyncOptions
 	By       string
 	Top      int
+	TopSet   bool // --top was given: it applies to -o json too
 	Output   string
 	Weight   string
 	Speedups []string
@@ -45,6 +46,7 @@ what-if summary on stderr.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
+			opts.TopSet = cmd.Flags().Changed("top")
 			return attribRun(s, opts)
 		},
 	}
@@ -52,18 +54,15 @@ what-if summary on stderr.`,
 	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.By, "by", "operation", "group by operation (service + span name) or service")
-	f.IntVar(&opts.Top, "top", 20, "show the first N rows (0 for all)")
-	f.StringVarP(&opts.Output, "output", "o", "table", "output: table, json or folded")
+	f.IntVar(&opts.Top, "top", 20, "show the first N rows, 0 for all (-o json lists every row unless --top is given)")
+	addOutputFlag(cmd, &opts.Output, "table", "json", "folded")
 	f.StringVar(&opts.Weight, "weight", "critical", "folded stacks weighted by critical or self time")
 	f.StringArrayVar(&opts.Speedups, "speedup", nil, "what-if: make work K× faster, service=NAME:K or operation=SERVICE/SPAN:K (repeatable)")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addColorFlag(cmd, &opts.Color)
 	return cmd
 }
 
 func attribRun(s *streams, opts *attribOptions) error {
-	if err := parseOutput(opts.Output, "table", "json", "folded"); err != nil {
-		return err
-	}
 	by, err := critpath.ParseBy(opts.By)
 	if err != nil {
 		return usageError{fmt.Errorf("--by: %w", err)}
@@ -86,9 +85,6 @@ func attribRun(s *streams, opts *attribOptions) error {
 	if err := checkSpeedupAsync(rules, mode); err != nil {
 		return err
 	}
-	if err := checkColor(opts.Color); err != nil {
-		return err
-	}
 	trees, err := loadTrees(s, &opts.inputOptions)
 	if err != nil {
 		return err
@@ -104,7 +100,11 @@ func attribRun(s *streams, opts *attribOptions) error {
 	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
 	return writeSummary(s, st, opts.Output, sum, func() error {
 		if opts.Output == "json" {
-			return render.AttribJSON(s.Out, at.Rows(), opts.Top)
+			top := 0 // a script gets every row unless it asked for fewer
+			if opts.TopSet {
+				top = opts.Top
+			}
+			return render.AttribJSON(s.Out, at.Rows(), top)
 		}
 		total, lat := at.EndToEnd()
 		return render.Attrib(s.Out, st, at.Rows(), render.AttribOptions{

@@ -10,6 +10,7 @@ import (
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/pii"
 	"github.com/tracectl/tracectl/internal/render"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 type checkOptions struct {
@@ -65,30 +66,24 @@ Exit status 1 when a finding at or above --fail-on exists.`,
 	}
 	opts.inputOptions.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&opts.Output, "output", "o", "text", "output: text or json")
+	addOutputFlag(cmd, &opts.Output, "text", "json")
 	f.StringVar(&opts.FailOn, "fail-on", "error", "exit 1 when a finding at or above this severity exists: error or warning")
 	f.DurationVar(&opts.Tolerance, "tolerance", 0, "how far a child may start before or end after its parent without a finding")
 	f.StringArrayVar(&opts.Rules, "rule", nil, "check only this rule (repeatable)")
 	f.StringArrayVar(&opts.SkipRules, "skip-rule", nil, "do not report this rule (repeatable)")
 	f.BoolVar(&opts.PII, "pii", false, "also scan for secrets and personal data (rule pii)")
 	f.StringArrayVar(&opts.PIIPatterns, "pii-pattern", nil, "with --pii, also report values matching NAME=REGEX or REGEX (repeatable)")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addColorFlag(cmd, &opts.Color)
 	return cmd
 }
 
 func checkRun(s *streams, opts *checkOptions) error {
-	if opts.Output != "text" && opts.Output != "json" {
-		return usageError{fmt.Errorf("unknown output %q (want text or json)", opts.Output)}
-	}
 	failOn, ok := dag.ParseSeverity(opts.FailOn)
 	if !ok {
 		return usageError{fmt.Errorf("unknown --fail-on %q (want error or warning)", opts.FailOn)}
 	}
 	if opts.Tolerance < 0 {
 		return usageError{fmt.Errorf("--tolerance %s: must not be negative", opts.Tolerance)}
-	}
-	if err := checkColor(opts.Color); err != nil {
-		return err
 	}
 	copts := check.Options{Tolerance: opts.Tolerance.Nanoseconds(), PII: opts.PII}
 	var err error
@@ -138,25 +133,12 @@ func adjustSkew(s *streams, trees []*dag.Tree) {
 		adj.Adjust(tr)
 	}
 	for _, t := range adj.Shifts() {
-		by := signed(t.Min)
+		by := dag.FormatShift(t.Min)
 		if t.Max != t.Min {
-			by += " to " + signed(t.Max)
+			by += " to " + dag.FormatShift(t.Max)
 		}
+		parent, child := termstr.Escape(t.ParentService), termstr.Escape(t.ChildService)
 		fmt.Fprintf(s.Err, "tracectl: adjusted clock skew %s → %s: moved %s of %s (%s under %s) by %s\n",
-			t.ParentService, t.ChildService, countOf(t.Spans, "span"), t.ChildService, countOf(t.Subtrees, "subtree"), t.ParentService, by)
+			parent, child, dag.Plural(t.Spans, "span"), child, dag.Plural(t.Subtrees, "subtree"), parent, by)
 	}
-}
-
-func signed(ns int64) string {
-	if ns > 0 {
-		return "+" + render.Duration(ns)
-	}
-	return render.Duration(ns)
-}
-
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

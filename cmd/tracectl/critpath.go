@@ -59,10 +59,10 @@ summary on stderr.`,
 	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.Trace, "trace", "", "show only this trace (a unique prefix of its id is enough)")
-	f.StringVarP(&opts.Output, "output", "o", "text", "output: text, json or folded")
+	addOutputFlag(cmd, &opts.Output, "text", "json", "folded")
 	f.StringVar(&opts.Weight, "weight", "critical", "folded stacks weighted by critical or self time")
 	f.StringArrayVar(&opts.Speedups, "speedup", nil, "what-if: make work K× faster, service=NAME:K or operation=SERVICE/SPAN:K (repeatable)")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addColorFlag(cmd, &opts.Color)
 	return cmd
 }
 
@@ -79,20 +79,7 @@ func parseSpeedups(flags []string) ([]critpath.Speedup, error) {
 	return rules, nil
 }
 
-// parseOutput checks -o against the three outputs a command offers.
-func parseOutput(output string, allowed ...string) error {
-	for _, a := range allowed {
-		if output == a {
-			return nil
-		}
-	}
-	return usageError{fmt.Errorf("unknown output %q (want %s, %s or %s)", output, allowed[0], allowed[1], allowed[2])}
-}
-
 func critpathRun(s *streams, opts *critpathOptions) error {
-	if err := parseOutput(opts.Output, "text", "json", "folded"); err != nil {
-		return err
-	}
 	weight, err := critpath.ParseWeight(opts.Weight)
 	if err != nil {
 		return usageError{fmt.Errorf("--weight: %w", err)}
@@ -106,9 +93,6 @@ func critpathRun(s *streams, opts *critpathOptions) error {
 		return err
 	}
 	if err := checkSpeedupAsync(rules, mode); err != nil {
-		return err
-	}
-	if err := checkColor(opts.Color); err != nil {
 		return err
 	}
 	trees, err := loadTrees(s, &opts.inputOptions)

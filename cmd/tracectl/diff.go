@@ -88,14 +88,14 @@ Exit 1 when any row regressed (the CI gate), unless --fail-on none.`,
 	f.StringVar(&opts.BaseTrace, "base-trace", "", "compare this one base trace (a unique id prefix) span by span")
 	f.StringVar(&opts.CandTrace, "cand-trace", "", "compare this one candidate trace (a unique id prefix) span by span")
 	f.StringVar(&opts.By, "by", "operation", "group by operation (service + span name) or service")
-	f.StringVarP(&opts.Output, "output", "o", "text", "output: text, json or markdown")
+	addOutputFlag(cmd, &opts.Output, "text", "json", "markdown")
 	f.StringVar(&opts.JUnit, "junit", "", "also write a JUnit XML report to this file (one testcase per group)")
 	f.StringVar(&opts.FailOn, "fail-on", "regressed", "exit 1 when a row is regressed, or none to only report")
 	f.Float64Var(&opts.Alpha, "alpha", 0.01, "significance level, over all rows together (Holm)")
 	f.StringVar(&opts.MinChange, "min-change", "5%", "smallest shift that counts, as a share of the base median (5% or 0.05)")
 	f.DurationVar(&opts.MinShift, "min-shift", 0, "smallest shift that counts, as a duration (e.g. 1ms; 0 for no floor)")
 	f.BoolVar(&opts.Why, "why", true, "explain regressions (re-timing, over-represented attribute values)")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addColorFlag(cmd, &opts.Color)
 	return cmd
 }
 
@@ -116,9 +116,6 @@ func parseShare(s string) (float64, error) {
 }
 
 func diffRun(s *streams, opts *diffOptions) error {
-	if opts.Output != "text" && opts.Output != "json" && opts.Output != "markdown" {
-		return usageError{fmt.Errorf("unknown output %q (want text, json or markdown)", opts.Output)}
-	}
 	if len(opts.Base) == 0 || len(opts.Cand) == 0 {
 		return usageError{errors.New("give BASE and CAND, or --base and --cand")}
 	}
@@ -150,9 +147,6 @@ func diffRun(s *streams, opts *diffOptions) error {
 	}
 	if opts.MinShift < 0 {
 		return usageError{fmt.Errorf("--min-shift %s: want 0 or more", opts.MinShift)}
-	}
-	if err := checkColor(opts.Color); err != nil {
-		return err
 	}
 
 	load := func(files []string, trace, side string) ([]*dag.Tree, error) {
@@ -201,7 +195,7 @@ func diffRun(s *streams, opts *diffOptions) error {
 		if opts.Output == "json" {
 			return render.DiffTreeJSON(s.Out, spans)
 		}
-		return render.DiffTree(s.Out, st, base[0].TraceID.String(), cand[0].TraceID.String(), spans)
+		return render.DiffTree(s.Out, st, base[0].TraceIDText(), cand[0].TraceIDText(), spans)
 	}
 
 	rep := diff.Compare(base, cand, diff.Options{By: by, Alpha: opts.Alpha, MinChange: minChangeOption(minChange),

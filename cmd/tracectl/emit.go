@@ -35,7 +35,11 @@ type EmitOptions struct {
 	Changed func(flag string) bool
 }
 
-func newCmdEmit(s *streams) *cobra.Command {
+func newCmdEmit(s *streams) *cobra.Command { return newCmdEmitRun(s, emitRun) }
+
+// newCmdEmitRun is newCmdEmit with the function that runs it, so tests see
+// the options the flags made.
+func newCmdEmitRun(s *streams, runF func(context.Context, *EmitOptions) error) *cobra.Command {
 	opts := &EmitOptions{Config: emit.Defaults()}
 	c := &opts.Config
 	cmd := &cobra.Command{
@@ -90,12 +94,8 @@ rejected credentials). Exit code 3: the export failed.`,
 				return usageError{err}
 			}
 			opts.Env, opts.Changed = env, cmd.Flags().Changed
-			// A synthetic run is a load generator: a span it makes only to
-			// drop is wasted CPU. A shop service drops, as production ones do.
-			if !cmd.Flags().Changed("block-on-full-queue") {
-				opts.Config.BlockOnQueueFull = opts.Config.Scenario == emit.ScenarioSynthetic
-			}
-			return emitRun(cmd.Context(), opts) // SIGINT/SIGTERM end it (main)
+			emitDefaults(cmd, opts)
+			return runF(cmd.Context(), opts) // SIGINT/SIGTERM end it (main)
 		},
 	}
 	f := cmd.Flags()
@@ -110,7 +110,7 @@ rejected credentials). Exit code 3: the export failed.`,
 	f.StringVar(&c.ClientKey, "client-key", "", "client private key (PEM `FILE`) for mutual TLS")
 	f.StringArrayVar(&opts.Attrs, "attr", nil, "`KEY=VALUE` resource attribute for every service, over OTEL_RESOURCE_ATTRIBUTES; service.name=X prefixes the service names (repeatable)")
 	f.Float64Var(&c.Rate, "rate", c.Rate, "requests (synthetic: traces) per second over all workers; 0 for as fast as possible")
-	f.DurationVar(&c.Duration, "duration", c.Duration, "how long to send load (0 with --requests: until that many are done)")
+	f.DurationVar(&c.Duration, "duration", c.Duration, "how long to send load; with --requests alone, until that many are done")
 	f.IntVar(&c.Requests, "requests", 0, "stop after this many requests (synthetic: traces)")
 	f.IntVar(&c.Workers, "workers", c.Workers, "concurrent request loops")
 	f.Float64Var(&c.ErrorRate, "error-rate", 0, "fraction of requests that fail downstream (payment, inventory or cart)")
@@ -131,6 +131,21 @@ rejected credentials). Exit code 3: the export failed.`,
 	f.BoolVar(&c.ConsumerNewTrace, "consumer-new-trace", false, "shop: the queue's consumer starts a new trace linked to the producer instead of continuing its trace")
 	f.BoolVar(&opts.Bench, "bench", false, "measure span cost, OTLP bytes per span and batch memory, then exit")
 	return cmd
+}
+
+// emitDefaults settles the defaults that depend on which flags were given.
+func emitDefaults(cmd *cobra.Command, opts *EmitOptions) {
+	// A synthetic run is a load generator: a span it makes only to drop is
+	// wasted CPU. A shop service drops, as production ones do.
+	if !cmd.Flags().Changed("block-on-full-queue") {
+		opts.Config.BlockOnQueueFull = opts.Config.Scenario == emit.ScenarioSynthetic
+	}
+	// An explicit count wins over the default duration: --requests 150
+	// sends 150, however long that takes. Given both, the run stops at
+	// whichever comes first.
+	if cmd.Flags().Changed("requests") && !cmd.Flags().Changed("duration") {
+		opts.Config.Duration = 0
+	}
 }
 
 // emitRun does the work of `tracectl emit` with the parsed options.

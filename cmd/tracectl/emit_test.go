@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tracectl/tracectl/internal/emit"
 )
@@ -69,5 +70,31 @@ func TestEmitUsageErrors(t *testing.T) {
 				t.Errorf("error = %v, want a usage error", err)
 			}
 		})
+	}
+}
+
+// TestEmitRequestsOverDefaultDuration: an explicit --requests is not cut
+// short by the default --duration (issue 11.14); given both, both apply.
+func TestEmitRequestsOverDefaultDuration(t *testing.T) {
+	tests := []struct {
+		args     []string
+		requests int
+		duration time.Duration
+	}{
+		{[]string{"--requests", "150"}, 150, 0},
+		{[]string{"--requests", "150", "--duration", "2s"}, 150, 2 * time.Second},
+		{[]string{"--duration", "2s"}, 0, 2 * time.Second},
+		{nil, 0, emit.Defaults().Duration},
+	}
+	for _, tc := range tests {
+		var got emit.Config
+		cmd := newCmdEmitRun(&streams{}, func(_ context.Context, o *EmitOptions) error { got = o.Config; return nil })
+		cmd.SetArgs(tc.args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got.Requests != tc.requests || got.Duration != tc.duration {
+			t.Errorf("%v: requests %d, duration %v; want %d, %v", tc.args, got.Requests, got.Duration, tc.requests, tc.duration)
+		}
 	}
 }

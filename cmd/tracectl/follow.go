@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -88,7 +87,7 @@ func treeLive(s *streams, opts *treeOptions) error {
 		return ingest.Decode(r, name, ingest.Options{
 			Format:   format,
 			MaxFrame: opts.MaxFrame,
-			Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+			Warn:     s.warn,
 		}, add)
 	}
 
@@ -97,7 +96,7 @@ func treeLive(s *streams, opts *treeOptions) error {
 	sess := live.NewSession(live.SessionOptions{
 		Idle:     opts.TraceIdle,
 		MaxSpans: opts.MaxSpans,
-		Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+		Warn:     s.warn,
 		Emit: func(traces []*dag.Trace, why live.Reason) error {
 			total += len(traces)
 			trees := make([]*dag.Tree, 0, len(traces))

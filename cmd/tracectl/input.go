@@ -107,7 +107,7 @@ func readSpans(s *streams, o *inputOptions, fn func([]dag.Span) error) error {
 	opts := ingest.Options{
 		Format:   format,
 		MaxFrame: o.MaxFrame,
-		Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+		Warn:     s.warn,
 		HTTP:     httpOpts,
 	}
 	var p *progress

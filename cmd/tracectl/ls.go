@@ -38,8 +38,8 @@ This is the first thing to run on an unknown dump.`,
 	opts.inputOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.Sort, "sort", "start", "order rows by start, duration (longest first) or spans (most first)")
-	f.StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addOutputFlag(cmd, &opts.Output, "table", "json")
+	addColorFlag(cmd, &opts.Color)
 	return cmd
 }
 
@@ -54,12 +54,6 @@ func lsRun(s *streams, opts *lsOptions) error {
 		order = func(a, b dag.Summary) int { return cmp.Compare(b.Spans, a.Spans) }
 	default:
 		return usageError{fmt.Errorf("unknown --sort %q (want start, duration or spans)", opts.Sort)}
-	}
-	if opts.Output != "table" && opts.Output != "json" {
-		return usageError{fmt.Errorf("unknown output %q (want table or json)", opts.Output)}
-	}
-	if err := checkColor(opts.Color); err != nil {
-		return err
 	}
 	trees, err := loadTrees(s, &opts.inputOptions)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"golang.org/x/term"
+
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -53,11 +55,13 @@ func run(ctx context.Context, s *streams, args []string) int {
 	var fail *failure
 	if errors.As(err, &fail) {
 		if fail.msg != "" {
-			fmt.Fprintln(s.Err, fail.msg)
+			fmt.Fprintln(s.Err, termstr.Text(fail.msg))
 		}
 		return 1
 	}
-	fmt.Fprintln(s.Err, "tracectl:", err)
+	// Errors quote input (file names, values, expressions): escaped
+	// like span data, so a hostile file cannot drive the terminal.
+	fmt.Fprintln(s.Err, "tracectl:", termstr.Text(err.Error()))
 	if errors.As(err, new(exportFailure)) {
 		return 3
 	}

@@ -56,18 +56,12 @@ A missing attribute matches no comparison, != included; use = nil to find it.`,
 	opts.inputOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&opts.Traces, "traces", false, "print the matching traces, one row each, instead of spans")
-	f.StringVarP(&opts.Output, "output", "o", "table", "output: table or json")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addOutputFlag(cmd, &opts.Output, "table", "json")
+	addColorFlag(cmd, &opts.Color)
 	return cmd
 }
 
 func queryRun(s *streams, opts *queryOptions) error {
-	if opts.Output != "table" && opts.Output != "json" {
-		return usageError{fmt.Errorf("unknown output %q (want table or json)", opts.Output)}
-	}
-	if err := checkColor(opts.Color); err != nil {
-		return err
-	}
 	q, err := query.Parse(opts.Expr)
 	if err != nil {
 		if _, statErr := os.Stat(opts.Expr); statErr == nil {

@@ -91,7 +91,7 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 	f.StringVar(&opts.OutFormat, "out-format", "json", "--out format: json (Collector file-exporter JSON lines) or proto (length-framed protobuf)")
 	f.BoolVar(&opts.Summary, "summary", false, "print one line per completed trace instead of its tree")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print no traces, only the final summary on stderr")
-	f.StringVarP(&opts.Output, "output", "o", "tree", "output per trace: tree or json (tree -o json objects)")
+	addOutputFlag(cmd, &opts.Output, "tree", "json")
 	f.StringVar(&opts.Until, "until", "", "exit 0 as soon as a received trace matches this query")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "with --until or --count: exit 1 if not satisfied within this time")
 	f.Int64Var(&opts.Count, "count", 0, "stop after receiving this many spans")
@@ -102,7 +102,7 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 	f.Int64Var(&opts.MaxMemory, "max-memory", receiver.DefaultMaxMemory, "memory for request bodies and the spans held until their trace is printed, in bytes (429 beyond)")
 	f.DurationVar(&opts.BodyTimeout, "body-timeout", receiver.DefaultBodyTimeout, "time an OTLP/HTTP sender has to send a request body (408 beyond)")
 	f.IntVar(&opts.Width, "width", 0, "line width (default: terminal width, 120 when not a terminal)")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
+	addColorFlag(cmd, &opts.Color)
 	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
 	return cmd
 }
@@ -111,12 +111,6 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 // and its shutdown order) and turns how it ended into the summary line and
 // the exit code.
 func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
-	if err := checkColor(opts.Color); err != nil {
-		return err
-	}
-	if opts.Output != "tree" && opts.Output != "json" {
-		return usageError{fmt.Errorf("unknown output %q (want tree or json)", opts.Output)}
-	}
 	if opts.OutFormat != "json" && opts.OutFormat != "proto" {
 		return usageError{fmt.Errorf("unknown --out-format %q (want json or proto)", opts.OutFormat)}
 	}
@@ -137,7 +131,7 @@ func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
 		Count:    opts.Count,
 		Duration: opts.Duration,
 		Timeout:  opts.Timeout,
-		Warn:     func(msg string) { fmt.Fprintln(s.Err, "tracectl: warning:", msg) },
+		Warn:     s.warn,
 		Ready: func(grpcAddr, httpAddr net.Addr) {
 			// One line a script can wait for (and parse, with :0 ports).
 			var parts []string
@@ -195,16 +189,18 @@ func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
 	}
 
 	st, ss := res.Server, res.Session
-	msg := fmt.Sprintf("tracectl: %s: received %d spans in %d traces (%d requests), rejected %d spans, refused %d requests (memory full), %d bad requests",
-		res.Reason, st.Spans, ss.Traces, st.Requests, st.Rejected, st.Refused, st.Bad)
+	n := func(count int64, word string) string { return dag.Plural(int(count), word) }
+	msg := fmt.Sprintf("tracectl: %s: received %s in %s (%s), rejected %s, refused %s (memory full), %s",
+		res.Reason, n(st.Spans, "span"), n(int64(ss.Traces), "trace"), n(st.Requests, "request"), n(st.Rejected, "span"),
+		n(st.Refused, "request"), n(st.Bad, "bad request"))
 	if ss.Early > 0 {
-		msg += fmt.Sprintf(", %d traces printed early (--max-spans, --max-memory)", ss.Early)
+		msg += fmt.Sprintf(", %s printed early (--max-spans, --max-memory)", n(int64(ss.Early), "trace"))
 	}
 	if ss.Dropped > 0 {
-		msg += fmt.Sprintf(", %d traces (%d spans) not printed (printing fell behind)", ss.Dropped, ss.DroppedSpans)
+		msg += fmt.Sprintf(", %s (%s) not printed (printing fell behind)", n(int64(ss.Dropped), "trace"), n(int64(ss.DroppedSpans), "span"))
 	}
 	if opts.Out != "" {
-		msg += fmt.Sprintf("; wrote %d spans to %s", res.Written, opts.Out)
+		msg += fmt.Sprintf("; wrote %s to %s", n(res.Written, "span"), opts.Out)
 	}
 	fmt.Fprintln(s.Err, msg)
 	if runErr != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/ingest"
 	"github.com/tracectl/tracectl/internal/sender"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 type sendOptions struct {
@@ -131,13 +132,15 @@ func sendRun(ctx context.Context, s *streams, opts *sendOptions) error {
 		err = flush()
 	}
 	sum := snd.Summary
-	fmt.Fprintf(s.Err, "tracectl: sent to %s (%s): %d spans accepted, %d rejected, in %d requests", endpoint, opts.Protocol, sum.Accepted, sum.Rejected, sum.Requests)
+	fmt.Fprintf(s.Err, "tracectl: sent to %s (%s): %s accepted, %d rejected, in %s", termstr.Escape(endpoint), opts.Protocol,
+		dag.Plural(int(sum.Accepted), "span"), sum.Rejected, dag.Plural(int(sum.Requests), "request"))
 	if sum.Retries > 0 {
 		fmt.Fprintf(s.Err, " (%d retried)", sum.Retries)
 	}
 	fmt.Fprintln(s.Err)
 	for _, m := range sum.Messages {
-		fmt.Fprintf(s.Err, "tracectl: the receiver said: %s\n", m)
+		// The receiver's words are its own: escaped like span data.
+		fmt.Fprintf(s.Err, "tracectl: the receiver said: %s\n", termstr.Escape(m))
 	}
 	if err != nil {
 		return err

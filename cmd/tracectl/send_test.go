@@ -131,7 +131,7 @@ func TestSendRetriesAndPartialSuccess(t *testing.T) {
 	if !errors.As(err, &f) || f.msg != "3 spans rejected" {
 		t.Errorf("error %v, want 3 spans rejected", err)
 	}
-	for _, want := range []string{"77 spans accepted, 3 rejected, in 1 requests (2 retried)", "the receiver said: too old"} {
+	for _, want := range []string{"77 spans accepted, 3 rejected, in 1 request (2 retried)", "the receiver said: too old"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("stderr %q lacks %q", errb.String(), want)
 		}

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
+
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // streams are a command's standard streams, injected so tests run commands
@@ -28,4 +31,10 @@ func (s *streams) colorEnabled(mode string) bool {
 		return false
 	}
 	return s.OutTTY
+}
+
+// warn writes a warning on stderr. Warnings quote input, so the message is
+// escaped like span data.
+func (s *streams) warn(msg string) {
+	fmt.Fprintln(s.Err, "tracectl: warning:", termstr.Text(msg))
 }

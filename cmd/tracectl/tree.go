@@ -60,20 +60,14 @@ path and shows each consumer's wait as "⋯ queued 38ms".`,
 	f.IntVar(&opts.MaxDepth, "max-depth", -1, "deepest level to print (roots are 0; -1 for all)")
 	f.DurationVar(&opts.MinDuration, "min-duration", 0, "hide spans shorter than this, with their subtrees")
 	f.IntVar(&opts.Width, "width", 0, "line width (default: terminal width, 120 when not a terminal)")
-	f.StringVar(&opts.Color, "color", "auto", "colour: auto, always or never (auto honours NO_COLOR)")
-	f.StringVarP(&opts.Output, "output", "o", "tree", "output: tree or json")
+	addColorFlag(cmd, &opts.Color)
+	addOutputFlag(cmd, &opts.Output, "tree", "json")
 	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
 	f.BoolVar(&opts.Critical, "critical", false, "mark the critical path (◆); bars off the path are drawn light")
 	return cmd
 }
 
 func treeRun(s *streams, opts *treeOptions) error {
-	if opts.Output != "tree" && opts.Output != "json" {
-		return usageError{fmt.Errorf("unknown output %q (want tree or json)", opts.Output)}
-	}
-	if err := checkColor(opts.Color); err != nil {
-		return err
-	}
 	if _, err := opts.asyncOptions.mode(&opts.inputOptions); err != nil {
 		return err
 	}
@@ -145,14 +139,6 @@ func (p *treePrinter) print(trees []*dag.Tree) error {
 		}
 	}
 	return nil
-}
-
-func checkColor(mode string) error {
-	switch mode {
-	case "auto", "always", "never":
-		return nil
-	}
-	return usageError{fmt.Errorf("unknown --color %q (want auto, always or never)", mode)}
 }
 
 // terminalWidth is --width, else the terminal's width, else 120.

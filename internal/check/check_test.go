@@ -94,8 +94,8 @@ func TestChecker(t *testing.T) {
 			Findings: []string{
 				`duplicate_span_id 02: span id used by two different spans ("GET /b" and "GET /b"); keeping the first`,
 				`multiple_roots 04: 2 root spans: 0000000000000001 "GET /login?password=hunter22", 0000000000000004 "late"`,
-				`clock_skew 03: span "send to bob@example.com" (mailer ops@example.com) starts 10ms before its parent "GET /login?password=hunter22" (frontend): clock skew, estimated offset +12.5ms`,
-				`end_before_start 04: span "late" ends 10ms before it starts`,
+				`clock_skew 03: span "send to bob@example.com" (mailer ops@example.com) starts 10.0ms before its parent "GET /login?password=hunter22" (frontend): clock skew, estimated offset +12.5ms`,
+				`end_before_start 04: span "late" ends 10.0ms before it starts`,
 			},
 			Rules: []RuleCount{
 				{dag.RuleDuplicateSpanID, dag.SeverityError, 1}, {dag.RuleEndBeforeStart, dag.SeverityError, 1},
@@ -110,8 +110,8 @@ func TestChecker(t *testing.T) {
 		want: summary{
 			Findings: []string{
 				`duplicate_span_id 02: span id used by two different spans ("GET /b" and "GET /b"); keeping the first`,
-				`clock_skew 03: span "send to [REDACTED:email]" (mailer [REDACTED:email]) starts 10ms before its parent "GET /login?password=[REDACTED:query_secret]" (frontend): clock skew, estimated offset +12.5ms`,
-				`end_before_start 04: span "late" ends 10ms before it starts`,
+				`clock_skew 03: span "send to [REDACTED:email]" (mailer [REDACTED:email]) starts 10.0ms before its parent "GET /login?password=[REDACTED:query_secret]" (frontend): clock skew, estimated offset +12.5ms`,
+				`end_before_start 04: span "late" ends 10.0ms before it starts`,
 				`pii 01: query_secret (8 characters) in span name`,
 				`pii 03: email (15 characters) in span name`,
 				`pii 03: email (15 characters) in resource attribute "service.name"`,
@@ -130,7 +130,7 @@ func TestChecker(t *testing.T) {
 		want: summary{
 			Findings: []string{
 				`multiple_roots 04: 2 root spans: 0000000000000001 "GET /login?password=hunter22", 0000000000000004 "late"`,
-				`clock_skew 03: span "send to bob@example.com" (mailer ops@example.com) starts 10ms before its parent "GET /login?password=hunter22" (frontend): clock skew, estimated offset +12.5ms`,
+				`clock_skew 03: span "send to bob@example.com" (mailer ops@example.com) starts 10.0ms before its parent "GET /login?password=hunter22" (frontend): clock skew, estimated offset +12.5ms`,
 			},
 			Rules: []RuleCount{{dag.RuleClockSkew, dag.SeverityWarning, 1}, {dag.RuleMultipleRoots, dag.SeverityWarning, 1}},
 			Worst: dag.SeverityWarning, Spans: 5, WithFindings: 1,

@@ -59,13 +59,13 @@ func KeyOf(tr *dag.Tree, i int32, by By) Key {
 // QueueSuffix marks a queue wait's group in Key.String.
 const QueueSuffix = " ⋯ queued"
 
-// String returns "service", "service/name", or "(missing span)", followed
+// String returns "service", "service/name", or dag.MissingSpans, followed
 // by QueueSuffix for a queue wait.
 func (k Key) String() string {
 	s := k.Service + "/" + k.Name
 	switch {
 	case k.Missing:
-		s = "(missing span)"
+		s = dag.MissingSpans
 	case k.Name == "":
 		s = k.Service
 	}
@@ -100,7 +100,7 @@ func PercentilesOf(values []int64) Percentiles {
 // Row is one group's attribution over all traces added.
 type Row struct {
 	Key
-	Spans  int // spans of the group (placeholders count for the missing group)
+	Spans  int // spans of the group (0 for the missing group: placeholders are not spans)
 	Traces int // traces in which the group has at least one span
 	// Self is the group's total self time; SelfShare its share of all
 	// spans' self time.
@@ -296,7 +296,9 @@ func (at *Attribution) Add(a *Analysis) {
 			acc.lastTrace = t
 			acc.row.Traces++
 		}
-		acc.row.Spans++
+		if op.res != placeholder { // a placeholder is not a span
+			acc.row.Spans++
+		}
 		acc.row.Self += a.Self[i]
 		acc.row.Critical += a.Critical[i]
 		acc.cur += a.Critical[i]
@@ -318,7 +320,9 @@ func (at *Attribution) Add(a *Analysis) {
 			acc.lastTrace = t
 			acc.row.Traces++
 		}
-		acc.row.Spans++
+		if a.Tree.Nodes[i].Span != nil { // a placeholder is not a span
+			acc.row.Spans++
+		}
 		acc.row.Critical += q
 		acc.cur += q
 	}

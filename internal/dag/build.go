@@ -22,9 +22,9 @@ func Build(t *Trace) *Tree {
 	if len(t.Spans) > 0 {
 		s := t.Spans[0]
 		if s.Raw != nil && s.Raw.Invalid&FieldTraceID != 0 {
-			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("%s (%d spans)", describeRawID("trace id", s.Raw.TraceID, len(t.ID)), len(t.Spans)))
+			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("%s (%s)", describeRawID("trace id", s.Raw.TraceID, len(t.ID)), Plural(len(t.Spans), "span")))
 		} else if t.ID.IsZero() {
-			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("trace id is empty or all zeros (%d spans)", len(t.Spans)))
+			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("trace id is empty or all zeros (%s)", Plural(len(t.Spans), "span")))
 		}
 	}
 	b := &builder{tr: tr, spans: make([]*Span, 0, len(t.Spans)), ps: make([]protoNode, 0, len(t.Spans))}

@@ -2,7 +2,6 @@ package dag
 
 import (
 	"fmt"
-	"time"
 )
 
 // CheckOptions tune Check.
@@ -55,7 +54,7 @@ func (c *checker) node(out []Finding, i int32) []Finding {
 		return out
 	}
 	if s.End < s.Start {
-		return append(out, c.finding(s, RuleEndBeforeStart, fmt.Sprintf("span %q ends %s before it starts", s.Name, fmtNs(Sub(s.Start, s.End)))))
+		return append(out, c.finding(s, RuleEndBeforeStart, fmt.Sprintf("span %q ends %s before it starts", s.Name, FormatDuration(Sub(s.Start, s.End)))))
 	}
 	if n.Parent == None {
 		return out
@@ -70,10 +69,10 @@ func (c *checker) node(out []Finding, i int32) []Finding {
 	async := asyncRelation(p, s)
 	if c.clocks.same(p.Resource, s.Resource) {
 		if early := Sub(p.Start, s.Start); early > c.tol {
-			out = append(out, c.finding(s, RuleChildStartsBeforeParent, fmt.Sprintf("span %q starts %s before its parent %q on the same clock (service %s)", s.Name, fmtNs(early), p.Name, s.Service())))
+			out = append(out, c.finding(s, RuleChildStartsBeforeParent, fmt.Sprintf("span %q starts %s before its parent %q on the same clock (service %s)", s.Name, FormatDuration(early), p.Name, s.Service())))
 		}
 		if late := Sub(s.End, p.End); !async && late > c.tol {
-			out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q ends %s after its parent %q (%s → %s)", s.Name, fmtNs(late), p.Name, kindOf(p), kindOf(s))))
+			out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q ends %s after its parent %q (%s → %s)", s.Name, FormatDuration(late), p.Name, kindOf(p), kindOf(s))))
 		}
 		return out
 	}
@@ -81,17 +80,17 @@ func (c *checker) node(out []Finding, i int32) []Finding {
 	if shift != 0 {
 		what := ""
 		if early := Sub(p.Start, s.Start); early > c.tol {
-			what = fmt.Sprintf("starts %s before", fmtNs(early))
+			what = fmt.Sprintf("starts %s before", FormatDuration(early))
 		} else {
-			what = fmt.Sprintf("ends %s after", fmtNs(Sub(s.End, p.End)))
+			what = fmt.Sprintf("ends %s after", FormatDuration(Sub(s.End, p.End)))
 		}
-		out = append(out, c.finding(s, RuleClockSkew, fmt.Sprintf("span %q (%s) %s its parent %q (%s): clock skew, estimated offset %s", s.Name, s.Service(), what, p.Name, p.Service(), fmtShift(shift))))
+		out = append(out, c.finding(s, RuleClockSkew, fmt.Sprintf("span %q (%s) %s its parent %q (%s): clock skew, estimated offset %s", s.Name, s.Service(), what, p.Name, p.Service(), FormatShift(shift))))
 		if c.skew != nil {
 			c.skew.add(p, s, shift, c.tol, async)
 		}
 	}
 	if late := Sub(Add(s.End, shift), p.End); !async && late > c.tol {
-		out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q (%s) ends %s after its parent %q (%s)%s", s.Name, s.Service(), fmtNs(late), p.Name, p.Service(), shiftNote(shift))))
+		out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q (%s) ends %s after its parent %q (%s)%s", s.Name, s.Service(), FormatDuration(late), p.Name, p.Service(), shiftNote(shift))))
 	}
 	return out
 }
@@ -104,7 +103,7 @@ func shiftNote(shift int64) string {
 	if shift == 0 {
 		return ""
 	}
-	return " even after the clock-skew shift of " + fmtShift(shift)
+	return " even after the clock-skew shift of " + FormatShift(shift)
 }
 
 func kindOf(s *Span) string { return s.Kind.String() }
@@ -192,25 +191,4 @@ func (cs *clocks) same(a, b *Resource) bool {
 		return true
 	}
 	return cs.of(a) == cs.of(b)
-}
-
-// fmtNs formats a positive duration with about four significant digits.
-func fmtNs(ns int64) string {
-	d := time.Duration(ns)
-	a := d.Abs()
-	switch {
-	case a >= time.Second:
-		d = d.Round(time.Millisecond)
-	case a >= time.Millisecond:
-		d = d.Round(time.Microsecond)
-	}
-	return d.String()
-}
-
-// fmtShift formats a shift with its sign.
-func fmtShift(ns int64) string {
-	if ns >= 0 {
-		return "+" + fmtNs(ns)
-	}
-	return fmtNs(ns)
 }

@@ -253,7 +253,7 @@ func TestCheckRelations(t *testing.T) {
 				on(sp(1, 0, 0, 3_000_000_000), resFront, KindServer),
 				on(sp(2, 1, 1_000_000, 3_001_234_567), resFront, KindInternal),
 			},
-			want: []string{`child_ends_after_parent 0000000000000002: span "s2" ends 1.235ms after its parent "s1" (server → internal)`},
+			want: []string{`child_ends_after_parent 0000000000000002: span "s2" ends 1.23ms after its parent "s1" (server → internal)`},
 		},
 	}
 	for _, tt := range tests {

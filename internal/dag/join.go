@@ -89,7 +89,7 @@ func Join(trees []*Tree) []*Tree {
 			base[p] = int32(n)
 			n += len(trees[p].Nodes)
 		}
-		m := &Tree{TraceID: tr.TraceID, Start: tr.Start, End: tr.End}
+		m := &Tree{TraceID: tr.TraceID, Start: tr.Start, End: tr.End, rawTrace: tr.rawTrace, badTraceID: tr.badTraceID}
 		b := &builder{tr: m, spans: make([]*Span, n), ps: make([]protoNode, n)}
 		for _, p := range parts {
 			pt := trees[p]
@@ -107,7 +107,14 @@ func Join(trees []*Tree) []*Tree {
 				r := off + pt.Root()
 				b.ps[r].parent, b.ps[r].maybeAsync = base[int(a.tree)]+a.node, true
 				m.Joined = append(m.Joined, pt.TraceID)
+				m.joinedText = append(m.joinedText, pt.TraceIDText())
 				m.Start, m.End = min(m.Start, pt.Start), max(m.End, pt.End)
+			}
+			for id, raw := range pt.rawSpanIDs { // IDText of every part's spans
+				if m.rawSpanIDs == nil {
+					m.rawSpanIDs = make(map[SpanID]string)
+				}
+				m.rawSpanIDs[id] = raw
 			}
 			m.Findings = append(m.Findings, pt.Findings...)
 			m.Duplicates += pt.Duplicates

@@ -59,6 +59,8 @@ type Tree struct {
 	// Joined lists the traces Join merged into this one, as asynchronous
 	// children of the spans their roots link to; empty for a plain trace.
 	Joined []TraceID
+	// joinedText is JoinedIDText's answer: Joined as output shows it.
+	joinedText []string
 
 	preorder []int32 // PreOrder's answer, computed once
 	async    []int32 // AsyncChildren's answer, set by layOut
@@ -97,6 +99,15 @@ func (tr *Tree) TraceIDText() string {
 		return tr.rawTrace
 	}
 	return tr.TraceID.String()
+}
+
+// JoinedIDText returns Joined[k] as output shows it (TraceIDText of the
+// joined trace: its raw text when invalid).
+func (tr *Tree) JoinedIDText(k int) string {
+	if k < len(tr.joinedText) {
+		return tr.joinedText[k]
+	}
+	return tr.Joined[k].String()
 }
 
 // IDText returns a span id of the trace (a node's ID, a parent id) as

@@ -3,6 +3,8 @@ package emit
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // ExportError is an export the destination did not accept after the
@@ -14,7 +16,7 @@ type ExportError struct {
 }
 
 func (e *ExportError) Error() string {
-	raw := escapeControl(e.Err.Error())
+	raw := termstr.Escape(e.Err.Error())
 	if why := Explain(e.Target, e.Err); why != "" {
 		return fmt.Sprintf("export to %s failed: %s\n  (%s)", e.Target, why, raw)
 	}
@@ -71,18 +73,4 @@ func Explain(t Target, err error) string {
 		return "the receiver is unavailable (if it listens on " + port + ", that is the port of the other protocol, " + other + ")"
 	}
 	return ""
-}
-
-// escapeControl escapes control characters: error text may carry bytes a
-// server sent, and must not drive the terminal.
-func escapeControl(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			fmt.Fprintf(&b, `\x%02x`, r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

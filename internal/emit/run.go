@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // Scenarios accepted by Config.Scenario.
@@ -363,7 +365,7 @@ func (s *Summary) WriteTo(w io.Writer) (int64, error) {
 		if len(e.Services) > 0 {
 			where = " in " + strings.Join(e.Services, ", ")
 		}
-		fmt.Fprintf(&b, "error (%d×%s): %s\n", e.Count, where, escapeControl(e.Message))
+		fmt.Fprintf(&b, "error (%d×%s): %s\n", e.Count, where, termstr.Escape(e.Message))
 	}
 	n, err := io.WriteString(w, b.String())
 	return int64(n), err

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/tracectl/tracectl/internal/dag"
 )
 
 // Format selects the decoder; FormatAuto sniffs the content.
@@ -82,6 +84,28 @@ type notices struct {
 	mu     sync.Mutex
 	counts map[string]int
 	first  map[string]string // kind → first message, with its location
+	// what counts the occurrences of a kind by what they were, for
+	// kinds with one notice for several things (skipped metrics, logs).
+	what map[string]map[string]int
+}
+
+// skippedKind is the one notice for every message that is not traces
+// (DESIGN §2: metrics and logs lines are skipped with one notice in all).
+const skippedKind = "skipped"
+
+// skipped records a message of signal what (metrics, logs, profiles) that
+// was skipped; where locates it.
+func (n *notices) skipped(where, what string) {
+	n.add(skippedKind, where)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.what == nil {
+		n.what = map[string]map[string]int{}
+	}
+	if n.what[skippedKind] == nil {
+		n.what[skippedKind] = map[string]int{}
+	}
+	n.what[skippedKind][what]++
 }
 
 // add records one occurrence of a warning of the given kind.
@@ -104,14 +128,27 @@ func (n *notices) addN(kind, msg string, count int) {
 }
 
 // summary returns one line per kind, sorted, e.g.
-// "traces.json: line 3: skipped metrics data (12 times in all)".
+// "traces.json: line 3: skipped 12 metrics messages and 1 logs message (not
+// traces)" or "in.pb: offset 0: empty frame (length 0; zero padding?) (3
+// times in all)".
 func (n *notices) summary() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var out []string
 	for kind, c := range n.counts {
 		s := n.first[kind]
-		if c > 1 {
+		switch {
+		case len(n.what[kind]) > 0:
+			var parts []string
+			for what, k := range n.what[kind] {
+				parts = append(parts, dag.Plural(k, what+" message"))
+			}
+			sort.Strings(parts)
+			if k := len(parts); k > 1 {
+				parts = append(parts[:k-2], parts[k-2]+" and "+parts[k-1])
+			}
+			s += ": skipped " + strings.Join(parts, ", ") + " (not traces)"
+		case c > 1:
 			s += fmt.Sprintf(" (%d times in all)", c)
 		}
 		out = append(out, s)

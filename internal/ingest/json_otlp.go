@@ -65,7 +65,9 @@ func (d *jsonDecoder) object() error {
 	}
 	for i, what := range [...]string{"metrics", "logs", "profiles"} {
 		if m.skipped[i] {
-			d.notice("skipped "+what, d.whereStr()+": skipped "+what+" data")
+			if d.n != nil {
+				d.n.skipped(d.whereStr(), what)
+			}
 		}
 	}
 	// {} is the empty request (pdata writes an empty one so); an object

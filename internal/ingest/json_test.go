@@ -501,8 +501,7 @@ func TestReadJSONStreamNotices(t *testing.T) {
 		t.Errorf("%d batches, want 1", len(got))
 	}
 	want := []string{
-		"in.json: line 2: skipped metrics data (2 times in all)",
-		"in.json: line 3: skipped logs data",
+		"in.json: line 2: skipped 1 logs message and 2 metrics messages (not traces)",
 	}
 	if diff := cmp.Diff(want, n.summary()); diff != "" {
 		t.Errorf("notices (-want +got):\n%s", diff)

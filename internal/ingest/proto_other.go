@@ -157,7 +157,9 @@ func (d *protoDecoder) decodeMessage(msg []byte, dst []dag.Span) ([]dag.Span, er
 }
 
 func (d *protoDecoder) skipped(kind string) {
-	d.notice("skipped "+kind, fmt.Sprintf("%s: skipped %s data", d.whereAt(0), kind))
+	if d.n != nil {
+		d.n.skipped(d.whereAt(0), kind)
+	}
 }
 
 func noValidTraceIDs(spans []dag.Span) bool {

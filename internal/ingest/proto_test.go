@@ -446,7 +446,7 @@ func TestDecodeProtoOtherSignals(t *testing.T) {
 			if err != nil || len(got) != 0 {
 				t.Fatalf("got %d spans, error %v; want it skipped", len(got), err)
 			}
-			if want := "in.pb: offset 0: skipped " + tc.kind + " data"; n.String() != want {
+			if want := "in.pb: offset 0: skipped 1 " + tc.kind + " message (not traces)"; n.String() != want {
 				t.Errorf("notices %q, want %q", n.String(), want)
 			}
 		})

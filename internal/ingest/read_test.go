@@ -250,8 +250,7 @@ func TestDecodeSkipsOtherSignals(t *testing.T) {
 		t.Errorf("got %d spans, want 10", len(got))
 	}
 	wantWarn := []string{
-		"in: offset 4: skipped metrics data (2 times in all)",
-		"in: offset " + strconv.Itoa(4+len(metricsMessage(t, false))+4+len(tr)+4) + ": skipped logs data",
+		"in: offset 4: skipped 1 logs message and 2 metrics messages (not traces)",
 	}
 	slices.Sort(wantWarn)
 	if diff := cmp.Diff(wantWarn, warnings); diff != "" {
@@ -517,7 +516,7 @@ func TestReadFiles(t *testing.T) {
 	if want := []string{"a", "a", "a", "b", "b", "b", "b", "a", "a", "a", "a", "a", "a"}; !slices.Equal(services, want) {
 		t.Errorf("services in order %v, want %v", services, want)
 	}
-	if len(warnings) != 1 || !strings.HasSuffix(warnings[0], "skipped metrics data (2 times in all)") {
+	if len(warnings) != 1 || !strings.HasSuffix(warnings[0], "skipped 2 metrics messages (not traces)") {
 		t.Errorf("warnings %q", warnings)
 	}
 	if len(progress) == 0 || progress[len(progress)-1][1] != 13 {

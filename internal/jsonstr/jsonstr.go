@@ -63,3 +63,56 @@ func Append(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// Harden rewrites the characters that encoding/json (and Append) leave raw
+// but a terminal may act on — DEL, the C1 controls and the bidi controls
+// (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) — as \u escapes,
+// in place where it can. b must be JSON text: these characters can only
+// occur inside its strings, where the escape means the same character, so
+// the document decodes exactly as before. It is for JSON written to
+// stdout, which may be a terminal.
+func Harden(b []byte) []byte {
+	i := firstHard(b)
+	if i < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	out = append(out, b[:i]...)
+	for i < len(b) {
+		r, size := rune(b[i]), 1
+		if b[i] >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(b[i:])
+		}
+		if hard(r) {
+			out = append(out, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+		} else {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	return out
+}
+
+func firstHard(b []byte) int {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			if b[i] == 0x7f {
+				return i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if hard(r) {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// hard reports whether Harden escapes r.
+func hard(r rune) bool {
+	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x061c || r == 0x200e || r == 0x200f ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}

@@ -158,6 +158,9 @@ type Outcome struct {
 	// Unmatched lists traces that did not match a failed Every
 	// expectation (at most the limit given to Assert).
 	Unmatched []dag.TraceID
+	// RawUnmatched holds the raw text of the invalid ids in Unmatched, as
+	// output shows them (Tree.TraceIDText); nil when every id is valid.
+	RawUnmatched map[dag.TraceID]string
 	// Found lists spans that matched a failed Absent expectation (at most
 	// the limit given to Assert).
 	Found []SpanRef
@@ -172,6 +175,38 @@ type SpanRef struct {
 	Service  string
 	Name     string
 	Duration int64 // nanoseconds
+	// IDs hold the raw text of invalid ids.
+	IDs RawIDs
+}
+
+// RawIDs are a reported span's trace and span id as output shows them
+// when one was invalid in the input (Tree.TraceIDText, Tree.IDText: its
+// raw text), else "", as in dag.Finding.
+type RawIDs struct{ Trace, Span string }
+
+// rawIDs returns the raw text of span id's invalid ids in tr.
+func rawIDs(tr *dag.Tree, id dag.SpanID) RawIDs {
+	var r RawIDs
+	if t := tr.TraceIDText(); t != tr.TraceID.String() {
+		r.Trace = t
+	}
+	if s := tr.IDText(id); s != id.String() {
+		r.Span = s
+	}
+	return r
+}
+
+// TraceIDText returns the trace id as output shows it.
+func (r SpanRef) TraceIDText() string { return idOr(r.IDs.Trace, r.TraceID.String()) }
+
+// SpanIDText returns the span id as output shows it.
+func (r SpanRef) SpanIDText() string { return idOr(r.IDs.Span, r.SpanID.String()) }
+
+func idOr(raw, hex string) string {
+	if raw != "" {
+		return raw
+	}
+	return hex
 }
 
 // Assert evaluates an expectation over all trees. limit bounds the near
@@ -194,7 +229,7 @@ func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
 					break
 				}
 				s := t.Nodes[i].Span
-				o.Found = append(o.Found, SpanRef{TraceID: t.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name, Duration: s.Duration()})
+				o.Found = append(o.Found, SpanRef{TraceID: t.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name, Duration: s.Duration(), IDs: rawIDs(t, s.SpanID)})
 			}
 		}
 	}
@@ -205,6 +240,12 @@ func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
 		o.Passed = o.Traces > 0 && o.MatchedTraces == o.Traces
 		for _, t := range unmatched[:min(len(unmatched), limit)] {
 			o.Unmatched = append(o.Unmatched, t.TraceID)
+			if raw := rawIDs(t, dag.SpanID{}).Trace; raw != "" {
+				if o.RawUnmatched == nil {
+					o.RawUnmatched = make(map[dag.TraceID]string)
+				}
+				o.RawUnmatched[t.TraceID] = raw
+			}
 		}
 	case Absent:
 		o.Passed = o.MatchedTraces == 0
@@ -219,7 +260,7 @@ func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
 			// Explain saw only the traces that failed; say so, or "no
 			// trace has …" would contradict the matched count.
 			for i := range o.Diagnoses {
-				o.Diagnoses[i].Summary += fmt.Sprintf(" (among the %s that did not match)", plural(len(unmatched), "trace"))
+				o.Diagnoses[i].Summary += fmt.Sprintf(" (among the %s that did not match)", dag.Plural(len(unmatched), "trace"))
 			}
 		}
 	}

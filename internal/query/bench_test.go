@@ -69,3 +69,56 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatch runs queries over many small traces, as `--where` and
+// `assert` do: the per-trace cost of starting an evaluation counts here.
+func BenchmarkMatch(b *testing.B) {
+	trees := make([]*dag.Tree, 2000)
+	spans := 0
+	for i := range trees {
+		trees[i] = benchTree(b, 10+i%90)
+		spans += len(trees[i].Nodes)
+	}
+	for _, expr := range []string{
+		`{ name = "op-7" && resource.service.name = "svc-3" && duration > 2us }`,
+		`{ status = error } >> { kind = client && span.db.rows > 10 }`,
+		`{ kind = server } > { kind = client } ~ { name = "op-3" }`,
+		`{ name = "op-1" } && { kind = client } | count() > 10`,
+	} {
+		q := MustParse(expr)
+		b.Run(expr, func(b *testing.B) {
+			for b.Loop() {
+				for _, t := range trees {
+					q.Match(t)
+				}
+			}
+			b.ReportMetric(float64(spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+		})
+	}
+}
+
+// BenchmarkAssert checks expectations that fail over many traces, so that
+// the explanation (near misses, the failing part) is part of the cost.
+func BenchmarkAssert(b *testing.B) {
+	trees := make([]*dag.Tree, 500)
+	for i := range trees {
+		trees[i] = benchTree(b, 10+i%90)
+	}
+	for _, line := range []string{
+		`{ name = "op-7" && resource.service.name = "svc-3" && duration > 1s }`,
+		`{ name = "op-3" } > { name = "op-4" }`,
+		`{ kind = client } | count() > 1000`,
+	} {
+		e, err := ParseExpectation(line, "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(line, func(b *testing.B) {
+			for b.Loop() {
+				if Assert(e, trees, 3).Passed {
+					b.Fatal("passed")
+				}
+			}
+		})
+	}
+}

@@ -1,8 +1,9 @@
 // Package query owns tracectl's query language: a subset of Grafana Tempo's
 // TraceQL with a hand-written lexer, a recursive-descent parser producing an
-// AST, an evaluator that runs one query over one trace's dag.Tree, and an
-// explainer that says why a query matched nothing (the closest spans and the
-// conditions they failed).
+// AST, and one evaluator that runs a query over dag.Trees: on one trace for
+// Eval and Match, or on a batch of traces in explain mode, where the same
+// walk also says why the query matched nothing (the part that selected
+// nothing, the closest spans and the conditions they failed).
 //
 // It imports only package dag. It does not read input, print, or decide
 // exit codes: cmd/tracectl wires it to `query`, `assert` and `--where`, and

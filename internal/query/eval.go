@@ -21,13 +21,15 @@ type Result struct {
 // filters and structural operators (plus the cost of regular expressions),
 // and uses no recursion proportional to the tree's depth.
 func (q *Query) Eval(t *dag.Tree) Result {
-	ev := newEvaluator(t)
-	set := ev.set(q.root)
-	if set.n == 0 {
+	set, pre := q.evalOne(t)
+	if set.empty() {
 		return Result{}
 	}
+	if pre == nil {
+		pre = t.PreOrder()
+	}
 	spans := make([]int32, 0, set.n)
-	for _, i := range ev.preOrder() {
+	for _, i := range pre {
 		if set.in[i] {
 			spans = append(spans, i)
 		}
@@ -37,7 +39,17 @@ func (q *Query) Eval(t *dag.Tree) Result {
 
 // Match reports whether the trace matches, without collecting spans.
 func (q *Query) Match(t *dag.Tree) bool {
-	return newEvaluator(t).set(q.root).n > 0
+	set, _ := q.evalOne(t)
+	return !set.empty()
+}
+
+// evalOne walks the query over one trace, and returns what it selects and
+// the pre-order if the walk computed it.
+func (q *Query) evalOne(t *dag.Tree) (set spanset, pre []int32) {
+	one := [1]evaluator{{tree: t}}
+	w := walker{evs: one[:]}
+	sets, _ := w.set(q.root)
+	return sets.first, one[0].pre
 }
 
 // spanset is a set of nodes of one tree, as membership flags by node index.
@@ -48,7 +60,192 @@ type spanset struct {
 
 func (s spanset) empty() bool { return s.n == 0 }
 
-// evaluator evaluates expressions over one tree.
+// sets holds one spanset per trace of a walk, the first inline, so that
+// a one-trace walk (once per trace for --where) allocates no room for
+// them and keeps its state on the stack.
+type sets struct {
+	first spanset
+	rest  []spanset // traces 1… of an explaining walk
+}
+
+// at is the spanset of trace k.
+func (s *sets) at(k int) *spanset {
+	if k == 0 {
+		return &s.first
+	}
+	return &s.rest[k-1]
+}
+
+func (s *sets) empty() bool {
+	if !s.first.empty() {
+		return false
+	}
+	for _, x := range s.rest {
+		if !x.empty() {
+			return false
+		}
+	}
+	return true
+}
+
+// setCount is how many spans a part selected, and in how many traces.
+type setCount struct{ spans, traces int }
+
+func (s *sets) count() setCount {
+	var c setCount
+	for k := range len(s.rest) + 1 {
+		if x := s.at(k); x.n > 0 {
+			c.spans += x.n
+			c.traces++
+		}
+	}
+	return c
+}
+
+// walker is the one evaluator of the query language. It walks the syntax
+// tree once for a batch of traces, evaluating each part on every trace
+// before the next part, so that when explaining it can tell which part
+// selected nothing in any trace and say why (see Explain). Eval and Match
+// walk a batch of one trace and do not explain.
+type walker struct {
+	evs []evaluator // one per trace
+	// x is told of each part that selected nothing, and says why; nil
+	// unless explaining.
+	x *explainer
+}
+
+// newSets returns empty sets, one per trace.
+func (w *walker) newSets() sets {
+	if n := len(w.evs); n > 1 {
+		return sets{rest: make([]spanset, n-1)}
+	}
+	return sets{}
+}
+
+// set evaluates e on every trace. When explaining, and e selects nothing
+// in any trace, it also returns why: the diagnoses of the parts that
+// emptied it. A part that selects spans somewhere returns no diagnosis.
+func (w *walker) set(e spansetExpr) (sets, []Diagnosis) {
+	switch e := e.(type) {
+	case *filterExpr:
+		out := w.newSets()
+		for k := range w.evs {
+			*out.at(k) = w.evs[k].filter(e)
+		}
+		if w.x != nil && out.empty() {
+			return out, []Diagnosis{w.x.filterDiagnosis(e, nil)}
+		}
+		return out, nil
+	case *setExpr:
+		return w.setOp(e)
+	case *structExpr:
+		return w.relation(e)
+	case *pipelineExpr:
+		return w.pipeline(e)
+	}
+	return w.newSets(), nil
+}
+
+// setOp is Tempo's spanset && (both sides found spans: their union) and
+// || (the union), trace by trace.
+func (w *walker) setOp(e *setExpr) (sets, []Diagnosis) {
+	out := w.newSets()
+	var failed []Diagnosis
+	var counts []setCount // kept when explaining
+	for i, t := range e.terms {
+		s, d := w.set(t)
+		failed = append(failed, d...)
+		if w.x != nil {
+			counts = append(counts, s.count())
+		}
+		for k := range w.evs {
+			o, x := out.at(k), s.at(k)
+			switch {
+			case e.op == setAnd && (x.empty() || i > 0 && o.empty()):
+				*o = spanset{} // a side selected nothing in this trace
+			case !x.empty():
+				*o = union(*o, *x) // copies: s stays as it is
+			}
+		}
+		if e.op == setAnd && w.x == nil && out.empty() {
+			return out, nil // no later term can change it
+		}
+	}
+	if w.x == nil || !out.empty() {
+		return out, nil
+	}
+	if e.op == setOr || len(failed) > 0 {
+		return out, failed
+	}
+	return out, []Diagnosis{w.x.setDiagnosis(e, counts)}
+}
+
+// relation evaluates a structural chain A op B op C … left to right.
+func (w *walker) relation(e *structExpr) (sets, []Diagnosis) {
+	cur, failed := w.set(e.first)
+	// The first step that emptied the chain, reported when no operand
+	// selected nothing.
+	emptied, left, right := -1, sets{}, sets{}
+	for i, st := range e.steps {
+		rhs, d := w.set(st.rhs)
+		failed = append(failed, d...)
+		next := w.newSets()
+		for k := range w.evs {
+			*next.at(k) = w.evs[k].relate(st.op, *cur.at(k), *rhs.at(k)) // relate reads its inputs only
+		}
+		if w.x != nil && emptied < 0 && next.empty() {
+			emptied, left, right = i, cur, rhs
+		}
+		cur = next
+	}
+	if w.x == nil || !cur.empty() {
+		return cur, nil
+	}
+	if len(failed) > 0 {
+		return cur, failed
+	}
+	part := &structExpr{first: e.first, steps: e.steps[:emptied+1]}
+	return cur, []Diagnosis{w.x.relationDiagnosis(part, e.steps[emptied].op, &left, &right)}
+}
+
+// pipeline passes the spans of its source through its stages, trace by
+// trace, stopping where none are left.
+func (w *walker) pipeline(e *pipelineExpr) (sets, []Diagnosis) {
+	cur, diags := w.set(e.src)
+	for _, st := range e.stages {
+		if cur.empty() {
+			break
+		}
+		next := w.newSets()
+		for k := range w.evs {
+			c := cur.at(k)
+			if c.empty() {
+				continue
+			}
+			ev := &w.evs[k]
+			switch st := st.(type) {
+			case *filterExpr:
+				*next.at(k) = intersect(ev.filter(st), *c)
+			case *aggStage:
+				if st.passes(ev, *c) {
+					*next.at(k) = *c
+				}
+			}
+		}
+		if w.x != nil && next.empty() {
+			switch st := st.(type) {
+			case *filterExpr:
+				diags = []Diagnosis{w.x.filterDiagnosis(st, &cur)}
+			case *aggStage:
+				diags = []Diagnosis{w.x.aggDiagnosis(st, &cur)}
+			}
+		}
+		cur = next
+	}
+	return cur, diags
+}
+
+// evaluator evaluates the parts of a query on one tree.
 type evaluator struct {
 	tree *dag.Tree
 	pre  []int32 // pre-order, computed on first use
@@ -58,8 +255,6 @@ type evaluator struct {
 	root     *dag.Span
 }
 
-func newEvaluator(t *dag.Tree) *evaluator { return &evaluator{tree: t} }
-
 func (ev *evaluator) preOrder() []int32 {
 	if ev.pre == nil {
 		ev.pre = ev.tree.PreOrder()
@@ -68,38 +263,6 @@ func (ev *evaluator) preOrder() []int32 {
 }
 
 func (ev *evaluator) newSet() spanset { return spanset{in: make([]bool, len(ev.tree.Nodes))} }
-
-func (ev *evaluator) set(e spansetExpr) spanset {
-	switch e := e.(type) {
-	case *filterExpr:
-		return ev.filter(e)
-	case *setExpr:
-		return ev.setOp(e)
-	case *structExpr:
-		cur := ev.set(e.first)
-		for _, st := range e.steps {
-			cur = ev.relate(st.op, cur, ev.set(st.rhs))
-		}
-		return cur
-	case *pipelineExpr:
-		cur := ev.set(e.src)
-		for _, st := range e.stages {
-			if cur.empty() {
-				return cur
-			}
-			switch st := st.(type) {
-			case *filterExpr:
-				cur = intersect(cur, ev.filter(st))
-			case *aggStage:
-				if !st.passes(ev, cur) {
-					return spanset{}
-				}
-			}
-		}
-		return cur
-	}
-	return spanset{}
-}
 
 func (ev *evaluator) filter(f *filterExpr) spanset {
 	out := ev.newSet()
@@ -113,17 +276,19 @@ func (ev *evaluator) filter(f *filterExpr) spanset {
 	return out
 }
 
+// intersect keeps in a the spans that are also in b. It writes to a, which
+// must be a set no one else holds (a fresh filter's).
 func intersect(a, b spanset) spanset {
-	out := spanset{in: a.in}
+	a.n = 0
 	for i, ok := range a.in {
 		if ok && !b.in[i] {
 			a.in[i] = false
 		}
 		if a.in[i] {
-			out.n++
+			a.n++
 		}
 	}
-	return out
+	return a
 }
 
 func union(dst, src spanset) spanset {
@@ -137,22 +302,6 @@ func union(dst, src spanset) spanset {
 		}
 	}
 	return dst
-}
-
-// setOp is Tempo's spanset && (both sides found spans: their union) and
-// || (the union).
-func (ev *evaluator) setOp(e *setExpr) spanset {
-	var out spanset
-	for _, t := range e.terms {
-		s := ev.set(t)
-		if s.empty() && e.op == setAnd {
-			return spanset{}
-		}
-		if !s.empty() {
-			out = union(out, s)
-		}
-	}
-	return out
 }
 
 // relate returns the spans of b that stand in relation op to some span of

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/tracectl/tracectl/internal/dag"
@@ -36,6 +35,8 @@ type NearMiss struct {
 	Service  string
 	Name     string
 	Duration int64 // nanoseconds
+	// IDs hold the raw text of invalid ids (SpanRef.IDs).
+	IDs RawIDs
 	// Checks are the conditions, in query order, each with whether this
 	// span passed it and, when it failed, the span's actual values.
 	Checks []Check
@@ -43,6 +44,12 @@ type NearMiss struct {
 	// missed in the same way; they are not listed.
 	Similar int
 }
+
+// TraceIDText returns the trace id as output shows it.
+func (m NearMiss) TraceIDText() string { return idOr(m.IDs.Trace, m.TraceID.String()) }
+
+// SpanIDText returns the span id as output shows it.
+func (m NearMiss) SpanIDText() string { return idOr(m.IDs.Span, m.SpanID.String()) }
 
 // Check is one condition of a near miss.
 type Check struct {
@@ -59,174 +66,31 @@ type Check struct {
 // At most limit near misses (or traces, for aggregates) are listed per
 // diagnosis. It returns nil when q does match one of the trees.
 func Explain(q *Query, trees []*dag.Tree, limit int) []Diagnosis {
-	x := &explainer{trees: trees, limit: max(limit, 1)}
-	for _, t := range trees {
-		x.evs = append(x.evs, newEvaluator(t))
+	x := &explainer{evs: make([]evaluator, len(trees)), limit: max(limit, 1)}
+	for k, t := range trees {
+		x.evs[k].tree = t
 	}
-	_, diags := x.eval(q.root)
+	w := &walker{evs: x.evs, x: x}
+	_, diags := w.set(q.root)
 	return diags
 }
 
+// explainer builds the diagnoses of an explaining walk, when a part of the
+// query selected nothing.
 type explainer struct {
-	trees []*dag.Tree
-	evs   []*evaluator
-	limit int
+	evs   []evaluator // the walk's, one per trace
+	limit int         // near misses or traces listed per diagnosis
 }
 
-// sets holds one spanset per tree.
-type sets []spanset
-
-func (s sets) empty() bool {
-	for _, x := range s {
-		if !x.empty() {
-			return false
-		}
-	}
-	return true
-}
-
-func (s sets) counts() (spans, traces int) {
-	for _, x := range s {
-		if x.n > 0 {
-			spans += x.n
-			traces++
-		}
-	}
-	return spans, traces
-}
-
-// eval returns an expression's spansets, and diagnoses when they are all
-// empty.
-func (x *explainer) eval(e spansetExpr) (sets, []Diagnosis) {
-	switch e := e.(type) {
-	case *filterExpr:
-		out := x.each(func(ev *evaluator) spanset { return ev.filter(e) })
-		if out.empty() {
-			return out, []Diagnosis{x.filterDiagnosis(e, nil)}
-		}
-		return out, nil
-	case *setExpr:
-		return x.evalSet(e)
-	case *structExpr:
-		return x.evalStruct(e)
-	case *pipelineExpr:
-		return x.evalPipeline(e)
-	}
-	return nil, nil
-}
-
-func (x *explainer) each(f func(ev *evaluator) spanset) sets {
-	out := make(sets, len(x.evs))
-	for k, ev := range x.evs {
-		out[k] = f(ev)
-	}
-	return out
-}
-
-func (x *explainer) evalSet(e *setExpr) (sets, []Diagnosis) {
-	terms := make([]sets, len(e.terms))
-	var failed []Diagnosis
-	for i, t := range e.terms {
-		s, d := x.eval(t)
-		terms[i] = s
-		failed = append(failed, d...)
-	}
-	out := make(sets, len(x.evs))
-	for k, ev := range x.evs {
-		out[k] = ev.setOfTerms(e.op, func(i int) spanset { return terms[i][k] }, len(terms))
-	}
-	if !out.empty() {
-		return out, nil
-	}
-	if e.op == setOr || len(failed) > 0 {
-		return out, failed
-	}
+// setDiagnosis reports a spanset && whose sides each select spans, but
+// never all in the same trace.
+func (x *explainer) setDiagnosis(e *setExpr, counts []setCount) Diagnosis {
 	d := Diagnosis{Part: exprString(e), Summary: "each side selects spans, but never in the same trace"}
 	for i, t := range e.terms {
-		spans, traces := terms[i].counts()
-		d.Details = append(d.Details, fmt.Sprintf("%s selects %s in %s", exprString(t), plural(spans, "span"), plural(traces, "trace")))
+		c := counts[i]
+		d.Details = append(d.Details, fmt.Sprintf("%s selects %s in %s", exprString(t), dag.Plural(c.spans, "span"), dag.Plural(c.traces, "trace")))
 	}
-	return out, []Diagnosis{d}
-}
-
-// setOfTerms combines already-evaluated terms as setOp does.
-func (ev *evaluator) setOfTerms(op setOp, term func(int) spanset, n int) spanset {
-	var out spanset
-	for i := 0; i < n; i++ {
-		s := term(i)
-		if s.empty() && op == setAnd {
-			return spanset{}
-		}
-		if !s.empty() {
-			out = union(out, s) // copies: the terms' sets stay as they are
-		}
-	}
-	return out
-}
-
-func (x *explainer) evalStruct(e *structExpr) (sets, []Diagnosis) {
-	operands := []spansetExpr{e.first}
-	for _, st := range e.steps {
-		operands = append(operands, st.rhs)
-	}
-	vals := make([]sets, len(operands))
-	var failed []Diagnosis
-	for i, o := range operands {
-		s, d := x.eval(o)
-		vals[i] = s
-		failed = append(failed, d...)
-	}
-	if len(failed) > 0 {
-		return make(sets, len(x.evs)), failed
-	}
-	cur := vals[0]
-	part := &structExpr{first: e.first}
-	for i, st := range e.steps {
-		part.steps = append(part.steps, st)
-		next := make(sets, len(x.evs))
-		for k, ev := range x.evs {
-			next[k] = ev.relate(st.op, cur[k], vals[i+1][k]) // relate reads its inputs only
-		}
-		if next.empty() {
-			return next, []Diagnosis{x.relationDiagnosis(part, st.op, cur, vals[i+1])}
-		}
-		cur = next
-	}
-	return cur, nil
-}
-
-func (x *explainer) evalPipeline(e *pipelineExpr) (sets, []Diagnosis) {
-	cur, diags := x.eval(e.src)
-	if diags != nil {
-		return cur, diags
-	}
-	for _, st := range e.stages {
-		switch st := st.(type) {
-		case *filterExpr:
-			next := make(sets, len(x.evs))
-			for k, ev := range x.evs {
-				if !cur[k].empty() {
-					next[k] = intersect(spanset{in: slices.Clone(cur[k].in), n: cur[k].n}, ev.filter(st))
-				}
-			}
-			if next.empty() {
-				return next, []Diagnosis{x.filterDiagnosis(st, cur)}
-			}
-			cur = next
-		case *aggStage:
-			next := make(sets, len(x.evs))
-			for k, ev := range x.evs {
-				if !cur[k].empty() && st.passes(ev, cur[k]) {
-					next[k] = cur[k]
-				}
-			}
-			if next.empty() {
-				return next, []Diagnosis{x.aggDiagnosis(st, cur)}
-			}
-			cur = next
-		}
-	}
-	return cur, nil
+	return d
 }
 
 func exprString(e spansetExpr) string {
@@ -235,24 +99,17 @@ func exprString(e spansetExpr) string {
 	return b.String()
 }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
-}
-
 // filterDiagnosis reports a filter that selected nothing among the spans
 // of within (nil: all spans), with the spans that satisfy most of its
 // top-level && conditions.
-func (x *explainer) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
+func (x *explainer) filterDiagnosis(f *filterExpr, within *sets) Diagnosis {
 	d := Diagnosis{Part: exprString(f), Summary: "no span matches"}
 	if within != nil {
 		d.Summary = "no span selected by the stages before matches"
 	}
 	total := 0
-	for _, t := range x.trees {
-		total += t.SpanCount()
+	for k := range x.evs {
+		total += x.evs[k].tree.SpanCount()
 	}
 	if total == 0 {
 		d.Summary = "the input holds no spans"
@@ -288,10 +145,11 @@ func (x *explainer) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 	var cands []*candidate
 	byKey := map[string]*candidate{}
 	order := 0
-	for k, ev := range x.evs {
+	for k := range x.evs {
+		ev := &x.evs[k]
 		for i := range ev.tree.Nodes {
 			n := &ev.tree.Nodes[i]
-			if n.Span == nil || within != nil && !within[k].in[i] {
+			if n.Span == nil || within != nil && (within.at(k).empty() || !within.at(k).in[i]) {
 				continue
 			}
 			order++
@@ -350,7 +208,7 @@ func (x *explainer) filterDiagnosis(f *filterExpr, within sets) Diagnosis {
 func (x *explainer) nearMiss(ev *evaluator, n *dag.Node, conds []cond, ok []bool, similar int) NearMiss {
 	s := n.Span
 	m := NearMiss{TraceID: ev.tree.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name,
-		Duration: s.Duration(), Similar: similar}
+		Duration: s.Duration(), IDs: rawIDs(ev.tree, s.SpanID), Similar: similar}
 	for j, c := range conds {
 		ch := Check{Cond: condString(c), Passed: ok[j]}
 		if !ok[j] {
@@ -423,20 +281,9 @@ func comparable(a, b valueType) bool {
 // durations rounded for reading.
 func displayValue(v value) string {
 	if v.typ == tDuration {
-		return roundDuration(v.i)
+		return dag.FormatDuration(v.i)
 	}
 	return v.display()
-}
-
-func roundDuration(ns int64) string {
-	d := time.Duration(ns)
-	switch a := d.Abs(); {
-	case a >= time.Second:
-		d = d.Round(time.Millisecond)
-	case a >= time.Millisecond:
-		d = d.Round(10 * time.Microsecond)
-	}
-	return d.String()
 }
 
 // distance says how far a span is from passing a failed condition, in
@@ -487,14 +334,13 @@ var relationPhrases = [...]string{
 // relationDiagnosis reports a structural step whose two sides selected
 // spans that never stand in the relation; the near misses are right-side
 // spans, preferring traces where the left side matched too.
-func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right sets) Diagnosis {
+func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right *sets) Diagnosis {
 	lhs := &structExpr{first: part.first, steps: part.steps[:len(part.steps)-1]}
 	var lhsExpr spansetExpr = lhs
 	if len(lhs.steps) == 0 {
 		lhsExpr = lhs.first
 	}
-	ls, lt := left.counts()
-	rs, rt := right.counts()
+	l, r := left.count(), right.count()
 	verdict := "no right-side span " + relationPhrases[op]
 	if pos, neg := op.negated(); neg {
 		verdict = "every right-side span " + relationPhrases[pos]
@@ -502,18 +348,19 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 	d := Diagnosis{
 		Part: exprString(part),
 		Summary: fmt.Sprintf("the left side selects %s in %s and the right side %s in %s, but %s the left side",
-			plural(ls, "span"), plural(lt, "trace"), plural(rs, "span"), plural(rt, "trace"), verdict),
+			dag.Plural(l.spans, "span"), dag.Plural(l.traces, "trace"), dag.Plural(r.spans, "span"), dag.Plural(r.traces, "trace"), verdict),
 	}
 	cond := relationPhrases[op] + " " + wrapped(lhsExpr)
 	seen := map[string]*NearMiss{}
 	for pass := 0; pass < 2 && len(d.NearMisses) < x.limit; pass++ {
-		for k, ev := range x.evs {
+		for k := range x.evs {
+			ev := &x.evs[k]
 			// First pass: traces where both sides matched.
-			if (pass == 0) == left[k].empty() || right[k].empty() {
+			if (pass == 0) == left.at(k).empty() || right.at(k).empty() {
 				continue
 			}
 			for _, i := range ev.preOrder() {
-				if !right[k].in[i] {
+				if !right.at(k).in[i] {
 					continue
 				}
 				s := ev.tree.Nodes[i].Span
@@ -528,6 +375,7 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 				d.NearMisses = append(d.NearMisses, NearMiss{
 					TraceID: ev.tree.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name,
 					Duration: s.Duration(),
+					IDs:      rawIDs(ev.tree, s.SpanID),
 					Checks:   []Check{{Cond: cond, Actual: ev.relatives(op, i)}},
 				})
 				seen[key] = &d.NearMisses[len(d.NearMisses)-1]
@@ -551,7 +399,7 @@ func (ev *evaluator) relatives(op structOp, i int32) string {
 		if s := nodes[j].Span; s != nil {
 			return s.Service() + " " + s.Name
 		}
-		return "missing span " + ev.tree.IDText(nodes[j].ID)
+		return dag.MissingSpan(ev.tree.IDText(nodes[j].ID))
 	}
 	list := func(what string, js []int32) string {
 		const show = 3
@@ -608,23 +456,25 @@ func (ev *evaluator) relatives(op structOp, i int32) string {
 
 // aggDiagnosis reports an aggregate stage that no trace passed, with the
 // aggregate's value in the traces that came closest.
-func (x *explainer) aggDiagnosis(a *aggStage, in sets) Diagnosis {
+func (x *explainer) aggDiagnosis(a *aggStage, in *sets) Diagnosis {
 	var b strings.Builder
 	a.write(&b)
 	d := Diagnosis{Part: b.String()}
 	type row struct {
-		trace dag.TraceID
+		trace string // as output shows it
 		v     float64
 		ok    bool
 		n     int
 	}
 	var rows []row
-	for k, ev := range x.evs {
-		if in[k].empty() {
+	for k := range x.evs {
+		ev := &x.evs[k]
+		s := in.at(k)
+		if s.empty() {
 			continue
 		}
-		v, ok := a.aggregate(ev, in[k])
-		rows = append(rows, row{ev.tree.TraceID, v, ok, in[k].n})
+		v, ok := a.aggregate(ev, *s)
+		rows = append(rows, row{ev.tree.TraceIDText(), v, ok, s.n})
 	}
 	want := a.lit.float()
 	slices.SortStableFunc(rows, func(p, q row) int {
@@ -644,20 +494,20 @@ func (x *explainer) aggDiagnosis(a *aggStage, in sets) Diagnosis {
 	}
 	format := func(v float64) string {
 		if isDur {
-			return roundDuration(int64(math.Round(v)))
+			return dag.FormatDuration(int64(math.Round(v)))
 		}
 		return strconv.FormatFloat(v, 'g', 6, 64)
 	}
 	d.Summary = fmt.Sprintf("no trace has %s %s %s", a.aggString(), a.op, a.lit.display())
 	for _, r := range rows[:min(len(rows), x.limit)] {
 		if !r.ok {
-			d.Details = append(d.Details, fmt.Sprintf("trace %s: none of its %s has a numeric %s", r.trace, plural(r.n, "selected span"), a.field))
+			d.Details = append(d.Details, fmt.Sprintf("trace %s: none of its %s has a numeric %s", r.trace, dag.Plural(r.n, "selected span"), a.field))
 			continue
 		}
-		d.Details = append(d.Details, fmt.Sprintf("trace %s: %s = %s over %s", r.trace, a.aggString(), format(r.v), plural(r.n, "span")))
+		d.Details = append(d.Details, fmt.Sprintf("trace %s: %s = %s over %s", r.trace, a.aggString(), format(r.v), dag.Plural(r.n, "span")))
 	}
 	if len(rows) > x.limit {
-		d.Details = append(d.Details, plural(len(rows)-x.limit, "more trace"))
+		d.Details = append(d.Details, dag.Plural(len(rows)-x.limit, "more trace"))
 	}
 	return d
 }

@@ -36,7 +36,7 @@ func TestExplain(t *testing.T) {
 			`{ name = "SELECT items" && duration > 10ms }`,
 			[]Diagnosis{{Part: `{ name = "SELECT items" && duration > 10ms }`, Summary: "no span matches",
 				NearMisses: []NearMiss{miss(4, "cart", "SELECT items", 4, 1,
-					pass(`name = "SELECT items"`), fail(`duration > 10ms`, "4ms"))}}},
+					pass(`name = "SELECT items"`), fail(`duration > 10ms`, "4.00ms"))}}},
 		},
 		{ // a single condition: spans with a similar name
 			`{ name = "GET /carts" }`,
@@ -98,7 +98,7 @@ func TestExplain(t *testing.T) {
 		{
 			`{ kind = server } | avg(duration) > 200ms`,
 			[]Diagnosis{{Part: `avg(duration) > 200ms`, Summary: "no trace has avg(duration) > 200ms",
-				Details: []string{"trace 5b8efff70102030405060708090a0b0c: avg(duration) = 157.67ms over 3 spans"}}},
+				Details: []string{"trace 5b8efff70102030405060708090a0b0c: avg(duration) = 158ms over 3 spans"}}},
 		},
 		{
 			`{ } | { name = "charge" } | { status = ok }`,
@@ -126,6 +126,18 @@ func TestExplainAcrossTraces(t *testing.T) {
 	got := Explain(MustParse(`{ name = "x" } && { name = "y" }`), []*dag.Tree{a, b}, 3)
 	want := []Diagnosis{{Part: `{ name = "x" } && { name = "y" }`, Summary: "each side selects spans, but never in the same trace",
 		Details: []string{`{ name = "x" } selects 1 span in 1 trace`, `{ name = "y" } selects 1 span in 1 trace`}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestExplainStageAfterSetAnd: a stage after a spanset && that emptied
+// some traces looks only at the traces where it selected spans.
+func TestExplainStageAfterSetAnd(t *testing.T) {
+	a := build(t, nil, sp{id: 1, svc: "a", name: "x", start: 0, end: 1}, sp{id: 2, parent: 1, svc: "a", name: "y", start: 0, end: 1})
+	b := build(t, nil, sp{id: 1, svc: "b", name: "x", start: 0, end: 1})
+	got := Explain(MustParse(`({ name = "x" } && { name = "y" }) | { name = "z" }`), []*dag.Tree{a, b}, 3)
+	want := []Diagnosis{{Part: `{ name = "z" }`, Summary: "no span selected by the stages before matches"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

@@ -338,11 +338,11 @@ func validate(spans []dag.Span) (kept []dag.Span, rejected int, why string) {
 	rejected = zeroTrace + zeroSpan
 	switch {
 	case zeroTrace > 0 && zeroSpan > 0:
-		why = fmt.Sprintf("%d spans with an all-zero trace id and %d with an all-zero span id rejected", zeroTrace, zeroSpan)
+		why = fmt.Sprintf("%s with an all-zero trace id and %d with an all-zero span id rejected", dag.Plural(zeroTrace, "span"), zeroSpan)
 	case zeroTrace > 0:
-		why = fmt.Sprintf("%d spans with an all-zero (invalid) trace id rejected", zeroTrace)
+		why = fmt.Sprintf("%s with an all-zero (invalid) trace id rejected", dag.Plural(zeroTrace, "span"))
 	case zeroSpan > 0:
-		why = fmt.Sprintf("%d spans with an all-zero (invalid) span id rejected", zeroSpan)
+		why = fmt.Sprintf("%s with an all-zero (invalid) span id rejected", dag.Plural(zeroSpan, "span"))
 	}
 	return kept, rejected, why
 }

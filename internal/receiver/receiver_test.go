@@ -247,7 +247,7 @@ func TestHTTPAnswers(t *testing.T) {
 		{"partial success", "POST", contentProto, "", protoBody(t, request(3, 2)), httpResult{Status: 200, ContentType: contentProto,
 			Message: "2 spans with an all-zero (invalid) trace id rejected", Rejected: 2}},
 		{"JSON partial success", "POST", contentJSON, "", goodJSON, httpResult{Status: 200, ContentType: contentJSON,
-			Message: "1 spans with an all-zero (invalid) trace id rejected", Rejected: 1}},
+			Message: "1 span with an all-zero (invalid) trace id rejected", Rejected: 1}},
 		{"empty body", "POST", contentProto, "", nil, httpResult{Status: 200, ContentType: contentProto}},
 		{"garbage proto", "POST", contentProto, "", []byte("\xff\xff\xff garbage"), httpResult{Status: 400, ContentType: contentProto}},
 		{"garbage JSON", "POST", contentJSON, "", []byte("{not json"), httpResult{Status: 400, ContentType: contentJSON}},

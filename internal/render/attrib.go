@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/tracectl/tracectl/internal/critpath"
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // AttribOptions shape `tracectl attrib` table output.
@@ -33,31 +35,31 @@ func Attrib(w io.Writer, st *Styles, rows []critpath.Row, opt AttribOptions) err
 	}
 	out := make([][]string, 0, len(shown))
 	for _, r := range shown {
-		name := r.Key.String()
+		var name string
 		switch {
 		case r.Missing:
-			name = st.Faint(name)
+			name = st.Faint(dag.MissingSpans)
 		case r.Name == "":
-			name = st.Service(r.Service)
+			name = st.Service(termstr.Escape(r.Service))
 		default:
-			name = st.Service(r.Service) + "/" + r.Name
+			name = st.Service(termstr.Escape(r.Service)) + "/" + termstr.Escape(r.Name)
 		}
 		if r.Queue {
 			name += st.Faint(critpath.QueueSuffix)
 		}
 		out = append(out, []string{
 			name, strconv.Itoa(r.Spans), strconv.Itoa(r.Traces),
-			Duration(r.Self), Percent(r.SelfShare),
-			Duration(r.Critical), Percent(r.CriticalShare),
-			Duration(r.PerTrace.P50), Duration(r.PerTrace.P90), Duration(r.PerTrace.P99),
+			dag.FormatDuration(r.Self), Percent(r.SelfShare),
+			dag.FormatDuration(r.Critical), Percent(r.CriticalShare),
+			dag.FormatDuration(r.PerTrace.P50), dag.FormatDuration(r.PerTrace.P90), dag.FormatDuration(r.PerTrace.P99),
 		})
 	}
-	label := fmt.Sprintf("end to end, %d traces", opt.Traces)
+	label := "end to end, " + dag.Plural(opt.Traces, "trace")
 	if len(shown) < len(rows) {
 		label += fmt.Sprintf(" (top %d of %d rows)", len(shown), len(rows))
 	}
-	footer := []string{label, "", "", "", "", Duration(opt.EndToEnd), Percent(1),
-		Duration(opt.Latency.P50), Duration(opt.Latency.P90), Duration(opt.Latency.P99)}
+	footer := []string{label, "", "", "", "", dag.FormatDuration(opt.EndToEnd), Percent(1),
+		dag.FormatDuration(opt.Latency.P50), dag.FormatDuration(opt.Latency.P90), dag.FormatDuration(opt.Latency.P99)}
 	header := []string{group, "spans", "traces", "self", "self%", "critical", "crit%", "p50", "p90", "p99"}
 	return Table(w, header, out, footer, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 }
@@ -99,8 +101,7 @@ func AttribJSON(w io.Writer, rows []critpath.Row, top int) error {
 			return err
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeJSON(w, []byte(b.String()))
 }
 
 // round4 keeps shares readable and stable across platforms.
@@ -114,14 +115,14 @@ func round4(f float64) float64 {
 func WhatIf(w io.Writer, st *Styles, r critpath.WhatIfReport) error {
 	rules := make([]string, len(r.Rules))
 	for i, sp := range r.Rules {
-		rules[i] = sp.String()
+		rules[i] = termstr.Escape(sp.String())
 	}
-	if _, err := fmt.Fprintf(w, "%s %s: %d matching spans in %d traces\n", st.Bold("what-if"),
-		strings.Join(rules, ", "), r.MatchedSpans, r.Traces); err != nil {
+	if _, err := fmt.Fprintf(w, "%s %s: %s in %s\n", st.Bold("what-if"),
+		strings.Join(rules, ", "), dag.Plural(r.MatchedSpans, "matching span"), dag.Plural(r.Traces, "trace")); err != nil {
 		return err
 	}
 	row := func(name string, before, after int64) []string {
-		return []string{name, Duration(before), Duration(after), change(before, after)}
+		return []string{name, dag.FormatDuration(before), dag.FormatDuration(after), change(before, after)}
 	}
 	rows := [][]string{
 		row("p50", r.Before.P50, r.After.P50),
@@ -161,5 +162,9 @@ func WhatIfJSON(w io.Writer, r critpath.WhatIfReport) error {
 	out.WhatIf.Traces, out.WhatIf.MatchedSpans = r.Traces, r.MatchedSpans
 	out.WhatIf.Before = percentilesJSON{r.Before.P50, r.Before.P90, r.Before.P99, r.TotalBefore}
 	out.WhatIf.After = percentilesJSON{r.After.P50, r.After.P90, r.After.P99, r.TotalAfter}
-	return json.NewEncoder(w).Encode(out)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, append(b, '\n'))
 }

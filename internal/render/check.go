@@ -9,6 +9,7 @@ import (
 
 	"github.com/tracectl/tracectl/internal/check"
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // Check writes the findings grouped by trace (traces without findings are
@@ -25,16 +26,16 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 			b.WriteByte('\n')
 		}
 		withFindings++
-		fmt.Fprintf(&b, "%s %s\n", st.Bold("Trace"), t.Findings[0].TraceIDText())
+		fmt.Fprintf(&b, "%s %s\n", st.Bold("Trace"), termstr.Escape(t.Findings[0].TraceIDText()))
 		for _, f := range t.Findings {
-			fmt.Fprintf(&b, "  %s %-26s %s  %s\n", severity(st, f.Severity, 7), f.Rule, st.Faint(f.SpanIDText()), f.Message)
+			fmt.Fprintf(&b, "  %s %-26s %s  %s\n", severity(st, f.Severity, 7), f.Rule, st.Faint(termstr.Escape(f.SpanIDText())), termstr.Escape(f.Message))
 		}
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
 	if r.Findings == 0 {
-		_, err := fmt.Fprintf(w, "%s checked (%s): no findings\n", plural(len(r.Traces), "trace"), plural(r.Spans, "span"))
+		_, err := fmt.Fprintf(w, "%s checked (%s): no findings\n", dag.Plural(len(r.Traces), "trace"), dag.Plural(r.Spans, "span"))
 		return err
 	}
 	fmt.Fprintln(w)
@@ -46,7 +47,7 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 	if err := Table(w, []string{"rule", "severity", "count"}, rows, nil, 2); err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(w, "%s in %d of %s (%s)\n", plural(r.Findings, "finding"), r.WithFindings, plural(len(r.Traces), "trace"), plural(r.Spans, "span")); err != nil {
+	if _, err := fmt.Fprintf(w, "%s in %d of %s (%s)\n", dag.Plural(r.Findings, "finding"), r.WithFindings, dag.Plural(len(r.Traces), "trace"), dag.Plural(r.Spans, "span")); err != nil {
 		return err
 	}
 	if len(r.Skew) == 0 {
@@ -56,8 +57,8 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 	rows = rows[:0]
 	for _, p := range r.Skew {
 		rows = append(rows, []string{
-			st.Service(p.ParentService) + " → " + st.Service(p.ChildService),
-			signedDuration(p.Offset), strconv.Itoa(p.Spans), strconv.Itoa(p.Explained),
+			st.Service(termstr.Escape(p.ParentService)) + " → " + st.Service(termstr.Escape(p.ChildService)),
+			dag.FormatShift(p.Offset), strconv.Itoa(p.Spans), strconv.Itoa(p.Explained),
 		})
 	}
 	return Table(w, []string{"clock skew (parent → child)", "offset", "spans", "explained"}, rows, nil, 1, 2, 3)
@@ -73,15 +74,6 @@ func severity(st *Styles, s dag.Severity, width int) string {
 		return st.Error(text)
 	}
 	return st.Fg("214", text)
-}
-
-// signedDuration is Duration with a sign: how far to shift the child's
-// clock.
-func signedDuration(ns int64) string {
-	if ns > 0 {
-		return "+" + Duration(ns)
-	}
-	return Duration(ns)
 }
 
 type findingJSON struct {
@@ -107,6 +99,5 @@ func CheckJSON(w io.Writer, r check.Report) error {
 			}
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeJSON(w, []byte(b.String()))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // CritPathOptions shape `tracectl critpath` text output.
@@ -31,10 +32,10 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 		if pi > 0 {
 			bw.WriteString("\n")
 		}
-		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), tr.TraceIDText(), nodeLabel(st, tr, p.Root), st.Bold(Duration(p.Duration())))
+		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), termstr.Escape(tr.TraceIDText()), nodeLabel(st, tr, p.Root), st.Bold(dag.FormatDuration(p.Duration())))
 		if opt.WhatIf != nil {
 			before, after := p.Duration(), opt.WhatIf.Paths[pi].Duration()
-			fmt.Fprintf(bw, "  what-if: %s → %s (%s)\n", Duration(before), Duration(after), change(before, after))
+			fmt.Fprintf(bw, "  what-if: %s → %s (%s)\n", dag.FormatDuration(before), dag.FormatDuration(after), change(before, after))
 		}
 		if p.Duration() == 0 {
 			bw.WriteString("  the root lasts 0ns: nothing to attribute\n")
@@ -44,9 +45,9 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 		width := [4]int{len("AT"), len("OWNED"), len("SHARE"), len("SERVICE")}
 		for _, s := range p.Segments {
 			svc, _ := nodeNames(tr, s.Node)
-			r := [4]string{"+" + Duration(dag.Sub(s.Start, p.Start)), Duration(s.Duration()), share(s.Duration(), p.Duration()), svc}
+			r := [4]string{dag.FormatOffset(dag.Sub(s.Start, p.Start)), dag.FormatDuration(s.Duration()), share(s.Duration(), p.Duration()), svc}
 			for k := range r {
-				width[k] = max(width[k], len(r[k]))
+				width[k] = max(width[k], cells(r[k]))
 			}
 			rows = append(rows, r)
 		}
@@ -54,39 +55,40 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 		for k, s := range p.Segments {
 			r := rows[k]
 			_, name := nodeNames(tr, s.Node)
-			svc := r[3] + strings.Repeat(" ", width[3]-len(r[3]))
+			pad := strings.Repeat(" ", width[3]-cells(r[3]))
+			svc := r[3] + pad
 			if s.Queue {
 				// The wait of the asynchronous child named: its service
 				// did no work in it.
 				svc = st.Faint(svc)
 				name = st.Faint("⋯ queued → " + name)
 			} else if tr.Nodes[s.Node].Span != nil {
-				svc = st.Service(r[3]) + strings.Repeat(" ", width[3]-len(r[3]))
+				svc = st.Service(r[3]) + pad
 			} else {
 				name = st.Faint(name)
 			}
 			fmt.Fprintf(bw, "  %*s  %*s  %*s  %s  %s\n", width[0], r[0], width[1], r[1], width[2], r[2], svc, name)
 		}
 		key, owned := a.Dominant(p)
-		fmt.Fprintf(bw, "  %s of this trace is %s\n", st.Bold(share(owned, p.Duration())), st.Bold(key.String()))
+		fmt.Fprintf(bw, "  %s of this trace is %s\n", st.Bold(share(owned, p.Duration())), st.Bold(termstr.Escape(key.String())))
 	}
 	return bw.Flush()
 }
 
-// nodeNames returns a node's service and span name; a placeholder has no
-// service and is named for the span it stands for.
+// nodeNames returns a node's service and span name, escaped; a placeholder
+// has no service and is named for the span it stands for.
 func nodeNames(tr *dag.Tree, i int32) (string, string) {
 	if s := tr.Nodes[i].Span; s != nil {
-		return s.Service(), s.Name
+		return termstr.Escape(s.Service()), termstr.Escape(s.Name)
 	}
-	return "?", "missing span " + tr.IDText(tr.Nodes[i].ID)
+	return "?", missingSpan(tr.IDText(tr.Nodes[i].ID))
 }
 
 func nodeLabel(st *Styles, tr *dag.Tree, i int32) string {
 	if s := tr.Nodes[i].Span; s != nil {
-		return st.Service(s.Service()) + " " + s.Name
+		return st.Service(termstr.Escape(s.Service())) + " " + termstr.Escape(s.Name)
 	}
-	return st.Faint("missing span " + tr.IDText(tr.Nodes[i].ID))
+	return st.Faint(missingSpan(tr.IDText(tr.Nodes[i].ID)))
 }
 
 // share formats part/whole as a percentage.
@@ -177,7 +179,7 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 			b.raw("}")
 		}
 		b.raw("]}\n")
-		if _, err := w.Write(b); err != nil {
+		if err := writeJSON(w, b); err != nil {
 			return err
 		}
 	}
@@ -198,7 +200,7 @@ func nodeJSON(b *jsonBuf, tr *dag.Tree, i int32) {
 	b.str(n.Span.Name)
 	if n.Span.TraceID != tr.TraceID {
 		b.key("trace_id") // a span of a joined trace
-		b.str(n.Span.TraceID.String())
+		b.str(n.Span.TraceIDText())
 	}
 }
 
@@ -231,15 +233,19 @@ func Folded(w io.Writer, f *critpath.Folded) error {
 	return bw.Flush()
 }
 
-var frameEscaper = strings.NewReplacer(";", "_", "\n", " ", "\r", " ")
+var frameEscaper = strings.NewReplacer(";", "_")
+
+// frame writes a name as one frame: escaped for the terminal (so a line
+// break cannot split a stack either) and without ";".
+func frame(name string) string { return frameEscaper.Replace(termstr.Escape(name)) }
 
 func frameLabel(k critpath.Key) string {
-	l := frameEscaper.Replace(k.Service) + ":" + frameEscaper.Replace(k.Name)
+	l := frame(k.Service) + ":" + frame(k.Name)
 	switch {
 	case k.Missing:
-		l = "(missing span)"
+		l = dag.MissingSpans
 	case k.Name == "":
-		l = frameEscaper.Replace(k.Service)
+		l = frame(k.Service)
 	}
 	if k.Queue {
 		l += critpath.QueueSuffix // a queue wait beside the span that waited

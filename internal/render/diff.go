@@ -8,23 +8,16 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/tracectl/tracectl/internal/critpath"
+	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/diff"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // DiffOptions describe the inputs of a diff report, for its header.
 type DiffOptions struct {
 	Base, Cand []string // input names, for JUnit properties
-}
-
-// signed formats a duration with its sign: "+3.10ms", "-850ns", "0ns".
-func signed(ns int64) string {
-	if ns > 0 {
-		return "+" + Duration(ns)
-	}
-	return Duration(ns)
 }
 
 // arrow formats a before → after pair.
@@ -43,7 +36,7 @@ func pValue(p float64) string {
 func calls(f float64) string { return strconv.FormatFloat(f, 'g', 3, 64) }
 
 func shiftText(r *diff.Row) string {
-	return fmt.Sprintf("%s [%s, %s]", signed(r.Shift.Estimate), signed(r.Shift.Low), signed(r.Shift.High))
+	return fmt.Sprintf("%s [%s, %s]", dag.FormatShift(r.Shift.Estimate), dag.FormatShift(r.Shift.Low), dag.FormatShift(r.Shift.High))
 }
 
 func groupWord(by critpath.By) string {
@@ -51,23 +44,6 @@ func groupWord(by critpath.By) string {
 		return "service"
 	}
 	return "operation"
-}
-
-// escapeText shows control and format characters of span-derived text as
-// Go escapes, so names from the data never drive the terminal.
-func escapeText(s string) string {
-	safe := true
-	for _, r := range s {
-		if r == unicode.ReplacementChar || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	q := strconv.QuoteToASCII(s)
-	return q[1 : len(q)-1]
 }
 
 func verdictText(st *Styles, v diff.Verdict) string {
@@ -98,11 +74,11 @@ func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 	rows := make([][]string, 0, len(rep.Rows))
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
-		name := escapeText(r.Group)
+		name := termstr.Escape(r.Group)
 		if !r.EndToEnd && !r.Key.Missing {
-			name = st.Service(escapeText(r.Key.Service))
+			name = st.Service(termstr.Escape(r.Key.Service))
 			if r.Key.Name != "" {
-				name += "/" + escapeText(r.Key.Name)
+				name += "/" + termstr.Escape(r.Key.Name)
 			}
 		}
 		share := ""
@@ -111,9 +87,9 @@ func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 		}
 		rows = append(rows, []string{
 			name, verdictText(st, r.Verdict),
-			arrow(Duration(r.Base.Latency.P50), Duration(r.Cand.Latency.P50)),
-			arrow(Duration(r.Base.Latency.P90), Duration(r.Cand.Latency.P90)),
-			arrow(Duration(r.Base.Latency.P99), Duration(r.Cand.Latency.P99)),
+			arrow(dag.FormatDuration(r.Base.Latency.P50), dag.FormatDuration(r.Cand.Latency.P50)),
+			arrow(dag.FormatDuration(r.Base.Latency.P90), dag.FormatDuration(r.Cand.Latency.P90)),
+			arrow(dag.FormatDuration(r.Base.Latency.P99), dag.FormatDuration(r.Cand.Latency.P99)),
 			shiftText(r), pValue(r.P),
 			arrow(calls(r.Base.CallsPerTrace), calls(r.Cand.CallsPerTrace)),
 			arrow(Percent(r.Base.ErrorRate), Percent(r.Cand.ErrorRate)),
@@ -154,8 +130,8 @@ func writeTails(b *strings.Builder, st *Styles, rep *diff.Report) {
 			fmt.Fprintf(b, "\n%s grew without a regression of the median (traces above the p95 of both sides pooled; Fisher's exact test, Bonferroni over the rows):\n", st.Bold("tail"))
 			first = false
 		}
-		fmt.Fprintf(b, "  %s: %s of candidate traces above %s vs %s of base traces (p %s)\n", escapeText(r.Group),
-			Percent(float64(t.CandAbove)/float64(r.Cand.Traces)), Duration(t.Threshold),
+		fmt.Fprintf(b, "  %s: %s of candidate traces above %s vs %s of base traces (p %s)\n", termstr.Escape(r.Group),
+			Percent(float64(t.CandAbove)/float64(r.Cand.Traces)), dag.FormatDuration(t.Threshold),
 			Percent(float64(t.BaseAbove)/float64(r.Base.Traces)), pValue(t.P))
 	}
 }
@@ -166,8 +142,8 @@ func writeWhy(b *strings.Builder, st *Styles, r *diff.Row) {
 		return
 	}
 	y := r.Why
-	fmt.Fprintf(b, "\n%s %s %s (p50 %s → %s, %s calls per trace):\n", st.Bold("why"), escapeText(r.Group),
-		st.Error("regressed by "+signed(r.Shift.Estimate)), Duration(r.Base.Latency.P50), Duration(r.Cand.Latency.P50),
+	fmt.Fprintf(b, "\n%s %s %s (p50 %s → %s, %s calls per trace):\n", st.Bold("why"), termstr.Escape(r.Group),
+		st.Error("regressed by "+dag.FormatShift(r.Shift.Estimate)), dag.FormatDuration(r.Base.Latency.P50), dag.FormatDuration(r.Cand.Latency.P50),
 		arrow(calls(r.Base.CallsPerTrace), calls(r.Cand.CallsPerTrace)))
 	switch {
 	case y.Retimed:
@@ -182,7 +158,7 @@ func writeWhy(b *strings.Builder, st *Styles, r *diff.Row) {
 	}
 	fmt.Fprintf(b, "  over-represented in the %d candidate traces where it is slower than the base p90 (vs %s):\n", y.Slow, y.Baseline)
 	for _, a := range y.Attributes {
-		fmt.Fprintf(b, "    %s=%s  %s vs %s\n", escapeText(a.Key), escapeText(a.Value), Percent(a.SlowShare), Percent(a.BaseShare))
+		fmt.Fprintf(b, "    %s=%s  %s vs %s\n", termstr.Escape(a.Key), termstr.Escape(a.Value), Percent(a.SlowShare), Percent(a.BaseShare))
 	}
 }
 
@@ -193,7 +169,7 @@ func diffSummary(st *Styles, rep *diff.Report) string {
 		r := &rep.Rows[i]
 		count[r.Verdict]++
 		if r.Verdict == diff.Regressed {
-			regressed = append(regressed, escapeText(r.Group))
+			regressed = append(regressed, termstr.Escape(r.Group))
 		}
 	}
 	s := fmt.Sprintf("%d regressed, %d improved, %d new, %d gone, %d unchanged",
@@ -262,7 +238,7 @@ func DiffJSON(w io.Writer, rep *diff.Report) error {
 
 // markdownCell escapes text for a GitHub table cell.
 func markdownCell(s string) string {
-	s = escapeText(s)
+	s = termstr.Escape(s)
 	r := strings.NewReplacer("|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;")
 	return r.Replace(s)
 }
@@ -303,9 +279,9 @@ func DiffMarkdown(w io.Writer, rep *diff.Report) error {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			markdownCell(r.Group), v,
-			arrow(Duration(r.Base.Latency.P50), Duration(r.Cand.Latency.P50)),
-			arrow(Duration(r.Base.Latency.P90), Duration(r.Cand.Latency.P90)),
-			arrow(Duration(r.Base.Latency.P99), Duration(r.Cand.Latency.P99)),
+			arrow(dag.FormatDuration(r.Base.Latency.P50), dag.FormatDuration(r.Cand.Latency.P50)),
+			arrow(dag.FormatDuration(r.Base.Latency.P90), dag.FormatDuration(r.Cand.Latency.P90)),
+			arrow(dag.FormatDuration(r.Base.Latency.P99), dag.FormatDuration(r.Cand.Latency.P99)),
 			shiftText(r), pValue(r.P),
 			arrow(calls(r.Base.CallsPerTrace), calls(r.Cand.CallsPerTrace)),
 			arrow(Percent(r.Base.ErrorRate), Percent(r.Cand.ErrorRate)), share)
@@ -344,8 +320,8 @@ func DiffJUnit(w io.Writer, rep *diff.Report, opt DiffOptions) error {
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
 		summary := fmt.Sprintf("%s: p50 %s, p99 %s, shift %s, p %s, calls/trace %s, errors %s",
-			r.Verdict, arrow(Duration(r.Base.Latency.P50), Duration(r.Cand.Latency.P50)),
-			arrow(Duration(r.Base.Latency.P99), Duration(r.Cand.Latency.P99)), shiftText(r), pValue(r.P),
+			r.Verdict, arrow(dag.FormatDuration(r.Base.Latency.P50), dag.FormatDuration(r.Cand.Latency.P50)),
+			arrow(dag.FormatDuration(r.Base.Latency.P99), dag.FormatDuration(r.Cand.Latency.P99)), shiftText(r), pValue(r.P),
 			arrow(calls(r.Base.CallsPerTrace), calls(r.Cand.CallsPerTrace)),
 			arrow(Percent(r.Base.ErrorRate), Percent(r.Cand.ErrorRate)))
 		if r.Reason != "" {
@@ -357,7 +333,7 @@ func DiffJUnit(w io.Writer, rep *diff.Report, opt DiffOptions) error {
 			suite.Failures++
 			var why strings.Builder
 			writeWhy(&why, plain, r)
-			c.Failure = &junitFailure{Message: xmlSafe(fmt.Sprintf("regressed by %s (p %s)", signed(r.Shift.Estimate), pValue(r.P))),
+			c.Failure = &junitFailure{Message: xmlSafe(fmt.Sprintf("regressed by %s (p %s)", dag.FormatShift(r.Shift.Estimate), pValue(r.P))),
 				Type: "Regressed", Text: xmlSafe(summary + "\n" + why.String())}
 		}
 		suite.Cases = append(suite.Cases, c)
@@ -398,9 +374,9 @@ func DiffTree(w io.Writer, st *Styles, baseID, candID string, spans []diff.SpanD
 		default:
 			counts[3]++
 		}
-		label := escapeText(d.Name)
+		label := termstr.Escape(d.Name)
 		if d.Service != "" {
-			label = st.Service(escapeText(d.Service)) + " " + label
+			label = st.Service(termstr.Escape(d.Service)) + " " + label
 		} else {
 			label = st.Faint(label)
 		}
@@ -414,16 +390,16 @@ func DiffTree(w io.Writer, st *Styles, baseID, candID string, spans []diff.SpanD
 		dur, crit := "", ""
 		switch d.Change {
 		case diff.Added:
-			dur, crit = Duration(d.CandDuration), Duration(d.CandCritical)
+			dur, crit = dag.FormatDuration(d.CandDuration), dag.FormatDuration(d.CandCritical)
 		case diff.Removed:
-			dur, crit = Duration(d.BaseDuration), Duration(d.BaseCritical)
+			dur, crit = dag.FormatDuration(d.BaseDuration), dag.FormatDuration(d.BaseCritical)
 		default:
-			dur = arrow(Duration(d.BaseDuration), Duration(d.CandDuration))
-			crit = arrow(Duration(d.BaseCritical), Duration(d.CandCritical))
+			dur = arrow(dag.FormatDuration(d.BaseDuration), dag.FormatDuration(d.CandDuration))
+			crit = arrow(dag.FormatDuration(d.BaseCritical), dag.FormatDuration(d.CandCritical))
 		}
 		delta := ""
 		if d.Change == diff.Changed || d.Change == diff.Added || d.Change == diff.Removed {
-			delta = signed(d.CandCritical - d.BaseCritical)
+			delta = dag.FormatShift(d.CandCritical - d.BaseCritical)
 		}
 		rows = append(rows, []string{mark + " " + strings.Repeat("  ", min(d.Depth, 40)) + label, dur, crit, delta})
 	}

@@ -10,43 +10,10 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
-
-// Duration formats nanoseconds the way people read latency: 3 significant
-// digits and a unit (850ns, 12.3µs, 4.56ms, 1.20s, 2m03s).
-func Duration(ns int64) string {
-	neg := ""
-	if ns < 0 {
-		neg, ns = "-", -ns
-	}
-	f := float64(ns)
-	switch {
-	case ns < 1_000:
-		return fmt.Sprintf("%s%dns", neg, ns)
-	case ns < 1_000_000:
-		return neg + sig3(f/1e3) + "µs"
-	case ns < 1_000_000_000:
-		return neg + sig3(f/1e6) + "ms"
-	case ns < 60_000_000_000:
-		return neg + sig3(f/1e9) + "s"
-	}
-	s := ns / 1_000_000_000
-	if s < 3600 {
-		return fmt.Sprintf("%s%dm%02ds", neg, s/60, s%60)
-	}
-	return fmt.Sprintf("%s%dh%02dm", neg, s/3600, (s%3600)/60)
-}
-
-// sig3 prints f with three significant digits (f in [1, 1000)).
-func sig3(f float64) string {
-	switch {
-	case f >= 99.95:
-		return fmt.Sprintf("%.0f", f)
-	case f >= 9.995:
-		return fmt.Sprintf("%.1f", f)
-	}
-	return fmt.Sprintf("%.2f", f)
-}
 
 // Percent formats a share in [0,1] as "62.0%".
 func Percent(share float64) string { return fmt.Sprintf("%.1f%%", 100*share) }
@@ -155,17 +122,7 @@ func Table(w io.Writer, header []string, rows [][]string, footer []string, right
 	return t.Render()
 }
 
-// Truncate shortens s to at most n display cells, ending in "…".
-func Truncate(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if lipgloss.Width(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	for len(r) > 0 && lipgloss.Width(string(r)) > n-1 {
-		r = r[:len(r)-1]
-	}
-	return strings.TrimRight(string(r), " ") + "…"
-}
+// missingSpan names a placeholder for an absent span, escaped for the
+// terminal; idText is the id as output shows it (Tree.IDText: it may be
+// the raw text of an invalid id).
+func missingSpan(idText string) string { return termstr.Escape(dag.MissingSpan(idText)) }

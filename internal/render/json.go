@@ -10,6 +10,13 @@ import (
 	"github.com/tracectl/tracectl/internal/jsonstr"
 )
 
+// writeJSON writes JSON text to w (stdout, perhaps a terminal) with the
+// characters a terminal might act on escaped (jsonstr.Harden).
+func writeJSON(w io.Writer, b []byte) error {
+	_, err := w.Write(jsonstr.Harden(b))
+	return err
+}
+
 // jsonBuf appends JSON by hand. The tree renderer needs it because nesting
 // follows the span tree, which may be 1,000,000 deep: encoding/json would
 // recurse once per level.
@@ -105,7 +112,7 @@ func TreeJSON(w io.Writer, tr *dag.Tree) error {
 		spanJSON(&b, tr, n)
 		if n.Span != nil && n.Span.TraceID != tr.TraceID {
 			b.key("trace_id") // a span of a joined trace
-			b.str(n.Span.TraceID.String())
+			b.str(n.Span.TraceIDText())
 		}
 		b.key("children")
 		b.raw("[")
@@ -115,8 +122,7 @@ func TreeJSON(w io.Writer, tr *dag.Tree) error {
 		}
 	}
 	b.raw("]}\n")
-	_, err := w.Write(b)
-	return err
+	return writeJSON(w, b)
 }
 
 // joinedJSON writes ,"joined_trace_ids":[…], the traces dag.Join merged
@@ -124,11 +130,11 @@ func TreeJSON(w io.Writer, tr *dag.Tree) error {
 func joinedJSON(b *jsonBuf, tr *dag.Tree) {
 	b.key("joined_trace_ids")
 	b.raw("[")
-	for k, id := range tr.Joined {
+	for k := range tr.Joined {
 		if k > 0 {
 			b.raw(",")
 		}
-		b.str(id.String())
+		b.str(tr.JoinedIDText(k))
 	}
 	b.raw("]")
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func TestTraceLine(t *testing.T) {
+	hostile := "\x1b]0;pwned\a\x1b[2J"
 	tests := []struct {
 		name string
 		sum  dag.Summary
@@ -23,8 +24,15 @@ func TestTraceLine(t *testing.T) {
 		},
 		{
 			name: "missing root",
-			sum:  dag.Summary{TraceID: dag.TraceID{1}, Spans: 1, Services: []string{"x"}, Start: 0, End: 1000},
-			want: "1970-01-01 00:00:00.000  01000000000000000000000000000000  missing root  1 span, 1 service  1.00µs\n",
+			sum: dag.Summary{TraceID: dag.TraceID{1}, RootMissing: true, RootID: dag.SpanID{7: 9}, Spans: 1, Services: []string{"x"},
+				Start: 0, End: 1000},
+			want: "1970-01-01 00:00:00.000  01000000000000000000000000000000  missing span 0000000000000009  1 span, 1 service  1.00µs\n",
+		},
+		{
+			name: "escaped",
+			sum: dag.Summary{TraceID: dag.TraceID{2}, RootService: hostile, RootName: hostile + "\u202e", Spans: 2,
+				Services: []string{hostile}, Start: 0, End: 999_800_000},
+			want: "1970-01-01 00:00:00.000  02000000000000000000000000000000  \\x1b]0;pwned\\a\\x1b[2J \\x1b]0;pwned\\a\\x1b[2J\\u202e  2 spans, 1 service  1.00s\n",
 		},
 	}
 	for _, tc := range tests {

@@ -2,13 +2,13 @@ package render
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // Ls writes one table row per trace and a total line.
@@ -17,17 +17,14 @@ func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
 	var spans, errors int
 	services := map[string]bool{}
 	for _, s := range sums {
-		root := "missing root"
-		if s.RootName != "" {
-			root = st.Service(s.RootService) + " " + s.RootName
-		}
+		root := rootLabel(st, s, false)
 		errs := strconv.Itoa(s.Errors)
 		if s.Errors > 0 {
 			errs = st.Error(errs)
 		}
 		rows = append(rows, []string{
-			s.TraceIDText(), root, strconv.Itoa(s.Spans), strconv.Itoa(len(s.Services)), errs,
-			Timestamp(s.Start), Duration(s.Duration()),
+			termstr.Escape(s.TraceIDText()), root, strconv.Itoa(s.Spans), strconv.Itoa(len(s.Services)), errs,
+			Timestamp(s.Start), dag.FormatDuration(s.Duration()),
 		})
 		spans += s.Spans
 		errors += s.Errors
@@ -35,8 +32,24 @@ func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
 			services[svc] = true
 		}
 	}
-	footer := []string{fmt.Sprintf("%d traces", len(sums)), "", strconv.Itoa(spans), strconv.Itoa(len(services)), strconv.Itoa(errors), "", ""}
+	footer := []string{dag.Plural(len(sums), "trace"), "", strconv.Itoa(spans), strconv.Itoa(len(services)), strconv.Itoa(errors), "", ""}
 	return Table(w, []string{"trace id", "root", "spans", "services", "errors", "start", "duration"}, rows, footer, 2, 3, 4, 6)
+}
+
+// rootLabel names a trace's root span as a summary row shows it: service
+// and name, or the placeholder for an absent root.
+func rootLabel(st *Styles, s dag.Summary, bold bool) string {
+	if s.RootMissing {
+		if s.RootID.IsZero() {
+			return st.Faint(dag.MissingSpans)
+		}
+		return st.Faint(missingSpan(s.RootIDText()))
+	}
+	name := termstr.Escape(s.RootName)
+	if bold {
+		name = st.Bold(name)
+	}
+	return st.Service(termstr.Escape(s.RootService)) + " " + name
 }
 
 // Timestamp formats unix nanoseconds as UTC with milliseconds.
@@ -72,6 +85,5 @@ func LsJSON(w io.Writer, sums []dag.Summary) error {
 			return err
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeJSON(w, []byte(b.String()))
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/query"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // QueryMatch is one span a query selected: a node of a tree.
@@ -26,17 +28,18 @@ func QuerySpans(w io.Writer, st *Styles, matches []QueryMatch) error {
 	var last *dag.Tree
 	for _, m := range matches {
 		s := m.Tree.Nodes[m.Node].Span
-		name := s.Name
+		name := termstr.Escape(s.Name)
 		if s.Status.Code == dag.StatusError {
 			name = st.Error(name)
 		}
-		rows = append(rows, []string{st.Service(s.Service()), name, Duration(s.Duration()), m.Tree.TraceIDText(), s.SpanIDText()})
+		rows = append(rows, []string{st.Service(termstr.Escape(s.Service())), name, dag.FormatDuration(s.Duration()),
+			termstr.Escape(m.Tree.TraceIDText()), termstr.Escape(s.SpanIDText())})
 		if m.Tree != last {
 			traces++
 			last = m.Tree
 		}
 	}
-	footer := []string{plural(len(matches), "span") + " in " + plural(traces, "trace"), "", "", "", ""}
+	footer := []string{dag.Plural(len(matches), "span") + " in " + dag.Plural(traces, "trace"), "", "", "", ""}
 	return Table(w, []string{"service", "span", "duration", "trace id", "span id"}, rows, footer, 2)
 }
 
@@ -55,8 +58,8 @@ type querySpanJSON struct {
 
 // QuerySpansJSON writes one JSON object per selected span (JSON Lines).
 func QuerySpansJSON(w io.Writer, matches []QueryMatch) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
+	var bw bytes.Buffer
+	enc := json.NewEncoder(&bw)
 	for _, m := range matches {
 		s := m.Tree.Nodes[m.Node].Span
 		if err := enc.Encode(querySpanJSON{
@@ -67,7 +70,7 @@ func QuerySpansJSON(w io.Writer, matches []QueryMatch) error {
 			return err
 		}
 	}
-	return bw.Flush()
+	return writeJSON(w, bw.Bytes())
 }
 
 // QueryTrace is one trace a query matched.
@@ -82,15 +85,12 @@ func QueryTraces(w io.Writer, st *Styles, traces []QueryTrace) error {
 	matched := 0
 	for _, t := range traces {
 		s := t.Summary
-		root := "missing root"
-		if s.RootName != "" {
-			root = st.Service(s.RootService) + " " + s.RootName
-		}
-		rows = append(rows, []string{s.TraceIDText(), root, strconv.Itoa(t.Matched), strconv.Itoa(s.Spans),
-			Timestamp(s.Start), Duration(s.Duration())})
+		root := rootLabel(st, s, false)
+		rows = append(rows, []string{termstr.Escape(s.TraceIDText()), root, strconv.Itoa(t.Matched), strconv.Itoa(s.Spans),
+			Timestamp(s.Start), dag.FormatDuration(s.Duration())})
 		matched += t.Matched
 	}
-	footer := []string{plural(len(traces), "trace"), "", strconv.Itoa(matched), "", "", ""}
+	footer := []string{dag.Plural(len(traces), "trace"), "", strconv.Itoa(matched), "", "", ""}
 	return Table(w, []string{"trace id", "root", "matched", "spans", "start", "duration"}, rows, footer, 2, 3, 5)
 }
 
@@ -106,8 +106,8 @@ type queryTraceJSON struct {
 
 // QueryTracesJSON writes one JSON object per matching trace (JSON Lines).
 func QueryTracesJSON(w io.Writer, traces []QueryTrace) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
+	var bw bytes.Buffer
+	enc := json.NewEncoder(&bw)
 	for _, t := range traces {
 		s := t.Summary
 		if err := enc.Encode(queryTraceJSON{
@@ -117,7 +117,7 @@ func QueryTracesJSON(w io.Writer, traces []QueryTrace) error {
 			return err
 		}
 	}
-	return bw.Flush()
+	return writeJSON(w, bw.Bytes())
 }
 
 // Assert writes one ✓/✗ line per expectation with its match count; under
@@ -133,7 +133,7 @@ func Assert(w io.Writer, st *Styles, outcomes []query.Outcome) error {
 			mark = st.Error("✗")
 			failed++
 		}
-		fmt.Fprintf(bw, "%s %s  %s\n", mark, o.Expectation.Label(), st.Faint(OutcomeCounts(o)))
+		fmt.Fprintf(bw, "%s %s  %s\n", mark, termstr.Escape(o.Expectation.Label()), st.Faint(OutcomeCounts(o)))
 		if !o.Passed {
 			writeFailure(bw, st, o, "    ")
 		}
@@ -149,23 +149,23 @@ func Assert(w io.Writer, st *Styles, outcomes []query.Outcome) error {
 // OutcomeCounts says how many traces matched, in the terms of the
 // expectation's mode.
 func OutcomeCounts(o query.Outcome) string {
-	traces := plural(o.Traces, "trace")
+	traces := dag.Plural(o.Traces, "trace")
 	switch o.Expectation.Mode {
 	case query.Every:
 		if o.Passed {
-			return fmt.Sprintf("matched all %s (%s)", traces, plural(o.MatchedSpans, "span"))
+			return fmt.Sprintf("matched all %s (%s)", traces, dag.Plural(o.MatchedSpans, "span"))
 		}
 		return fmt.Sprintf("matched %d of %s; every trace must match", o.MatchedTraces, traces)
 	case query.Absent:
 		if o.Passed {
 			return "absent from all " + traces
 		}
-		return fmt.Sprintf("found in %d of %s (%s); must be absent", o.MatchedTraces, traces, plural(o.MatchedSpans, "span"))
+		return fmt.Sprintf("found in %d of %s (%s); must be absent", o.MatchedTraces, traces, dag.Plural(o.MatchedSpans, "span"))
 	}
 	if o.MatchedTraces == 0 {
 		return "matched 0 of " + traces
 	}
-	return fmt.Sprintf("matched %d of %s (%s)", o.MatchedTraces, traces, plural(o.MatchedSpans, "span"))
+	return fmt.Sprintf("matched %d of %s (%s)", o.MatchedTraces, traces, dag.Plural(o.MatchedSpans, "span"))
 }
 
 // modeQuery is the expression with its every or absent.
@@ -177,12 +177,13 @@ func modeQuery(e query.Expectation) string {
 func writeFailure(w io.Writer, st *Styles, o query.Outcome, indent string) {
 	e := o.Expectation
 	if e.Name != "" {
-		fmt.Fprintf(w, "%sexpression: %s\n", indent, modeQuery(e))
+		fmt.Fprintf(w, "%sexpression: %s\n", indent, termstr.Escape(modeQuery(e)))
 	}
 	if e.Source != "" && strings.Contains(e.Source, ":") {
-		fmt.Fprintf(w, "%sdefined at: %s\n", indent, e.Source)
+		fmt.Fprintf(w, "%sdefined at: %s\n", indent, termstr.Escape(e.Source))
 	}
 	for _, d := range o.Diagnoses {
+		d.Part, d.Summary = termstr.Escape(d.Part), termstr.Escape(d.Summary)
 		switch {
 		case d.Part != "" && d.Summary != "":
 			fmt.Fprintf(w, "%s%s: %s\n", indent, d.Part, d.Summary)
@@ -190,35 +191,45 @@ func writeFailure(w io.Writer, st *Styles, o query.Outcome, indent string) {
 			fmt.Fprintf(w, "%s%s%s\n", indent, d.Part, d.Summary)
 		}
 		for _, line := range d.Details {
-			fmt.Fprintf(w, "%s  %s\n", indent, line)
+			fmt.Fprintf(w, "%s  %s\n", indent, termstr.Escape(line))
 		}
 		for _, m := range d.NearMisses {
 			more := ""
 			if m.Similar > 0 {
 				more = st.Faint(fmt.Sprintf("  (+%d more like it)", m.Similar))
 			}
-			fmt.Fprintf(w, "%s  closest: %s %s  %s  %s%s\n", indent, st.Service(m.Service), m.Name, Duration(m.Duration),
-				st.Faint("trace "+m.TraceID.String()+" span "+m.SpanID.String()), more)
+			fmt.Fprintf(w, "%s  closest: %s %s  %s  %s%s\n", indent, st.Service(termstr.Escape(m.Service)), termstr.Escape(m.Name),
+				dag.FormatDuration(m.Duration), st.Faint(spanRef(m.TraceIDText(), m.SpanIDText())), more)
 			for _, c := range m.Checks {
 				if c.Passed {
-					fmt.Fprintf(w, "%s    %s %s\n", indent, st.Fg("42", "✓"), c.Cond)
+					fmt.Fprintf(w, "%s    %s %s\n", indent, st.Fg("42", "✓"), termstr.Escape(c.Cond))
 					continue
 				}
-				fmt.Fprintf(w, "%s    %s %s  → %s\n", indent, st.Error("✗"), c.Cond, c.Actual)
+				fmt.Fprintf(w, "%s    %s %s  → %s\n", indent, st.Error("✗"), termstr.Escape(c.Cond), termstr.Escape(c.Actual))
 			}
 		}
 	}
 	for _, id := range o.Unmatched {
-		fmt.Fprintf(w, "%sno match in trace %s\n", indent, id)
+		text, ok := o.RawUnmatched[id]
+		if !ok {
+			text = id.String()
+		}
+		fmt.Fprintf(w, "%sno match in trace %s\n", indent, termstr.Escape(text))
 	}
 	if n := o.Traces - o.MatchedTraces - len(o.Unmatched); e.Mode == query.Every && n > 0 {
-		fmt.Fprintf(w, "%sand %d more traces\n", indent, n)
+		fmt.Fprintf(w, "%sand %s\n", indent, dag.Plural(n, "more trace"))
 	}
 	for _, f := range o.Found {
-		fmt.Fprintf(w, "%sfound: %s %s  %s  %s\n", indent, st.Service(f.Service), f.Name, Duration(f.Duration),
-			st.Faint("trace "+f.TraceID.String()+" span "+f.SpanID.String()))
+		fmt.Fprintf(w, "%sfound: %s %s  %s  %s\n", indent, st.Service(termstr.Escape(f.Service)), termstr.Escape(f.Name),
+			dag.FormatDuration(f.Duration), st.Faint(spanRef(f.TraceIDText(), f.SpanIDText())))
 	}
 	if n := o.MatchedSpans - len(o.Found); e.Mode == query.Absent && n > 0 {
-		fmt.Fprintf(w, "%sand %d more spans\n", indent, n)
+		fmt.Fprintf(w, "%sand %s\n", indent, dag.Plural(n, "more span"))
 	}
+}
+
+// spanRef names a span by its trace and span ids, escaped (raw invalid ids
+// are kept as read).
+func spanRef(trace, span string) string {
+	return "trace " + termstr.Escape(trace) + " span " + termstr.Escape(span)
 }

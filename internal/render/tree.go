@@ -1,14 +1,15 @@
 package render
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"math/bits"
+	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/lipgloss"
-
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // TreeOptions shape the terminal tree of `tracectl tree`.
@@ -23,7 +24,8 @@ type TreeOptions struct {
 	Critical []bool
 	// Queued is each node's queue wait on the critical path (an
 	// `--async follow` analysis, indexed like Tree.Nodes), shown as
-	// "⋯ queued 38ms"; nil when not asked for.
+	// "⋯ queued 38.0ms" and as a dotted run before the bar; nil when not
+	// asked for.
 	Queued []int64
 }
 
@@ -32,33 +34,57 @@ const foldMin = 4
 
 // Tree writes one trace as an indented span tree with a waterfall: per span
 // the name, service, kind, start offset, duration and a bar on the trace's
-// own timeline; errors in red with their status message.
+// own timeline; errors in red, marked ✗, with their status message.
+//
+// It runs in time and memory linear in the number of spans, whatever the
+// depth: guides are drawn from a per-level bitmap rather than stored per
+// line, and past a depth that would eat half the label column the guides
+// of the middle levels give way to a "┆ (depth N)" marker, so every line
+// stays within the width. On a narrow line the names give way first (cut
+// in the middle), then the bar; the error mark, the span kind and the
+// hidden-span count and the queue wait are never cut.
 func Tree(w io.Writer, st *Styles, tr *dag.Tree, opt TreeOptions) error {
-	tw := &treeWriter{w: w, st: st, tr: tr, opt: opt}
+	bw := bufio.NewWriter(w)
+	tw := &treeWriter{w: bw, st: st, tr: tr, opt: opt}
+	if tw.opt.Width <= 0 {
+		tw.opt.Width = 120
+	}
+	tw.plan()
 	tw.header()
 	tw.layout()
 	tw.body()
+	if err := bw.Flush(); err != nil {
+		return err
+	}
 	return tw.err
 }
 
 type treeWriter struct {
-	w   io.Writer
+	w   *bufio.Writer
 	st  *Styles
 	tr  *dag.Tree
 	opt TreeOptions
 	err error
 
-	lines  []treeLine
-	labelW int // width of the label column
-	barW   int // width of the waterfall
+	lines []treeLine
+	folds []foldRun
+
+	maxGuides  int    // deepest level drawn with full guides
+	keepGuides int    // levels whose guides stay left of the depth marker
+	guides     []byte // the current line's guides, reused
+	labelW     int    // width of the label column
+	barW       int    // width of the waterfall (0: none)
+	offsets    bool   // whether the offset column fits
 }
 
 // treeLine is one printed row, planned before drawing so columns align.
+// Its guides are not stored: they follow from the lines before it.
 type treeLine struct {
-	prefix string // tree guides
-	node   int32  // -1 for a fold summary
-	fold   foldRun
-	hidden int // spans hidden below this one (max depth / min duration)
+	node   int32 // dag.None for a fold summary
+	fold   int32 // index into folds for a fold summary
+	depth  int32 // 0 for roots
+	last   bool  // last of its siblings: └─ rather than ├─
+	hidden int   // spans hidden below this one (max depth / min duration)
 }
 
 type foldRun struct {
@@ -76,53 +102,87 @@ func (tw *treeWriter) printf(format string, args ...any) {
 
 func (tw *treeWriter) header() {
 	tr, st := tw.tr, tw.st
+	id := termstr.Escape(tr.TraceIDText())
+	// The root's names and the service list are the parts of the header
+	// that grow with the data: they are cut to the width.
+	room := max(12, tw.opt.Width-len("Trace ")-cells(id)-2)
 	root := "?"
 	if r := tr.Root(); r != dag.None {
 		if s := tr.Nodes[r].Span; s != nil {
-			root = st.Service(s.Service()) + " " + st.Bold(s.Name)
+			svc, name := termstr.Escape(s.Service()), termstr.Escape(s.Name)
+			sw, nw := cells(svc), cells(name)
+			svcRoom := min(sw, max(room/3, room-1-nw))
+			svc = truncEnd(svc, sw, svcRoom)
+			name = truncMiddle(name, nw, max(1, room-1-cells(svc)))
+			root = st.Service(svc) + " " + st.Bold(name)
 		} else {
-			root = st.Faint("missing span " + tr.IDText(tr.Nodes[r].ID))
+			root = st.Faint(missingSpan(tr.IDText(tr.Nodes[r].ID)))
 		}
 	}
-	services := tr.Services()
-	tw.printf("%s %s  %s\n", st.Bold("Trace"), tr.TraceIDText(), root)
+	tw.printf("%s %s  %s\n", st.Bold("Trace"), id, root)
 	if len(tr.Joined) > 0 {
 		ids := make([]string, len(tr.Joined))
-		for k, id := range tr.Joined {
-			ids[k] = id.String()
+		for k := range tr.Joined {
+			ids[k] = tr.JoinedIDText(k)
 		}
-		tw.printf("%s\n", st.Faint("joined by links: "+strings.Join(ids, ", ")))
+		const lead = "joined by links: "
+		list := termstr.Join(ids, ", ")
+		tw.printf("%s\n", st.Faint(lead+truncEnd(list, cells(list), max(1, tw.opt.Width-len(lead)))))
 	}
-	tw.printf("%s\n", st.Faint(fmt.Sprintf("%s · %s (%s) · %s",
-		plural(tr.SpanCount(), "span"), plural(len(services), "service"), strings.Join(services, ", "), Duration(tr.Duration()))))
+	services := tr.Services()
+	head := dag.Plural(tr.SpanCount(), "span") + " · " + dag.Plural(len(services), "service") + " ("
+	tail := ") · " + dag.FormatDuration(tr.Duration())
+	list := termstr.Join(services, ", ")
+	room = max(1, tw.opt.Width-cells(head)-cells(tail))
+	tw.printf("%s\n", st.Faint(head+truncEnd(list, cells(list), room)+tail))
 }
+
+// plan sizes the guides: up to maxGuides levels are drawn in full; deeper
+// lines keep the first keepGuides levels, then a depth marker.
+func (tw *treeWriter) plan() {
+	tw.maxGuides = max(2, tw.labelCap()/2/guideW)
+	tw.keepGuides = max(1, tw.maxGuides/3)
+}
+
+// guideW is the width of one level of guides ("│  ", "├─ ").
+const guideW = 3
+
+// labelCap is the label column's share of the line when names are long.
+func (tw *treeWriter) labelCap() int {
+	return max(24, (tw.opt.Width-numbersW)*55/100)
+}
+
+// numbersW is the width of the offset and duration columns with their spaces.
+const numbersW = 2 * 9
 
 // layout plans the visible lines (depth limits, hidden spans, folds) with an
 // explicit stack, then sizes the columns.
 func (tw *treeWriter) layout() {
 	tr := tw.tr
 	type frame struct {
-		node   int32    // None for a fold summary
-		fold   *foldRun // the summary, when node is None
-		prefix string   // guides for this line
-		child  string   // guides for the node's children
+		node  int32 // dag.None for a fold summary
+		fold  int32
+		depth int32
+		last  bool
 	}
 	var stack []frame
+	var kids []int32
+	var items []frame
 	for k := len(tr.Roots) - 1; k >= 0; k-- {
 		if tw.visible(tr.Roots[k]) {
-			stack = append(stack, frame{node: tr.Roots[k]})
+			stack = append(stack, frame{node: tr.Roots[k], last: true})
 		}
 	}
 	for len(stack) > 0 {
 		f := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
+		line := treeLine{node: f.node, fold: f.fold, depth: f.depth, last: f.last}
 		if f.node == dag.None {
-			tw.lines = append(tw.lines, treeLine{prefix: f.prefix, node: dag.None, fold: *f.fold})
+			tw.lines = append(tw.lines, line)
 			continue
 		}
-		line := treeLine{prefix: f.prefix, node: f.node}
 		n := &tr.Nodes[f.node]
-		var kids []int32
+		kids = kids[:0]
 		for _, c := range n.Children {
 			if tw.visible(c) {
 				kids = append(kids, c)
@@ -134,13 +194,13 @@ func (tw *treeWriter) layout() {
 			for _, c := range kids {
 				line.hidden += tw.subtreeSize(c)
 			}
-			kids = nil
+			kids = kids[:0]
 		}
 		tw.lines = append(tw.lines, line)
 
 		// Plan the children as frames, folding runs of alike siblings
 		// into their first member plus one summary frame.
-		var items []frame
+		items = items[:0]
 		for i := 0; i < len(kids); {
 			j := i + 1
 			for tw.opt.Fold && j < len(kids) && tw.alike(kids[i], kids[j]) {
@@ -148,11 +208,12 @@ func (tw *treeWriter) layout() {
 			}
 			items = append(items, frame{node: kids[i]})
 			if j-i >= foldMin {
-				run := &foldRun{}
+				run := foldRun{}
 				for _, k := range kids[i+1 : j] {
 					run.add(tr.Nodes[k])
 				}
-				items = append(items, frame{node: dag.None, fold: run})
+				tw.folds = append(tw.folds, run)
+				items = append(items, frame{node: dag.None, fold: int32(len(tw.folds) - 1)})
 			} else {
 				for _, k := range kids[i+1 : j] {
 					items = append(items, frame{node: k})
@@ -161,32 +222,37 @@ func (tw *treeWriter) layout() {
 			i = j
 		}
 		for k := len(items) - 1; k >= 0; k-- {
-			guide, cont := "├─ ", "│  "
-			if k == len(items)-1 {
-				guide, cont = "└─ ", "   "
-			}
-			items[k].prefix, items[k].child = f.child+guide, f.child+cont
+			items[k].depth = f.depth + 1
+			items[k].last = k == len(items)-1
 			stack = append(stack, items[k])
 		}
 	}
 
+	// Columns: the label column takes what the longest label needs, up to
+	// its share of the line, but never less than what every line must
+	// keep (guides, marks, the shortest names); the bar takes the rest,
+	// and gives way before the names are cut further.
 	w := tw.opt.Width
-	if w <= 0 {
-		w = 120
-	}
-	label := 0
+	natural, essential := 0, 0
 	for _, l := range tw.lines {
-		label = max(label, lipgloss.Width(tw.label(l, false)))
+		p := tw.parts(l)
+		natural = max(natural, p.natural())
+		essential = max(essential, p.essential())
 	}
-	tw.labelW = min(label, max(24, (w-numbersW)*55/100))
-	tw.barW = max(10, w-tw.labelW-numbersW-2)
+	mark := 0
 	if tw.opt.Critical != nil {
-		tw.barW -= 2
+		mark = 2
 	}
+	fixed := numbersW + 2 + mark
+	tw.labelW = max(min(natural, tw.labelCap()), essential)
+	const barMin = 10
+	if tw.labelW+fixed+barMin > w {
+		tw.labelW = max(essential, min(tw.labelW, w-fixed-barMin))
+	}
+	tw.barW = max(0, w-tw.labelW-fixed)
+	// Past the bar, the offset column goes: the duration stays.
+	tw.offsets = tw.labelW+fixed <= w
 }
-
-// numbersW is the width of the offset and duration columns with their spaces.
-const numbersW = 2 * 9
 
 // visible reports whether a node passes --min-duration (placeholders always do).
 func (tw *treeWriter) visible(i int32) bool {
@@ -237,112 +303,298 @@ func (r *foldRun) add(n dag.Node) {
 	}
 }
 
-// segment is a piece of a label with its style, so labels can be truncated
-// to the column width before escape codes are added.
-type segment struct {
-	text  string
-	style func(string) string
+// labelParts is a line's label before fitting: escaped text and widths.
+// The label reads guides, service, name, kind, queue wait, error mark and
+// message, hidden count; of these only the service, the name and the
+// message are ever cut.
+type labelParts struct {
+	guidesW int
+	service string // "" for placeholders and folds
+	name    string // span name, placeholder or fold summary
+	kind    string // " [server]", or ""
+	queued  string // " ⋯ queued 38.0ms", or ""
+	// queuedShort is queued as it reads on a narrow line: " ⋯38.0ms".
+	queuedShort string
+	mark        string // " ✗", " 3 errors" (folds), or ""
+	msg         string // status message, or ""
+	hidden      string // " (+5 hidden)", or ""
+	// hiddenShort is hidden as it reads when names would otherwise be cut:
+	// " (+5)".
+	hiddenShort string
+
+	serviceW, nameW, msgW, fixedW int
+
+	err, faintName bool
 }
 
-func (tw *treeWriter) segments(l treeLine) []segment {
-	st := tw.st
-	plain := func(s string) string { return s }
-	segs := []segment{{l.prefix, st.Faint}}
+func (tw *treeWriter) parts(l treeLine) labelParts {
+	p := labelParts{guidesW: tw.guidesWidth(l.depth)}
 	if l.node == dag.None {
-		r := l.fold
-		spread := Duration(r.min)
+		r := tw.folds[l.fold]
+		spread := dag.FormatDuration(r.min)
 		if r.max != r.min {
-			spread += "–" + Duration(r.max)
+			spread += "–" + dag.FormatDuration(r.max)
 		}
-		text := fmt.Sprintf("× %d more like this (%s each)", r.count, spread)
-		segs = append(segs, segment{text, st.Faint})
+		p.name = fmt.Sprintf("× %d more like this (%s each)", r.count, spread)
+		p.faintName = true
 		if r.errors > 0 {
-			segs = append(segs, segment{fmt.Sprintf(" %d errors", r.errors), st.Error})
+			p.mark = " " + dag.Plural(r.errors, "error")
 		}
-		return segs
-	}
-	n := &tw.tr.Nodes[l.node]
-	if n.Span == nil {
-		segs = append(segs, segment{"missing span " + tw.tr.IDText(n.ID), st.Faint})
 	} else {
-		s := n.Span
-		name := plain
-		if s.Status.Code == dag.StatusError {
-			name = st.Error
-		}
-		segs = append(segs, segment{s.Service(), st.Service}, segment{" ", plain}, segment{s.Name, name})
-		if s.Kind != dag.KindInternal && s.Kind != dag.KindUnspecified {
-			segs = append(segs, segment{" [" + s.Kind.String() + "]", st.Faint})
-		}
-		if q := tw.queued(l.node); q > 0 {
-			segs = append(segs, segment{" ⋯ queued " + Duration(q), st.Faint})
-		}
-		if s.Status.Code == dag.StatusError {
-			msg := "error"
-			if s.Status.Message != "" {
-				msg = s.Status.Message
+		n := &tw.tr.Nodes[l.node]
+		if s := n.Span; s == nil {
+			p.name, p.faintName = missingSpan(tw.tr.IDText(n.ID)), true
+		} else {
+			p.service, p.name = termstr.Escape(s.Service()), termstr.Escape(s.Name)
+			if s.Kind != dag.KindInternal && s.Kind != dag.KindUnspecified {
+				p.kind = " [" + s.Kind.String() + "]"
 			}
-			segs = append(segs, segment{" ✗ " + msg, st.Error})
+			if q := tw.queued(l.node); q > 0 {
+				p.queued = " ⋯ queued " + dag.FormatDuration(q)
+				p.queuedShort = " ⋯" + dag.FormatDuration(q)
+			}
+			if s.Status.Code == dag.StatusError {
+				p.err = true
+				p.mark = errorMark
+				p.msg = termstr.Escape(s.Status.Message)
+				if p.msg == "" {
+					p.msg = "error"
+				}
+			}
 		}
 	}
 	if l.hidden > 0 {
-		segs = append(segs, segment{fmt.Sprintf(" (+%d hidden)", l.hidden), st.Faint})
+		p.hidden = " (+" + strconv.Itoa(l.hidden) + " hidden)"
+		p.hiddenShort = " (+" + strconv.Itoa(l.hidden) + ")"
 	}
-	return segs
+	p.serviceW, p.nameW, p.msgW = cells(p.service), cells(p.name), cells(p.msg)
+	p.fixedW = p.guidesW + len(p.kind) + len(p.hidden) + cells(p.queued) // kind and hidden are ASCII
+	if p.mark == errorMark {
+		p.fixedW += errorMarkW
+	} else {
+		p.fixedW += len(p.mark)
+	}
+	return p
 }
 
-// label renders a line's label, truncated to the label column when fit is set.
-func (tw *treeWriter) label(l treeLine, fit bool) string {
-	var b strings.Builder
-	room := tw.labelW
-	for _, sg := range tw.segments(l) {
-		text := sg.text
-		if fit {
-			w := lipgloss.Width(text)
-			if w > room {
-				text = Truncate(text, room)
-				w = lipgloss.Width(text)
-			}
-			room -= w
-		}
-		if text != "" {
-			b.WriteString(sg.style(text))
-		}
-		if fit && room <= 0 {
+// width is the label's width with the given widths of its flexible parts.
+func (p *labelParts) width(service, name, msg int) int {
+	w := p.fixedW + name
+	if p.service != "" {
+		w += service + 1
+	}
+	if msg > 0 {
+		w += msg + 1
+	}
+	return w
+}
+
+func (p *labelParts) natural() int { return p.width(p.serviceW, p.nameW, p.msgW) }
+
+// Shortest widths the names are cut to before the bar gives way.
+const (
+	minService = 3
+	minName    = 5
+)
+
+func (p *labelParts) essential() int {
+	w := p.width(min(p.serviceW, minService), min(p.nameW, minName), 0)
+	return w - len(p.hidden) + len(p.hiddenShort) - cells(p.queued) + cells(p.queuedShort)
+}
+
+// fit returns the widths of service, name and message within room: the
+// message gives way first, then the hidden count's wording (to its short
+// form, which fit sets in p.hidden), then the name (to a readable length),
+// then the service, then all of them to their minimum. Only when even
+// the shortest names would not fit does the queue wait lose its word
+// (" ⋯38.0ms", set in p.queued).
+func (p *labelParts) fit(room int) (service, name, msg int) {
+	service, name, msg = p.serviceW, p.nameW, p.msgW
+	if p.width(service, p.nameW, min(msg, 12)) > room && p.hidden != "" {
+		p.fixedW -= len(p.hidden) - len(p.hiddenShort)
+		p.hidden = p.hiddenShort
+	}
+	if p.width(min(service, minService), min(p.nameW, minName), 0) > room && p.queued != "" {
+		p.fixedW -= cells(p.queued) - cells(p.queuedShort)
+		p.queued = p.queuedShort
+	}
+	steps := [...]struct {
+		part  *int
+		floor int
+	}{{&msg, 12}, {&name, 16}, {&service, 10}, {&msg, 0}, {&name, minName}, {&service, minService}}
+	for _, s := range steps {
+		excess := p.width(service, name, msg) - room
+		if excess <= 0 {
 			break
 		}
+		if *s.part > s.floor {
+			*s.part -= min(excess, *s.part-s.floor)
+		}
 	}
-	if fit && room > 0 {
-		b.WriteString(strings.Repeat(" ", room))
+	return service, name, msg
+}
+
+// errorMark marks a span with error status; it is never cut.
+const (
+	errorMark  = " ✗"
+	errorMarkW = 2
+)
+
+// guidesWidth is the width of a line's guides.
+func (tw *treeWriter) guidesWidth(depth int32) int {
+	d := int(depth)
+	if d <= tw.maxGuides {
+		return guideW * d
 	}
-	return b.String()
+	return guideW*tw.keepGuides + depthMarkerW + decimalDigits(d) + guideW
+}
+
+// depthMarkerW is the width of the depth marker ("┆ (depth 1234) "), which
+// stands for the guides of the levels a deep line leaves out, without its
+// digits.
+const depthMarkerW = len("| (depth ) ")
+
+func decimalDigits(n int) int {
+	d := 1
+	for ; n >= 10; n /= 10 {
+		d++
+	}
+	return d
+}
+
+// label writes a line's label, fitted to the label column, with guides
+// from cont (cont[k]: the ancestor at depth k has siblings below it).
+func (tw *treeWriter) label(l treeLine, cont []bool) {
+	st, b := tw.st, tw.w
+	p := tw.parts(l)
+
+	g := tw.guides[:0]
+	d := int(l.depth)
+	levels := d - 1
+	if d > tw.maxGuides {
+		levels = tw.keepGuides
+	}
+	for k := 1; k <= levels; k++ {
+		if cont[k] {
+			g = append(g, "│  "...)
+		} else {
+			g = append(g, "   "...)
+		}
+	}
+	if d > tw.maxGuides {
+		g = append(g, "┆ (depth "...)
+		g = strconv.AppendInt(g, int64(d), 10)
+		g = append(g, ") "...)
+	}
+	if d > 0 {
+		if l.last {
+			g = append(g, "└─ "...)
+		} else {
+			g = append(g, "├─ "...)
+		}
+	}
+	tw.guides = g
+	switch {
+	case len(g) == 0:
+	case st.color:
+		b.WriteString(st.Faint(string(g)))
+	default:
+		b.Write(g)
+	}
+
+	service, name, msg := p.fit(tw.labelW)
+	used := p.guidesW
+	if p.service != "" {
+		s := truncEnd(p.service, p.serviceW, service)
+		used += cells(s) + 1
+		b.WriteString(st.Service(s))
+		b.WriteByte(' ')
+	}
+	nameText := truncMiddle(p.name, p.nameW, name)
+	used += cells(nameText)
+	switch {
+	case p.err:
+		b.WriteString(st.Error(nameText))
+	case p.faintName:
+		b.WriteString(st.Faint(nameText))
+	default:
+		b.WriteString(nameText)
+	}
+	if p.kind != "" {
+		b.WriteString(st.Faint(p.kind))
+		used += cells(p.kind)
+	}
+	if p.queued != "" {
+		b.WriteString(st.Faint(p.queued))
+		used += cells(p.queued)
+	}
+	if p.mark != "" {
+		text := p.mark
+		if msg > 0 {
+			text += " " + truncEnd(p.msg, p.msgW, msg)
+		}
+		used += cells(text)
+		b.WriteString(st.Error(text))
+	}
+	if p.hidden != "" {
+		b.WriteString(st.Faint(p.hidden))
+		used += cells(p.hidden)
+	}
+	spaces(b, tw.labelW-used)
+}
+
+// spaces writes n spaces (none when n ≤ 0).
+func spaces(w *bufio.Writer, n int) {
+	const blank = "                                "
+	for n > 0 {
+		k := min(n, len(blank))
+		w.WriteString(blank[:k])
+		n -= k
+	}
+}
+
+// column writes s right-aligned in a column of width cells, after a space.
+func column(w *bufio.Writer, s string, width int) {
+	spaces(w, 1+width-cells(s))
+	w.WriteString(s)
 }
 
 func (tw *treeWriter) body() {
+	cont := make([]bool, tw.maxGuides+1)
+	w := tw.w
 	for _, l := range tw.lines {
-		offset, dur, bar := "", "", ""
+		if d := int(l.depth); d < len(cont) {
+			cont[d] = !l.last
+		}
+		tw.label(l, cont)
+		var offset, dur, bar string
 		if l.node == dag.None {
-			f := l.fold
-			offset, dur = "+"+Duration(dag.Sub(f.start, tw.tr.Start)), "Σ "+Duration(f.sum)
+			f := tw.folds[l.fold]
+			offset, dur = dag.FormatOffset(dag.Sub(f.start, tw.tr.Start)), "Σ "+dag.FormatDuration(f.sum)
 			bar = tw.bar(f.start, f.end, "─", tw.st.Faint)
 		} else {
 			n := &tw.tr.Nodes[l.node]
-			offset, dur = "+"+Duration(dag.Sub(n.Start, tw.tr.Start)), Duration(n.Duration())
+			offset, dur = dag.FormatOffset(dag.Sub(n.Start, tw.tr.Start)), dag.FormatDuration(n.Duration())
 			bar = tw.nodeBar(l.node)
 		}
-		if offset == "+0ns" {
-			offset = "0"
-		}
-		mark := ""
 		if tw.opt.Critical != nil {
-			// The marker has its own column so truncating a long label
+			// The marker has its own column so fitting a long label
 			// never hides it.
-			mark = "  "
 			if l.node >= 0 && tw.opt.Critical[l.node] {
-				mark = " " + tw.st.Bold("◆")
+				w.WriteString(" " + tw.st.Bold("◆"))
+			} else {
+				w.WriteString("  ")
 			}
 		}
-		tw.printf("%s%s %8s %8s %s\n", tw.label(l, true), mark, offset, dur, bar)
+		if tw.offsets {
+			column(w, offset, 8)
+		}
+		column(w, dur, 8)
+		if bar != "" {
+			w.WriteByte(' ')
+			w.WriteString(bar)
+		}
+		w.WriteByte('\n')
 	}
 }
 
@@ -365,7 +617,7 @@ func (tw *treeWriter) nodeBar(i int32) string {
 	b := tw.bar(n.Start, n.End, glyph, style)
 	if q := tw.queued(i); q > 0 {
 		// The wait leads up to the span's start: a faint dotted run in
-		// the cells before its bar.
+		// the blank cells before its bar (bar pads with plain spaces).
 		wait := tw.bar(n.Start-min(uint64(q), n.Start), n.Start, "┈", tw.st.Faint)
 		if pad := len(b) - len(strings.TrimLeft(b, " ")); pad > 0 {
 			lead := len(wait) - len(strings.TrimLeft(wait, " "))
@@ -385,10 +637,13 @@ func (tw *treeWriter) queued(i int32) int64 {
 	return tw.opt.Queued[i]
 }
 
-// bar draws [start,end] on the trace's timeline, at least one cell wide.
-// The cell arithmetic is done in 128 bits so a trace lasting centuries
-// cannot overflow it.
+// bar draws [start,end] on the trace's timeline, at least one cell wide;
+// "" when there is no room for bars. The cell arithmetic is done in 128
+// bits so a trace lasting centuries cannot overflow it.
 func (tw *treeWriter) bar(start, end uint64, glyph string, style func(string) string) string {
+	if tw.barW <= 0 {
+		return ""
+	}
 	t0 := tw.tr.Start
 	total := max(1, tw.tr.End-t0)
 	cells := uint64(tw.barW)
@@ -411,8 +666,10 @@ func cellOf(off, cells, total uint64, ceil bool) uint64 {
 
 func (tw *treeWriter) serviceStyle(service string) func(string) string {
 	if !tw.st.color {
-		return func(s string) string { return s }
+		return plain
 	}
 	style := tw.st.r.NewStyle().Foreground(ServiceColor(service))
 	return func(s string) string { return style.Render(s) }
 }
+
+func plain(s string) string { return s }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -168,5 +170,116 @@ func TestTreeJSONDeep(t *testing.T) {
 	// the shape by balance rather than with json.Valid.
 	if open, closed := strings.Count(b.String(), "{"), strings.Count(b.String(), "}"); open != closed {
 		t.Errorf("unbalanced JSON: %d { and %d }", open, closed)
+	}
+}
+
+// chain builds one trace of n spans, each the parent of the next.
+func chain(n int) []dag.Span {
+	spans := make([]dag.Span, n)
+	for i := range spans {
+		id := dag.SpanID{1, 0, 0, 0, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}
+		spans[i] = dag.Span{TraceID: dag.TraceID{1}, SpanID: id, Resource: cart, Name: "load item", Start: uint64(i), End: uint64(2*n - i)}
+		if i > 0 {
+			spans[i].ParentSpanID = spans[i-1].SpanID
+		}
+	}
+	return spans
+}
+
+// TestTreeDeep prints a 100,000-deep chain: every line fits the width
+// (guides past a depth give way to a depth marker) and every span is
+// there. Time is linear in the depth; BenchmarkTreeDeep measures it.
+func TestTreeDeep(t *testing.T) {
+	const n, width = 100_000, 100
+	var b bytes.Buffer
+	if err := Tree(&b, NewStyles(&b, false), buildTree(chain(n)), TreeOptions{Width: width, MaxDepth: -1, Fold: true}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if got := len(lines); got != n+2 {
+		t.Fatalf("%d lines, want %d (header and one per span)", got, n+2)
+	}
+	for k, l := range lines {
+		if w := cells(l); w > width {
+			t.Fatalf("line %d is %d cells wide, more than %d:\n%s", k+1, w, width, l)
+		}
+	}
+	for _, want := range []string{"┆ (depth 99999) └─ cart load item", "┆ (depth 12) └─ cart load item"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no line with %q", want)
+		}
+	}
+}
+
+func BenchmarkTreeDeep(b *testing.B) {
+	for _, n := range []int{1_000, 100_000, 1_000_000} {
+		tr := buildTree(chain(n))
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				if err := Tree(io.Discard, NewStyles(io.Discard, false), tr, TreeOptions{Width: 120, MaxDepth: -1, Fold: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+		})
+	}
+}
+
+// TestTreeNarrow: at every width a line fits (from 40 cells on) and an
+// error span keeps its ✗ and its kind; at any width at all, no panic.
+func TestTreeNarrow(t *testing.T) {
+	tr := buildTree(shopTrace())
+	for width := 1; width <= 160; width++ {
+		var b bytes.Buffer
+		if err := Tree(&b, NewStyles(&b, false), tr, TreeOptions{Width: width, MaxDepth: 1, Fold: true}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		for _, l := range lines[2:] {
+			if width >= 40 && cells(l) > width {
+				t.Errorf("width %d: line is %d cells:\n%s", width, cells(l), l)
+			}
+			if strings.Contains(l, "pay") && (!strings.Contains(l, "✗") || !strings.Contains(l, "[server]")) {
+				t.Errorf("width %d: the error span lost its mark or kind:\n%s", width, l)
+			}
+		}
+	}
+}
+
+// TestTreeNarrowQueued: a queue wait (--async follow) is never cut, like
+// the kind: at every width from 40 cells its line fits and keeps its
+// duration (losing the word "queued" only where the shortest names would not fit), and where
+// there is a bar the wait runs dotted before it.
+func TestTreeNarrowQueued(t *testing.T) {
+	tr := buildTree(shopTrace())
+	queued := make([]int64, len(tr.Nodes))
+	for i, n := range tr.Nodes {
+		if n.Span != nil && n.Span.Name == "charge" {
+			queued[i] = 38 * ms
+		}
+	}
+	for width := 1; width <= 160; width++ {
+		var b bytes.Buffer
+		if err := Tree(&b, NewStyles(&b, false), tr, TreeOptions{Width: width, MaxDepth: 1, Fold: true, Queued: queued}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		for _, l := range lines[2:] {
+			if width >= 40 && cells(l) > width {
+				t.Errorf("width %d: line is %d cells:\n%s", width, cells(l), l)
+			}
+			if !strings.Contains(l, "pay") {
+				continue
+			}
+			if !strings.Contains(l, " ⋯38.0ms") && !strings.Contains(l, " ⋯ queued 38.0ms") || !strings.Contains(l, "✗") {
+				t.Errorf("width %d: the queued span lost its wait or its mark:\n%s", width, l)
+			}
+			if width >= 120 && !strings.Contains(l, " ⋯ queued 38.0ms") {
+				t.Errorf("width %d: the wait lost its word on a wide line:\n%s", width, l)
+			}
+			if width >= 120 && !strings.Contains(l, "┈█") {
+				t.Errorf("width %d: no dotted wait before the bar:\n%s", width, l)
+			}
+		}
 	}
 }
