@@ -43,13 +43,11 @@ what-if summary on stderr.`,
   tracectl attrib --by service --top 5 dump.pb
   tracectl attrib --speedup service=payment:2 --speedup operation=cart/GET\ /cart:3 traces.json
   tracectl attrib -o folded --weight self traces.json | inferno-flamegraph > self.svg`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			opts.TopSet = cmd.Flags().Changed("top")
-			return attribRun(s, opts)
-		},
 	}
+	opts.inputOptions.runOnFiles(cmd, func(cmd *cobra.Command) error {
+		opts.TopSet = cmd.Flags().Changed("top")
+		return attribRun(s, opts)
+	})
 	opts.inputOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()

@@ -50,12 +50,8 @@ summary on stderr.`,
   tracectl critpath -o folded traces.json | flamegraph.pl > critical.svg
   tracectl critpath --speedup service=payment:2 traces.json
   tracectl critpath --async follow -o json orders.json | jq '.segments[] | select(.queue)'`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			return critpathRun(s, opts)
-		},
 	}
+	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return critpathRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
