@@ -51,12 +51,8 @@ report (one testcase per expectation) for CI to show. Exit codes: 0 all passed,
 		Example: `  tracectl assert traces.json -e '{ name = "GET /checkout" }'
   tracectl assert 'traces-*.json' -f expectations.txt --junit report.xml
   tracectl assert dump.pb --absent '{ status = error }' --every-trace -e '{ kind = server } > { kind = client }'`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			return assertRun(s, opts)
-		},
 	}
+	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return assertRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringArrayVarP(&opts.Exprs, "expect", "e", nil, "an expectation: [NAME: ][every|absent] QUERY (repeatable)")

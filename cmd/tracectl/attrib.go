@@ -43,13 +43,11 @@ what-if summary on stderr.`,
   tracectl attrib --by service --top 5 dump.pb
   tracectl attrib --speedup service=payment:2 --speedup operation=cart/GET\ /cart:3 traces.json
   tracectl attrib -o folded --weight self traces.json | inferno-flamegraph > self.svg`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			opts.TopSet = cmd.Flags().Changed("top")
-			return attribRun(s, opts)
-		},
 	}
+	opts.inputOptions.runOnFiles(cmd, func(cmd *cobra.Command) error {
+		opts.TopSet = cmd.Flags().Changed("top")
+		return attribRun(s, opts)
+	})
 	opts.inputOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
@@ -70,32 +68,12 @@ func attribRun(s *streams, opts *attribOptions) error {
 	if opts.Top < 0 {
 		return usageError{errors.New("--top must be 0 (all) or more")}
 	}
-	weight, err := critpath.ParseWeight(opts.Weight)
-	if err != nil {
-		return usageError{fmt.Errorf("--weight: %w", err)}
-	}
-	rules, err := parseSpeedups(opts.Speedups)
+	so, trees, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups, "")
 	if err != nil {
 		return err
 	}
-	mode, err := opts.asyncOptions.mode(&opts.inputOptions)
-	if err != nil {
-		return err
-	}
-	if err := checkSpeedupAsync(rules, mode); err != nil {
-		return err
-	}
-	trees, err := loadTrees(s, &opts.inputOptions)
-	if err != nil {
-		return err
-	}
-	if err := critpath.CheckTargets(rules, trees); err != nil {
-		return usageError{fmt.Errorf("--speedup %w", err)}
-	}
-
-	sum := critpath.Summarize(trees, critpath.SummaryOptions{
-		By: by, Async: mode, Rules: rules, Folded: opts.Output == "folded", Weight: weight,
-	})
+	so.By, so.Folded = by, opts.Output == "folded"
+	sum := critpath.Summarize(trees, so)
 	at := sum.Attribution
 	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
 	return writeSummary(s, st, opts.Output, sum, func() error {

@@ -58,12 +58,8 @@ Exit status 1 when a finding at or above --fail-on exists.`,
   tracectl check --fail-on warning --tolerance 1ms dump.pb
   tracectl check --pii --pii-pattern 'employee_id=EMP-\d{6}' traces.json
   tracectl check -o json --skip-rule missing_parent traces.json | jq -r .rule`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			return checkRun(s, opts)
-		},
 	}
+	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return checkRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	f := cmd.Flags()
 	addOutputFlag(cmd, &opts.Output, "text", "json")

@@ -42,12 +42,8 @@ batch by batch; the others are written when all input is read.
 		Example: `  tracectl convert --to otlp-proto traces.json --out traces.pb
   tracectl convert --to jaeger-json 'http://localhost:16686/api/v3/traces/4bf92f3577b34da6a3ce929d0e0e4736' > trace.json
   tracectl convert --to otlp-json zipkin-export.json --where '{ status = error }'`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			return convertRun(s, opts)
-		},
 	}
+	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return convertRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	opts.redactOptions.addFlags(cmd)
 	f := cmd.Flags()

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tracectl/tracectl/internal/critpath"
+	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/render"
 )
 
@@ -49,12 +50,8 @@ summary on stderr.`,
   tracectl critpath -o folded traces.json | flamegraph.pl > critical.svg
   tracectl critpath --speedup service=payment:2 traces.json
   tracectl critpath --async follow -o json orders.json | jq '.segments[] | select(.queue)'`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			return critpathRun(s, opts)
-		},
 	}
+	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return critpathRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
@@ -79,40 +76,53 @@ func parseSpeedups(flags []string) ([]critpath.Speedup, error) {
 	return rules, nil
 }
 
-func critpathRun(s *streams, opts *critpathOptions) error {
-	weight, err := critpath.ParseWeight(opts.Weight)
+// loadWhatIf is the start critpath and attrib share: --weight, --speedup and --async
+// parsed and checked against each other, the traces loaded (narrowed to trace when it
+// is set), and every --speedup target checked against those traces. The options it
+// returns hold Weight, Rules and Async; the caller adds the rest.
+func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag string, speedupFlags []string, trace string) (critpath.SummaryOptions, []*dag.Tree, error) {
+	var so critpath.SummaryOptions
+	weight, err := critpath.ParseWeight(weightFlag)
 	if err != nil {
-		return usageError{fmt.Errorf("--weight: %w", err)}
+		return so, nil, usageError{fmt.Errorf("--weight: %w", err)}
 	}
-	rules, err := parseSpeedups(opts.Speedups)
+	rules, err := parseSpeedups(speedupFlags)
 	if err != nil {
-		return err
+		return so, nil, err
 	}
-	mode, err := opts.asyncOptions.mode(&opts.inputOptions)
+	mode, err := async.mode(in)
 	if err != nil {
-		return err
+		return so, nil, err
 	}
 	if err := checkSpeedupAsync(rules, mode); err != nil {
-		return err
+		return so, nil, err
 	}
-	trees, err := loadTrees(s, &opts.inputOptions)
+	trees, err := loadTrees(s, in)
 	if err != nil {
-		return err
+		return so, nil, err
 	}
-	if opts.Trace != "" {
-		if trees, err = selectTrace(trees, opts.Trace); err != nil {
-			return err
+	if trace != "" {
+		if trees, err = selectTrace(trees, trace); err != nil {
+			return so, nil, err
 		}
 	}
 	if err := critpath.CheckTargets(rules, trees); err != nil {
-		return usageError{fmt.Errorf("--speedup %w", err)}
+		return so, nil, usageError{fmt.Errorf("--speedup %w", err)}
+	}
+	so.Weight, so.Rules, so.Async = weight, rules, mode
+	return so, trees, nil
+}
+
+func critpathRun(s *streams, opts *critpathOptions) error {
+	so, trees, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups, opts.Trace)
+	if err != nil {
+		return err
 	}
 	sortByStart(trees)
 
 	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
-	sz := critpath.NewSummarizer(critpath.SummaryOptions{
-		Async: mode, Rules: rules, Folded: opts.Output == "folded", Weight: weight,
-	})
+	so.Folded = opts.Output == "folded"
+	sz := critpath.NewSummarizer(so)
 	for k, tr := range trees {
 		a, retimed := sz.Add(tr)
 		switch opts.Output {

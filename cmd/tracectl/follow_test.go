@@ -41,6 +41,32 @@ func waitFor(t *testing.T, out *syncBuffer, want string) {
 	t.Fatalf("%q never printed; stdout:\n%s", want, out.String())
 }
 
+// followTree starts tree --follow on path in the background. stop cancels
+// it and fails the test unless the run ends cleanly within a minute.
+func followTree(t *testing.T, path string) (out *syncBuffer, stop func()) {
+	t.Helper()
+	out = &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	opts := &treeOptions{Output: "tree", Color: "never", MaxDepth: -1, Width: 100}
+	opts.Files, opts.Format = []string{path}, "auto"
+	opts.followOptions = followOptions{Follow: true, TraceIdle: 5 * time.Millisecond, poll: time.Millisecond, ctx: ctx}
+	done := make(chan error, 1)
+	go func() { done <- treeRun(&streams{Out: out, Err: &syncBuffer{}}, opts) }()
+	return out, func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("tree --follow did not stop")
+		}
+	}
+}
+
 // TestTreeFollow follows a file the way the Collector's file exporter
 // writes it — appends, then rotation (rename, new file) — and checks each
 // trace prints once it is idle, before the run ends.
@@ -49,15 +75,7 @@ func TestTreeFollow(t *testing.T) {
 	path := filepath.Join(dir, "traces.json")
 	appendTo(t, path, otlpLine(1, "first"))
 
-	out, errb := &syncBuffer{}, &syncBuffer{}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	opts := &treeOptions{Output: "tree", Color: "never", MaxDepth: -1, Width: 100}
-	opts.Files, opts.Format = []string{path}, "auto"
-	opts.followOptions = followOptions{Follow: true, TraceIdle: 5 * time.Millisecond, poll: time.Millisecond, ctx: ctx}
-	done := make(chan error, 1)
-	go func() { done <- treeRun(&streams{Out: out, Err: errb}, opts) }()
-
+	out, stop := followTree(t, path)
 	waitFor(t, out, "first")
 	appendTo(t, path, otlpLine(2, "second"))
 	waitFor(t, out, "second")
@@ -66,16 +84,7 @@ func TestTreeFollow(t *testing.T) {
 	}
 	appendTo(t, path, otlpLine(3, "third"))
 	waitFor(t, out, "third")
-
 	stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("tree --follow did not stop")
-	}
 	if n := strings.Count(out.String(), "Trace "); n != 3 {
 		t.Errorf("%d traces printed, want 3:\n%s", n, out.String())
 	}
@@ -94,23 +103,8 @@ func TestTreeFollowUsage(t *testing.T) {
 // creates its file waits for it, like tail -F, instead of failing.
 func TestTreeFollowWaitsForFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "later.json")
-	out, errb := &syncBuffer{}, &syncBuffer{}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	opts := &treeOptions{Output: "tree", Color: "never", MaxDepth: -1, Width: 100}
-	opts.Files, opts.Format = []string{path}, "auto"
-	opts.followOptions = followOptions{Follow: true, TraceIdle: 5 * time.Millisecond, poll: time.Millisecond, ctx: ctx}
-	done := make(chan error, 1)
-	go func() { done <- treeRun(&streams{Out: out, Err: errb}, opts) }()
+	out, stop := followTree(t, path)
 	appendTo(t, path, otlpLine(1, "late"))
 	waitFor(t, out, "late")
 	stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("tree --follow did not stop")
-	}
 }

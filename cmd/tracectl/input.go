@@ -36,6 +36,16 @@ type inputOptions struct {
 	searchOptions
 }
 
+// runOnFiles sets the Args and RunE of a command whose arguments are all
+// inputs: at least one, stored in Files before run.
+func (o *inputOptions) runOnFiles(cmd *cobra.Command, run func(cmd *cobra.Command) error) {
+	cmd.Args = cobra.MinimumNArgs(1)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		o.Files = args
+		return run(cmd)
+	}
+}
+
 func (o *inputOptions) addFlags(cmd *cobra.Command) {
 	o.searchOptions.addFlags(cmd)
 	f := cmd.Flags()

@@ -29,12 +29,8 @@ This is the first thing to run on an unknown dump.`,
 		Example: `  tracectl ls traces.json
   tracectl ls --sort duration 'traces-*.json'
   tracectl ls -o json dump.pb | jq -r 'select(.errors > 0) | .trace_id'`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			return lsRun(s, opts)
-		},
 	}
+	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return lsRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.Sort, "sort", "start", "order rows by start, duration (longest first) or spans (most first)")

@@ -47,12 +47,8 @@ $OTEL_EXPORTER_OTLP_HEADERS (name=value,…) and --endpoint-header.`,
 		Example: `  tracectl send --retime traces.json
   tracectl send --protocol http --endpoint https://otlp.example.com --endpoint-header 'Authorization: Bearer …' dump.pb
   tracectl send --where '{ status = error }' --endpoint localhost:4317 'traces-*.json'`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			return sendRun(cmd.Context(), s, opts)
-		},
 	}
+	opts.inputOptions.runOnFiles(cmd, func(cmd *cobra.Command) error { return sendRun(cmd.Context(), s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	opts.redactOptions.addFlags(cmd)
 	f := cmd.Flags()

@@ -46,12 +46,8 @@ path and shows each consumer's wait as "⋯ queued 38ms".`,
 		Example: `  tracectl tree traces.json
   tracectl tree --trace 4bf92f35 --max-depth 3 dump.pb
   otelcol-dump | tracectl tree -o json - | jq .roots[0].name`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			return treeRun(s, opts)
-		},
 	}
+	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return treeRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	opts.followOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)

@@ -189,7 +189,7 @@ func BenchmarkCriticalPath(b *testing.B) {
 					Analyze(tr)
 				}
 			}
-			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+			reportSpansPerSec(b, d.spans)
 		})
 		b.Run(shape.name+"/analyze+attrib", func(b *testing.B) {
 			b.ReportAllocs()
@@ -203,7 +203,7 @@ func BenchmarkCriticalPath(b *testing.B) {
 				}
 				at.Rows()
 			}
-			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+			reportSpansPerSec(b, d.spans)
 		})
 		b.Run(shape.name+"/analyze+attrib-parallel", func(b *testing.B) {
 			// All of `tracectl attrib`'s analysis, on every core.
@@ -211,25 +211,10 @@ func BenchmarkCriticalPath(b *testing.B) {
 			for b.Loop() {
 				Summarize(d.trees, SummaryOptions{By: ByOperation}).Attribution.Rows()
 			}
-			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+			reportSpansPerSec(b, d.spans)
 		})
 		b.Run(shape.name+"/decode-ingest.DecodeProto", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(d.bytes))
-			for b.Loop() {
-				n := 0
-				for _, f := range d.frames {
-					spans, err := ingest.DecodeProto(f, nil)
-					if err != nil {
-						b.Fatal(err)
-					}
-					n += len(spans)
-				}
-				if n != d.spans {
-					b.Fatalf("decoded %d spans, want %d", n, d.spans)
-				}
-			}
-			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+			benchDecode(b, d.frames, d.bytes, d.spans, func(f []byte) ([]dag.Span, error) { return ingest.DecodeProto(f, nil) })
 		})
 		b.Run(shape.name+"/decode-proto.Unmarshal", func(b *testing.B) {
 			b.ReportAllocs()
@@ -242,9 +227,36 @@ func BenchmarkCriticalPath(b *testing.B) {
 					}
 				}
 			}
-			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+			reportSpansPerSec(b, d.spans)
 		})
 	}
+}
+
+// reportSpansPerSec reports the throughput of a benchmark that handles spans
+// spans per iteration.
+func reportSpansPerSec(b *testing.B, spans int) {
+	b.ReportMetric(float64(spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+}
+
+// benchDecode measures decode over every message of msgs (size bytes in
+// all), checking that they hold spans spans.
+func benchDecode(b *testing.B, msgs [][]byte, size, spans int, decode func([]byte) ([]dag.Span, error)) {
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		n := 0
+		for _, m := range msgs {
+			got, err := decode(m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(got)
+		}
+		if n != spans {
+			b.Fatalf("decoded %d spans, want %d", n, spans)
+		}
+	}
+	reportSpansPerSec(b, spans)
 }
 
 // BenchmarkRetime measures a what-if re-timing of every trace.
@@ -263,5 +275,5 @@ func BenchmarkRetime(b *testing.B) {
 		}
 		w.Report()
 	}
-	b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+	reportSpansPerSec(b, d.spans)
 }

@@ -191,6 +191,20 @@ type Analyzer struct {
 	sc      scratch
 }
 
+// newAnalysis returns an Analysis of tr whose Start and End are the two halves of
+// times and whose Critical and Self are the two halves of durs, each half
+// capped so that an append cannot run into the next.
+func newAnalysis(tr *dag.Tree, times []uint64, durs []int64) Analysis {
+	n := len(tr.Nodes)
+	return Analysis{
+		Tree:     tr,
+		Start:    times[0*n : 1*n : 1*n],
+		End:      times[1*n : 2*n : 2*n],
+		Critical: durs[0*n : 1*n : 1*n],
+		Self:     durs[1*n : 2*n : 2*n],
+	}
+}
+
 // Analyze is like the package's Analyze, except that the result is
 // overwritten by the next call.
 func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
@@ -216,16 +230,8 @@ func (z *Analyzer) Analyze(tr *dag.Tree) *Analysis {
 	times, durs, dropped := z.times[:2*n], z.durs[:2*n], z.dropped[:n]
 	clear(durs[:n]) // Critical adds up; clip sets the rest
 	clear(dropped)
-	z.a = Analysis{
-		Tree:     tr,
-		Async:    z.Async,
-		Start:    times[0*n : 1*n : 1*n],
-		End:      times[1*n : 2*n : 2*n],
-		Critical: durs[0*n : 1*n : 1*n],
-		Self:     durs[1*n : 2*n : 2*n],
-		Queue:    queue,
-		Dropped:  dropped,
-	}
+	z.a = newAnalysis(tr, times, durs)
+	z.a.Async, z.a.Queue, z.a.Dropped = z.Async, queue, dropped
 	a := &z.a
 	if a.Async == AsyncFollow {
 		a.extend()

@@ -78,22 +78,7 @@ func BenchmarkDecodeJSONSameData(b *testing.B) {
 			size += len(m)
 		}
 		b.Run(shape.name+"/ingest.DecodeJSONRequest", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(size))
-			for b.Loop() {
-				n := 0
-				for _, m := range msgs {
-					spans, err := ingest.DecodeJSONRequest(m)
-					if err != nil {
-						b.Fatal(err)
-					}
-					n += len(spans)
-				}
-				if n != d.spans {
-					b.Fatalf("decoded %d spans, want %d", n, d.spans)
-				}
-			}
-			b.ReportMetric(float64(d.spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+			benchDecode(b, msgs, size, d.spans, ingest.DecodeJSONRequest)
 		})
 	}
 }

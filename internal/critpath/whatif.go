@@ -150,15 +150,8 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 	clear(durs)
 	z.paths = slices.Grow(z.paths[:0], len(a.Paths))[:len(a.Paths)]
 	clear(z.paths)
-	z.a = Analysis{
-		Tree:     tr,
-		Paths:    z.paths,
-		Start:    times[0*n : 1*n : 1*n],
-		End:      times[1*n : 2*n : 2*n],
-		Critical: durs[0*n : 1*n : 1*n],
-		Self:     durs[1*n : 2*n : 2*n],
-		Dropped:  a.Dropped,
-	}
+	z.a = newAnalysis(tr, times, durs)
+	z.a.Paths, z.a.Dropped = z.paths, a.Dropped
 	b := &z.a
 	// Until the top-down pass, Start and End hold offsets and durations:
 	// never negative, since children are clipped to their parents.

@@ -479,10 +479,7 @@ func BenchmarkCheck(b *testing.B) {
 
 func BenchmarkAdjustSkew(b *testing.B) {
 	for _, n := range []int{10_000, 100_000, 1_000_000} {
-		spans := skewedWideTree(n, 3)
-		var ts Traces
-		ts.Add(spans)
-		trace := ts.List()[0]
+		trace := gather(skewedWideTree(n, 3))
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -58,9 +58,14 @@ func rules(tr *Tree) []string {
 }
 
 func build(spans ...Span) *Tree {
+	return Build(gather(spans))
+}
+
+// gather returns spans gathered as one trace, as Build takes it.
+func gather(spans []Span) *Trace {
 	var ts Traces
 	ts.Add(spans)
-	return Build(ts.List()[0])
+	return ts.List()[0]
 }
 
 func TestBuild(t *testing.T) {
@@ -205,10 +210,7 @@ func TestBuildDeepCycle(t *testing.T) {
 
 func BenchmarkBuild(b *testing.B) {
 	for _, n := range []int{10_000, 100_000, 1_000_000} {
-		spans := wideTree(n)
-		var ts Traces
-		ts.Add(spans)
-		trace := ts.List()[0]
+		trace := gather(wideTree(n))
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

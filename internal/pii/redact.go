@@ -92,36 +92,36 @@ func (r *Redactor) resource(res *dag.Resource) *dag.Resource {
 	if res == nil {
 		return nil
 	}
-	if red, ok := r.resources[res]; ok {
-		return red
-	}
-	red := res
-	if as, ok := r.attrs(res.Attrs); ok {
-		c := *res
+	return redactShared(r, r.resources, res, res.Attrs, func(c *dag.Resource, as []dag.Attr) {
 		c.Attrs = as
 		if v, ok := dag.Lookup(as, "service.name"); ok {
 			c.Service = v.Str()
 		}
-		red = &c
-	}
-	r.resources[res] = red
-	return red
+	})
 }
 
 func (r *Redactor) scope(sc *dag.Scope) *dag.Scope {
 	if sc == nil {
 		return nil
 	}
-	if red, ok := r.scopes[sc]; ok {
+	return redactShared(r, r.scopes, sc, sc.Attrs, func(c *dag.Scope, as []dag.Attr) { c.Attrs = as })
+}
+
+// redactShared returns v (a resource or scope) with attrs
+// redacted: v itself when nothing needed masking, else a copy that set
+// gives the redacted attributes. Each is redacted once per Redactor (cache),
+// however many spans share it.
+func redactShared[T any](r *Redactor, cache map[*T]*T, v *T, attrs []dag.Attr, set func(c *T, as []dag.Attr)) *T {
+	if red, ok := cache[v]; ok {
 		return red
 	}
-	red := sc
-	if as, ok := r.attrs(sc.Attrs); ok {
-		c := *sc
-		c.Attrs = as
+	red := v
+	if as, ok := r.attrs(attrs); ok {
+		c := *v
+		set(&c, as)
 		red = &c
 	}
-	r.scopes[sc] = red
+	cache[v] = red
 	return red
 }
 

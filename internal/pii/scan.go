@@ -241,29 +241,11 @@ func (sc *Scanner) Scan(tr *dag.Tree) []dag.Finding {
 		for k := range s.Links {
 			places = sc.scanAttrs(places, "link attribute", "", s.Links[k].Attrs)
 		}
-		if r := s.Resource; r != nil && !seenRes[r] {
-			if seenRes == nil {
-				seenRes = make(map[*dag.Resource]bool)
-			}
-			seenRes[r] = true
-			found, ok := sc.resources[r]
-			if !ok {
-				found = sc.scanAttrs(nil, "resource attribute", "", r.Attrs)
-				sc.resources[r] = found
-			}
-			places = append(places, found...)
+		if r := s.Resource; r != nil {
+			places = scanShared(sc, places, &seenRes, sc.resources, r, "resource attribute", r.Attrs)
 		}
-		if sp := s.Scope; sp != nil && !seenScope[sp] {
-			if seenScope == nil {
-				seenScope = make(map[*dag.Scope]bool)
-			}
-			seenScope[sp] = true
-			found, ok := sc.scopes[sp]
-			if !ok {
-				found = sc.scanAttrs(nil, "scope attribute", "", sp.Attrs)
-				sc.scopes[sp] = found
-			}
-			places = append(places, found...)
+		if sp := s.Scope; sp != nil {
+			places = scanShared(sc, places, &seenScope, sc.scopes, sp, "scope attribute", sp.Attrs)
 		}
 		for _, p := range places {
 			out = append(out, finding(tr.TraceID, s.SpanID, p))
@@ -341,6 +323,25 @@ func (sc *Scanner) flush(places []place, where string) []place {
 // what ("span attribute") and the top-level key; for an event's
 // attributes, what is "event" and event its name. Names quoted in the
 // place are redacted themselves: a key or event name may hold a secret.
+// scanShared appends the places of a resource or scope (key) that this trace
+// has not reported yet (seen, made on first use). Many spans and traces share
+// one resource or scope, so its attributes are scanned once per Scanner (cache).
+func scanShared[K comparable](sc *Scanner, places []place, seen *map[K]bool, cache map[K][]place, key K, what string, attrs []dag.Attr) []place {
+	if (*seen)[key] {
+		return places
+	}
+	if *seen == nil {
+		*seen = make(map[K]bool)
+	}
+	(*seen)[key] = true
+	found, ok := cache[key]
+	if !ok {
+		found = sc.scanAttrs(nil, what, "", attrs)
+		cache[key] = found
+	}
+	return append(places, found...)
+}
+
 func (sc *Scanner) scanAttrs(places []place, what, event string, attrs []dag.Attr) []place {
 	stack := sc.stack[:0]
 	for _, a := range attrs {

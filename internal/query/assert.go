@@ -185,6 +185,11 @@ type SpanRef struct {
 type RawIDs struct{ Trace, Span string }
 
 // rawIDs returns the raw text of span id's invalid ids in tr.
+// spanRef identifies span s of tree tr for a report.
+func spanRef(tr *dag.Tree, s *dag.Span) SpanRef {
+	return SpanRef{TraceID: tr.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name, Duration: s.Duration(), IDs: rawIDs(tr, s.SpanID)}
+}
+
 func rawIDs(tr *dag.Tree, id dag.SpanID) RawIDs {
 	var r RawIDs
 	if t := tr.TraceIDText(); t != tr.TraceID.String() {
@@ -228,8 +233,7 @@ func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
 				if len(o.Found) >= limit {
 					break
 				}
-				s := t.Nodes[i].Span
-				o.Found = append(o.Found, SpanRef{TraceID: t.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name, Duration: s.Duration(), IDs: rawIDs(t, s.SpanID)})
+				o.Found = append(o.Found, spanRef(t, t.Nodes[i].Span))
 			}
 		}
 	}

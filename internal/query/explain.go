@@ -30,13 +30,7 @@ type Diagnosis struct {
 // NearMiss is a span that came close to matching: it satisfies some of a
 // filter's conditions, or the filter but not the structural relation.
 type NearMiss struct {
-	TraceID  dag.TraceID
-	SpanID   dag.SpanID
-	Service  string
-	Name     string
-	Duration int64 // nanoseconds
-	// IDs hold the raw text of invalid ids (SpanRef.IDs).
-	IDs RawIDs
+	SpanRef
 	// Checks are the conditions, in query order, each with whether this
 	// span passed it and, when it failed, the span's actual values.
 	Checks []Check
@@ -44,12 +38,6 @@ type NearMiss struct {
 	// missed in the same way; they are not listed.
 	Similar int
 }
-
-// TraceIDText returns the trace id as output shows it.
-func (m NearMiss) TraceIDText() string { return idOr(m.IDs.Trace, m.TraceID.String()) }
-
-// SpanIDText returns the span id as output shows it.
-func (m NearMiss) SpanIDText() string { return idOr(m.IDs.Span, m.SpanID.String()) }
 
 // Check is one condition of a near miss.
 type Check struct {
@@ -207,8 +195,7 @@ func (x *explainer) filterDiagnosis(f *filterExpr, within *sets) Diagnosis {
 
 func (x *explainer) nearMiss(ev *evaluator, n *dag.Node, conds []cond, ok []bool, similar int) NearMiss {
 	s := n.Span
-	m := NearMiss{TraceID: ev.tree.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name,
-		Duration: s.Duration(), IDs: rawIDs(ev.tree, s.SpanID), Similar: similar}
+	m := NearMiss{SpanRef: spanRef(ev.tree, s), Similar: similar}
 	for j, c := range conds {
 		ch := Check{Cond: condString(c), Passed: ok[j]}
 		if !ok[j] {
@@ -373,10 +360,8 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 					continue
 				}
 				d.NearMisses = append(d.NearMisses, NearMiss{
-					TraceID: ev.tree.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name,
-					Duration: s.Duration(),
-					IDs:      rawIDs(ev.tree, s.SpanID),
-					Checks:   []Check{{Cond: cond, Actual: ev.relatives(op, i)}},
+					SpanRef: spanRef(ev.tree, s),
+					Checks:  []Check{{Cond: cond, Actual: ev.relatives(op, i)}},
 				})
 				seen[key] = &d.NearMisses[len(d.NearMisses)-1]
 			}

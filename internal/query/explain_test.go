@@ -11,7 +11,7 @@ import (
 func TestExplain(t *testing.T) {
 	tr := shop(t)
 	miss := func(id int, svc, name string, ms int64, similar int, checks ...Check) NearMiss {
-		return NearMiss{TraceID: testTraceID, SpanID: sid(id), Service: svc, Name: name, Duration: ms * 1e6, Similar: similar, Checks: checks}
+		return NearMiss{SpanRef: SpanRef{TraceID: testTraceID, SpanID: sid(id), Service: svc, Name: name, Duration: ms * 1e6}, Similar: similar, Checks: checks}
 	}
 	pass := func(c string) Check { return Check{Cond: c, Passed: true} }
 	fail := func(c, actual string) Check { return Check{Cond: c, Actual: actual} }

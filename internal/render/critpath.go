@@ -143,12 +143,8 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 			b.int(whatIf.Paths[pi].Duration())
 		}
 		b.key("segments")
-		b.raw("[")
-		for k, s := range p.Segments {
-			if k > 0 {
-				b.raw(",")
-			}
-			b.raw("{")
+		b.objects(len(p.Segments), func(k int) {
+			s := &p.Segments[k]
 			nodeJSON(&b, tr, s.Node)
 			b.key("start_unix_nano")
 			b.uint(s.Start)
@@ -157,16 +153,10 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 			if s.Queue {
 				b.raw(`,"queue":true`)
 			}
-			b.raw("}")
-		}
-		b.raw("]")
+		})
 		b.key("spans")
-		b.raw("[")
-		for k, i := range p.Nodes {
-			if k > 0 {
-				b.raw(",")
-			}
-			b.raw("{")
+		b.objects(len(p.Nodes), func(k int) {
+			i := p.Nodes[k]
 			nodeJSON(&b, tr, i)
 			b.key("critical_ns")
 			b.int(a.Critical[i])
@@ -176,9 +166,8 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 				b.key("queue_ns")
 				b.int(a.Queue[i])
 			}
-			b.raw("}")
-		}
-		b.raw("]}\n")
+		})
+		b.raw("}\n")
 		if err := writeJSON(w, b); err != nil {
 			return err
 		}

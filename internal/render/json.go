@@ -39,6 +39,27 @@ func (b *jsonBuf) int(i int64) { *b = strconv.AppendInt(*b, i, 10) }
 // uint writes a time: unix nanoseconds are uint64.
 func (b *jsonBuf) uint(u uint64) { *b = strconv.AppendUint(*b, u, 10) }
 
+// array writes [item(0),item(1),…], n items.
+func (b *jsonBuf) array(n int, item func(k int)) {
+	b.raw("[")
+	for k := 0; k < n; k++ {
+		if k > 0 {
+			b.raw(",")
+		}
+		item(k)
+	}
+	b.raw("]")
+}
+
+// objects writes an array of n objects; members(k) writes the members of the k-th.
+func (b *jsonBuf) objects(n int, members func(k int)) {
+	b.array(n, func(k int) {
+		b.raw("{")
+		members(k)
+		b.raw("}")
+	})
+}
+
 // attrs writes attributes as one JSON object, keeping value types.
 func (b *jsonBuf) attrs(attrs []dag.Attr) {
 	b.raw("{")
@@ -67,14 +88,8 @@ func (b *jsonBuf) value(v dag.Value) {
 	case dag.ValueBytes:
 		b.str(base64.StdEncoding.EncodeToString([]byte(v.Bytes())))
 	case dag.ValueArray:
-		b.raw("[")
-		for i, e := range v.Array() {
-			if i > 0 {
-				b.raw(",")
-			}
-			b.value(e)
-		}
-		b.raw("]")
+		arr := v.Array()
+		b.array(len(arr), func(i int) { b.value(arr[i]) })
 	case dag.ValueMap:
 		b.attrs(v.Map())
 	default:
@@ -129,14 +144,7 @@ func TreeJSON(w io.Writer, tr *dag.Tree) error {
 // into tr.
 func joinedJSON(b *jsonBuf, tr *dag.Tree) {
 	b.key("joined_trace_ids")
-	b.raw("[")
-	for k := range tr.Joined {
-		if k > 0 {
-			b.raw(",")
-		}
-		b.str(tr.JoinedIDText(k))
-	}
-	b.raw("]")
+	b.array(len(tr.Joined), func(k int) { b.str(tr.JoinedIDText(k)) })
 }
 
 // spanJSON writes a span's fields, leaving the object open for children.
@@ -192,38 +200,26 @@ func spanJSON(b *jsonBuf, tr *dag.Tree, n *dag.Node) {
 	}
 	if len(s.Events) > 0 {
 		b.key("events")
-		b.raw("[")
-		for k, e := range s.Events {
-			if k > 0 {
-				b.raw(",")
-			}
-			b.raw("{")
+		b.objects(len(s.Events), func(k int) {
+			e := &s.Events[k]
 			b.key("name")
 			b.str(e.Name)
 			b.key("time_unix_nano")
 			b.uint(e.Time)
 			b.key("attributes")
 			b.attrs(e.Attrs)
-			b.raw("}")
-		}
-		b.raw("]")
+		})
 	}
 	if len(s.Links) > 0 {
 		b.key("links")
-		b.raw("[")
-		for k, l := range s.Links {
-			if k > 0 {
-				b.raw(",")
-			}
-			b.raw("{")
+		b.objects(len(s.Links), func(k int) {
+			l := &s.Links[k]
 			b.key("trace_id")
 			b.str(l.TraceID.String())
 			b.key("span_id")
 			b.str(l.SpanID.String())
 			b.key("attributes")
 			b.attrs(l.Attrs)
-			b.raw("}")
-		}
-		b.raw("]")
+		})
 	}
 }

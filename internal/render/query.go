@@ -58,15 +58,23 @@ type querySpanJSON struct {
 
 // QuerySpansJSON writes one JSON object per selected span (JSON Lines).
 func QuerySpansJSON(w io.Writer, matches []QueryMatch) error {
-	var bw bytes.Buffer
-	enc := json.NewEncoder(&bw)
-	for _, m := range matches {
+	return jsonLines(w, len(matches), func(i int) any {
+		m := matches[i]
 		s := m.Tree.Nodes[m.Node].Span
-		if err := enc.Encode(querySpanJSON{
+		return querySpanJSON{
 			TraceID: m.Tree.TraceIDText(), SpanID: s.SpanIDText(), ParentSpanID: s.ParentIDText(),
 			Service: s.Service(), Name: s.Name, Kind: s.Kind.String(), Status: s.Status.Code.String(),
 			StartUnixNano: s.Start, EndUnixNano: s.End, DurationNS: s.Duration(),
-		}); err != nil {
+		}
+	})
+}
+
+// jsonLines writes n JSON objects, one a line; object(i) gives the i-th.
+func jsonLines(w io.Writer, n int, object func(i int) any) error {
+	var bw bytes.Buffer
+	enc := json.NewEncoder(&bw)
+	for i := 0; i < n; i++ {
+		if err := enc.Encode(object(i)); err != nil {
 			return err
 		}
 	}
@@ -106,18 +114,14 @@ type queryTraceJSON struct {
 
 // QueryTracesJSON writes one JSON object per matching trace (JSON Lines).
 func QueryTracesJSON(w io.Writer, traces []QueryTrace) error {
-	var bw bytes.Buffer
-	enc := json.NewEncoder(&bw)
-	for _, t := range traces {
+	return jsonLines(w, len(traces), func(i int) any {
+		t := traces[i]
 		s := t.Summary
-		if err := enc.Encode(queryTraceJSON{
+		return queryTraceJSON{
 			TraceID: s.TraceIDText(), RootService: s.RootService, RootName: s.RootName,
 			MatchedSpans: t.Matched, Spans: s.Spans, StartUnixNano: s.Start, DurationNS: s.Duration(),
-		}); err != nil {
-			return err
 		}
-	}
-	return writeJSON(w, bw.Bytes())
+	})
 }
 
 // Assert writes one ✓/✗ line per expectation with its match count; under
