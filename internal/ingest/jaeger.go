@@ -60,7 +60,6 @@ const (
 // are read.
 type jaegerTrace struct {
 	mark    int // index in d.spans of the trace's first span
-	procIDs []string
 	procs   map[string]*dag.Resource
 	traceID dag.TraceID
 	members int

@@ -353,8 +353,6 @@ type budget struct {
 	used, max int64
 }
 
-func (b *budget) tryAcquire(n int64) bool { return b.tryGrow(n, 0) }
-
 // tryGrow acquires n more bytes for a request that holds held bytes
 // already. A single request larger than the whole budget is let through
 // when nothing else is held, so it cannot be refused forever.
