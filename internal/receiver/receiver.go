@@ -215,13 +215,14 @@ func (s *Server) Err() <-chan error { return s.serveErr }
 func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
 	var wg sync.WaitGroup
+	var httpErr error // the HTTP goroutine's own: errs is appended to below
 	if s.httpSrv != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := s.httpSrv.Shutdown(ctx); err != nil {
 				s.httpSrv.Close()
-				errs = append(errs, fmt.Errorf("otlp/http: %w", err))
+				httpErr = fmt.Errorf("otlp/http: %w", err)
 			}
 		}()
 	}
@@ -240,6 +241,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	wg.Wait()
+	if httpErr != nil {
+		errs = append(errs, httpErr)
+	}
 	s.wg.Wait()
 	return errors.Join(errs...)
 }
