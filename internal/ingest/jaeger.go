@@ -157,10 +157,7 @@ func (d *jsonDecoder) jaegerErrors() error {
 	if n == 0 {
 		return nil
 	}
-	if msg == "" {
-		msg = "(no message)"
-	}
-	return d.failAt(start, fmt.Errorf("the backend answered with an error: %s", quoteBody([]byte(msg))))
+	return d.failAt(start, backendError(msg))
 }
 
 // jaegerTraceObject reads one trace object; d.pos is at its '{'.

@@ -204,10 +204,16 @@ func (d *jsonDecoder) backendError() error {
 			return err
 		}
 	}
+	return &jsonError{Offset: start, Err: backendError(msg)}
+}
+
+// backendError is the error a backend sent in place of traces (OTLP
+// envelopes' {"error"}, Jaeger's {"errors"}), its message made safe to print.
+func backendError(msg string) error {
 	if msg == "" {
 		msg = "(no message)"
 	}
-	return &jsonError{Offset: start, Err: fmt.Errorf("the backend answered with an error: %s", quoteBody([]byte(msg)))}
+	return fmt.Errorf("the backend answered with an error: %s", quoteBody([]byte(msg)))
 }
 
 func (d *jsonDecoder) resourceSpansList() error {

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // HTTPOptions control how URL inputs are fetched.
@@ -128,46 +130,26 @@ func urlError(err error) error {
 	return err
 }
 
-// quoteBody is the start of a body for an error message: whitespace
-// collapsed, control characters and invalid UTF-8 escaped, cut short.
+// quoteBody is the start of a body for an error message: cut short (never
+// inside a character), white space collapsed, and made safe for a terminal
+// by the one escaper every output uses.
 func quoteBody(b []byte) string {
 	cut := len(b) > maxErrorBody
 	if cut {
 		b = b[:maxErrorBody]
-	}
-	var sb strings.Builder
-	space := false
-	for len(b) > 0 {
-		r, n := utf8.DecodeRune(b)
-		b = b[n:]
-		switch {
-		case r == ' ' || r == '\n' || r == '\r' || r == '\t':
-			space = sb.Len() > 0
-			continue
-		case r == utf8.RuneError && n == 1:
-			if cut && len(b) < utf8.UTFMax {
-				b = nil // a rune cut by the limit
-				continue
-			}
-			r = '\uFFFD'
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			if space {
-				sb.WriteByte(' ')
-				space = false
-			}
-			fmt.Fprintf(&sb, `\x%02x`, r)
-			continue
+		i := len(b) - 1
+		for i > 0 && !utf8.RuneStart(b[i]) {
+			i--
 		}
-		if space {
-			sb.WriteByte(' ')
-			space = false
+		if i >= 0 && !utf8.FullRune(b[i:]) {
+			b = b[:i] // a character the limit cut in two
 		}
-		sb.WriteRune(r)
 	}
-	if cut && sb.Len() > 0 {
-		sb.WriteString("…")
+	s := termstr.Escape(strings.Join(strings.Fields(string(b)), " "))
+	if cut && s != "" {
+		s += "…"
 	}
-	return sb.String()
+	return s
 }
 
 // urlBody is a fetched body. A read that fails because the watchdog fired

@@ -148,7 +148,7 @@ func TestReadURLErrors(t *testing.T) {
 		want []string
 	}{
 		{path: "/notfound", want: []string{"HTTP 404 Not Found", "trace not found", "…"}},
-		{path: "/500", want: []string{"HTTP 500 Internal Server Error: storage unavailable", `\x1b]0;pwned\x07`}},
+		{path: "/500", want: []string{"HTTP 500 Internal Server Error: storage unavailable", `\x1b]0;pwned\a`}},
 		{path: "/ui", want: []string{"HTML page"}},
 		{path: "/html-as-text", want: []string{"is an HTML page, not traces"}},
 		{path: "/stream-error", want: []string{"line 2", "the backend answered with an error: context deadline exceeded"}},
