@@ -27,6 +27,7 @@ func main() {
 		Err:    os.Stderr,
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		Getenv: os.Getenv,
 	}
 	os.Exit(run(signalContext(), s, os.Args[1:]))
 }

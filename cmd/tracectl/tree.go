@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
@@ -55,7 +53,7 @@ path and shows each consumer's wait as "⋯ queued 38ms".`,
 	f.StringVar(&opts.Trace, "trace", "", "show only this trace (a unique prefix of its id is enough)")
 	f.IntVar(&opts.MaxDepth, "max-depth", -1, "deepest level to print (roots are 0; -1 for all)")
 	f.DurationVar(&opts.MinDuration, "min-duration", 0, "hide spans shorter than this, with their subtrees")
-	f.IntVar(&opts.Width, "width", 0, "line width (default: terminal width, 120 when not a terminal)")
+	f.IntVar(&opts.Width, "width", 0, "line width to fit (default: $COLUMNS, else the terminal's width, else 120)")
 	addColorFlag(cmd, &opts.Color)
 	addOutputFlag(cmd, &opts.Output, "tree", "json")
 	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
@@ -100,9 +98,9 @@ func newTreePrinter(s *streams, opts *treeOptions) *treePrinter {
 		s:    s,
 		opts: opts,
 		z:    critpath.Analyzer{Async: mode},
-		st:   render.NewStyles(s.Out, s.colorEnabled(opts.Color)),
+		st:   s.styles(opts.Color, opts.Width),
 		ro: render.TreeOptions{
-			Width:       terminalWidth(s, opts.Width),
+			Width:       s.width(opts.Width, 120),
 			MaxDepth:    opts.MaxDepth,
 			MinDuration: opts.MinDuration.Nanoseconds(),
 			Fold:        !opts.NoFold,
@@ -135,19 +133,6 @@ func (p *treePrinter) print(trees []*dag.Tree) error {
 		}
 	}
 	return nil
-}
-
-// terminalWidth is --width, else the terminal's width, else 120.
-func terminalWidth(s *streams, flag int) int {
-	if flag > 0 {
-		return flag
-	}
-	if s.OutTTY {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
-			return w
-		}
-	}
-	return 120
 }
 
 // selectTrace keeps the one trace whose id starts with prefix.
