@@ -4,13 +4,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"strings"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/termstr"
@@ -98,46 +94,6 @@ func (st *Styles) Bold(text string) string {
 		return text
 	}
 	return st.r.NewStyle().Bold(true).Render(text)
-}
-
-// Table writes rows under a header as an aligned, borderless table, with
-// numeric columns (named in right) right-aligned. A footer row, when given,
-// is set off by a rule.
-func Table(w io.Writer, header []string, rows [][]string, footer []string, right ...int) error {
-	align := make([]tw.Align, len(header))
-	for i := range align {
-		align[i] = tw.AlignLeft
-	}
-	for _, i := range right {
-		align[i] = tw.AlignRight
-	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleLight),
-			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenRows: tw.Off, BetweenColumns: tw.Off},
-				Lines:      tw.Lines{ShowHeaderLine: tw.On, ShowFooterLine: tw.On},
-			},
-		})),
-		tablewriter.WithConfig(tablewriter.Config{
-			Header: tw.CellConfig{Formatting: tw.CellFormatting{AutoFormat: tw.Off}, Alignment: tw.CellAlignment{PerColumn: align}},
-			Row:    tw.CellConfig{Alignment: tw.CellAlignment{PerColumn: align}},
-			Footer: tw.CellConfig{Alignment: tw.CellAlignment{PerColumn: align}},
-		}),
-	)
-	upper := make([]string, len(header))
-	for i, h := range header {
-		upper[i] = strings.ToUpper(h)
-	}
-	t.Header(upper)
-	if err := t.Bulk(rows); err != nil {
-		return err
-	}
-	if footer != nil {
-		t.Footer(footer)
-	}
-	return t.Render()
 }
 
 // missingSpan names a placeholder for an absent span, escaped for the
