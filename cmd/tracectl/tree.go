@@ -25,6 +25,8 @@ type treeOptions struct {
 	Output      string
 	NoFold      bool
 	Critical    bool
+	Attrs       int
+	Fields      []string
 }
 
 func newCmdTree(s *streams) *cobra.Command {
@@ -58,11 +60,16 @@ path and shows each consumer's wait as "⋯ queued 38ms".`,
 	addOutputFlag(cmd, &opts.Output, "tree", "json")
 	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
 	f.BoolVar(&opts.Critical, "critical", false, "mark the critical path (◆); bars off the path are drawn light")
+	f.CountVarP(&opts.Attrs, "attrs", "v", "print each span's status message, attributes, events and links under it, and its resource where the trace enters a service; twice (-vv) the resource and scope of every span")
+	f.StringSliceVar(&opts.Fields, "fields", nil, "what each line shows, of: service, name, kind, offset, duration, bar, span_id, span.KEY, resource.KEY (default: service,name,kind,offset,duration,bar)")
 	return cmd
 }
 
 func treeRun(s *streams, opts *treeOptions) error {
 	if _, err := opts.asyncOptions.mode(&opts.inputOptions); err != nil {
+		return err
+	}
+	if _, err := opts.treeFields(); err != nil {
 		return err
 	}
 	if opts.streaming(s, opts.Files) {
@@ -92,8 +99,21 @@ type treePrinter struct {
 	printed int
 }
 
+// treeFields parses --fields (nil when absent: the default).
+func (opts *treeOptions) treeFields() (*render.TreeFields, error) {
+	if opts.Fields == nil {
+		return nil, nil
+	}
+	f, err := render.ParseTreeFields(opts.Fields)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--fields: %w", err)}
+	}
+	return &f, nil
+}
+
 func newTreePrinter(s *streams, opts *treeOptions) *treePrinter {
 	mode, _ := opts.asyncOptions.mode(&opts.inputOptions) // treeRun checked it
+	fields, _ := opts.treeFields()                        // treeRun checked them
 	return &treePrinter{
 		s:    s,
 		opts: opts,
@@ -104,6 +124,8 @@ func newTreePrinter(s *streams, opts *treeOptions) *treePrinter {
 			MaxDepth:    opts.MaxDepth,
 			MinDuration: opts.MinDuration.Nanoseconds(),
 			Fold:        !opts.NoFold,
+			Fields:      fields,
+			Details:     opts.Attrs,
 		},
 	}
 }

@@ -123,7 +123,7 @@ func (tw *treeWriter) header() {
 	id := termstr.Escape(tr.TraceIDText())
 	// The root's names and the service list are the parts of the header
 	// that grow with the data: they are cut to the width.
-	room := max(12, tw.opt.Width-len("Trace ")-cells(id)-2)
+	room := max(3, tw.opt.Width-len("Trace ")-cells(id)-2)
 	root := "?"
 	if r := tr.Root(); r != dag.None {
 		if s := tr.Nodes[r].Span; s != nil {
@@ -591,11 +591,7 @@ func (tw *treeWriter) label(l treeLine, cont []bool) {
 		levels = tw.keepGuides
 	}
 	for k := 1; k <= levels; k++ {
-		if cont[k] {
-			g = append(g, "│  "...)
-		} else {
-			g = append(g, "   "...)
-		}
+		g = appendGuide(g, cont[k])
 	}
 	if d > tw.maxGuides {
 		g = append(g, "┆ (depth "...)
@@ -683,7 +679,7 @@ func column(w *bufio.Writer, s string, width int) {
 func (tw *treeWriter) body() {
 	cont := make([]bool, tw.maxGuides+1)
 	w := tw.w
-	for _, l := range tw.lines {
+	for k, l := range tw.lines {
 		if d := int(l.depth); d < len(cont) {
 			cont[d] = !l.last
 		}
@@ -713,22 +709,77 @@ func (tw *treeWriter) body() {
 		if tw.durations {
 			column(w, dur, numberW-1)
 		}
-		for k, f := range tw.fields.Extra {
-			text := ""
-			if l.node != dag.None {
-				text = f.value(tw.tr, &tw.tr.Nodes[l.node])
-			}
-			text = truncEnd(text, cells(text), tw.extraW[k])
-			w.WriteByte(' ')
-			w.WriteString(tw.st.Faint(text))
-			spaces(w, tw.extraW[k]-cells(text))
-		}
+		tw.extras(l, bar != "")
 		if bar != "" {
 			w.WriteByte(' ')
 			w.WriteString(bar)
 		}
 		w.WriteByte('\n')
+		if tw.opt.Details > 0 && l.node != dag.None {
+			tw.writeDetails(l.node, tw.detailPrefix(k, cont))
+		}
 	}
+}
+
+// extras writes a line's extra fields (--fields span_id, span.KEY…), each
+// in its column; without a bar after them, nothing trails the last value.
+func (tw *treeWriter) extras(l treeLine, more bool) {
+	if len(tw.fields.Extra) == 0 {
+		return
+	}
+	texts := make([]string, len(tw.fields.Extra))
+	last := -1
+	if l.node != dag.None {
+		for k, f := range tw.fields.Extra {
+			texts[k] = f.value(tw.tr, &tw.tr.Nodes[l.node])
+			if texts[k] != "" {
+				last = k
+			}
+		}
+	}
+	if more {
+		last = len(texts) - 1
+	}
+	for k, text := range texts[:last+1] {
+		text = truncEnd(text, cells(text), tw.extraW[k])
+		tw.w.WriteByte(' ')
+		tw.w.WriteString(tw.st.Faint(text))
+		if k < last || more {
+			spaces(tw.w, tw.extraW[k]-cells(text))
+		}
+	}
+}
+
+// detailPrefix is the guides of the lines under line k that belong to its
+// span (its details): the ancestors' and its own continuing guides, and
+// the bar down to its first child when it has one.
+func (tw *treeWriter) detailPrefix(k int, cont []bool) string {
+	l := tw.lines[k]
+	d := int(l.depth)
+	g := make([]byte, 0, guideW*4*(min(d, tw.maxGuides)+2))
+	levels := d - 1
+	if d > tw.maxGuides {
+		levels = tw.keepGuides
+	}
+	for lv := 1; lv <= levels; lv++ {
+		g = appendGuide(g, cont[lv])
+	}
+	if d > tw.maxGuides {
+		g = append(g, "┆"...)
+		g = append(g, strings.Repeat(" ", depthMarkerW+decimalDigits(d)-1)...)
+	}
+	if d > 0 {
+		g = appendGuide(g, !l.last)
+	}
+	return string(appendGuide(g, k+1 < len(tw.lines) && tw.lines[k+1].depth == l.depth+1))
+}
+
+// appendGuide appends one level of guides: a line down, or blank.
+func appendGuide(g []byte, down bool) []byte {
+	if down {
+		return append(g, "│  "...)
+	}
+	return append(g, "   "...)
 }
 
 // nodeBar draws a node's bar: its service's colour, red for errors, dashed

@@ -1,0 +1,96 @@
+package render
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/tracectl/tracectl/internal/dag"
+)
+
+// detailTrace is the shop trace with details to show: attributes of every
+// type, an exception event with a Go stack trace (tabs, many lines), a
+// link, a long value, hostile text, and resources.
+func detailTrace() []dag.Span {
+	spans := shopTrace()
+	fe := &dag.Resource{Service: "frontend", Attrs: []dag.Attr{{Key: "service.name", Value: dag.StringValue("frontend")}, {Key: "host.name", Value: dag.StringValue("web-1")}}}
+	pay := &dag.Resource{Service: "payment", Attrs: []dag.Attr{{Key: "service.name", Value: dag.StringValue("payment")}}}
+	for i := range spans {
+		switch spans[i].Resource {
+		case frontend:
+			spans[i].Resource = fe
+		case payment:
+			spans[i].Resource = pay
+		}
+	}
+	root := &spans[0]
+	root.Attrs = []dag.Attr{
+		{Key: "http.route", Value: dag.StringValue("/checkout")},
+		{Key: "http.response.status_code", Value: dag.IntValue(200)},
+		{Key: "retry", Value: dag.BoolValue(false)},
+		{Key: "tags", Value: dag.ArrayValue([]dag.Value{dag.StringValue("a"), dag.StringValue("b")})},
+		{Key: "evil\x1b]0;pwned\a", Value: dag.StringValue("\x1b[31mred\u202e")},
+		{Key: "db.statement", Value: dag.StringValue("SELECT id, name, price, stock, description, category FROM items WHERE cart_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 100")},
+	}
+	root.Links = []dag.Link{{TraceID: dag.TraceID{0xee, 15: 2}, SpanID: dag.SpanID{7: 9}, Attrs: []dag.Attr{{Key: "opentracing.ref_type", Value: dag.StringValue("follows_from")}}}}
+	charge := &spans[3]
+	charge.Events = []dag.Event{{Name: "exception", Time: charge.Start + uint64(3*ms), Attrs: []dag.Attr{
+		{Key: "exception.type", Value: dag.StringValue("*errors.errorString")},
+		{Key: "exception.message", Value: dag.StringValue("card declined")},
+		{Key: "exception.stacktrace", Value: dag.StringValue("goroutine 7 [running]:\nmain.charge(0xc000010000)\n\t/src/payment/charge.go:42 +0x1d\nmain.handler()\n\t/src/payment/main.go:17 +0x5a\n")},
+	}}}
+	return spans
+}
+
+func TestTreeDetails(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		details int
+		width   int
+	}{
+		{"shop-attrs.txt", 1, 100},
+		{"shop-attrs2.txt", 2, 100},
+		{"shop-attrs-narrow.txt", 1, 50},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			opt := TreeOptions{Width: tc.width, MaxDepth: -1, Fold: true, Details: tc.details}
+			if err := Tree(&b, NewStyles(&b, false), buildTree(detailTrace()), opt); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if strings.ContainsAny(out, "\x1b\a\u202e") {
+				t.Error("control characters reached the output")
+			}
+			for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+				if w := cells(l); w > tc.width {
+					t.Errorf("line is %d cells, more than %d: %q", w, tc.width, l)
+				}
+			}
+			golden(t, tc.name, b.Bytes())
+		})
+	}
+}
+
+func TestTreeFields(t *testing.T) {
+	f, err := ParseTreeFields([]string{"name", "duration", "span_id", "span.http.route", "resource.host.name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Tree(&b, NewStyles(&b, false), buildTree(detailTrace()), TreeOptions{Width: 100, MaxDepth: -1, Fold: true, Fields: &f}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "shop-fields.txt", b.Bytes())
+
+	for _, tc := range []struct{ in, want string }{
+		{"duraton", `unknown field "duraton" (did you mean "duration"?)`},
+		{"http.route", `unknown field "http.route"; fields: service, name, kind, offset, duration, bar, span_id, span.KEY, resource.KEY (an attribute is span.http.route or resource.http.route)`},
+		{"span.", `unknown field "span."`},
+	} {
+		_, err := ParseTreeFields([]string{"name", tc.in})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseTreeFields(%q) = %v, want an error with %q", tc.in, err, tc.want)
+		}
+	}
+}
