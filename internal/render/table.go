@@ -73,34 +73,45 @@ func Table(w io.Writer, st *Styles, cols []Col, rows [][]string, footer []string
 	for i, c := range cols {
 		header[i] = strings.ToUpper(c.Name)
 	}
-	tableRow(bw, cols, widths, header)
+	tableRow(bw, cols, widths, header, false)
 	if len(rows) > 0 {
 		rule(bw, total)
 	}
 	for _, row := range rows {
-		tableRow(bw, cols, widths, row)
+		tableRow(bw, cols, widths, row, false)
 	}
 	if footer != nil {
 		rule(bw, total)
-		tableRow(bw, cols, widths, footer)
+		tableRow(bw, cols, widths, footer, true)
 	}
 	return bw.Flush()
 }
 
-// tableRow writes one row; a column of width < 0 is left out.
-func tableRow(w *bufio.Writer, cols []Col, widths []int, row []string) {
-	for i, cw := range widths {
+// tableRow writes one row; a column of width < 0 is left out. In the
+// footer (spill), a label wider than its fitted column runs on over the
+// empty cells after it rather than being cut.
+func tableRow(w *bufio.Writer, cols []Col, widths []int, row []string, spill bool) {
+	for i := 0; i < len(widths); i++ {
+		cw := widths[i]
 		if cw < 0 {
 			continue
 		}
-		cell := row[i]
+		cell, right := row[i], cols[i].Right
 		n := visibleCells(cell)
+		if spill && n > cw && !right {
+			for i+1 < len(widths) && row[i+1] == "" && cw < n {
+				i++
+				if widths[i] >= 0 {
+					cw += widths[i] + 2
+				}
+			}
+		}
 		if n > cw {
 			cell = cutStyled(cell, n, cw)
 			n = visibleCells(cell)
 		}
 		w.WriteByte(' ')
-		if cols[i].Right {
+		if right {
 			spaces(w, cw-n)
 			w.WriteString(cell)
 		} else {

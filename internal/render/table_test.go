@@ -132,3 +132,25 @@ func TestTableCutStyled(t *testing.T) {
 		t.Errorf("styles lost: %q", got)
 	}
 }
+
+// TestTableFooterSpill: a footer label wider than its fitted column runs
+// on over the empty footer cells after it instead of being cut.
+func TestTableFooterSpill(t *testing.T) {
+	cols := []Col{{Name: "operation", Cut: true}, {Name: "spans", Right: true}, {Name: "self", Right: true}}
+	rows := [][]string{{"payment/shop.payment.v1.PaymentService/Charge", "89", "2.57s"}}
+	st := NewStyles(nil, false)
+	st.Width = 40
+	var b strings.Builder
+	if err := Table(&b, st, cols, rows, []string{"end to end, 90 traces (top 5)", "", "4.40s"}); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		" OPERATION                 SPANS   SELF \n" +
+		"────────────────────────────────────────\n" +
+		" payment/shop.pay…/Charge     89  2.57s \n" +
+		"────────────────────────────────────────\n" +
+		" end to end, 90 traces (top 5)    4.40s \n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
