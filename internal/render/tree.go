@@ -165,13 +165,14 @@ func (tw *treeWriter) plan() {
 // guideW is the width of one level of guides ("│  ", "├─ ").
 const guideW = 3
 
-// labelCap is the label column's share of the line when names are long.
+// labelCap is the share of the line the guides are planned against: deep
+// lines whose guides would take more than half of it show a depth marker.
 func (tw *treeWriter) labelCap() int {
 	return max(24, (tw.opt.Width-numbersW)*55/100)
 }
 
 // numbersW is the width of the offset and duration columns with their spaces.
-const numbersW = 2 * 9
+const numbersW = 2 * numberW
 
 // layout plans the visible lines (depth limits, hidden spans, folds) with an
 // explicit stack, then sizes the columns.
@@ -492,8 +493,6 @@ func (p *labelParts) width(service, name, msg int) int {
 	}
 	return w
 }
-
-func (p *labelParts) natural() int { return p.width(p.serviceW, p.nameW, p.msgW) }
 
 // Widths names are cut to: readable ones, before the duration column
 // gives way, and the shortest, after; msgCap is as much of a status
