@@ -1,6 +1,8 @@
 package render
 
 import (
+	"bufio"
+	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -189,4 +191,15 @@ func (tw *treeWriter) writeDetails(i int32, prefix string) {
 			}
 		}
 	}
+}
+
+// SpanDetails writes what `tree --attrs` prints under node i of tr — its
+// status message, attributes, events, links and resource (level 1: where
+// the trace enters a service; 2: always, with the scope) — without
+// guides, wrapped to width: for a detail pane beside a tree.
+func SpanDetails(w io.Writer, st *Styles, tr *dag.Tree, i int32, width, level int) error {
+	bw := bufio.NewWriter(w)
+	tw := &treeWriter{w: bw, st: st, tr: tr, opt: TreeOptions{Width: width, Details: max(1, level)}}
+	tw.writeDetails(i, "")
+	return bw.Flush()
 }

@@ -94,3 +94,26 @@ func TestTreeFields(t *testing.T) {
 		}
 	}
 }
+
+// TestSpanDetails: a detail pane gets the lines the tree prints under a
+// span, without guides.
+func TestSpanDetails(t *testing.T) {
+	tr := buildTree(detailTrace())
+	var charge int32 = -1
+	for i, n := range tr.Nodes {
+		if n.Span != nil && n.Span.Name == "charge" {
+			charge = int32(i)
+		}
+	}
+	var b bytes.Buffer
+	if err := SpanDetails(&b, NewStyles(&b, false), tr, charge, 60, 1); err != nil {
+		t.Fatal(err)
+	}
+	want := "status: error: card declined\nevent: exception  +3.00ms\n  exception.type: *errors.errorString\n"
+	if !strings.HasPrefix(b.String(), want) {
+		t.Errorf("got:\n%s\nwant it to start with:\n%s", b.String(), want)
+	}
+	if !strings.Contains(b.String(), "\n        /src/payment/charge.go:42 +0x1d\n") {
+		t.Errorf("stack trace not line by line:\n%s", b.String())
+	}
+}
