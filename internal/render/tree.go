@@ -266,8 +266,8 @@ const (
 // nameCap, a status message up to msgCap); on a narrow line things give
 // way in this order: the bar shrinks to barMin, the offset column goes,
 // the bar goes, names are cut to a readable length (and extra fields to
-// extraShort), the duration column goes, and names are cut to what every
-// line must keep (guides, marks, the shortest names).
+// extraShort), the duration column goes, names are cut to what every line
+// must keep (guides, marks, the shortest names), and extra fields go.
 func (tw *treeWriter) columns() {
 	defer func() {
 		tw.rest = tw.opt.Critical != nil || tw.offsets || tw.durations || len(tw.extraW) > 0 || tw.barW > 0
@@ -348,7 +348,11 @@ func (tw *treeWriter) columns() {
 		return
 	}
 	capExtras(extraMin)
-	fit(essential)
+	// Last, extra fields go, the last asked for first.
+	for !fit(essential) && len(tw.extraW) > 0 {
+		tw.extraW = tw.extraW[:len(tw.extraW)-1]
+		tw.fields.Extra = tw.fields.Extra[:len(tw.extraW)]
+	}
 }
 
 // visible reports whether a node passes --min-duration (placeholders always do).

@@ -117,3 +117,28 @@ func TestSpanDetails(t *testing.T) {
 		t.Errorf("stack trace not line by line:\n%s", b.String())
 	}
 }
+
+// TestTreeDetailsNarrow: with details and extra fields, at every width
+// from 40 cells every line fits, and at any width nothing panics.
+func TestTreeDetailsNarrow(t *testing.T) {
+	tr := buildTree(detailTrace())
+	f, err := ParseTreeFields([]string{"service", "name", "kind", "offset", "duration", "span_id", "span.db.statement", "bar"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for width := 1; width <= 140; width++ {
+		var b bytes.Buffer
+		if err := Tree(&b, NewStyles(&b, false), tr, TreeOptions{Width: width, MaxDepth: -1, Fold: true, Details: 2, Fields: &f}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		for _, l := range lines[2:] {
+			if width >= 40 && cells(l) > width {
+				t.Errorf("width %d: line is %d cells:\n%s", width, cells(l), l)
+			}
+			if strings.Contains(l, "─ pay") && (!strings.Contains(l, "✗") || !strings.Contains(l, "[server]")) {
+				t.Errorf("width %d: the error span lost its mark or kind:\n%s", width, l)
+			}
+		}
+	}
+}
