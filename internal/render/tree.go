@@ -325,7 +325,7 @@ func (tw *treeWriter) columns() {
 	if bar() {
 		return
 	}
-	if tw.offsets {
+	if tw.offsets && tw.fields.Bar {
 		tw.offsets = false
 		if bar() {
 			return
@@ -338,6 +338,12 @@ func (tw *treeWriter) columns() {
 	}
 	if fit(natural) {
 		return
+	}
+	if tw.offsets { // without a bar, the offsets are still the first to go
+		tw.offsets = false
+		if fit(natural) {
+			return
+		}
 	}
 	capExtras(extraShort)
 	if fit(readable) {

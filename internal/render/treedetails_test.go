@@ -83,6 +83,16 @@ func TestTreeFields(t *testing.T) {
 	}
 	golden(t, "shop-fields.txt", b.Bytes())
 
+	// Without a bar, the offsets stay while the line has room for them.
+	noBar := TreeFields{Name: true, Offset: true, Duration: true}
+	b.Reset()
+	if err := Tree(&b, NewStyles(&b, false), buildTree(detailTrace()), TreeOptions{Width: 100, MaxDepth: -1, Fields: &noBar}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "+45.0ms") || strings.Contains(b.String(), "█") {
+		t.Errorf("--fields name,offset,duration:\n%s", b.String())
+	}
+
 	for _, tc := range []struct{ in, want string }{
 		{"duraton", `unknown field "duraton" (did you mean "duration"?)`},
 		{"http.route", `unknown field "http.route"; fields: service, name, kind, offset, duration, bar, span_id, span.KEY, resource.KEY (an attribute is span.http.route or resource.http.route)`},
