@@ -145,7 +145,13 @@ func (tw *treeWriter) writeDetails(i int32, prefix string) {
 		lead := strings.Repeat("  ", d.indent)
 		key := ""
 		if d.key != "" {
-			key = d.key + ":"
+			// A key takes at most half the room; a longer one is cut in
+			// the middle, like a name.
+			key = d.key
+			if kw, most := cells(key), max(4, (room-len(lead))/2); kw > most {
+				key = truncMiddle(key, kw, most)
+			}
+			key += ":"
 			if d.text != "" {
 				key += " "
 			}

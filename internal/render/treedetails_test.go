@@ -152,3 +152,46 @@ func TestTreeDetailsNarrow(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTreeDetails feeds arbitrary text to every part of a span the tree
+// prints (names, services, messages, attribute keys and values, event
+// names): no control character reaches the output, every line fits from
+// 40 cells, and nothing panics at any width.
+func FuzzTreeDetails(f *testing.F) {
+	f.Add("plain", "GET /checkout", uint8(80))
+	f.Add("line1\nline2\r\n\tat x\n", "\x1b]0;t\a", uint8(40))
+	f.Add("日本語の名前はとても長い名前です", "\u202eevil\u0085", uint8(41))
+	f.Add("", "", uint8(1))
+	f.Fuzz(func(t *testing.T, value, name string, w uint8) {
+		spans := detailTrace()
+		res := &dag.Resource{Service: name, Attrs: []dag.Attr{{Key: name, Value: dag.StringValue(value)}}}
+		for i := range spans {
+			spans[i].Resource = res
+			spans[i].Name = name
+			spans[i].Attrs = append(spans[i].Attrs, dag.Attr{Key: value, Value: dag.StringValue(value)})
+		}
+		spans[3].Status.Message = value
+		spans[3].Events = append(spans[3].Events, dag.Event{Name: name, Attrs: []dag.Attr{{Key: "exception.stacktrace", Value: dag.StringValue(value)}}})
+		width := int(w)
+		fields, err := ParseTreeFields([]string{"service", "name", "kind", "duration", "span.db.statement", "bar"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := Tree(&b, NewStyles(&b, false), buildTree(spans), TreeOptions{Width: width, MaxDepth: -1, Fold: true, Details: 2, Fields: &fields}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, r := range out {
+			if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == '\u202e' {
+				t.Fatalf("control character %U in the output:\n%q", r, out)
+			}
+		}
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		for _, l := range lines[2:] {
+			if width >= 40 && cells(l) > width {
+				t.Fatalf("width %d: line is %d cells: %q", width, cells(l), l)
+			}
+		}
+	})
+}
