@@ -145,10 +145,10 @@ func (tw *treeWriter) writeDetails(i int32, prefix string) {
 		lead := strings.Repeat("  ", d.indent)
 		key := ""
 		if d.key != "" {
-			// A key takes at most half the room; a longer one is cut in
-			// the middle, like a name.
+			// A key takes at most two thirds of the room; a longer one
+			// is cut in the middle, like a name.
 			key = d.key
-			if kw, most := cells(key), max(4, (room-len(lead))/2); kw > most {
+			if kw, most := cells(key), max(4, (room-len(lead))*2/3); kw > most {
 				key = truncMiddle(key, kw, most)
 			}
 			key += ":"
