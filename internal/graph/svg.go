@@ -119,8 +119,14 @@ type point struct{ x, y int }
 // style or script. Text is escaped as every tracectl output escapes it.
 func (g *Graph) SVG(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	l := newLayout(g, nodeWidth, labelWidth)
-	paths := l.edgePaths(g) // may make room below for labels
+	d := g.drawn()
+	l := newLayout(d, nodeWidth, labelWidth)
+	paths := l.edgePaths(d) // may make room below for labels
+	note := ""
+	if len(d.Edges) < len(g.Edges) {
+		note = fmt.Sprintf("showing the %d most called of %d edges (tracectl graph -o json lists every one)", len(d.Edges), len(g.Edges))
+		l.height += labelH
+	}
 	width, height := max(l.width, 160), max(l.height, 48)
 	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" class="tracectl-graph" width="%d" height="%d" viewBox="0 0 %d %d" font-family="%s" role="img">`+"\n",
 		width, height, width, height, fontFamily)
@@ -133,17 +139,39 @@ func (g *Graph) SVG(w io.Writer) error {
 		fmt.Fprintf(bw, `<text x="16" y="28" font-size="%d" fill="%s">no spans</text>`+"\n", nameSize, colorFaint)
 	}
 	// Edges under their labels, labels under the boxes.
-	for i := range g.Edges {
-		writeEdge(bw, &g.Edges[i], paths[i])
+	for i := range d.Edges {
+		writeEdge(bw, &d.Edges[i], paths[i])
 	}
-	for i := range g.Edges {
-		writeEdgeLabel(bw, &g.Edges[i], paths[i].label)
+	for i := range d.Edges {
+		writeEdgeLabel(bw, &d.Edges[i], paths[i].label)
 	}
-	for i := range g.Nodes {
-		writeNode(bw, &g.Nodes[i], &l.nodes[i])
+	for i := range d.Nodes {
+		writeNode(bw, &d.Nodes[i], &l.nodes[i])
+	}
+	if note != "" {
+		fmt.Fprintf(bw, `<text class="note" x="%d" y="%d" font-size="%d" fill="%s">%s</text>`+"\n", marginX, height-marginY/2, statSize, colorFaint, esc(note))
 	}
 	bw.WriteString("</svg>\n")
 	return bw.Flush()
+}
+
+// maxDrawnEdges bounds the edges SVG draws: past a few hundred a drawing is
+// a hairball nobody reads (and a large file), so it shows the most called
+// ones, and says so.
+const maxDrawnEdges = 300
+
+// drawn returns the graph SVG draws: g, or g with only its maxDrawnEdges
+// most called edges (ties in g's order), every service kept.
+func (g *Graph) drawn() *Graph {
+	if len(g.Edges) <= maxDrawnEdges {
+		return g
+	}
+	d := *g
+	d.Edges = slices.Clone(g.Edges)
+	slices.SortStableFunc(d.Edges, func(a, b Edge) int { return cmp.Compare(b.Calls, a.Calls) })
+	d.Edges = d.Edges[:maxDrawnEdges]
+	slices.SortFunc(d.Edges, compareEdges)
+	return &d
 }
 
 // esc escapes text for XML character data and attribute values: control
