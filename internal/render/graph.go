@@ -61,6 +61,9 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 			return err
 		}
 	}
+	if len(g.Nodes) == 0 {
+		return nil
+	}
 	rows = rows[:0]
 	for i := range g.Nodes {
 		n := &g.Nodes[i]
