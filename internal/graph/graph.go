@@ -369,9 +369,5 @@ func (g *Graph) unknown(service string) error {
 	for i, n := range g.Nodes {
 		names[i] = n.Service
 	}
-	near := suggest.Nearest(service, names, 3)
-	for i, n := range near {
-		near[i] = fmt.Sprintf("%q", n)
-	}
-	return fmt.Errorf("no service %q in the input (%s); nearest: %s", service, dag.Plural(len(names), "service"), strings.Join(near, ", "))
+	return fmt.Errorf("no service %q in the input (%s); nearest: %s", service, dag.Plural(len(names), "service"), suggest.Quoted(service, names, 3))
 }
