@@ -342,18 +342,27 @@ func (g *Graph) Around(service string, depth int) (*Graph, error) {
 }
 
 // hops returns the distance in edges from service to every node reachable
-// along the direction dir gives an edge (near end, far end), up to depth.
+// along the direction dir gives an edge (near end, far end), up to depth:
+// a breadth-first search, linear in the edges.
 func (g *Graph) hops(service string, depth int, dir func(*Edge) (string, string)) map[string]int {
+	out := map[string][]string{}
+	for i := range g.Edges {
+		near, far := dir(&g.Edges[i])
+		out[near] = append(out[near], far)
+	}
 	dist := map[string]int{service: 0}
-	for d, grew := 1, true; grew && (depth <= 0 || d <= depth); d++ {
-		grew = false
-		for i := range g.Edges {
-			near, far := dir(&g.Edges[i])
-			if dn, ok := dist[near]; !ok || dn != d-1 {
-				continue
-			}
-			if _, seen := dist[far]; !seen {
-				dist[far], grew = d, true
+	queue := []string{service}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		d := dist[v] + 1
+		if depth > 0 && d > depth {
+			continue
+		}
+		for _, w := range out[v] {
+			if _, seen := dist[w]; !seen {
+				dist[w] = d
+				queue = append(queue, w)
 			}
 		}
 	}

@@ -181,3 +181,50 @@ func TestSVGMostCalledEdges(t *testing.T) {
 		t.Errorf("%d services drawn, want all %d", got, len(g.Nodes))
 	}
 }
+
+// A chain of 20,000 services (one deep trace) stays quick to focus and to
+// draw: Around is linear in the edges, and the drawing keeps 300 edges and
+// the services they join.
+func TestLongChain(t *testing.T) {
+	const n = 20000
+	spans := make([]span, n)
+	for i := range spans {
+		spans[i] = span{n: uint64(i + 1), p: uint64(i), svc: fmt.Sprintf("s%05d", i), start: uint64(i), end: uint64(2*n - i)}
+	}
+	g := Build([]*dag.Tree{trace(1, spans...)})
+	if len(g.Edges) != n-1 {
+		t.Fatalf("%d edges, want %d", len(g.Edges), n-1)
+	}
+	a, err := g.Around("s10000", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Edges) != n-1 {
+		t.Errorf("Around(any depth) kept %d edges, want all %d", len(a.Edges), n-1)
+	}
+	var buf bytes.Buffer
+	if err := g.SVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := svgText(t, buf.Bytes())
+	if want := "showing the 300 most called of 19999 edges and 301 of 20000 services"; !strings.Contains(strings.Join(text, "\n"), want) {
+		t.Errorf("no note %q", want)
+	}
+}
+
+func TestManyLoneServices(t *testing.T) {
+	var trees []*dag.Tree
+	for i := range 400 {
+		trees = append(trees, trace(byte(i), span{n: 1, svc: fmt.Sprintf("lone%03d", i), end: 1}))
+	}
+	var buf bytes.Buffer
+	if err := Build(trees).SVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(buf.String(), `<g class="node"`); got != maxDrawnNodes {
+		t.Errorf("%d services drawn, want %d", got, maxDrawnNodes)
+	}
+	if !strings.Contains(buf.String(), "showing 300 of 400 services") {
+		t.Error("no note that services were left out")
+	}
+}

@@ -119,12 +119,10 @@ type point struct{ x, y int }
 // style or script. Text is escaped as every tracectl output escapes it.
 func (g *Graph) SVG(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	d := g.drawn()
+	d, note := g.drawn()
 	l := newLayout(d, nodeWidth, labelWidth)
 	paths := l.edgePaths(d) // may make room below for labels
-	note := ""
-	if len(d.Edges) < len(g.Edges) {
-		note = fmt.Sprintf("showing the %d most called of %d edges (tracectl graph -o json lists every one)", len(d.Edges), len(g.Edges))
+	if note != "" {
 		l.height += labelH
 	}
 	width, height := max(l.width, 160), max(l.height, 48)
@@ -155,23 +153,55 @@ func (g *Graph) SVG(w io.Writer) error {
 	return bw.Flush()
 }
 
-// maxDrawnEdges bounds the edges SVG draws: past a few hundred a drawing is
-// a hairball nobody reads (and a large file), so it shows the most called
-// ones, and says so.
-const maxDrawnEdges = 300
+// maxDrawnEdges and maxDrawnNodes bound what SVG draws: past a few hundred
+// a drawing is a hairball nobody reads (and a large file), so it shows the
+// most called edges and the services they join, then the services with
+// the most spans, and says so.
+const (
+	maxDrawnEdges = 300
+	maxDrawnNodes = 300
+)
 
-// drawn returns the graph SVG draws: g, or g with only its maxDrawnEdges
-// most called edges (ties in g's order), every service kept.
-func (g *Graph) drawn() *Graph {
-	if len(g.Edges) <= maxDrawnEdges {
-		return g
+// drawn returns the graph SVG draws (g itself when it is small enough) and
+// the note saying what was left out ("" for nothing).
+func (g *Graph) drawn() (*Graph, string) {
+	if len(g.Edges) <= maxDrawnEdges && len(g.Nodes) <= maxDrawnNodes {
+		return g, ""
 	}
 	d := *g
-	d.Edges = slices.Clone(g.Edges)
-	slices.SortStableFunc(d.Edges, func(a, b Edge) int { return cmp.Compare(b.Calls, a.Calls) })
-	d.Edges = d.Edges[:maxDrawnEdges]
-	slices.SortFunc(d.Edges, compareEdges)
-	return &d
+	if len(g.Edges) > maxDrawnEdges {
+		d.Edges = slices.Clone(g.Edges)
+		slices.SortStableFunc(d.Edges, func(a, b Edge) int { return cmp.Compare(b.Calls, a.Calls) })
+		d.Edges = d.Edges[:maxDrawnEdges]
+		slices.SortFunc(d.Edges, compareEdges)
+	}
+	keep := map[string]bool{}
+	if g.Focus != "" {
+		keep[g.Focus] = true
+	}
+	for _, e := range d.Edges {
+		keep[e.From], keep[e.To] = true, true
+	}
+	rest := slices.Clone(g.Nodes)
+	slices.SortStableFunc(rest, func(a, b Node) int { return cmp.Compare(b.Spans, a.Spans) })
+	for _, n := range rest {
+		if len(keep) >= maxDrawnNodes {
+			break
+		}
+		keep[n.Service] = true
+	}
+	d.Nodes = slices.DeleteFunc(slices.Clone(g.Nodes), func(n Node) bool { return !keep[n.Service] })
+	var parts []string
+	if len(d.Edges) < len(g.Edges) {
+		parts = append(parts, fmt.Sprintf("the %d most called of %d edges", len(d.Edges), len(g.Edges)))
+	}
+	if len(d.Nodes) < len(g.Nodes) {
+		parts = append(parts, fmt.Sprintf("%d of %d services", len(d.Nodes), len(g.Nodes)))
+	}
+	if len(parts) == 0 {
+		return &d, ""
+	}
+	return &d, "showing " + strings.Join(parts, " and ") + " (tracectl graph -o json lists every one)"
 }
 
 // esc escapes text for XML character data and attribute values: control
