@@ -29,8 +29,11 @@
 // callee included — and otherwise the callee span's: the server's own time
 // when the caller recorded no client span, the consumer's processing time
 // on an async edge (a PRODUCER span only covers handing the message over).
-// Edge.ClientTimed counts the calls timed the first way. Percentiles are
-// nearest-rank, as everywhere in tracectl (critpath.PercentilesOf).
+// Edge.ClientTimed counts the calls timed the first way. On an async edge
+// the time the message waited is the queue time: from the end of the
+// caller's span to the start of the callee's (Tempo's messaging-system
+// latency), 0 when clocks make it negative. Percentiles are nearest-rank,
+// as everywhere in tracectl (critpath.PercentilesOf).
 //
 // # Errors
 //
@@ -82,6 +85,13 @@ type Edge struct {
 	// ClientTimed counts the calls timed by the caller's CLIENT span; the
 	// other Calls−ClientTimed by the callee span.
 	ClientTimed int `json:"client_timed"`
+	// QueueP50, QueueP90 and QueueP99 are the percentiles of the queue
+	// time of an async edge's calls in nanoseconds (see the package doc);
+	// 0, and absent from JSON, on a synchronous edge and on one to a
+	// virtual peer (no consumer span tells when it took the message).
+	QueueP50 int64 `json:"queue_p50_ns,omitempty"`
+	QueueP90 int64 `json:"queue_p90_ns,omitempty"`
+	QueueP99 int64 `json:"queue_p99_ns,omitempty"`
 	// Traces counts the traces with at least one call on the edge.
 	Traces int `json:"traces"`
 }
@@ -126,6 +136,7 @@ type edgeKey struct {
 type edgeAcc struct {
 	Edge
 	latency   []int64
+	queue     []int64 // async calls with a callee span
 	lastTrace int // index+1 of the last trace counted in Traces
 }
 
@@ -184,7 +195,7 @@ func (b *builder) lookup(service string) *nodeAcc {
 }
 
 // call records one call on the edge from → to.
-func (b *builder) call(from, to string, async, failed, clientTimed bool, latency int64) {
+func (b *builder) call(from, to string, async, failed, clientTimed bool, latency int64) *edgeAcc {
 	k := edgeKey{from, to, async}
 	e := b.edges[k]
 	if e == nil {
@@ -203,6 +214,7 @@ func (b *builder) call(from, to string, async, failed, clientTimed bool, latency
 		e.ClientTimed++
 	}
 	e.latency = append(e.latency, max(latency, 0))
+	return e
 }
 
 func (b *builder) add(tr *dag.Tree) {
@@ -225,7 +237,11 @@ func (b *builder) add(tr *dag.Tree) {
 				if clientTimed {
 					latency = p.Duration()
 				}
-				b.call(p.Service(), svc, tr.AsyncChild(int32(i)), failed, clientTimed, latency)
+				async := tr.AsyncChild(int32(i))
+				e := b.call(p.Service(), svc, async, failed, clientTimed, latency)
+				if async {
+					e.queue = append(e.queue, max(dag.Sub(s.Start, p.End), 0))
+				}
 			}
 		}
 		if s.Kind == dag.KindClient || s.Kind == dag.KindProducer {
@@ -270,6 +286,10 @@ func (b *builder) graph(traces int) *Graph {
 	for _, e := range b.edges {
 		p := critpath.PercentilesOf(e.latency)
 		e.P50, e.P90, e.P99 = p.P50, p.P90, p.P99
+		if len(e.queue) > 0 {
+			q := critpath.PercentilesOf(e.queue)
+			e.QueueP50, e.QueueP90, e.QueueP99 = q.P50, q.P90, q.P99
+		}
 		g.Edges = append(g.Edges, e.Edge)
 	}
 	g.sort()

@@ -85,8 +85,10 @@ func TestBuild(t *testing.T) {
 			{Service: "postgresql", Traces: 1, Virtual: true},
 		},
 		Edges: []Edge{
-			// The consumer's processing time; a PRODUCER is no client.
-			{From: "checkout", To: "email", Async: true, Calls: 1, P50: 60, P90: 60, P99: 60, Traces: 1},
+			// The consumer's processing time; a PRODUCER is no client. The
+			// message waited from the producer's end (62) to the consumer's
+			// start (200).
+			{From: "checkout", To: "email", Async: true, Calls: 1, P50: 60, P90: 60, P99: 60, QueueP50: 138, QueueP90: 138, QueueP99: 138, Traces: 1},
 			// No kinds: the callee's duration.
 			{From: "checkout", To: "payment", Calls: 1, Errors: 1, P50: 20, P90: 20, P99: 20, Traces: 1},
 			{From: "checkout", To: "postgresql", Calls: 1, P50: 10, P90: 10, P99: 10, ClientTimed: 1, Traces: 1},
@@ -109,7 +111,7 @@ func TestBuildAsyncEdges(t *testing.T) {
 	)}).Edges
 	want := []Edge{
 		{From: "a", To: "b", Calls: 1, P50: 4, P90: 4, P99: 4, Traces: 1},
-		{From: "a", To: "b", Async: true, Calls: 1, P50: 10, P90: 10, P99: 10, Traces: 1},
+		{From: "a", To: "b", Async: true, Calls: 1, P50: 10, P90: 10, P99: 10, QueueP50: 10, QueueP90: 10, QueueP99: 10, Traces: 1},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("edges (-want +got):\n%s", diff)
@@ -222,5 +224,17 @@ func TestBuildPeerIsAService(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, g); diff != "" {
 		t.Errorf("Build (-want +got):\n%s", diff)
+	}
+}
+
+func TestBuildQueueClamped(t *testing.T) {
+	// The consumer's clock runs behind: it "starts" before the producer
+	// ends. The queue time is 0, not negative.
+	e := Build([]*dag.Tree{trace(1,
+		span{n: 1, svc: "a", kind: dag.KindProducer, start: 0, end: 50},
+		span{n: 2, p: 1, svc: "b", kind: dag.KindConsumer, start: 30, end: 90},
+	)}).Edges
+	if len(e) != 1 || !e[0].Async || e[0].QueueP99 != 0 || e[0].P99 != 60 {
+		t.Errorf("edges = %+v, want one async edge, queue 0, latency 60", e)
 	}
 }

@@ -80,13 +80,16 @@ func edgeLabel(e *Edge) string {
 
 // edgeTitle describes an edge in full, for tooltips.
 func edgeTitle(e *Edge) string {
-	kind := ""
+	kind, queue := "", ""
 	if e.Async {
 		kind = " (async)"
 	}
-	return fmt.Sprintf("%s → %s%s: %s, %s (%.1f%%), latency p50 %s p90 %s p99 %s, %d of them timed by the client span, in %s",
+	if e.QueueP99 > 0 {
+		queue = fmt.Sprintf(", queue p50 %s p90 %s p99 %s", dag.FormatDuration(e.QueueP50), dag.FormatDuration(e.QueueP90), dag.FormatDuration(e.QueueP99))
+	}
+	return fmt.Sprintf("%s → %s%s: %s, %s (%.1f%%), latency p50 %s p90 %s p99 %s%s, %d of them timed by the client span, in %s",
 		termstr.Escape(e.From), termstr.Escape(e.To), kind, dag.Plural(e.Calls, "call"), dag.Plural(e.Errors, "error"),
-		100*e.ErrorRate(), dag.FormatDuration(e.P50), dag.FormatDuration(e.P90), dag.FormatDuration(e.P99),
+		100*e.ErrorRate(), dag.FormatDuration(e.P50), dag.FormatDuration(e.P90), dag.FormatDuration(e.P99), queue,
 		e.ClientTimed, dag.Plural(e.Traces, "trace"))
 }
 

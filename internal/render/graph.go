@@ -14,8 +14,9 @@ import (
 
 // Graph writes a service graph as two tables: its edges (caller → callee,
 // "⇢" and "async" for calls the caller did not wait on, with calls, errors,
-// error rate, latency percentiles) and its services (spans, errors, error
-// rate, traces; "not traced" for a virtual peer).
+// error rate, latency percentiles, and the p99 queue time of async edges
+// when there are any) and its services (spans, errors, error rate, traces;
+// "not traced" for a virtual peer).
 func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 	errCell := func(n int, share float64) (string, string) {
 		c, p := strconv.Itoa(n), Percent(share)
@@ -23,6 +24,16 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 			c, p = st.Error(c), st.Error(p)
 		}
 		return c, p
+	}
+	// The queue column is there when some async edge has a consumer span
+	// (a virtual peer has none).
+	queued := func(e *graph.Edge) bool {
+		n, ok := g.Node(e.To)
+		return e.Async && ok && !n.Virtual
+	}
+	queue := false
+	for i := range g.Edges {
+		queue = queue || queued(&g.Edges[i])
 	}
 	rows := make([][]string, 0, len(g.Edges))
 	calls := 0
@@ -33,11 +44,19 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 			arrow, kind = "⇢", st.Faint("async")
 		}
 		errs, rate := errCell(e.Errors, e.ErrorRate())
-		rows = append(rows, []string{
+		row := []string{
 			st.Service(termstr.Escape(e.From)), arrow, st.Service(termstr.Escape(e.To)), kind,
 			strconv.Itoa(e.Calls), errs, rate,
 			dag.FormatDuration(e.P50), dag.FormatDuration(e.P90), dag.FormatDuration(e.P99),
-		})
+		}
+		if queue {
+			q := ""
+			if queued(e) {
+				q = dag.FormatDuration(e.QueueP99)
+			}
+			row = append(row, q)
+		}
+		rows = append(rows, row)
 		calls += e.Calls
 	}
 	title := st.Bold("service graph")
@@ -53,8 +72,13 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 		return err
 	}
 	if len(rows) > 0 {
+		header := []string{"caller", "", "callee", "", "calls", "errors", "err%", "p50", "p90", "p99"}
 		footer := []string{dag.Plural(len(g.Edges), "edge"), "", "", "", strconv.Itoa(calls), "", "", "", "", ""}
-		if err := Table(w, []string{"caller", "", "callee", "", "calls", "errors", "err%", "p50", "p90", "p99"}, rows, footer, 4, 5, 6, 7, 8, 9); err != nil {
+		right := []int{4, 5, 6, 7, 8, 9}
+		if queue {
+			header, footer, right = append(header, "queue p99"), append(footer, ""), append(right, 10)
+		}
+		if err := Table(w, header, rows, footer, right...); err != nil {
 			return err
 		}
 		if _, err := io.WriteString(w, "\n"); err != nil {
@@ -81,7 +105,8 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 // then one per edge, in the graph's order, told apart by "type":
 // {"type":"node","service","spans","errors","traces"} ("virtual":true for a
 // peer known only from its callers) and {"type":"edge","from","to","async",
-// "calls","errors","p50_ns","p90_ns","p99_ns","client_timed","traces"}.
+// "calls","errors","p50_ns","p90_ns","p99_ns","client_timed","traces"}, with
+// "queue_p50_ns","queue_p90_ns","queue_p99_ns" on async edges.
 // The members are graph.Node's and graph.Edge's JSON form.
 func GraphJSON(w io.Writer, g *graph.Graph) error {
 	var b strings.Builder
