@@ -137,7 +137,7 @@ type edgeAcc struct {
 	Edge
 	latency   []int64
 	queue     []int64 // async calls with a callee span
-	lastTrace int // index+1 of the last trace counted in Traces
+	lastTrace int     // index+1 of the last trace counted in Traces
 }
 
 type nodeAcc struct {
