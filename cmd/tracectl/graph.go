@@ -39,7 +39,8 @@ that peer is a "not traced" (virtual) service.
 Per edge: calls, errors (callee spans with error status), and p50/p90/p99 latency of a
 call, which is the caller's CLIENT span duration when the caller recorded one (what it
 waited, network included) and otherwise the callee span's (on an async edge: the
-consumer's processing). Per service: spans, error spans, traces.
+consumer's processing); on an async edge also the queue time, from the end of the
+producer's span to the start of the consumer's. Per service: spans, error spans, traces.
 
 --focus SERVICE keeps the edges on call chains through that service: its callers and
 theirs upstream, its callees and theirs downstream, at most --depth hops away (0: any).
@@ -58,6 +59,9 @@ one per edge, with "type":"node" or "edge").`,
 	opts.inputOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
+	// The graph prunes nothing: --async only decides whether linked traces
+	// join (and add their async edges).
+	f.Lookup("async").Usage = "prune: the async edges within each trace; follow: also join a trace whose root links to another trace's span, an async edge from that span's service"
 	f.StringVar(&opts.Focus, "focus", "", "only the call chains through this service")
 	f.IntVar(&opts.Depth, "depth", 1, "with --focus: hops up and down from the service, 0 for any")
 	addOutputFlag(cmd, &opts.Output, "table", "dot", "mermaid", "svg", "json")
