@@ -19,6 +19,7 @@ type graphOptions struct {
 	Output string
 	Out    string
 	Color  string
+	Width  int
 }
 
 func newCmdGraph(s *streams) *cobra.Command {
@@ -67,6 +68,7 @@ one per edge, with "type":"node" or "edge").`,
 	addOutputFlag(cmd, &opts.Output, "table", "dot", "mermaid", "svg", "json")
 	f.StringVar(&opts.Out, "out", "", "write to this file instead of stdout")
 	addColorFlag(cmd, &opts.Color)
+	addWidthFlag(cmd, &opts.Width)
 	return cmd
 }
 
@@ -98,7 +100,12 @@ func graphRun(s *streams, opts *graphOptions) error {
 		case "json":
 			return render.GraphJSON(w, g)
 		}
-		color := s.colorEnabled(opts.Color) && (opts.Out == "" || opts.Color == "always")
-		return render.Graph(w, render.NewStyles(w, color), g)
+		if opts.Out == "" {
+			return render.Graph(w, s.styles(opts.Color, opts.Width), g)
+		}
+		// A file is not a terminal: colour only when forced, no width limit unless asked.
+		st := render.NewProfileStyles(w, render.ColorProfile(opts.Color, false, s.Getenv))
+		st.Width = opts.Width
+		return render.Graph(w, st, g)
 	})
 }

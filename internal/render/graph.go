@@ -72,13 +72,14 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 		return err
 	}
 	if len(rows) > 0 {
-		header := []string{"caller", "", "callee", "", "calls", "errors", "err%", "p50", "p90", "p99"}
+		cols := []Col{{Name: "caller", Cut: true}, {}, {Name: "callee", Cut: true}, {},
+			{Name: "calls", Right: true}, {Name: "errors", Right: true}, {Name: "err%", Right: true},
+			{Name: "p50", Right: true, Drop: 2}, {Name: "p90", Right: true, Drop: 1}, {Name: "p99", Right: true}}
 		footer := []string{dag.Plural(len(g.Edges), "edge"), "", "", "", strconv.Itoa(calls), "", "", "", "", ""}
-		right := []int{4, 5, 6, 7, 8, 9}
 		if queue {
-			header, footer, right = append(header, "queue p99"), append(footer, ""), append(right, 10)
+			cols, footer = append(cols, Col{Name: "queue p99", Right: true, Drop: 3}), append(footer, "")
 		}
-		if err := Table(w, header, rows, footer, right...); err != nil {
+		if err := Table(w, st, cols, rows, footer); err != nil {
 			return err
 		}
 		if _, err := io.WriteString(w, "\n"); err != nil {
@@ -98,7 +99,8 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 		errs, rate := errCell(n.Errors, n.ErrorRate())
 		rows = append(rows, []string{st.Service(termstr.Escape(n.Service)), strconv.Itoa(n.Spans), errs, rate, strconv.Itoa(n.Traces)})
 	}
-	return Table(w, []string{"service", "spans", "errors", "err%", "traces"}, rows, nil, 1, 2, 3, 4)
+	return Table(w, st, []Col{{Name: "service", Cut: true}, {Name: "spans", Right: true},
+		{Name: "errors", Right: true}, {Name: "err%", Right: true}, {Name: "traces", Right: true}}, rows, nil)
 }
 
 // GraphJSON writes a service graph as JSON Lines: one object per service,
