@@ -98,6 +98,14 @@ func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 	if err := Table(w, header, rows, nil, 2, 3, 4, 5, 6, 7, 8, 9); err != nil {
 		return err
 	}
+	_, err := io.WriteString(w, DiffNotes(st, rep))
+	return err
+}
+
+// DiffNotes is the text below Diff's table: notes on what the data cannot
+// tell, tails that grew, why each regression happened, and the verdict
+// line. The HTML report shows it below its own table.
+func DiffNotes(st *Styles, rep *diff.Report) string {
 	var notes strings.Builder
 	reasons := map[string]bool{}
 	for i := range rep.Rows {
@@ -111,8 +119,7 @@ func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 		writeWhy(&notes, st, &rep.Rows[i])
 	}
 	fmt.Fprintf(&notes, "\n%s\n", diffSummary(st, rep))
-	_, err := io.WriteString(w, notes.String())
-	return err
+	return notes.String()
 }
 
 // writeTails notes the rows that did not regress but whose tail grew: more
