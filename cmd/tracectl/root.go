@@ -39,6 +39,7 @@ unreadable input, 3 emit could not export (the endpoint refused or is not there)
 		newCmdCheck(s),
 		newCmdConvert(s),
 		newCmdSend(s),
+		newCmdGraph(s),
 		newCmdReport(s),
 	)
 	return root

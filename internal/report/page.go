@@ -16,15 +16,15 @@ type Page struct {
 	Where     string   `json:"where,omitempty"`
 	// Services lists every service of the traces shown, with its colour:
 	// spans, rows and frames refer to them by index.
-	Services    []Service    `json:"services"`
-	Summary     Summary      `json:"summary"`
-	Attribution Attribution  `json:"attribution"`
-	Flame       Flame        `json:"flame"`
-	Traces      []Waterfall  `json:"traces"`
-	Selection   Selection    `json:"selection"`
+	Services    []Service     `json:"services"`
+	Summary     Summary       `json:"summary"`
+	Attribution Attribution   `json:"attribution"`
+	Flame       Flame         `json:"flame"`
+	Traces      []Waterfall   `json:"traces"`
+	Selection   Selection     `json:"selection"`
 	Resources   [][][2]string `json:"resources"` // resource attributes, shared by the waterfalls' spans
-	Check       Check        `json:"check"`
-	Diff        *Diff        `json:"diff,omitempty"`
+	Check       Check         `json:"check"`
+	Diff        *Diff         `json:"diff,omitempty"`
 }
 
 // Service is a service name and the colour the terminal commands give it.
@@ -265,12 +265,12 @@ type DiffSide struct {
 
 // DiffSpan is one span of the aligned trees (diff.SpanDiff).
 type DiffSpan struct {
-	Depth   int    `json:"d"`
-	Service int    `json:"s"`
-	Name    string `json:"n"`
-	Change  string `json:"ch"`
-	BaseDur int64  `json:"bd"`
-	CandDur int64  `json:"cd"`
-	BaseCrit int64 `json:"bc"`
-	CandCrit int64 `json:"cc"`
+	Depth    int    `json:"d"`
+	Service  int    `json:"s"`
+	Name     string `json:"n"`
+	Change   string `json:"ch"`
+	BaseDur  int64  `json:"bd"`
+	CandDur  int64  `json:"cd"`
+	BaseCrit int64  `json:"bc"`
+	CandCrit int64  `json:"cc"`
 }

@@ -1,0 +1,103 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/graph"
+	"github.com/tracectl/tracectl/internal/termstr"
+)
+
+// Graph writes a service graph as two tables: its edges (caller → callee,
+// "⇢" and "async" for calls the caller did not wait on, with calls, errors,
+// error rate, latency percentiles) and its services (spans, errors, error
+// rate, traces; "not traced" for a virtual peer).
+func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
+	errCell := func(n int, share float64) (string, string) {
+		c, p := strconv.Itoa(n), Percent(share)
+		if n > 0 {
+			c, p = st.Error(c), st.Error(p)
+		}
+		return c, p
+	}
+	rows := make([][]string, 0, len(g.Edges))
+	calls := 0
+	for i := range g.Edges {
+		e := &g.Edges[i]
+		arrow, kind := "→", ""
+		if e.Async {
+			arrow, kind = "⇢", st.Faint("async")
+		}
+		errs, rate := errCell(e.Errors, e.ErrorRate())
+		rows = append(rows, []string{
+			st.Service(termstr.Escape(e.From)), arrow, st.Service(termstr.Escape(e.To)), kind,
+			strconv.Itoa(e.Calls), errs, rate,
+			dag.FormatDuration(e.P50), dag.FormatDuration(e.P90), dag.FormatDuration(e.P99),
+		})
+		calls += e.Calls
+	}
+	title := "service graph"
+	if g.Focus != "" {
+		depth := "any depth"
+		if g.Depth > 0 {
+			depth = "depth " + strconv.Itoa(g.Depth)
+		}
+		title = fmt.Sprintf("service graph around %s, %s", st.Service(termstr.Escape(g.Focus)), depth)
+	}
+	if _, err := fmt.Fprintf(w, "%s: %s, %s, %s\n", st.Bold(title), dag.Plural(len(g.Nodes), "service"),
+		dag.Plural(len(g.Edges), "edge"), dag.Plural(g.Traces, "trace")); err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		footer := []string{dag.Plural(len(g.Edges), "edge"), "", "", "", strconv.Itoa(calls), "", "", "", "", ""}
+		if err := Table(w, []string{"caller", "", "callee", "", "calls", "errors", "err%", "p50", "p90", "p99"}, rows, footer, 4, 5, 6, 7, 8, 9); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+	}
+	rows = rows[:0]
+	for i := range g.Nodes {
+		n := &g.Nodes[i]
+		if n.Virtual {
+			rows = append(rows, []string{st.Service(termstr.Escape(n.Service)), st.Faint("not traced"), "", "", strconv.Itoa(n.Traces)})
+			continue
+		}
+		errs, rate := errCell(n.Errors, n.ErrorRate())
+		rows = append(rows, []string{st.Service(termstr.Escape(n.Service)), strconv.Itoa(n.Spans), errs, rate, strconv.Itoa(n.Traces)})
+	}
+	return Table(w, []string{"service", "spans", "errors", "err%", "traces"}, rows, nil, 1, 2, 3, 4)
+}
+
+// GraphJSON writes a service graph as JSON Lines: one object per service,
+// then one per edge, in the graph's order, told apart by "type":
+// {"type":"node","service","spans","errors","traces"} ("virtual":true for a
+// peer known only from its callers) and {"type":"edge","from","to","async",
+// "calls","errors","p50_ns","p90_ns","p99_ns","client_timed","traces"}.
+// The members are graph.Node's and graph.Edge's JSON form.
+func GraphJSON(w io.Writer, g *graph.Graph) error {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	for _, n := range g.Nodes {
+		if err := enc.Encode(struct {
+			Type string `json:"type"`
+			graph.Node
+		}{"node", n}); err != nil {
+			return err
+		}
+	}
+	for _, e := range g.Edges {
+		if err := enc.Encode(struct {
+			Type string `json:"type"`
+			graph.Edge
+		}{"edge", e}); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, []byte(b.String()))
+}
