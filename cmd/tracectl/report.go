@@ -136,7 +136,7 @@ func reportRun(s *streams, opts *reportOptions) error {
 	})
 	return withOutput(s, opts.Out, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
-		if err := report.Write(bw, page, ""); err != nil {
+		if err := report.Write(bw, page); err != nil {
 			return err
 		}
 		return bw.Flush()

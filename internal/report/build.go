@@ -13,7 +13,9 @@ import (
 	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/diff"
+	"github.com/tracectl/tracectl/internal/graph"
 	"github.com/tracectl/tracectl/internal/render"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 // Options say what Build puts in the page.
@@ -64,7 +66,7 @@ func (b *builder) service(name string) int {
 	}
 	k := len(b.p.Services)
 	b.services[name] = k
-	b.p.Services = append(b.p.Services, Service{Name: name, Color: ansiHex(string(render.ServiceColor(name)))})
+	b.p.Services = append(b.p.Services, Service{Name: termstr.Escape(name), Color: ansiHex(string(render.ServiceColor(name)))})
 	return k
 }
 
@@ -91,7 +93,8 @@ func Build(trees, base []*dag.Tree, opts Options) *Page {
 		opts.MaxSpans = DefaultMaxSpans
 	}
 	p := &Page{
-		Title: opts.Title, Version: opts.Version, Inputs: opts.Inputs, Base: opts.Base, Where: opts.Where,
+		Title: termstr.Escape(opts.Title), Version: opts.Version, Inputs: escapeAll(opts.Inputs), Base: escapeAll(opts.Base),
+		Where:     termstr.Escape(opts.Where),
 		Generated: opts.Generated.UTC().Format("2006-01-02 15:04:05 UTC"), Async: opts.Async.String(),
 		Services: []Service{}, Resources: [][][2]string{},
 	}
@@ -165,6 +168,7 @@ func Build(trees, base []*dag.Tree, opts Options) *Page {
 		p.Traces = []Waterfall{}
 	}
 	p.Check = b.check(chk.Report(), opts.Check.PII)
+	p.Graph = escapeGraph(graph.Build(trees))
 	if base != nil {
 		p.Diff = b.diff(base, trees, opts)
 	}
@@ -265,7 +269,7 @@ func (b *builder) attrRows(rows []critpath.Row) ([]AttrRow, int) {
 			svc = b.service(r.Service)
 		}
 		out[k] = AttrRow{
-			Label: r.Key.String(), Service: svc, Spans: r.Spans, Traces: r.Traces,
+			Label: termstr.Escape(r.Key.String()), Service: svc, Spans: r.Spans, Traces: r.Traces,
 			Self: r.Self, SelfShare: r.SelfShare, Crit: r.Critical, CritShare: r.CriticalShare,
 			P50: r.PerTrace.P50, P90: r.PerTrace.P90, P99: r.PerTrace.P99,
 		}
@@ -350,7 +354,7 @@ func (b *builder) flame(crit, self *critpath.Folded) Flame {
 		if !f.key.Missing {
 			svc = b.service(f.key.Service)
 		}
-		fl.Label = append(fl.Label, f.key.String())
+		fl.Label = append(fl.Label, termstr.Escape(f.key.String()))
 		fl.Service = append(fl.Service, svc)
 		fl.Parent = append(fl.Parent, parent)
 		fl.Queue = append(fl.Queue, f.key.Queue)
@@ -414,7 +418,7 @@ func attrs(list []dag.Attr) [][2]string {
 	}
 	out := make([][2]string, len(list))
 	for k, a := range list {
-		out[k] = [2]string{a.Key, cut(a.Value.String())}
+		out[k] = [2]string{termstr.Escape(a.Key), cut(termstr.Escape(a.Value.String()))}
 	}
 	return out
 }
@@ -472,7 +476,7 @@ func (b *builder) waterfall(sel selected, opts Options) Waterfall {
 	}
 	switch {
 	case !sum.RootMissing:
-		w.Root = sum.RootService + " " + sum.RootName
+		w.Root = termstr.Escape(sum.RootService + " " + sum.RootName)
 	case sum.RootID.IsZero():
 		w.Root = dag.MissingSpans
 	default:
@@ -515,22 +519,22 @@ func (b *builder) waterfall(sel selected, opts Options) Waterfall {
 			continue
 		}
 		sp.Service = b.service(s.Service())
-		sp.Name, sp.Kind = s.Name, s.Kind.String()
+		sp.Name, sp.Kind = termstr.Escape(s.Name), s.Kind.String()
 		sp.Dur = s.Duration()
 		if s.Status.Code != dag.StatusUnset {
 			sp.Status = s.Status.Code.String()
 		}
-		sp.Error, sp.Message = s.Status.Code == dag.StatusError, cut(s.Status.Message)
+		sp.Error, sp.Message = s.Status.Code == dag.StatusError, cut(termstr.Escape(s.Status.Message))
 		if s.TraceID != tr.TraceID {
 			sp.TraceID = s.TraceIDText()
 		}
 		sp.Attrs = attrs(s.Attrs)
 		sp.Resource = b.resource(s.Resource)
 		if s.Scope != nil && s.Scope.Name != "" {
-			sp.Scope = strings.TrimSpace(s.Scope.Name + " " + s.Scope.Version)
+			sp.Scope = termstr.Escape(strings.TrimSpace(s.Scope.Name + " " + s.Scope.Version))
 		}
 		for _, e := range s.Events {
-			sp.Events = append(sp.Events, Event{Time: off(e.Time), Name: cut(e.Name), Attrs: attrs(e.Attrs)})
+			sp.Events = append(sp.Events, Event{Time: off(e.Time), Name: cut(termstr.Escape(e.Name)), Attrs: attrs(e.Attrs)})
 		}
 		for _, l := range s.Links {
 			sp.Links = append(sp.Links, Link{TraceID: l.TraceID.String(), SpanID: l.SpanID.String(), Attrs: attrs(l.Attrs)})
@@ -567,12 +571,12 @@ func (b *builder) check(rep check.Report, pii bool) Check {
 			f := &t.Findings[k]
 			r := &c.Rules[at[f.Rule]]
 			if len(r.Findings) < MaxFindings {
-				r.Findings = append(r.Findings, Finding{TraceID: f.TraceIDText(), SpanID: f.SpanIDText(), Message: f.Message})
+				r.Findings = append(r.Findings, Finding{TraceID: f.TraceIDText(), SpanID: f.SpanIDText(), Message: termstr.Escape(f.Message)})
 			}
 		}
 	}
 	for _, s := range rep.Skew {
-		c.Skew = append(c.Skew, Skew{Parent: s.ParentService, Child: s.ChildService, Offset: s.Offset, Spans: s.Spans, Explained: s.Explained})
+		c.Skew = append(c.Skew, Skew{Parent: termstr.Escape(s.ParentService), Child: termstr.Escape(s.ChildService), Offset: s.Offset, Spans: s.Spans, Explained: s.Explained})
 	}
 	return c
 }
@@ -595,7 +599,7 @@ func (b *builder) diff(base, cand []*dag.Tree, opts Options) *Diff {
 			if s.Service != "" {
 				svc = b.service(s.Service)
 			}
-			d.Spans = append(d.Spans, DiffSpan{Depth: s.Depth, Service: svc, Name: s.Name, Change: string(s.Change),
+			d.Spans = append(d.Spans, DiffSpan{Depth: s.Depth, Service: svc, Name: termstr.Escape(s.Name), Change: string(s.Change),
 				BaseDur: s.BaseDuration, CandDur: s.CandDuration, BaseCrit: s.BaseCritical, CandCrit: s.CandCritical})
 		}
 		return d
@@ -614,7 +618,7 @@ func (b *builder) diff(base, cand []*dag.Tree, opts Options) *Diff {
 			return DiffSide{Traces: s.Traces, Calls: s.CallsPerTrace, ErrorRate: s.ErrorRate,
 				P50: s.Latency.P50, P90: s.Latency.P90, P99: s.Latency.P99}
 		}
-		d.Rows = append(d.Rows, DiffRow{Group: r.Group, Service: svc, EndToEnd: r.EndToEnd, Verdict: string(r.Verdict),
+		d.Rows = append(d.Rows, DiffRow{Group: termstr.Escape(r.Group), Service: svc, EndToEnd: r.EndToEnd, Verdict: string(r.Verdict),
 			Base: side(r.Base), Cand: side(r.Cand), Shift: r.Shift.Estimate, Low: r.Shift.Low, High: r.Shift.High,
 			P: r.P, Share: r.Share})
 	}
@@ -650,4 +654,26 @@ func ansiHex(c string) string {
 		return fmt.Sprintf("#%02x%02x%02x", g, g, g)
 	}
 	return "#888888"
+}
+
+func escapeAll(list []string) []string {
+	out := make([]string, len(list))
+	for k, s := range list {
+		out[k] = termstr.Escape(s)
+	}
+	return out
+}
+
+// escapeGraph escapes the service names of g in place for display, as the
+// page shows every name; the drawing escapes them too (termstr.Escape is
+// idempotent, so they read the same).
+func escapeGraph(g *graph.Graph) *graph.Graph {
+	for k := range g.Nodes {
+		g.Nodes[k].Service = termstr.Escape(g.Nodes[k].Service)
+	}
+	for k := range g.Edges {
+		e := &g.Edges[k]
+		e.From, e.To = termstr.Escape(e.From), termstr.Escape(e.To)
+	}
+	return g
 }

@@ -5,6 +5,10 @@
 // critical paths, check findings by rule, the service graph and, given a
 // base, the diff against it.
 //
+// Every name and value from the spans is escaped for display by termstr,
+// the one escaper of every text output, so an escape sequence or a bidi
+// override reads in the page as it does in the terminal (\x1b, \u202e).
+//
 // It does not analyse: every number comes from dag, critpath, check, diff
 // and graph, called here in one pass over the trees. Build gathers their
 // results into a Page, bounded so a huge input still makes a page a browser

@@ -51,9 +51,16 @@ var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 </html>
 `))
 
-// Write writes the page as one self-contained HTML document. graphSVG is
-// the service graph's drawing (trusted SVG markup), "" for none.
-func Write(w io.Writer, p *Page, graphSVG string) error {
+// Write writes the page as one self-contained HTML document.
+func Write(w io.Writer, p *Page) error {
+	// The service graph is drawn here, by package graph, which escapes
+	// every name it writes: the page inserts the drawing as it is.
+	var svg bytes.Buffer
+	if p.Graph != nil && len(p.Graph.Nodes) > 0 {
+		if err := p.Graph.SVG(&svg); err != nil {
+			return err
+		}
+	}
 	var data bytes.Buffer
 	enc := json.NewEncoder(&data)
 	// EscapeHTML (the default) writes <, > and & as \u003c, \u003e and
@@ -70,5 +77,5 @@ func Write(w io.Writer, p *Page, graphSVG string) error {
 		Script template.JS
 		Data   template.JS
 		Graph  template.HTML
-	}{p, scriptHash, template.CSS(style), template.JS(script), template.JS(bytes.TrimSpace(data.Bytes())), template.HTML(graphSVG)})
+	}{p, scriptHash, template.CSS(style), template.JS(script), template.JS(bytes.TrimSpace(data.Bytes())), template.HTML(svg.String())})
 }

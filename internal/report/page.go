@@ -1,5 +1,7 @@
 package report
 
+import "github.com/tracectl/tracectl/internal/graph"
+
 // The Page and its parts are the JSON the page's script reads. Durations
 // and times are integer nanoseconds (offsets from the trace's start, so
 // they stay exact in JavaScript's doubles); names are as the input wrote
@@ -24,7 +26,10 @@ type Page struct {
 	Selection   Selection     `json:"selection"`
 	Resources   [][][2]string `json:"resources"` // resource attributes, shared by the waterfalls' spans
 	Check       Check         `json:"check"`
-	Diff        *Diff         `json:"diff,omitempty"`
+	// Graph is the service graph (`tracectl graph -o json`'s form); Write
+	// draws it with graph's SVG.
+	Graph *graph.Graph `json:"graph"`
+	Diff  *Diff        `json:"diff,omitempty"`
 }
 
 // Service is a service name and the colour the terminal commands give it.

@@ -140,7 +140,7 @@
     const lo = Math.log(hg.edges[0]), hi = Math.log(hg.edges[n]);
     const x = (v) => L + (hi > lo ? (Math.log(v) - lo) / (hi - lo) * pw : 0);
     const y = (v) => T + (H - T - B) * (1 - v / top);
-    const svg = s('svg', { width: w, height: H, class: 'histogram', role: 'img', 'aria-label': 'latency histogram' });
+    const svg = s('svg', { width: w, height: H, class: 'chart histogram', role: 'img', 'aria-label': 'latency histogram' });
     const axis = s('g', { class: 'axis' });
     axis.append(s('line', { x1: L, x2: L + pw, y1: H - B, y2: H - B }));
     for (const f of [0, 0.5, 1]) {
@@ -151,7 +151,7 @@
     const step = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(pw / 70))));
     for (let k = 0; k <= n; k += step) {
       axis.append(s('line', { x1: x(hg.edges[k]), x2: x(hg.edges[k]), y1: H - B, y2: H - B + 4 }));
-      axis.append(s('text', { x: x(hg.edges[k]), y: H - B + 16, 'text-anchor': 'middle' }, dur(hg.edges[k])));
+      axis.append(s('text', { x: x(hg.edges[k]), y: H - B + 16, 'text-anchor': k === 0 ? 'start' : k + step > n ? 'end' : 'middle' }, dur(hg.edges[k])));
     }
     svg.append(axis);
     for (let k = 0; k < n; k++) {
@@ -238,7 +238,7 @@
       const span = focus >= 0 ? weightOf(focus) : total;
       const maxDepth = n ? Math.max(...depth) + 1 : 1;
       const H = maxDepth * RH + 4;
-      const svg = s('svg', { width: w, height: H, class: 'flame', role: 'img', 'aria-label': 'flame graph' });
+      const svg = s('svg', { width: w, height: H, class: 'chart flame', role: 'img', 'aria-label': 'flame graph' });
       const yOf = (d) => state.flip ? H - (d + 1) * RH : d * RH;
       let hits = 0;
       function frame(i, x0, fw) {
@@ -354,7 +354,7 @@
         if (!hiddenUnder[i]) rows.push(i);
       });
       const H = AX + rows.length * RH + 4;
-      const svg = s('svg', { width: w, height: H, class: 'waterfall', role: 'img', 'aria-label': 'waterfall of trace ' + t.id });
+      const svg = s('svg', { width: w, height: H, class: 'chart waterfall', role: 'img', 'aria-label': 'waterfall of trace ' + t.id });
       const axis = s('g', { class: 'axis' });
       const ticks = Math.max(2, Math.floor(PW / 110));
       for (let k = 0; k <= ticks; k++) {
@@ -380,7 +380,8 @@
           }, collapsed.has(i) ? '▸' : '▾'));
         }
         g.append(s('circle', { cx: indent + 12, cy: y + 10, r: 4, fill: n.x ? 'none' : svc(n.s).color, stroke: n.x ? '#9ca3af' : 'none' }));
-        const label = (n.x ? '' : svc(n.s).name + ' ') + n.n + (collapsed.has(i) ? ' (+' + kidCount[i] + ')' : '');
+        // ◆ marks the spans on the critical path, as tracectl tree --critical does.
+        const label = (n.c > 0 || n.q > 0 ? '◆ ' : '') + (n.x ? '' : svc(n.s).name + ' ') + n.n + (collapsed.has(i) ? ' (+' + kidCount[i] + ')' : '');
         const room = Math.floor((LW - indent - 24) / 6.4);
         g.append(s('text', { x: indent + 20, y: y + 14, class: n.e ? 'err' : null },
           (label.length > room ? label.slice(0, Math.max(1, room - 1)) + '…' : label) + (n.e ? ' ✗' : '')),
@@ -496,9 +497,19 @@
   // ---- service graph (drawn by tracectl, inserted as is) -------------------
   function graph() {
     const tpl = document.getElementById('graph-svg');
-    if (!tpl || !tpl.content.childElementCount) return null;
-    return section('graph', 'Service graph', h('p', { class: 'note' }, 'Calls between services, from parent → child spans that cross services (tracectl graph).'),
-      h('div', { class: 'graph' }, tpl.content.cloneNode(true)));
+    const g = D.graph;
+    if (!g || !g.nodes.length || !tpl) return null;
+    return section('graph', 'Service graph',
+      h('p', { class: 'note' }, 'Calls between services: a parent span in one service with a child in another is a call (dashed: asynchronous, the caller did not wait; red: calls that failed; dashed boxes: peers that sent no spans, named by the client spans). Latency is the caller\'s CLIENT span where there is one (tracectl graph).'),
+      h('div', { class: 'graph' }, tpl.content.cloneNode(true)),
+      h('details', null, h('summary', null, plural(g.edges.length, 'edge') + ' as a table'),
+        h('table', null,
+          h('thead', null, h('tr', null, ['caller', 'callee', 'calls', 'errors', 'p50', 'p90', 'p99', 'traces'].map((x, k) => h('th', { class: k >= 2 ? 'num' : null }, x)))),
+          h('tbody', null, g.edges.map((e) => h('tr', null,
+            h('td', null, e.from), h('td', null, e.to, e.async ? ' (async)' : ''),
+            h('td', { class: 'num' }, e.calls), h('td', { class: 'num' + (e.errors ? ' err' : '') }, e.errors + (e.errors ? ' (' + pct(e.errors / e.calls) + ')' : '')),
+            h('td', { class: 'num' }, dur(e.p50_ns)), h('td', { class: 'num' }, dur(e.p90_ns)), h('td', { class: 'num' }, dur(e.p99_ns)),
+            h('td', { class: 'num' }, e.traces)))))));
   }
 
   // ---- diff -----------------------------------------------------------------
@@ -552,7 +563,7 @@
   try {
     readHash();
     const app = document.getElementById('app');
-    add(app, [diffView(), summary(), attribution(), flame(), traces(), checks(), graph()]);
+    add(app, [diffView(), summary(), graph(), attribution(), flame(), traces(), checks()]);
     for (const f of later) f();
     let pending = 0;
     window.addEventListener('resize', () => {
