@@ -342,7 +342,7 @@ func (b *builder) flame(crit, self *critpath.Folded) Flame {
 		slices.Sort(keep)
 	}
 	to := make(map[int32]int32, len(keep))
-	fl := Flame{Omitted: omitted}
+	fl := Flame{Label: []string{}, Service: []int{}, Parent: []int32{}, Queue: []bool{}, Crit: []int64{}, Self: []int64{}, Omitted: omitted}
 	for n, k := range keep {
 		f := &frames[k]
 		to[k] = int32(n)

@@ -499,9 +499,11 @@
     const tpl = document.getElementById('graph-svg');
     const g = D.graph;
     if (!g || !g.nodes.length || !tpl) return null;
+    const drawing = tpl.content.cloneNode(true);
+    tpl.remove();
     return section('graph', 'Service graph',
       h('p', { class: 'note' }, 'Calls between services: a parent span in one service with a child in another is a call (dashed: asynchronous, the caller did not wait; red: calls that failed; dashed boxes: peers that sent no spans, named by the client spans). Latency is the caller\'s CLIENT span where there is one (tracectl graph).'),
-      h('div', { class: 'graph' }, tpl.content.cloneNode(true)),
+      h('div', { class: 'graph' }, drawing),
       h('details', null, h('summary', null, plural(g.edges.length, 'edge') + ' as a table'),
         h('table', null,
           h('thead', null, h('tr', null, ['caller', 'callee', 'calls', 'errors', 'p50', 'p90', 'p99', 'traces'].map((x, k) => h('th', { class: k >= 2 ? 'num' : null }, x)))),
