@@ -13,6 +13,7 @@ import (
 	"github.com/tracectl/tracectl/internal/check"
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/report"
+	"github.com/tracectl/tracectl/internal/termstr"
 )
 
 type reportOptions struct {
@@ -134,11 +135,30 @@ func reportRun(s *streams, opts *reportOptions) error {
 		Async: async, Slowest: opts.Traces, Erroring: opts.Traces, MaxSpans: opts.MaxSpans,
 		Check: check.Options{PII: opts.PII},
 	})
-	return withOutput(s, opts.Out, func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
+	var size countingWriter
+	err = withOutput(s, opts.Out, func(w io.Writer) error {
+		size.w = w
+		bw := bufio.NewWriter(&size)
 		if err := report.Write(bw, page); err != nil {
 			return err
 		}
 		return bw.Flush()
 	})
+	if err == nil && opts.Out != "" {
+		fmt.Fprintf(s.Err, "tracectl: wrote %s (%d KB): %d of %s drawn as waterfalls\n", termstr.Escape(opts.Out), (size.n+512)/1024,
+			len(page.Traces), dag.Plural(len(trees), "trace"))
+	}
+	return err
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
