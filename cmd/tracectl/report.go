@@ -12,6 +12,7 @@ import (
 
 	"github.com/tracectl/tracectl/internal/check"
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/pii"
 	"github.com/tracectl/tracectl/internal/report"
 	"github.com/tracectl/tracectl/internal/termstr"
 )
@@ -19,6 +20,7 @@ import (
 type reportOptions struct {
 	inputOptions
 	asyncOptions
+	redactOptions
 	Base, Cand []string
 	Out        string
 	Output     string
@@ -49,8 +51,8 @@ offline (nothing is fetched: it works as a CI artifact):
 
 The page holds the data it draws, bounded for huge inputs: --traces slowest and
 --traces erroring traces, --max-spans spans per waterfall; the page says what it
-left out. Span attributes are in the file: share it as you would share the traces
-(tracectl convert --redact masks secrets and personal data first).`,
+left out. Span attributes are in the file: --redact masks every value check --pii
+would report (secrets, personal data) before anything is analysed or written.`,
 		Example: `  tracectl report --out report.html traces.json
   tracectl report --out report.html --where '{ status = error }' 'dump-*.pb'
   tracectl report --out pr.html --base main.jsonl --cand pr.jsonl
@@ -70,7 +72,8 @@ left out. Span attributes are in the file: share it as you would share the trace
 	f.StringVar(&opts.Title, "title", "", "the page's title (default: tracectl report of the inputs)")
 	f.IntVar(&opts.Traces, "traces", report.DefaultTraces, "draw this many of the slowest traces, and as many with errors, as waterfalls")
 	f.IntVar(&opts.MaxSpans, "max-spans", report.DefaultMaxSpans, "draw at most this many spans per waterfall")
-	f.BoolVar(&opts.PII, "pii", false, "also check for secrets and personal data (check --pii)")
+	f.BoolVar(&opts.PII, "pii", false, "also check for secrets and personal data (check --pii; with --redact, in what remains)")
+	opts.redactOptions.addFlags(cmd)
 	return cmd
 }
 
@@ -94,6 +97,25 @@ func reportRun(s *streams, opts *reportOptions) error {
 	async, err := opts.asyncOptions.mode(&opts.inputOptions)
 	if err != nil {
 		return err
+	}
+	copts := check.Options{PII: opts.PII}
+	if len(opts.PIIPatterns) > 0 && !opts.Redact && !opts.PII {
+		return usageError{errors.New("--pii-pattern needs --pii or --redact")}
+	}
+	for _, p := range opts.PIIPatterns {
+		pat, err := pii.ParsePattern(p)
+		if err != nil {
+			return usageError{fmt.Errorf("--pii-pattern: %w", err)}
+		}
+		copts.Patterns = append(copts.Patterns, pat)
+	}
+	if opts.Redact {
+		// The page holds span attributes: --redact masks what check
+		// --pii would report before anything is analysed or written.
+		opts.Intercept = func(add func([]dag.Span) error) func([]dag.Span) error {
+			redact, _ := opts.redactOptions.wrap(add) // patterns parsed above
+			return redact
+		}
 	}
 	load := func(files []string) ([]*dag.Tree, error) {
 		in := opts.inputOptions
@@ -133,7 +155,7 @@ func reportRun(s *streams, opts *reportOptions) error {
 	page := report.Build(trees, base, report.Options{
 		Title: title, Version: version, Inputs: names, Base: opts.Base, Where: opts.Where, Generated: time.Now(),
 		Async: async, Slowest: opts.Traces, Erroring: opts.Traces, MaxSpans: opts.MaxSpans,
-		Check: check.Options{PII: opts.PII},
+		Check: copts,
 	})
 	var size countingWriter
 	err = withOutput(s, opts.Out, func(w io.Writer) error {
