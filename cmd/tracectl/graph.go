@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -79,7 +80,7 @@ func graphRun(s *streams, opts *graphOptions) error {
 	g := graph.Build(trees)
 	if opts.Focus != "" {
 		if g, err = g.Around(opts.Focus, opts.Depth); err != nil {
-			return usageError{err}
+			return usageError{fmt.Errorf("--focus: %w", err)}
 		}
 	}
 	return withOutput(s, opts.Out, func(w io.Writer) error {

@@ -285,10 +285,13 @@ func (l *layout) sortByBarycentre(col []int, pos []int, nbrs func(int) []int) {
 }
 
 // crossings counts the pairs of segments between adjacent columns that
-// cross.
+// cross: per pair of columns, the inversions among the segments' lower
+// ends once sorted by their upper ends, counted with a Fenwick tree in
+// O(s log s) (Barth, Jünger and Mutzel's bilayer cross counting).
 func (l *layout) crossings(pos []int) int {
 	total := 0
 	var segs [][2]int
+	var tree []int
 	for r := 0; r+1 < len(l.cols); r++ {
 		segs = segs[:0]
 		for _, u := range l.cols[r] {
@@ -296,12 +299,24 @@ func (l *layout) crossings(pos []int) int {
 				segs = append(segs, [2]int{pos[u], pos[v]})
 			}
 		}
-		for i := range segs {
-			for j := i + 1; j < len(segs); j++ {
-				a, b := segs[i], segs[j]
-				if (a[0] < b[0] && a[1] > b[1]) || (a[0] > b[0] && a[1] < b[1]) {
-					total++
-				}
+		slices.SortFunc(segs, func(a, b [2]int) int {
+			if c := cmp.Compare(a[0], b[0]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a[1], b[1])
+		})
+		n := len(l.cols[r+1])
+		tree = slices.Grow(tree[:0], n+1)[:n+1]
+		clear(tree)
+		for k, sg := range segs {
+			// The segments before this one whose lower end is below its own.
+			atMost := 0
+			for i := sg[1] + 1; i > 0; i -= i & -i {
+				atMost += tree[i]
+			}
+			total += k - atMost
+			for i := sg[1] + 1; i <= n; i += i & -i {
+				tree[i]++
 			}
 		}
 	}
@@ -355,11 +370,11 @@ func (l *layout) place(g *Graph, labelW func(*Edge) int) {
 	for it := 0; it < placeIters; it++ {
 		if it%2 == 0 {
 			for r := 1; r < ranks; r++ {
-				l.pull(l.cols[r], func(v int) []int { return slices.Concat(l.nodes[v].pred, l.nodes[v].succ) })
+				l.pull(l.cols[r])
 			}
 		} else {
 			for r := ranks - 2; r >= 0; r-- {
-				l.pull(l.cols[r], func(v int) []int { return slices.Concat(l.nodes[v].succ, l.nodes[v].pred) })
+				l.pull(l.cols[r])
 			}
 		}
 	}
@@ -385,34 +400,31 @@ func (l *layout) sep(u, v int) int {
 	return (l.nodes[u].h+l.nodes[v].h)/2 + nodeGapY
 }
 
-// pull moves each node of col to the mean height of its neighbours while
-// keeping the column's order and separations: a forward pass pushes nodes
-// down below their upper neighbour, a backward pass pushes them up above
-// their lower one, each towards its wish.
-func (l *layout) pull(col []int, nbrs func(int) []int) {
-	want := make([]int, len(col))
-	for k, v := range col {
-		ns := nbrs(v)
-		if len(ns) == 0 {
-			want[k] = l.nodes[v].y
-			continue
-		}
-		sum := 0
-		for _, u := range ns {
-			sum += l.nodes[u].y
-		}
-		want[k] = floorDiv(sum, len(ns))
-	}
+// pull moves each node of col to the mean height of its neighbours on both
+// sides while keeping the column's order and separations: a forward pass
+// pushes nodes down below their upper neighbour, a backward pass pushes
+// them up above their lower one, each towards its wish.
+func (l *layout) pull(col []int) {
 	y := make([]int, len(col))
-	for k := range col {
-		y[k] = want[k]
+	for k, v := range col {
+		n := &l.nodes[v]
+		y[k] = n.y
+		if cnt := len(n.pred) + len(n.succ); cnt > 0 {
+			sum := 0
+			for _, u := range n.pred {
+				sum += l.nodes[u].y
+			}
+			for _, u := range n.succ {
+				sum += l.nodes[u].y
+			}
+			y[k] = floorDiv(sum, cnt)
+		}
 		if k > 0 {
-			y[k] = max(y[k], y[k-1]+l.sep(col[k-1], col[k]))
+			y[k] = max(y[k], y[k-1]+l.sep(col[k-1], v))
 		}
 	}
 	for k := len(col) - 2; k >= 0; k-- {
-		lim := y[k+1] - l.sep(col[k], col[k+1])
-		y[k] = min(y[k], lim)
+		y[k] = min(y[k], y[k+1]-l.sep(col[k], col[k+1]))
 	}
 	for k, v := range col {
 		l.nodes[v].y = y[k]

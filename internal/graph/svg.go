@@ -24,6 +24,7 @@ const (
 	nodePadX     = 10
 	maxNameCells = 32
 	portSpacing  = 8 // between the ends of edges on one side of a box
+	labelH       = statSize + 5
 	colorEdge    = "#6b7280"
 	colorError   = "#d62728"
 	colorText    = "#111827"
@@ -118,7 +119,14 @@ type point struct{ x, y int }
 // style or script. Text is escaped as every tracectl output escapes it.
 func (g *Graph) SVG(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	l := newLayout(g, nodeWidth, labelWidth)
+	d := g.drawn()
+	l := newLayout(d, nodeWidth, labelWidth)
+	paths := l.edgePaths(d) // may make room below for labels
+	note := ""
+	if len(d.Edges) < len(g.Edges) {
+		note = fmt.Sprintf("showing the %d most called of %d edges (tracectl graph -o json lists every one)", len(d.Edges), len(g.Edges))
+		l.height += labelH
+	}
 	width, height := max(l.width, 160), max(l.height, 48)
 	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" class="tracectl-graph" width="%d" height="%d" viewBox="0 0 %d %d" font-family="%s" role="img">`+"\n",
 		width, height, width, height, fontFamily)
@@ -130,15 +138,40 @@ func (g *Graph) SVG(w io.Writer) error {
 	if len(g.Nodes) == 0 {
 		fmt.Fprintf(bw, `<text x="16" y="28" font-size="%d" fill="%s">no spans</text>`+"\n", nameSize, colorFaint)
 	}
-	paths := l.edgePaths(g)
-	for i := range g.Edges {
-		writeEdge(bw, &g.Edges[i], paths[i])
+	// Edges under their labels, labels under the boxes.
+	for i := range d.Edges {
+		writeEdge(bw, &d.Edges[i], paths[i])
 	}
-	for i := range g.Nodes {
-		writeNode(bw, &g.Nodes[i], &l.nodes[i])
+	for i := range d.Edges {
+		writeEdgeLabel(bw, &d.Edges[i], paths[i].label)
+	}
+	for i := range d.Nodes {
+		writeNode(bw, &d.Nodes[i], &l.nodes[i])
+	}
+	if note != "" {
+		fmt.Fprintf(bw, `<text class="note" x="%d" y="%d" font-size="%d" fill="%s">%s</text>`+"\n", marginX, height-marginY/2, statSize, colorFaint, esc(note))
 	}
 	bw.WriteString("</svg>\n")
 	return bw.Flush()
+}
+
+// maxDrawnEdges bounds the edges SVG draws: past a few hundred a drawing is
+// a hairball nobody reads (and a large file), so it shows the most called
+// ones, and says so.
+const maxDrawnEdges = 300
+
+// drawn returns the graph SVG draws: g, or g with only its maxDrawnEdges
+// most called edges (ties in g's order), every service kept.
+func (g *Graph) drawn() *Graph {
+	if len(g.Edges) <= maxDrawnEdges {
+		return g
+	}
+	d := *g
+	d.Edges = slices.Clone(g.Edges)
+	slices.SortStableFunc(d.Edges, func(a, b Edge) int { return cmp.Compare(b.Calls, a.Calls) })
+	d.Edges = d.Edges[:maxDrawnEdges]
+	slices.SortFunc(d.Edges, compareEdges)
+	return &d
 }
 
 // esc escapes text for XML character data and attribute values: control
@@ -174,10 +207,7 @@ type edgePath struct {
 }
 
 func writeEdge(w *bufio.Writer, e *Edge, p edgePath) {
-	color, marker := colorEdge, "tracectl-arrow"
-	if e.Errors > 0 {
-		color, marker = colorError, "tracectl-arrow-error"
-	}
+	color, marker := edgeColor(e)
 	class, dash := "edge", ""
 	if e.Async {
 		class, dash = "edge async", ` stroke-dasharray="6 4"`
@@ -186,14 +216,28 @@ func writeEdge(w *bufio.Writer, e *Edge, p edgePath) {
 		class += " error"
 	}
 	fmt.Fprintf(w, `<g class="%s" data-from="%s" data-to="%s"><title>%s</title>`, class, esc(e.From), esc(e.To), esc(edgeTitle(e)))
-	fmt.Fprintf(w, `<path d="%s" fill="none" stroke="%s" stroke-width="%s"%s marker-end="url(#%s)"/>`,
+	fmt.Fprintf(w, `<path d="%s" fill="none" stroke="%s" stroke-width="%s"%s marker-end="url(#%s)"/></g>`+"\n",
 		pathData(p.pts), color, strokeWidth(e.Calls), dash, marker)
-	label := edgeLabel(e)
+}
+
+// writeEdgeLabel draws an edge's label on a translucent background, with
+// the edge's tooltip.
+func writeEdgeLabel(w *bufio.Writer, e *Edge, at point) {
+	color, _ := edgeColor(e)
 	lw := labelWidth(e)
+	fmt.Fprintf(w, `<g class="edge-label" data-from="%s" data-to="%s"><title>%s</title>`, esc(e.From), esc(e.To), esc(edgeTitle(e)))
 	fmt.Fprintf(w, `<rect x="%d" y="%d" width="%d" height="%d" rx="3" fill="#ffffff" fill-opacity="0.85"/>`,
-		p.label.x-lw/2-2, p.label.y-statSize/2-3, lw+4, statSize+5)
+		at.x-lw/2-2, at.y-labelH/2, lw+4, labelH)
 	fmt.Fprintf(w, `<text x="%d" y="%d" text-anchor="middle" font-size="%d" fill="%s">%s</text></g>`+"\n",
-		p.label.x, p.label.y+statSize/2-1, statSize, color, esc(label))
+		at.x, at.y+statSize/2-1, statSize, color, esc(edgeLabel(e)))
+}
+
+// edgeColor is an edge's colour and arrowhead: red when a call failed.
+func edgeColor(e *Edge) (color, marker string) {
+	if e.Errors > 0 {
+		return colorError, "tracectl-arrow-error"
+	}
+	return colorEdge, "tracectl-arrow"
 }
 
 // strokeWidth grows with the number of calls, by steps of a factor of 8.
@@ -270,6 +314,7 @@ func (l *layout) edgePaths(g *Graph) []edgePath {
 		i = j
 	}
 	paths := make([]edgePath, len(g.Edges))
+	gapOf := make([]int, len(g.Edges)) // the rank whose gap holds the label
 	for _, ch := range l.chains {
 		along := spread(len(ch.edges), len(ch.edges)*6)
 		for k, e := range ch.edges {
@@ -297,9 +342,37 @@ func (l *layout) edgePaths(g *Graph) []edgePath {
 				slices.Reverse(pts)
 			}
 			paths[e] = edgePath{pts, label}
+			gapOf[e] = l.nodes[ch.nodes[s]].rank
 		}
 	}
+	l.separateLabels(paths, gapOf)
 	return paths
+}
+
+// separateLabels moves the labels drawn in one gap apart vertically, in
+// the order of their heights, so no two overlap (they are all centred on
+// the gap's middle). Each moves as little as the ones above it allow.
+func (l *layout) separateLabels(paths []edgePath, gapOf []int) {
+	byGap := make([][]int, len(l.cols))
+	for e, r := range gapOf {
+		byGap[r] = append(byGap[r], e)
+	}
+	for _, es := range byGap {
+		slices.SortStableFunc(es, func(a, b int) int {
+			if c := cmp.Compare(paths[a].label.y, paths[b].label.y); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		for k := 1; k < len(es); k++ {
+			prev, cur := &paths[es[k-1]].label, &paths[es[k]].label
+			cur.y = max(cur.y, prev.y+labelH+1)
+		}
+		if len(es) > 0 {
+			last := paths[es[len(es)-1]].label.y + labelH/2 + marginY
+			l.height = max(l.height, last)
+		}
+	}
 }
 
 // spread returns n offsets centred on 0, portSpacing apart or closer so

@@ -117,8 +117,11 @@ func TestSVGWellFormed(t *testing.T) {
 			if got, want := strings.Count(buf.String(), `<g class="node"`), len(tc.g.Nodes); got != want {
 				t.Errorf("%d node groups, want %d", got, want)
 			}
-			if got, want := strings.Count(buf.String(), `<g class="edge`), len(tc.g.Edges); got != want {
+			if got, want := strings.Count(buf.String(), `<g class="edge`)-strings.Count(buf.String(), `<g class="edge-label"`), len(tc.g.Edges); got != want {
 				t.Errorf("%d edge groups, want %d", got, want)
+			}
+			if got, want := strings.Count(buf.String(), `<g class="edge-label"`), len(tc.g.Edges); got != want {
+				t.Errorf("%d edge labels, want %d", got, want)
 			}
 		})
 	}

@@ -15,19 +15,26 @@ import (
 // the same labels as the SVG (edgeLabel, nodeStats), one per line.
 
 // dotString quotes s as a DOT string: control characters made visible
-// (termstr), then backslashes and quotes escaped. In a label, where DOT
-// reads escape sequences, the text shows as written; as an id it is one
-// quoted string whatever the service is called.
+// (termstr), then backslashes and quotes escaped, and & written &amp;
+// (Graphviz reads HTML entities in text: a service named "a &amp; b" would
+// otherwise show as "a & b"). In a label, where Graphviz reads escape
+// sequences, the text shows as written; as an id it is one quoted string
+// whatever the service is called.
 func dotString(s string) string {
 	s = termstr.Escape(s)
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '"' || c == '\\' {
+		switch c := s[i]; c {
+		case '"', '\\':
 			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '&':
+			b.WriteString("&amp;")
+		default:
+			b.WriteByte(c)
 		}
-		b.WriteByte(s[i])
 	}
 	b.WriteByte('"')
 	return b.String()
@@ -93,7 +100,8 @@ func dotEdgeLines(e *Edge) []string {
 // mermaidText escapes s for a quoted Mermaid label: control characters made
 // visible (termstr), then every character Mermaid or the HTML it renders to
 // could read as syntax written as an entity (#quot;, #35; …), so a service
-// named `<script>` or `a"] --> b` is only text.
+// named `<script>` or `a"] --> b` is only text. Backslashes too: Mermaid
+// breaks the line at a `\n`, which is how termstr shows a newline.
 func mermaidText(s string) string {
 	s = termstr.Escape(s)
 	var b strings.Builder
@@ -101,7 +109,7 @@ func mermaidText(s string) string {
 		switch r {
 		case '"':
 			b.WriteString("#quot;")
-		case '#', '<', '>', '&', '|', '`':
+		case '#', '<', '>', '&', '|', '`', '\\':
 			b.WriteString("#" + strconv.Itoa(int(r)) + ";")
 		default:
 			b.WriteRune(r)
