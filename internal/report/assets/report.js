@@ -143,8 +143,9 @@
     const svg = s('svg', { width: w, height: H, class: 'chart histogram', role: 'img', 'aria-label': 'latency histogram' });
     const axis = s('g', { class: 'axis' });
     axis.append(s('line', { x1: L, x2: L + pw, y1: H - B, y2: H - B }));
-    for (const f of [0, 0.5, 1]) {
-      const v = top * f;
+    // Counts are whole: no half-way tick below 4.
+    for (const f of both || top >= 4 ? [0, 0.5, 1] : [0, 1]) {
+      const v = both ? top * f : Math.round(top * f);
       axis.append(s('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, both ? pct(v) : String(Math.round(v))));
     }
     // Ticks at the edges, thinned to fit.
@@ -462,7 +463,7 @@
     };
     search.addEventListener('input', () => { state.q = search.value; writeHash(); drawList(); drawWaterfall(); });
     later.push(drawAll);
-    const note = 'The ' + plural(sel.slowest, 'slowest trace') + ' and up to ' + sel.erroring + ' with errors (one of each kind of error first) of ' +
+    const note = 'Up to ' + plural(sel.slowest, 'slowest trace') + ' and up to ' + sel.erroring + ' with errors (one of each kind of error first) of ' +
       plural(sel.of, 'trace') + ', each drawn up to ' + sel.maxSpans + ' spans; ' + D.traces.length + ' shown. tracectl report --traces N shows more.';
     return section('traces', 'Slowest and erroring traces', h('p', { class: 'note' }, note),
       h('div', { class: 'controls' }, search), list, wf, details);
