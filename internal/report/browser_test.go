@@ -101,13 +101,13 @@ func writePage(t *testing.T, p *Page) string {
 
 var svgClass = regexp.MustCompile(`<svg[^>]* class="([^"]*)"`)
 
-// TestBrowserDemo renders the demo's report: every drawing is there, the
-// page's numbers are the analyses', nothing failed; a deep link opens a
-// span's details.
+// TestBrowserDemo renders the demo's report, compared with its first half
+// as a base: every drawing is there, the page's numbers are the analyses',
+// nothing failed; a deep link opens a span's details.
 func TestBrowserDemo(t *testing.T) {
 	t.Parallel()
 	trees := readTrees(t, demo, "")
-	p := Build(trees, nil, fixed)
+	p := Build(trees, trees[:45], fixed)
 	path := writePage(t, p)
 	dom := browse(t, path, "", "--dump-dom")
 
@@ -137,6 +137,8 @@ func TestBrowserDemo(t *testing.T) {
 	for _, want := range []string{
 		"Where the time goes", "payment/shop.payment.v1.PaymentService/Charge", "Slowest and erroring traces",
 		"90 traces checked (2171 spans): no findings", w.TraceID, "Service graph",
+		"Diff against the base", `<table class="diff">`, "<td>(end to end)</td>", "base 45 traces, candidate 90 traces",
+		">" + p.Diff.Rows[0].Verdict + "<",
 		// Durations as dag.FormatDuration writes them.
 		">" + dag.FormatDuration(p.Summary.Latency.P50) + "<", ">" + dag.FormatDuration(p.Attribution.Operations[0].Crit) + "<",
 	} {
@@ -173,16 +175,23 @@ func TestBrowserDemo(t *testing.T) {
 }
 
 // TestBrowserDurations: the page formats durations exactly as
-// dag.FormatDuration (the one formatter), at every unit boundary.
+// dag.FormatDuration (the one formatter), at every unit boundary. The page
+// is a diff of two traces, so it also draws the aligned spans.
 func TestBrowserDurations(t *testing.T) {
 	t.Parallel()
+	trees := readTrees(t, demo, "")
 	values := []int64{0, 1, 999, 1000, 1005, 9995, 99949, 99950, 999499, 999500, 999999, 1_234_567, 59_994_999_999,
 		59_995_000_000, 61_500_000_000, 3_599_499_999_999, 3_599_500_000_000, 3_600_000_000_000, 86_399_000_000_000, 777_777_777_777_777}
-	p := Build(nil, nil, fixed)
+	p := Build(trees[1:2], trees[:1], fixed)
+	p.Attribution.Operations = nil
 	for k, v := range values {
 		p.Attribution.Operations = append(p.Attribution.Operations, AttrRow{Label: fmt.Sprintf("v%d", k), Service: -1, Self: v})
 	}
 	dom := browse(t, writePage(t, p), "", "--dump-dom")
+	if n := strings.Count(dom, `<tr class="same">`) + strings.Count(dom, `<tr class="changed">`) +
+		strings.Count(dom, `<tr class="added">`) + strings.Count(dom, `<tr class="removed">`); n != len(p.Diff.Spans) {
+		t.Errorf("the diff shows %d aligned spans, want %d", n, len(p.Diff.Spans))
+	}
 	cell := regexp.MustCompile(`v(\d+)</td><td class="num">0</td><td class="num">0</td><td class="num">([^<]*)</td>`)
 	got := map[string]string{}
 	for _, m := range cell.FindAllStringSubmatch(dom, -1) {

@@ -168,7 +168,15 @@ func Build(trees, base []*dag.Tree, opts Options) *Page {
 		p.Traces = []Waterfall{}
 	}
 	p.Check = b.check(chk.Report(), opts.Check.PII)
-	p.Graph = escapeGraph(graph.Build(trees))
+	p.Drawing = escapeGraph(graph.Build(trees))
+	p.Graph = p.Drawing
+	if n := len(p.Drawing.Edges); n > MaxRows {
+		g := *p.Drawing
+		g.Edges = slices.Clone(g.Edges)
+		slices.SortStableFunc(g.Edges, func(a, b graph.Edge) int { return cmp.Compare(b.Calls, a.Calls) })
+		g.Edges = g.Edges[:MaxRows]
+		p.Graph, p.GraphOmitted = &g, n-MaxRows
+	}
 	if base != nil {
 		p.Diff = b.diff(base, trees, opts)
 	}

@@ -56,8 +56,8 @@ func Write(w io.Writer, p *Page) error {
 	// The service graph is drawn here, by package graph, which escapes
 	// every name it writes: the page inserts the drawing as it is.
 	var svg bytes.Buffer
-	if p.Graph != nil && len(p.Graph.Nodes) > 0 {
-		if err := p.Graph.SVG(&svg); err != nil {
+	if p.Drawing != nil && len(p.Drawing.Nodes) > 0 {
+		if err := p.Drawing.SVG(&svg); err != nil {
 			return err
 		}
 	}

@@ -26,10 +26,13 @@ type Page struct {
 	Selection   Selection     `json:"selection"`
 	Resources   [][][2]string `json:"resources"` // resource attributes, shared by the waterfalls' spans
 	Check       Check         `json:"check"`
-	// Graph is the service graph (`tracectl graph -o json`'s form); Write
-	// draws it with graph's SVG.
-	Graph *graph.Graph `json:"graph"`
-	Diff  *Diff        `json:"diff,omitempty"`
+	// Graph is the service graph (`tracectl graph -o json`'s form) with
+	// its MaxRows most called edges; GraphOmitted counts the others.
+	// Write draws the whole graph (Drawing) with graph's SVG.
+	Graph        *graph.Graph `json:"graph"`
+	GraphOmitted int          `json:"graphOmitted,omitempty"`
+	Drawing      *graph.Graph `json:"-"`
+	Diff         *Diff        `json:"diff,omitempty"`
 }
 
 // Service is a service name and the colour the terminal commands give it.

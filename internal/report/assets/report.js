@@ -505,7 +505,7 @@
     return section('graph', 'Service graph',
       h('p', { class: 'note' }, 'Calls between services: a parent span in one service with a child in another is a call (dashed: asynchronous, the caller did not wait; red: calls that failed; dashed boxes: peers that sent no spans, named by the client spans). Latency is the caller\'s CLIENT span where there is one (tracectl graph).'),
       h('div', { class: 'graph' }, drawing),
-      h('details', null, h('summary', null, plural(g.edges.length, 'edge') + ' as a table'),
+      h('details', null, h('summary', null, plural(g.edges.length, 'edge') + ' as a table' + (D.graphOmitted ? ' (the most called; ' + D.graphOmitted + ' more not listed)' : '')),
         h('table', null,
           h('thead', null, h('tr', null, ['caller', 'callee', 'calls', 'errors', 'p50', 'p90', 'p99', 'traces'].map((x, k) => h('th', { class: k >= 2 ? 'num' : null }, x)))),
           h('tbody', null, g.edges.map((e) => h('tr', null,
