@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/diff"
 	"github.com/tracectl/tracectl/internal/termstr"
@@ -38,13 +37,6 @@ func shiftText(r *diff.Row) string {
 	return fmt.Sprintf("%s [%s, %s]", dag.FormatShift(r.Shift.Estimate), dag.FormatShift(r.Shift.Low), dag.FormatShift(r.Shift.High))
 }
 
-func groupWord(by critpath.By) string {
-	if by == critpath.ByService {
-		return "service"
-	}
-	return "operation"
-}
-
 func verdictText(st *Styles, v diff.Verdict) string {
 	switch v {
 	case diff.Regressed:
@@ -66,10 +58,10 @@ func verdictText(st *Styles, v diff.Verdict) string {
 // data cannot tell and, for regressions, why.
 func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 	if _, err := fmt.Fprintf(w, "base %d traces, candidate %d traces · per-trace critical time per %s · α = %g (Holm over %d rows) · min change %s of the base median\n\n",
-		rep.BaseTraces, rep.CandTraces, groupWord(rep.By), rep.Alpha, len(rep.Rows), Percent(rep.MinChange)); err != nil {
+		rep.BaseTraces, rep.CandTraces, rep.By.String(), rep.Alpha, len(rep.Rows), Percent(rep.MinChange)); err != nil {
 		return err
 	}
-	header := []string{groupWord(rep.By), "verdict", "p50", "p90", "p99", "shift (95% CI)", "p", "calls/trace", "errors", "share"}
+	header := []string{rep.By.String(), "verdict", "p50", "p90", "p99", "shift (95% CI)", "p", "calls/trace", "errors", "share"}
 	rows := make([][]string, 0, len(rep.Rows))
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
@@ -270,8 +262,8 @@ func DiffMarkdown(w io.Writer, rep *diff.Report) error {
 		fmt.Fprintf(&b, "### tracectl diff: %d regressions\n\n", n)
 	}
 	fmt.Fprintf(&b, "Base %d traces, candidate %d traces. Per-trace critical time per %s; α = %g (Holm over %d rows); min change %s of the base median.\n\n",
-		rep.BaseTraces, rep.CandTraces, groupWord(rep.By), rep.Alpha, len(rep.Rows), Percent(rep.MinChange))
-	fmt.Fprintf(&b, "| %s | verdict | p50 | p90 | p99 | shift (95%% CI) | p | calls/trace | errors | share |\n", groupWord(rep.By))
+		rep.BaseTraces, rep.CandTraces, rep.By.String(), rep.Alpha, len(rep.Rows), Percent(rep.MinChange))
+	fmt.Fprintf(&b, "| %s | verdict | p50 | p90 | p99 | shift (95%% CI) | p | calls/trace | errors | share |\n", rep.By.String())
 	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
@@ -333,7 +325,7 @@ func DiffJUnit(w io.Writer, rep *diff.Report, opt DiffOptions) error {
 		if r.Reason != "" {
 			summary += "\n" + r.Reason
 		}
-		c := junitCase{Name: xmlSafe(r.Group), Classname: "tracectl.diff." + groupWord(rep.By), Time: seconds(0),
+		c := junitCase{Name: xmlSafe(r.Group), Classname: "tracectl.diff." + rep.By.String(), Time: seconds(0),
 			SystemOut: &junitText{xmlSafe(summary + "\n")}}
 		if r.Verdict == diff.Regressed {
 			suite.Failures++

@@ -615,7 +615,7 @@ func (b *builder) diff(base, cand []*dag.Tree, opts Options) *Diff {
 	do := opts.Diff
 	do.NewAnalyzer = func() *critpath.Analyzer { return &critpath.Analyzer{Async: async} }
 	rep := diff.Compare(base, cand, do)
-	d := &Diff{By: byWord(rep.By), Alpha: rep.Alpha, MinChange: rep.MinChange, BaseTraces: rep.BaseTraces, CandTraces: rep.CandTraces,
+	d := &Diff{By: rep.By.String(), Alpha: rep.Alpha, MinChange: rep.MinChange, BaseTraces: rep.BaseTraces, CandTraces: rep.CandTraces,
 		Notes: render.DiffNotes(render.NewStyles(io.Discard, false), rep)}
 	for _, r := range rep.Rows[:min(len(rep.Rows), MaxRows)] {
 		svc := -1
@@ -634,12 +634,6 @@ func (b *builder) diff(base, cand []*dag.Tree, opts Options) *Diff {
 	return d
 }
 
-func byWord(by critpath.By) string {
-	if by == critpath.ByService {
-		return "service"
-	}
-	return "operation"
-}
 
 // ansiHex converts an ANSI-256 colour number (as render.ServiceColor
 // chooses it) to #rrggbb, so a service has the colour it has in the
