@@ -83,6 +83,9 @@ demo: build
 	@echo '$$ tracectl attrib --by operation --top 8 $(DEMO_DATA)'
 	@$(BIN)/tracectl attrib --by operation --top 8 $(DEMO_DATA)
 	@echo
+	@echo '$$ tracectl graph $(DEMO_DATA)'
+	@$(BIN)/tracectl graph $(DEMO_DATA)
+	@echo
 	@echo '$$ tracectl check --pii $(DEMO_DATA)'
 	@$(BIN)/tracectl check --pii $(DEMO_DATA)
 	@echo

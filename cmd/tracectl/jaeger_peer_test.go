@@ -26,29 +26,8 @@ import (
 // the same critical paths. A v3 search read by `tracectl ls` must list every
 // demo trace the frontend took part in.
 func TestJaegerPeer(t *testing.T) {
-	bin := peerBinary(t, "TRACECTL_JAEGER", "jaeger", "../shared/peers/build-jaeger.sh bin/peers")
-	config, err := filepath.Abs(envOr("TRACECTL_JAEGER_CONFIG", "../../../shared/peers/jaeger.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(config); err != nil {
-		t.Skipf("no Jaeger config (set $TRACECTL_JAEGER_CONFIG): %v", err)
-	}
 	began := time.Now()
-	p := freePorts(t, 4)
-	exited, _ := startPeer(t, bin, []string{
-		"JAEGER_QUERY_PORT=" + strconv.Itoa(p[0]), "JAEGER_QUERY_GRPC_PORT=" + strconv.Itoa(p[1]),
-		"JAEGER_OTLP_GRPC_PORT=" + strconv.Itoa(p[2]), "JAEGER_OTLP_HTTP_PORT=" + strconv.Itoa(p[3]),
-		// Jaeger traces its own query API and exports that to localhost:4317,
-		// which is not there: its shutdown would wait 10s for that flush.
-		"OTEL_TRACES_SAMPLER=always_off",
-	}, "--config", config)
-	query := fmt.Sprintf("http://127.0.0.1:%d", p[0])
-	otlp := fmt.Sprintf("127.0.0.1:%d", p[2])
-	waitUntil(t, exited, time.Minute, "Jaeger's query API", func() bool {
-		_, err := httpGet(query + "/api/services")
-		return err == nil
-	})
+	query, otlp, exited := startJaeger(t)
 
 	// The demo, as recorded, and which of its traces the frontend is in.
 	demoOut, _ := tracectl(t, "ls", "-o", "json", demoFile)
@@ -138,8 +117,8 @@ func TestJaegerPeer(t *testing.T) {
 		liveData.Write(append(bytes.TrimSpace(b), '\n'))
 	}
 	n += compareJaegerViews(t, query, "emit", liveIDs, liveData.Bytes())
-	t.Logf("Jaeger %s: %d demo + %d live traces, %d spans compared three ways (tree and critical path), in %s",
-		bin, len(demoIDs), len(liveIDs), n, time.Since(began).Round(time.Millisecond))
+	t.Logf("Jaeger: %d demo + %d live traces, %d spans compared three ways (tree and critical path), in %s",
+		len(demoIDs), len(liveIDs), n, time.Since(began).Round(time.Millisecond))
 }
 
 // compareJaegerViews reads the traces ids from Jaeger through the query API
@@ -223,6 +202,37 @@ func keys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// startJaeger starts a Jaeger v2 with in-memory storage on free ports
+// (skipping the test when there is no Jaeger or no config) and waits for
+// its query API: it returns that API's base URL, its OTLP gRPC endpoint,
+// and a channel closed if it exits.
+func startJaeger(t *testing.T) (query, otlp string, exited <-chan struct{}) {
+	t.Helper()
+	bin := peerBinary(t, "TRACECTL_JAEGER", "jaeger", "../shared/peers/build-jaeger.sh bin/peers")
+	config, err := filepath.Abs(envOr("TRACECTL_JAEGER_CONFIG", "../../../shared/peers/jaeger.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(config); err != nil {
+		t.Skipf("no Jaeger config (set $TRACECTL_JAEGER_CONFIG): %v", err)
+	}
+	p := freePorts(t, 4)
+	exited, _ = startPeer(t, bin, []string{
+		"JAEGER_QUERY_PORT=" + strconv.Itoa(p[0]), "JAEGER_QUERY_GRPC_PORT=" + strconv.Itoa(p[1]),
+		"JAEGER_OTLP_GRPC_PORT=" + strconv.Itoa(p[2]), "JAEGER_OTLP_HTTP_PORT=" + strconv.Itoa(p[3]),
+		// Jaeger traces its own query API and exports that to localhost:4317,
+		// which is not there: its shutdown would wait 10s for that flush.
+		"OTEL_TRACES_SAMPLER=always_off",
+	}, "--config", config)
+	query = fmt.Sprintf("http://127.0.0.1:%d", p[0])
+	otlp = fmt.Sprintf("127.0.0.1:%d", p[2])
+	waitUntil(t, exited, time.Minute, "Jaeger's query API", func() bool {
+		_, err := httpGet(query + "/api/services")
+		return err == nil
+	})
+	return query, otlp, exited
 }
 
 func envOr(name, def string) string {

@@ -2,7 +2,6 @@ package critpath
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/suggest"
@@ -48,11 +47,7 @@ func CheckTargets(rules []Speedup, trees []*dag.Tree) error {
 		if len(list) == 0 {
 			return fmt.Errorf("%s: no %s %q: the input has no spans", r, kind, name)
 		}
-		near := suggest.Nearest(name, list, 3)
-		for i, n := range near {
-			near[i] = fmt.Sprintf("%q", n)
-		}
-		return fmt.Errorf("%s: no %s %q in the input (%d %ss); nearest: %s", r, kind, name, len(list), kind, strings.Join(near, ", "))
+		return fmt.Errorf("%s: no %s %q in the input (%d %ss); nearest: %s", r, kind, name, len(list), kind, suggest.Quoted(name, list, 3))
 	}
 	return nil
 }

@@ -131,7 +131,10 @@ type edgeAcc struct {
 
 type nodeAcc struct {
 	Node
-	lastTrace int
+	lastTrace int // index+1 of the last trace counted in Traces
+	// called counts the traces that called the service as a virtual peer:
+	// its Traces if it never sent a span.
+	called, lastCalled int
 }
 
 // builder accumulates nodes and edges over trees.
@@ -151,15 +154,31 @@ func Build(trees []*dag.Tree) *Graph {
 	return b.graph(len(trees))
 }
 
+// node returns the service's node, counting the trace being added in its
+// Traces: it has a span there.
 func (b *builder) node(service string) *nodeAcc {
+	n := b.lookup(service)
+	if n.lastTrace != b.trace {
+		n.lastTrace = b.trace
+		n.Traces++
+	}
+	return n
+}
+
+// peer notes a call to service as a virtual peer in the trace being added.
+func (b *builder) peer(service string) {
+	n := b.lookup(service)
+	if n.lastCalled != b.trace {
+		n.lastCalled = b.trace
+		n.called++
+	}
+}
+
+func (b *builder) lookup(service string) *nodeAcc {
 	n := b.nodes[service]
 	if n == nil {
 		n = &nodeAcc{Node: Node{Service: service}}
 		b.nodes[service] = n
-	}
-	if n.lastTrace != b.trace {
-		n.lastTrace = b.trace
-		n.Traces++
 	}
 	return n
 }
@@ -227,7 +246,7 @@ func (b *builder) virtualCall(tr *dag.Tree, n *dag.Node, svc string, failed bool
 	if peer == "" || peer == svc {
 		return
 	}
-	b.node(peer)
+	b.peer(peer)
 	b.call(svc, peer, n.Span.Kind == dag.KindProducer, failed, n.Span.Kind == dag.KindClient, n.Span.Duration())
 }
 
@@ -243,7 +262,9 @@ func peerOf(s *dag.Span) string {
 func (b *builder) graph(traces int) *Graph {
 	g := &Graph{Traces: traces, Nodes: make([]Node, 0, len(b.nodes)), Edges: make([]Edge, 0, len(b.edges))}
 	for _, n := range b.nodes {
-		n.Virtual = n.Spans == 0
+		if n.Virtual = n.Spans == 0; n.Virtual {
+			n.Traces = n.called
+		}
 		g.Nodes = append(g.Nodes, n.Node)
 	}
 	for _, e := range b.edges {
@@ -348,9 +369,5 @@ func (g *Graph) unknown(service string) error {
 	for i, n := range g.Nodes {
 		names[i] = n.Service
 	}
-	near := suggest.Nearest(service, names, 3)
-	for i, n := range near {
-		near[i] = fmt.Sprintf("%q", n)
-	}
-	return fmt.Errorf("no service %q in the input (%s); nearest: %s", service, dag.Plural(len(names), "service"), strings.Join(near, ", "))
+	return fmt.Errorf("no service %q in the input (%s); nearest: %s", service, dag.Plural(len(names), "service"), suggest.Quoted(service, names, 3))
 }

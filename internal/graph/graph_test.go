@@ -200,3 +200,27 @@ func TestAroundUnknown(t *testing.T) {
 		t.Errorf("empty input: err = %v", err)
 	}
 }
+
+func TestBuildPeerIsAService(t *testing.T) {
+	// Trace 1: a's client span names peer "b", whose span is missing (not
+	// sampled); trace 2: a calls b, traced. The call of trace 1 is b's
+	// too; b stays a real service, in the one trace it has spans in.
+	g := Build([]*dag.Tree{
+		trace(1,
+			span{n: 1, svc: "a", kind: dag.KindServer, end: 10},
+			span{n: 2, p: 1, svc: "a", kind: dag.KindClient, start: 1, end: 7, attrs: str("peer.service", "b")},
+		),
+		trace(2,
+			span{n: 1, svc: "a", kind: dag.KindClient, end: 10},
+			span{n: 2, p: 1, svc: "b", kind: dag.KindServer, start: 1, end: 9},
+		),
+	})
+	want := &Graph{
+		Traces: 2,
+		Nodes:  []Node{{Service: "a", Spans: 3, Traces: 2}, {Service: "b", Spans: 1, Traces: 1}},
+		Edges:  []Edge{{From: "a", To: "b", Calls: 2, P50: 6, P90: 10, P99: 10, ClientTimed: 2, Traces: 2}},
+	}
+	if diff := cmp.Diff(want, g); diff != "" {
+		t.Errorf("Build (-want +got):\n%s", diff)
+	}
+}

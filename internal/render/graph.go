@@ -40,15 +40,15 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 		})
 		calls += e.Calls
 	}
-	title := "service graph"
+	title := st.Bold("service graph")
 	if g.Focus != "" {
 		depth := "any depth"
 		if g.Depth > 0 {
 			depth = "depth " + strconv.Itoa(g.Depth)
 		}
-		title = fmt.Sprintf("service graph around %s, %s", st.Service(termstr.Escape(g.Focus)), depth)
+		title += fmt.Sprintf(" around %s, %s", st.Service(termstr.Escape(g.Focus)), depth)
 	}
-	if _, err := fmt.Fprintf(w, "%s: %s, %s, %s\n", st.Bold(title), dag.Plural(len(g.Nodes), "service"),
+	if _, err := fmt.Fprintf(w, "%s: %s, %s, %s\n", title, dag.Plural(len(g.Nodes), "service"),
 		dag.Plural(len(g.Edges), "edge"), dag.Plural(g.Traces, "trace")); err != nil {
 		return err
 	}
@@ -60,6 +60,9 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 		if _, err := io.WriteString(w, "\n"); err != nil {
 			return err
 		}
+	}
+	if len(g.Nodes) == 0 {
+		return nil
 	}
 	rows = rows[:0]
 	for i := range g.Nodes {

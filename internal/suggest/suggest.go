@@ -5,6 +5,7 @@ package suggest
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -61,4 +62,15 @@ func Nearest(name string, candidates []string, n int) []string {
 		out = append(out, s.s)
 	}
 	return out
+}
+
+// Quoted is Nearest's answer as error messages show it: up to n names,
+// nearest first, each Go-quoted (so control characters show escaped),
+// joined by ", ".
+func Quoted(name string, candidates []string, n int) string {
+	near := Nearest(name, candidates, n)
+	for i, c := range near {
+		near[i] = fmt.Sprintf("%q", c)
+	}
+	return strings.Join(near, ", ")
 }

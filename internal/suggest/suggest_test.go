@@ -49,3 +49,10 @@ func TestNearest(t *testing.T) {
 		t.Errorf("Nearest over no candidates = %v", got)
 	}
 }
+
+func TestQuoted(t *testing.T) {
+	got := Quoted("paymnet", []string{"cart", "payment", "pay\x1bment"}, 2)
+	if want := `"payment", "pay\x1bment"`; got != want {
+		t.Errorf("Quoted = %s, want %s", got, want)
+	}
+}
