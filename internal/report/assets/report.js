@@ -204,7 +204,7 @@
             class: 'sort' + (num ? ' num' : '') + (k === sortKey ? ' sorted' : ''),
             on: { click: () => { sortKey = k; draw(); } }
           }, label)))),
-          h('tbody', null, rows.map((r) => h('tr', null, cols.map(([k]) => cell(r, k))))),
+          h('tbody', null, rows.map((r) => h('tr', { class: 'pick', title: 'show in the flame graph', on: { click: () => highlight(r.label) } }, cols.map(([k]) => cell(r, k))))),
           h('tfoot', null, h('tr', null, h('td', null, 'end to end, ' + plural(a.traces, 'trace') + (omitted ? ' (' + omitted + ' more rows not shown)' : '')),
             h('td'), h('td'), h('td'), h('td'), h('td', { class: 'num' }, dur(a.endToEnd)), h('td', { class: 'num' }, '100.0%'),
             h('td', { class: 'num' }, dur(D.summary.latency.p50)), h('td', { class: 'num' }, dur(D.summary.latency.p90)), h('td', { class: 'num' }, dur(D.summary.latency.p99)))))));
@@ -283,6 +283,12 @@
       if (q) hover.textContent = plural(hits, 'frame') + ' match “' + search.value.trim() + '”';
     }
     later.push(draw);
+    highlight = (label) => {
+      search.value = label;
+      state.zoom = -1;
+      draw();
+      document.getElementById('flame').scrollIntoView();
+    };
     const controls = h('div', { class: 'controls' });
     function drawControls() {
       clear(controls).append(
@@ -398,6 +404,9 @@
           g.append(s('rect', { class: 'critseg', x: x(sg.t), y: y + 4, width: Math.max(1, (sg.e - sg.t) / ext * PW), height: RH - 8, fill: color }));
           g.append(s('rect', { class: 'crit', x: x(sg.t), y: y + RH - 6, width: Math.max(1, (sg.e - sg.t) / ext * PW), height: 2 }));
         }
+        for (const e of n.ev || []) {
+          g.append(s('line', { class: 'event', x1: x(e.t), x2: x(e.t), y1: y + 2, y2: y + RH - 2 }, s('title', null, offset(e.t) + ' ' + e.n)));
+        }
         g.append(s('text', { x: Math.min(x0 + bw + 4, w - RW + 4), y: y + 14, class: 'muted' }, dur(n.du)));
         svg.append(g);
       });
@@ -411,6 +420,7 @@
         h('div', { class: 'legend' }, h('span', null, h('i', { style: { background: '#60a5fa', opacity: 0.35 } }), 'span'),
           h('span', null, h('i', { style: { background: '#60a5fa', borderBottom: '2px solid var(--crit)' } }), 'on the critical path'),
           h('span', null, h('i', { style: { borderTop: '2px dashed #9ca3af' } }), 'queue wait'),
+          h('span', null, h('i', { style: { width: '2px', height: '12px', background: 'var(--fg)' } }), 'event'),
           h('span', null, 'click a span for its details; ▾ folds a subtree')),
         svg);
     }
@@ -492,8 +502,10 @@
     return section('check', 'Check findings', h('p', { class: 'note' }, 'Structural and happens-before problems by rule (tracectl check' + (c.pii ? ' --pii' : '') + ').'), body);
   }
 
-  // openSpan shows a span of a drawn trace (set by traces()).
+  // openSpan shows a span of a drawn trace (set by traces()); highlight
+  // marks an operation's frames in the flame graph (set by flame()).
   let openSpan = () => {};
+  let highlight = () => {};
 
   // ---- service graph (drawn by tracectl, inserted as is) -------------------
   function graph() {
