@@ -343,6 +343,11 @@
             m ? h('td', { class: 'num' }, m.size) : null);
         })))));
     }
+    // Keep the selected trace in view in its scrolling list.
+    function showSelected() {
+      const row = list.querySelector('tr.sel');
+      if (row) row.parentElement.closest('.scroll').scrollTop = row.offsetTop - 60;
+    }
     function drawWaterfall() {
       clear(wf);
       if (!current) { wf.append(h('p', { class: 'note' }, 'No traces.')); return; }
@@ -463,7 +468,7 @@
         n.l ? [h('h3', null, 'Links'), h('table', null, n.l.map((l) => h('tr', null,
           h('td', { class: 'mono' }, l.tid + ' / ' + l.id), h('td', null, l.a ? l.a.map(([k, v]) => h('div', { class: 'mono' }, k + ' = ' + v)) : null))))] : null));
     }
-    function drawAll() { indexSegments(); drawList(); drawWaterfall(); drawDetails(); }
+    function drawAll() { indexSegments(); drawList(); showSelected(); drawWaterfall(); drawDetails(); }
     openSpan = (id, span) => {
       const t = D.traces.find((x) => x.id === id);
       if (!t) return;
