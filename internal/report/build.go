@@ -634,7 +634,6 @@ func (b *builder) diff(base, cand []*dag.Tree, opts Options) *Diff {
 	return d
 }
 
-
 // ansiHex converts an ANSI-256 colour number (as render.ServiceColor
 // chooses it) to #rrggbb, so a service has the colour it has in the
 // terminal.
