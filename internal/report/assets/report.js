@@ -151,6 +151,7 @@
     // Ticks at the edges, thinned to fit.
     const step = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(pw / 70))));
     for (let k = 0; k <= n; k += step) {
+      if (k > 0 && hg.edges[k] === hg.edges[0]) break; // one value: one label
       axis.append(s('line', { x1: x(hg.edges[k]), x2: x(hg.edges[k]), y1: H - B, y2: H - B + 4 }));
       axis.append(s('text', { x: x(hg.edges[k]), y: H - B + 16, 'text-anchor': k === 0 ? 'start' : k + step > n ? 'end' : 'middle' }, dur(hg.edges[k])));
     }
