@@ -163,7 +163,7 @@ func assertEval(s *streams, opts *assertOptions, names *[]string) error {
 			failed++
 		}
 	}
-	if err := render.Assert(s.Out, render.NewStyles(s.Out, s.colorEnabled(opts.Color)), outcomes); err != nil {
+	if err := render.Assert(s.Out, s.styles(opts.Color, 0), outcomes); err != nil {
 		return err
 	}
 	if opts.JUnit != "" {

@@ -20,6 +20,7 @@ type attribOptions struct {
 	Weight   string
 	Speedups []string
 	Color    string
+	Width    int
 }
 
 func newCmdAttrib(s *streams) *cobra.Command {
@@ -57,6 +58,7 @@ what-if summary on stderr.`,
 	f.StringVar(&opts.Weight, "weight", "critical", "folded stacks weighted by critical or self time")
 	f.StringArrayVar(&opts.Speedups, "speedup", nil, "what-if: make work K× faster, service=NAME:K or operation=SERVICE/SPAN:K (repeatable)")
 	addColorFlag(cmd, &opts.Color)
+	addWidthFlag(cmd, &opts.Width)
 	return cmd
 }
 
@@ -75,7 +77,7 @@ func attribRun(s *streams, opts *attribOptions) error {
 	so.By, so.Folded = by, opts.Output == "folded"
 	sum := critpath.Summarize(trees, so)
 	at := sum.Attribution
-	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
+	st := s.styles(opts.Color, opts.Width)
 	return writeSummary(s, st, opts.Output, sum, func() error {
 		if opts.Output == "json" {
 			top := 0 // a script gets every row unless it asked for fewer

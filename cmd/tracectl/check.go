@@ -23,6 +23,7 @@ type checkOptions struct {
 	PII         bool
 	PIIPatterns []string
 	Color       string
+	Width       int
 }
 
 func newCmdCheck(s *streams) *cobra.Command {
@@ -70,6 +71,7 @@ Exit status 1 when a finding at or above --fail-on exists.`,
 	f.BoolVar(&opts.PII, "pii", false, "also scan for secrets and personal data (rule pii)")
 	f.StringArrayVar(&opts.PIIPatterns, "pii-pattern", nil, "with --pii, also report values matching NAME=REGEX or REGEX (repeatable)")
 	addColorFlag(cmd, &opts.Color)
+	addWidthFlag(cmd, &opts.Width)
 	return cmd
 }
 
@@ -110,7 +112,7 @@ func checkRun(s *streams, opts *checkOptions) error {
 	if opts.Output == "json" {
 		err = render.CheckJSON(s.Out, report)
 	} else {
-		err = render.Check(s.Out, render.NewStyles(s.Out, s.colorEnabled(opts.Color)), report)
+		err = render.Check(s.Out, s.styles(opts.Color, opts.Width), report)
 	}
 	if err != nil {
 		return err

@@ -120,7 +120,7 @@ func critpathRun(s *streams, opts *critpathOptions) error {
 	}
 	sortByStart(trees)
 
-	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
+	st := s.styles(opts.Color, 0)
 	so.Folded = opts.Output == "folded"
 	sz := critpath.NewSummarizer(so)
 	for k, tr := range trees {

@@ -31,6 +31,7 @@ type diffOptions struct {
 	MinShift     time.Duration
 	Why          bool
 	Color        string
+	Width        int
 }
 
 func newCmdDiff(s *streams) *cobra.Command {
@@ -96,6 +97,7 @@ Exit 1 when any row regressed (the CI gate), unless --fail-on none.`,
 	f.DurationVar(&opts.MinShift, "min-shift", 0, "smallest shift that counts, as a duration (e.g. 1ms; 0 for no floor)")
 	f.BoolVar(&opts.Why, "why", true, "explain regressions (re-timing, over-represented attribute values)")
 	addColorFlag(cmd, &opts.Color)
+	addWidthFlag(cmd, &opts.Width)
 	return cmd
 }
 
@@ -179,7 +181,7 @@ func diffRun(s *streams, opts *diffOptions) error {
 	if err != nil {
 		return err
 	}
-	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
+	st := s.styles(opts.Color, opts.Width)
 
 	if opts.BaseTrace != "" || opts.CandTrace != "" || (len(base) == 1 && len(cand) == 1) {
 		if len(base) != 1 || len(cand) != 1 {

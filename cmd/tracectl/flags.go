@@ -65,8 +65,14 @@ func addOutputFlag(cmd *cobra.Command, p *string, formats ...string) {
 	cmd.Flags().VarP(c, "output", "o", "output format: "+orList(formats))
 }
 
-// addColorFlag registers --color auto|always|never (see streams.colorEnabled).
+// addColorFlag registers --color auto|always|never (see streams.styles).
 func addColorFlag(cmd *cobra.Command, p *string) {
 	*p = "auto"
 	cmd.Flags().Var(&choice{value: p, what: "--color", allowed: []string{"auto", "always", "never"}}, "color", "colour: auto, always or never (auto honours NO_COLOR)")
+}
+
+// addWidthFlag registers --width, the line width output is fitted to (see
+// streams.width).
+func addWidthFlag(cmd *cobra.Command, p *int) {
+	cmd.Flags().IntVar(p, "width", 0, "line width to fit (default: $COLUMNS, else the terminal's width, else no limit)")
 }

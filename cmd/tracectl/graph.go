@@ -94,7 +94,8 @@ func graphRun(s *streams, opts *graphOptions) error {
 		case "json":
 			return render.GraphJSON(w, g)
 		}
-		color := s.colorEnabled(opts.Color) && (opts.Out == "" || opts.Color == "always")
-		return render.Graph(w, render.NewStyles(w, color), g)
+		// A file (--out) gets colour only with --color always.
+		st := render.NewProfileStyles(w, render.ColorProfile(opts.Color, s.OutTTY && opts.Out == "", s.Getenv))
+		return render.Graph(w, st, g)
 	})
 }

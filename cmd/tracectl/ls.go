@@ -16,6 +16,7 @@ type lsOptions struct {
 	Sort   string
 	Output string
 	Color  string
+	Width  int
 }
 
 func newCmdLs(s *streams) *cobra.Command {
@@ -36,6 +37,7 @@ This is the first thing to run on an unknown dump.`,
 	f.StringVar(&opts.Sort, "sort", "start", "order rows by start, duration (longest first) or spans (most first)")
 	addOutputFlag(cmd, &opts.Output, "table", "json")
 	addColorFlag(cmd, &opts.Color)
+	addWidthFlag(cmd, &opts.Width)
 	return cmd
 }
 
@@ -68,5 +70,5 @@ func lsRun(s *streams, opts *lsOptions) error {
 	if opts.Output == "json" {
 		return render.LsJSON(s.Out, sums)
 	}
-	return render.Ls(s.Out, render.NewStyles(s.Out, s.colorEnabled(opts.Color)), sums)
+	return render.Ls(s.Out, s.styles(opts.Color, opts.Width), sums)
 }

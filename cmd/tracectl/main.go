@@ -21,14 +21,19 @@ import (
 var version = "dev"
 
 func main() {
-	s := &streams{
+	os.Exit(run(signalContext(), processStreams(), os.Args[1:]))
+}
+
+// processStreams are the process's standard streams and environment.
+func processStreams() *streams {
+	return &streams{
 		In:     os.Stdin,
 		Out:    os.Stdout,
 		Err:    os.Stderr,
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		Getenv: os.Getenv,
 	}
-	os.Exit(run(signalContext(), s, os.Args[1:]))
 }
 
 // signalContext is done at the first SIGINT or SIGTERM, which every command

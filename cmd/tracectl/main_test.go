@@ -14,8 +14,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"tracectl": func() {
-			s := &streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
-			os.Exit(run(signalContext(), s, os.Args[1:]))
+			os.Exit(run(signalContext(), processStreams(), os.Args[1:]))
 		},
 	})
 }

@@ -18,6 +18,7 @@ type queryOptions struct {
 	Traces bool
 	Output string
 	Color  string
+	Width  int
 }
 
 func newCmdQuery(s *streams) *cobra.Command {
@@ -58,6 +59,7 @@ A missing attribute matches no comparison, != included; use = nil to find it.`,
 	f.BoolVar(&opts.Traces, "traces", false, "print the matching traces, one row each, instead of spans")
 	addOutputFlag(cmd, &opts.Output, "table", "json")
 	addColorFlag(cmd, &opts.Color)
+	addWidthFlag(cmd, &opts.Width)
 	return cmd
 }
 
@@ -89,7 +91,7 @@ func queryRun(s *streams, opts *queryOptions) error {
 			spans = append(spans, render.QueryMatch{Tree: tr, Node: i})
 		}
 	}
-	st := render.NewStyles(s.Out, s.colorEnabled(opts.Color))
+	st := s.styles(opts.Color, opts.Width)
 	switch {
 	case opts.Traces && opts.Output == "json":
 		return render.QueryTracesJSON(s.Out, traces)

@@ -5,6 +5,9 @@ import (
 	"io"
 	"os"
 
+	"golang.org/x/term"
+
+	"github.com/tracectl/tracectl/internal/render"
 	"github.com/tracectl/tracectl/internal/termstr"
 )
 
@@ -16,21 +19,30 @@ type streams struct {
 	Err    io.Writer
 	OutTTY bool // stdout is a terminal: colour and terminal width apply
 	ErrTTY bool // stderr is a terminal: progress may be drawn
+	// Getenv reads the environment (NO_COLOR, TERM, COLUMNS…); nil in
+	// tests that run commands against buffers: an empty environment.
+	Getenv func(string) string
 }
 
-// colorEnabled resolves --color auto|always|never, honouring NO_COLOR
-// (https://no-color.org) in auto mode.
-func (s *streams) colorEnabled(mode string) bool {
-	switch mode {
-	case "always":
-		return true
-	case "never":
-		return false
-	}
-	if os.Getenv("NO_COLOR") != "" {
-		return false
-	}
-	return s.OutTTY
+// styles resolves --color and --width for output on stdout: the terminal's
+// colour profile (render.ColorProfile) and the width tables are fitted to
+// (render.LineWidth; no limit when stdout is no terminal and $COLUMNS is
+// unset).
+func (s *streams) styles(color string, width int) *render.Styles {
+	st := render.NewProfileStyles(s.Out, render.ColorProfile(color, s.OutTTY, s.Getenv))
+	st.Width = s.width(width, 0)
+	return st
+}
+
+// width is render.LineWidth for stdout.
+func (s *streams) width(flag, fallback int) int {
+	return render.LineWidth(flag, s.Getenv, func() (int, bool) {
+		if !s.OutTTY {
+			return 0, false
+		}
+		w, _, err := term.GetSize(int(os.Stdout.Fd()))
+		return w, err == nil
+	}, fallback)
 }
 
 // warn writes a warning on stderr. Warnings quote input, so the message is

@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
@@ -27,6 +25,8 @@ type treeOptions struct {
 	Output      string
 	NoFold      bool
 	Critical    bool
+	Attrs       int
+	Fields      []string
 }
 
 func newCmdTree(s *streams) *cobra.Command {
@@ -55,16 +55,21 @@ path and shows each consumer's wait as "⋯ queued 38ms".`,
 	f.StringVar(&opts.Trace, "trace", "", "show only this trace (a unique prefix of its id is enough)")
 	f.IntVar(&opts.MaxDepth, "max-depth", -1, "deepest level to print (roots are 0; -1 for all)")
 	f.DurationVar(&opts.MinDuration, "min-duration", 0, "hide spans shorter than this, with their subtrees")
-	f.IntVar(&opts.Width, "width", 0, "line width (default: terminal width, 120 when not a terminal)")
+	f.IntVar(&opts.Width, "width", 0, "line width to fit (default: $COLUMNS, else the terminal's width, else 120)")
 	addColorFlag(cmd, &opts.Color)
 	addOutputFlag(cmd, &opts.Output, "tree", "json")
 	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
 	f.BoolVar(&opts.Critical, "critical", false, "mark the critical path (◆); bars off the path are drawn light")
+	f.CountVarP(&opts.Attrs, "attrs", "v", "print each span's status message, attributes, events and links under it, and its resource where the trace enters a service; twice (-vv) the resource and scope of every span")
+	f.StringSliceVar(&opts.Fields, "fields", nil, "what each line shows, of: service, name, kind, offset, duration, bar, span_id, span.KEY, resource.KEY (default: service,name,kind,offset,duration,bar)")
 	return cmd
 }
 
 func treeRun(s *streams, opts *treeOptions) error {
 	if _, err := opts.asyncOptions.mode(&opts.inputOptions); err != nil {
+		return err
+	}
+	if _, err := opts.treeFields(); err != nil {
 		return err
 	}
 	if opts.streaming(s, opts.Files) {
@@ -94,18 +99,33 @@ type treePrinter struct {
 	printed int
 }
 
+// treeFields parses --fields (nil when absent: the default).
+func (opts *treeOptions) treeFields() (*render.TreeFields, error) {
+	if opts.Fields == nil {
+		return nil, nil
+	}
+	f, err := render.ParseTreeFields(opts.Fields)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--fields: %w", err)}
+	}
+	return &f, nil
+}
+
 func newTreePrinter(s *streams, opts *treeOptions) *treePrinter {
 	mode, _ := opts.asyncOptions.mode(&opts.inputOptions) // treeRun checked it
+	fields, _ := opts.treeFields()                        // treeRun checked them
 	return &treePrinter{
 		s:    s,
 		opts: opts,
 		z:    critpath.Analyzer{Async: mode},
-		st:   render.NewStyles(s.Out, s.colorEnabled(opts.Color)),
+		st:   s.styles(opts.Color, opts.Width),
 		ro: render.TreeOptions{
-			Width:       terminalWidth(s, opts.Width),
+			Width:       s.width(opts.Width, 120),
 			MaxDepth:    opts.MaxDepth,
 			MinDuration: opts.MinDuration.Nanoseconds(),
 			Fold:        !opts.NoFold,
+			Fields:      fields,
+			Details:     opts.Attrs,
 		},
 	}
 }
@@ -135,19 +155,6 @@ func (p *treePrinter) print(trees []*dag.Tree) error {
 		}
 	}
 	return nil
-}
-
-// terminalWidth is --width, else the terminal's width, else 120.
-func terminalWidth(s *streams, flag int) int {
-	if flag > 0 {
-		return flag
-	}
-	if s.OutTTY {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
-			return w
-		}
-	}
-	return 120
 }
 
 // selectTrace keeps the one trace whose id starts with prefix.

@@ -72,12 +72,21 @@ func Append(b []byte, s string) []byte {
 // the document decodes exactly as before. It is for JSON written to
 // stdout, which may be a terminal.
 func Harden(b []byte) []byte {
-	i := firstHard(b)
-	if i < 0 {
+	if firstHard(b) < 0 {
 		return b
 	}
-	out := make([]byte, 0, len(b)+16)
-	out = append(out, b[:i]...)
+	return AppendHardened(make([]byte, 0, len(b)+16), b)
+}
+
+// AppendHardened appends b, hardened as Harden does, to dst: for a writer
+// that hardens chunk after chunk into one reused buffer. b must be JSON text
+// cut outside its strings.
+func AppendHardened(dst, b []byte) []byte {
+	i := firstHard(b)
+	if i < 0 {
+		return append(dst, b...)
+	}
+	out := append(dst, b[:i]...)
 	for i < len(b) {
 		r, size := rune(b[i]), 1
 		if b[i] >= utf8.RuneSelf {

@@ -60,8 +60,11 @@ func Attrib(w io.Writer, st *Styles, rows []critpath.Row, opt AttribOptions) err
 	}
 	footer := []string{label, "", "", "", "", dag.FormatDuration(opt.EndToEnd), Percent(1),
 		dag.FormatDuration(opt.Latency.P50), dag.FormatDuration(opt.Latency.P90), dag.FormatDuration(opt.Latency.P99)}
-	header := []string{group, "spans", "traces", "self", "self%", "critical", "crit%", "p50", "p90", "p99"}
-	return Table(w, header, out, footer, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+	return Table(w, st, []Col{
+		{Name: group, Cut: true}, {Name: "spans", Right: true, Drop: 3}, {Name: "traces", Right: true, Drop: 1},
+		{Name: "self", Right: true, Drop: 5}, {Name: "self%", Right: true}, {Name: "critical", Right: true, Drop: 6},
+		{Name: "crit%", Right: true}, {Name: "p50", Right: true, Drop: 4}, {Name: "p90", Right: true, Drop: 2}, {Name: "p99", Right: true},
+	}, out, footer)
 }
 
 type attribJSON struct {
@@ -130,7 +133,7 @@ func WhatIf(w io.Writer, st *Styles, r critpath.WhatIfReport) error {
 		row("p99", r.Before.P99, r.After.P99),
 		row("total", r.TotalBefore, r.TotalAfter),
 	}
-	return Table(w, []string{"end to end", "before", "after", "change"}, rows, nil, 1, 2, 3)
+	return Table(w, st, []Col{{Name: "end to end"}, {Name: "before", Right: true}, {Name: "after", Right: true}, {Name: "change", Right: true}}, rows, nil)
 }
 
 type percentilesJSON struct {

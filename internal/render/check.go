@@ -44,7 +44,7 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 	for _, c := range r.Rules {
 		rows = append(rows, []string{string(c.Rule), severity(st, c.Severity, 0), strconv.Itoa(c.Count)})
 	}
-	if err := Table(w, []string{"rule", "severity", "count"}, rows, nil, 2); err != nil {
+	if err := Table(w, st, []Col{{Name: "rule"}, {Name: "severity"}, {Name: "count", Right: true}}, rows, nil); err != nil {
 		return err
 	}
 	if _, err := fmt.Fprintf(w, "%s in %d of %s (%s)\n", dag.Plural(r.Findings, "finding"), r.WithFindings, dag.Plural(len(r.Traces), "trace"), dag.Plural(r.Spans, "span")); err != nil {
@@ -61,7 +61,10 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 			dag.FormatShift(p.Offset), strconv.Itoa(p.Spans), strconv.Itoa(p.Explained),
 		})
 	}
-	return Table(w, []string{"clock skew (parent → child)", "offset", "spans", "explained"}, rows, nil, 1, 2, 3)
+	return Table(w, st, []Col{
+		{Name: "clock skew (parent → child)", Cut: true}, {Name: "offset", Right: true},
+		{Name: "spans", Right: true, Drop: 2}, {Name: "explained", Right: true, Drop: 1},
+	}, rows, nil)
 }
 
 // severity pads before colouring, so columns line up with colour on.

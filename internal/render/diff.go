@@ -61,7 +61,6 @@ func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 		rep.BaseTraces, rep.CandTraces, rep.By.String(), rep.Alpha, len(rep.Rows), Percent(rep.MinChange)); err != nil {
 		return err
 	}
-	header := []string{rep.By.String(), "verdict", "p50", "p90", "p99", "shift (95% CI)", "p", "calls/trace", "errors", "share"}
 	rows := make([][]string, 0, len(rep.Rows))
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
@@ -87,7 +86,12 @@ func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 			share,
 		})
 	}
-	if err := Table(w, header, rows, nil, 2, 3, 4, 5, 6, 7, 8, 9); err != nil {
+	cols := []Col{
+		{Name: rep.By.String(), Cut: true}, {Name: "verdict"}, {Name: "p50", Right: true}, {Name: "p90", Right: true, Drop: 2},
+		{Name: "p99", Right: true}, {Name: "shift (95% CI)", Right: true}, {Name: "p", Right: true, Drop: 5},
+		{Name: "calls/trace", Right: true, Drop: 1}, {Name: "errors", Right: true, Drop: 3}, {Name: "share", Right: true, Drop: 4},
+	}
+	if err := Table(w, st, cols, rows, nil); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, DiffNotes(st, rep))
@@ -394,7 +398,7 @@ func DiffTree(w io.Writer, st *Styles, baseID, candID string, spans []diff.SpanD
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
-	if err := Table(w, []string{"span", "duration", "critical", "Δ critical"}, rows, nil, 1, 2, 3); err != nil {
+	if err := Table(w, st, []Col{{Name: "span", Cut: true}, {Name: "duration", Right: true, Drop: 1}, {Name: "critical", Right: true}, {Name: "Δ critical", Right: true}}, rows, nil); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "%d added, %d removed, %d changed, %d same\n", counts[0], counts[1], counts[2], counts[3])

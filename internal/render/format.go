@@ -4,12 +4,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"strings"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
+	"github.com/muesli/termenv"
 
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/termstr"
@@ -20,31 +17,48 @@ func Percent(share float64) string { return fmt.Sprintf("%.1f%%", 100*share) }
 
 // palette holds distinguishable ANSI-256 colours for services; a service
 // keeps its colour across runs and commands because it is chosen by hash.
-var palette = []string{"39", "208", "42", "170", "220", "81", "203", "141", "114", "215", "75", "177"}
+// palette16 is the same palette on a 16-colour terminal, chosen by hand
+// rather than by nearest colour so that no service is drawn in red, the
+// colour of errors.
+var (
+	palette   = []string{"39", "208", "42", "170", "220", "81", "203", "141", "114", "215", "75", "177"}
+	palette16 = []string{"12", "3", "2", "5", "11", "14", "13", "4", "10", "3", "6", "13"}
+)
 
-// ServiceColor returns the stable colour of a service.
-func ServiceColor(service string) lipgloss.Color {
+// ServiceColor returns the stable colour of a service, for every profile.
+func ServiceColor(service string) lipgloss.TerminalColor {
 	h := fnv.New32a()
 	h.Write([]byte(service))
-	return lipgloss.Color(palette[h.Sum32()%uint32(len(palette))])
+	k := h.Sum32() % uint32(len(palette))
+	return lipgloss.CompleteColor{TrueColor: palette[k], ANSI256: palette[k], ANSI: palette16[k]}
 }
 
-// Styles is the set of styles a renderer uses; plain (no escape codes)
-// when colour is off.
+// Styles is how output is drawn on its destination: the colour profile
+// (plain text, without escape codes, when there is no colour) and the
+// width tables are fitted to.
 type Styles struct {
 	color bool
 	r     *lipgloss.Renderer
+	// Width is the line width tables are fitted to (0: no limit); see
+	// LineWidth.
+	Width int
 }
 
-// NewStyles returns styles that emit colour only when color is true.
+// NewStyles returns styles that emit colour, in 256 colours, only when
+// color is true: the pinned profile of tests and golden files.
 func NewStyles(w io.Writer, color bool) *Styles {
-	r := lipgloss.NewRenderer(w)
 	if color {
-		r.SetColorProfile(termenvANSI256)
-	} else {
-		r.SetColorProfile(termenvASCII)
+		return NewProfileStyles(w, termenv.ANSI256)
 	}
-	return &Styles{color: color, r: r}
+	return NewProfileStyles(w, termenv.Ascii)
+}
+
+// NewProfileStyles returns styles drawn in the given colour profile (see
+// ColorProfile): none, 16 colours, 256 or 24-bit.
+func NewProfileStyles(w io.Writer, p termenv.Profile) *Styles {
+	r := lipgloss.NewRenderer(w)
+	r.SetColorProfile(p)
+	return &Styles{color: p != termenv.Ascii, r: r}
 }
 
 // Service colours a service name.
@@ -80,46 +94,6 @@ func (st *Styles) Bold(text string) string {
 		return text
 	}
 	return st.r.NewStyle().Bold(true).Render(text)
-}
-
-// Table writes rows under a header as an aligned, borderless table, with
-// numeric columns (named in right) right-aligned. A footer row, when given,
-// is set off by a rule.
-func Table(w io.Writer, header []string, rows [][]string, footer []string, right ...int) error {
-	align := make([]tw.Align, len(header))
-	for i := range align {
-		align[i] = tw.AlignLeft
-	}
-	for _, i := range right {
-		align[i] = tw.AlignRight
-	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleLight),
-			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenRows: tw.Off, BetweenColumns: tw.Off},
-				Lines:      tw.Lines{ShowHeaderLine: tw.On, ShowFooterLine: tw.On},
-			},
-		})),
-		tablewriter.WithConfig(tablewriter.Config{
-			Header: tw.CellConfig{Formatting: tw.CellFormatting{AutoFormat: tw.Off}, Alignment: tw.CellAlignment{PerColumn: align}},
-			Row:    tw.CellConfig{Alignment: tw.CellAlignment{PerColumn: align}},
-			Footer: tw.CellConfig{Alignment: tw.CellAlignment{PerColumn: align}},
-		}),
-	)
-	upper := make([]string, len(header))
-	for i, h := range header {
-		upper[i] = strings.ToUpper(h)
-	}
-	t.Header(upper)
-	if err := t.Bulk(rows); err != nil {
-		return err
-	}
-	if footer != nil {
-		t.Footer(footer)
-	}
-	return t.Render()
 }
 
 // missingSpan names a placeholder for an absent span, escaped for the

@@ -54,7 +54,10 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 	}
 	if len(rows) > 0 {
 		footer := []string{dag.Plural(len(g.Edges), "edge"), "", "", "", strconv.Itoa(calls), "", "", "", "", ""}
-		if err := Table(w, []string{"caller", "", "callee", "", "calls", "errors", "err%", "p50", "p90", "p99"}, rows, footer, 4, 5, 6, 7, 8, 9); err != nil {
+		cols := []Col{{Name: "caller", Cut: true}, {Name: ""}, {Name: "callee", Cut: true}, {Name: ""},
+			{Name: "calls", Right: true}, {Name: "errors", Right: true}, {Name: "err%", Right: true, Drop: 3},
+			{Name: "p50", Right: true, Drop: 2}, {Name: "p90", Right: true, Drop: 1}, {Name: "p99", Right: true}}
+		if err := Table(w, st, cols, rows, footer); err != nil {
 			return err
 		}
 		if _, err := io.WriteString(w, "\n"); err != nil {
@@ -74,7 +77,8 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 		errs, rate := errCell(n.Errors, n.ErrorRate())
 		rows = append(rows, []string{st.Service(termstr.Escape(n.Service)), strconv.Itoa(n.Spans), errs, rate, strconv.Itoa(n.Traces)})
 	}
-	return Table(w, []string{"service", "spans", "errors", "err%", "traces"}, rows, nil, 1, 2, 3, 4)
+	return Table(w, st, []Col{{Name: "service", Cut: true}, {Name: "spans", Right: true}, {Name: "errors", Right: true},
+		{Name: "err%", Right: true, Drop: 1}, {Name: "traces", Right: true}}, rows, nil)
 }
 
 // GraphJSON writes a service graph as JSON Lines: one object per service,

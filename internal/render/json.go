@@ -100,27 +100,52 @@ func (b *jsonBuf) value(v dag.Value) {
 // TreeJSON writes one trace as a JSON object on one line (DESIGN.md §3):
 // {"trace_id","roots":[span…]} with spans nested under "children"; a
 // placeholder for an absent parent is {"span_id","missing":true,"children"}.
-func TreeJSON(w io.Writer, tr *dag.Tree) error {
-	b := make(jsonBuf, 0, 256*len(tr.Nodes)+64)
+//
+// The encoding streams: it is written out in chunks of about
+// treeJSONChunk bytes, cut between spans, so it holds no second copy of
+// the tree however large the trace.
+func TreeJSON(w io.Writer, tr *dag.Tree) error { return treeJSON(w, tr, treeJSONChunk) }
+
+const treeJSONChunk = 64 << 10
+
+func treeJSON(w io.Writer, tr *dag.Tree, chunk int) error {
+	b := make(jsonBuf, 0, min(chunk, treeJSONChunk)+4096)
+	var hardened []byte // b made safe for a terminal (jsonstr.Harden), reused
+	flush := func() error {
+		hardened = jsonstr.AppendHardened(hardened[:0], b)
+		_, err := w.Write(hardened)
+		b = b[:0]
+		return err
+	}
 	b.raw(`{"trace_id":`)
 	b.str(tr.TraceIDText())
 	if len(tr.Joined) > 0 {
 		joinedJSON(&b, tr)
 	}
 	b.raw(`,"roots":[`)
+	// last is the last byte written, whether still in b or flushed.
+	last := byte('[')
 	// An explicit stack of node indexes; ^i marks "close node i".
 	stack := make([]int32, 0, 64)
 	for k := len(tr.Roots) - 1; k >= 0; k-- {
 		stack = append(stack, tr.Roots[k])
 	}
 	for len(stack) > 0 {
+		if len(b) >= chunk {
+			// A cut between spans is outside any string, where
+			// Harden's escapes cannot be split.
+			last = b[len(b)-1]
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if i < 0 {
 			b.raw("]}")
 			continue
 		}
-		if n := len(b); b[n-1] == '}' {
+		if n := len(b); (n > 0 && b[n-1] == '}') || (n == 0 && last == '}') {
 			b.raw(",")
 		}
 		n := &tr.Nodes[i]
@@ -137,7 +162,7 @@ func TreeJSON(w io.Writer, tr *dag.Tree) error {
 		}
 	}
 	b.raw("]}\n")
-	return writeJSON(w, b)
+	return flush()
 }
 
 // joinedJSON writes ,"joined_trace_ids":[…], the traces dag.Join merged

@@ -33,7 +33,10 @@ func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
 		}
 	}
 	footer := []string{dag.Plural(len(sums), "trace"), "", strconv.Itoa(spans), strconv.Itoa(len(services)), strconv.Itoa(errors), "", ""}
-	return Table(w, []string{"trace id", "root", "spans", "services", "errors", "start", "duration"}, rows, footer, 2, 3, 4, 6)
+	return Table(w, st, []Col{
+		{Name: "trace id"}, {Name: "root", Cut: true}, {Name: "spans", Right: true, Drop: 3}, {Name: "services", Right: true, Drop: 1},
+		{Name: "errors", Right: true}, {Name: "start", Drop: 2}, {Name: "duration", Right: true},
+	}, rows, footer)
 }
 
 // rootLabel names a trace's root span as a summary row shows it: service

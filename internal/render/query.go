@@ -40,7 +40,9 @@ func QuerySpans(w io.Writer, st *Styles, matches []QueryMatch) error {
 		}
 	}
 	footer := []string{dag.Plural(len(matches), "span") + " in " + dag.Plural(traces, "trace"), "", "", "", ""}
-	return Table(w, []string{"service", "span", "duration", "trace id", "span id"}, rows, footer, 2)
+	return Table(w, st, []Col{
+		{Name: "service", Cut: true}, {Name: "span", Cut: true}, {Name: "duration", Right: true}, {Name: "trace id"}, {Name: "span id", Drop: 1},
+	}, rows, footer)
 }
 
 type querySpanJSON struct {
@@ -99,7 +101,10 @@ func QueryTraces(w io.Writer, st *Styles, traces []QueryTrace) error {
 		matched += t.Matched
 	}
 	footer := []string{dag.Plural(len(traces), "trace"), "", strconv.Itoa(matched), "", "", ""}
-	return Table(w, []string{"trace id", "root", "matched", "spans", "start", "duration"}, rows, footer, 2, 3, 5)
+	return Table(w, st, []Col{
+		{Name: "trace id"}, {Name: "root", Cut: true}, {Name: "matched", Right: true}, {Name: "spans", Right: true, Drop: 2},
+		{Name: "start", Drop: 1}, {Name: "duration", Right: true},
+	}, rows, footer)
 }
 
 type queryTraceJSON struct {

@@ -27,6 +27,14 @@ type TreeOptions struct {
 	// "⋯ queued 38.0ms" and as a dotted run before the bar; nil when not
 	// asked for.
 	Queued []int64
+	// Fields chooses what each line shows; nil: DefaultTreeFields.
+	Fields *TreeFields
+	// Details prints each span's details under its line (--attrs, -v):
+	// 1 its status message, attributes, events (an exception's stack
+	// trace line by line) and links, and its resource's attributes where
+	// the resource differs from its parent span's (where the trace
+	// enters a service); 2 also the resource and scope of every span.
+	Details int
 }
 
 // foldMin is the shortest run of identical siblings that gets folded.
@@ -40,14 +48,19 @@ const foldMin = 4
 // depth: guides are drawn from a per-level bitmap rather than stored per
 // line, and past a depth that would eat half the label column the guides
 // of the middle levels give way to a "┆ (depth N)" marker, so every line
-// stays within the width. On a narrow line the names give way first (cut
-// in the middle), then the bar; the error mark, the span kind and the
-// hidden-span count and the queue wait are never cut.
+// stays within the width. On a narrow line, what gives way, in order: the
+// bar shrinks, the offset column goes, then the bar, the names are cut in
+// the middle to a readable length, the duration column goes, and the
+// names are cut further; the error mark, the span kind, the hidden-span
+// count and the queue wait are never cut.
 func Tree(w io.Writer, st *Styles, tr *dag.Tree, opt TreeOptions) error {
 	bw := bufio.NewWriter(w)
-	tw := &treeWriter{w: bw, st: st, tr: tr, opt: opt}
+	tw := &treeWriter{w: bw, st: st, tr: tr, opt: opt, fields: DefaultTreeFields()}
 	if tw.opt.Width <= 0 {
 		tw.opt.Width = 120
+	}
+	if opt.Fields != nil {
+		tw.fields = *opt.Fields
 	}
 	tw.plan()
 	tw.header()
@@ -69,12 +82,17 @@ type treeWriter struct {
 	lines []treeLine
 	folds []foldRun
 
+	fields TreeFields
+
 	maxGuides  int    // deepest level drawn with full guides
 	keepGuides int    // levels whose guides stay left of the depth marker
 	guides     []byte // the current line's guides, reused
 	labelW     int    // width of the label column
 	barW       int    // width of the waterfall (0: none)
-	offsets    bool   // whether the offset column fits
+	offsets    bool   // whether the offset column is shown
+	durations  bool   // whether the duration column is shown
+	extraW     []int  // widths of the extra fields' columns
+	rest       bool   // whether anything follows the label column
 }
 
 // treeLine is one printed row, planned before drawing so columns align.
@@ -105,7 +123,7 @@ func (tw *treeWriter) header() {
 	id := termstr.Escape(tr.TraceIDText())
 	// The root's names and the service list are the parts of the header
 	// that grow with the data: they are cut to the width.
-	room := max(12, tw.opt.Width-len("Trace ")-cells(id)-2)
+	room := max(3, tw.opt.Width-len("Trace ")-cells(id)-2)
 	root := "?"
 	if r := tr.Root(); r != dag.None {
 		if s := tr.Nodes[r].Span; s != nil {
@@ -147,13 +165,14 @@ func (tw *treeWriter) plan() {
 // guideW is the width of one level of guides ("│  ", "├─ ").
 const guideW = 3
 
-// labelCap is the label column's share of the line when names are long.
+// labelCap is the share of the line the guides are planned against: deep
+// lines whose guides would take more than half of it show a depth marker.
 func (tw *treeWriter) labelCap() int {
 	return max(24, (tw.opt.Width-numbersW)*55/100)
 }
 
 // numbersW is the width of the offset and duration columns with their spaces.
-const numbersW = 2 * 9
+const numbersW = 2 * numberW
 
 // layout plans the visible lines (depth limits, hidden spans, folds) with an
 // explicit stack, then sizes the columns.
@@ -228,30 +247,118 @@ func (tw *treeWriter) layout() {
 		}
 	}
 
-	// Columns: the label column takes what the longest label needs, up to
-	// its share of the line, but never less than what every line must
-	// keep (guides, marks, the shortest names); the bar takes the rest,
-	// and gives way before the names are cut further.
-	w := tw.opt.Width
-	natural, essential := 0, 0
+	tw.columns()
+}
+
+// Widths of the parts of a line besides the label: the offset and
+// duration columns (with their leading space), the shortest bar worth
+// drawing, and the caps on an extra field's column.
+const (
+	numberW    = 9
+	barMin     = 10
+	extraMax   = 32
+	extraShort = 12
+	extraMin   = 8
+)
+
+// columns sizes the label column and decides which columns are shown. The
+// label column takes what the longest label needs (a name counts up to
+// nameCap, a status message up to msgCap); on a narrow line things give
+// way in this order: the bar shrinks to barMin, the offset column goes,
+// the bar goes, names are cut to a readable length (and extra fields to
+// extraShort), the duration column goes, names are cut to what every line
+// must keep (guides, marks, the shortest names), and extra fields go.
+func (tw *treeWriter) columns() {
+	defer func() {
+		tw.rest = tw.opt.Critical != nil || tw.offsets || tw.durations || len(tw.extraW) > 0 || tw.barW > 0
+	}()
+	limit := tw.opt.Width - 1 // the last cell stays free: no terminal wraps early
+	nameCap := max(40, tw.opt.Width/2)
+	natural, readable, essential := 0, 0, 0
 	for _, l := range tw.lines {
 		p := tw.parts(l)
-		natural = max(natural, p.natural())
+		natural = max(natural, p.width(p.serviceW, min(p.nameW, nameCap), min(p.msgW, msgCap)))
+		readable = max(readable, p.readable())
 		essential = max(essential, p.essential())
 	}
-	mark := 0
-	if tw.opt.Critical != nil {
-		mark = 2
+	tw.extraW = make([]int, len(tw.fields.Extra))
+	for k, f := range tw.fields.Extra {
+		w := 1
+		for _, l := range tw.lines {
+			if l.node != dag.None {
+				w = max(w, cells(f.value(tw.tr, &tw.tr.Nodes[l.node])))
+			}
+		}
+		tw.extraW[k] = min(w, extraMax)
 	}
-	fixed := numbersW + 2 + mark
-	tw.labelW = max(min(natural, tw.labelCap()), essential)
-	const barMin = 10
-	if tw.labelW+fixed+barMin > w {
-		tw.labelW = max(essential, min(tw.labelW, w-fixed-barMin))
+	capExtras := func(n int) {
+		for k := range tw.extraW {
+			tw.extraW[k] = min(tw.extraW[k], n)
+		}
 	}
-	tw.barW = max(0, w-tw.labelW-fixed)
-	// Past the bar, the offset column goes: the duration stays.
-	tw.offsets = tw.labelW+fixed <= w
+	tw.offsets, tw.durations = tw.fields.Offset, tw.fields.Duration
+	// others is the width of everything but the label and the bar.
+	others := func() int {
+		w := 0
+		if tw.opt.Critical != nil {
+			w += 2
+		}
+		if tw.offsets {
+			w += numberW
+		}
+		if tw.durations {
+			w += numberW
+		}
+		for _, e := range tw.extraW {
+			w += 1 + e
+		}
+		return w
+	}
+	tw.labelW = natural
+	bar := func() bool {
+		if room := limit - tw.labelW - others() - 1; tw.fields.Bar && room >= barMin {
+			tw.barW = room
+			return true
+		}
+		return false
+	}
+	if bar() {
+		return
+	}
+	if tw.offsets && tw.fields.Bar {
+		tw.offsets = false
+		if bar() {
+			return
+		}
+	}
+	tw.barW = 0
+	fit := func(floor int) bool {
+		tw.labelW = max(floor, min(natural, limit-others()))
+		return tw.labelW+others() <= limit
+	}
+	if fit(natural) {
+		return
+	}
+	if tw.offsets { // without a bar, the offsets are still the first to go
+		tw.offsets = false
+		if fit(natural) {
+			return
+		}
+	}
+	capExtras(extraShort)
+	if fit(readable) {
+		return
+	}
+	tw.durations = false
+	if fit(readable) {
+		return
+	}
+	capExtras(extraMin)
+	// Last, extra fields go, the last asked for first.
+	for !fit(essential) && len(tw.extraW) > 0 {
+		tw.extraW = tw.extraW[:len(tw.extraW)-1]
+		tw.fields.Extra = tw.fields.Extra[:len(tw.extraW)]
+	}
 }
 
 // visible reports whether a node passes --min-duration (placeholders always do).
@@ -345,8 +452,13 @@ func (tw *treeWriter) parts(l treeLine) labelParts {
 		if s := n.Span; s == nil {
 			p.name, p.faintName = missingSpan(tw.tr.IDText(n.ID)), true
 		} else {
-			p.service, p.name = termstr.Escape(s.Service()), termstr.Escape(s.Name)
-			if s.Kind != dag.KindInternal && s.Kind != dag.KindUnspecified {
+			if tw.fields.Service {
+				p.service = termstr.Escape(s.Service())
+			}
+			if tw.fields.Name {
+				p.name = termstr.Escape(s.Name)
+			}
+			if tw.fields.Kind && s.Kind != dag.KindInternal && s.Kind != dag.KindUnspecified {
 				p.kind = " [" + s.Kind.String() + "]"
 			}
 			if q := tw.queued(l.node); q > 0 {
@@ -381,7 +493,10 @@ func (tw *treeWriter) parts(l treeLine) labelParts {
 func (p *labelParts) width(service, name, msg int) int {
 	w := p.fixedW + name
 	if p.service != "" {
-		w += service + 1
+		w += service
+		if p.name != "" {
+			w++
+		}
 	}
 	if msg > 0 {
 		w += msg + 1
@@ -389,13 +504,23 @@ func (p *labelParts) width(service, name, msg int) int {
 	return w
 }
 
-func (p *labelParts) natural() int { return p.width(p.serviceW, p.nameW, p.msgW) }
-
-// Shortest widths the names are cut to before the bar gives way.
+// Widths names are cut to: readable ones, before the duration column
+// gives way, and the shortest, after; msgCap is as much of a status
+// message as the label column grows for.
 const (
-	minService = 3
-	minName    = 5
+	readableService = 10
+	readableName    = 16
+	minService      = 3
+	minName         = 5
+	msgCap          = 32
 )
+
+// readable is the label's width with its names cut to a readable length
+// and no status message.
+func (p *labelParts) readable() int {
+	w := p.width(min(p.serviceW, readableService), min(p.nameW, readableName), 0)
+	return w - len(p.hidden) + len(p.hiddenShort)
+}
 
 func (p *labelParts) essential() int {
 	w := p.width(min(p.serviceW, minService), min(p.nameW, minName), 0)
@@ -421,7 +546,7 @@ func (p *labelParts) fit(room int) (service, name, msg int) {
 	steps := [...]struct {
 		part  *int
 		floor int
-	}{{&msg, 12}, {&name, 16}, {&service, 10}, {&msg, 0}, {&name, minName}, {&service, minService}}
+	}{{&msg, 12}, {&name, readableName}, {&service, readableService}, {&msg, 0}, {&name, minName}, {&service, minService}}
 	for _, s := range steps {
 		excess := p.width(service, name, msg) - room
 		if excess <= 0 {
@@ -475,11 +600,7 @@ func (tw *treeWriter) label(l treeLine, cont []bool) {
 		levels = tw.keepGuides
 	}
 	for k := 1; k <= levels; k++ {
-		if cont[k] {
-			g = append(g, "│  "...)
-		} else {
-			g = append(g, "   "...)
-		}
+		g = appendGuide(g, cont[k])
 	}
 	if d > tw.maxGuides {
 		g = append(g, "┆ (depth "...)
@@ -506,9 +627,12 @@ func (tw *treeWriter) label(l treeLine, cont []bool) {
 	used := p.guidesW
 	if p.service != "" {
 		s := truncEnd(p.service, p.serviceW, service)
-		used += cells(s) + 1
+		used += cells(s)
 		b.WriteString(st.Service(s))
-		b.WriteByte(' ')
+		if p.name != "" {
+			b.WriteByte(' ')
+			used++
+		}
 	}
 	nameText := truncMiddle(p.name, p.nameW, name)
 	used += cells(nameText)
@@ -540,7 +664,9 @@ func (tw *treeWriter) label(l treeLine, cont []bool) {
 		b.WriteString(st.Faint(p.hidden))
 		used += cells(p.hidden)
 	}
-	spaces(b, tw.labelW-used)
+	if tw.rest {
+		spaces(b, tw.labelW-used)
+	}
 }
 
 // spaces writes n spaces (none when n ≤ 0).
@@ -562,7 +688,7 @@ func column(w *bufio.Writer, s string, width int) {
 func (tw *treeWriter) body() {
 	cont := make([]bool, tw.maxGuides+1)
 	w := tw.w
-	for _, l := range tw.lines {
+	for k, l := range tw.lines {
 		if d := int(l.depth); d < len(cont) {
 			cont[d] = !l.last
 		}
@@ -587,15 +713,82 @@ func (tw *treeWriter) body() {
 			}
 		}
 		if tw.offsets {
-			column(w, offset, 8)
+			column(w, offset, numberW-1)
 		}
-		column(w, dur, 8)
+		if tw.durations {
+			column(w, dur, numberW-1)
+		}
+		tw.extras(l, bar != "")
 		if bar != "" {
 			w.WriteByte(' ')
 			w.WriteString(bar)
 		}
 		w.WriteByte('\n')
+		if tw.opt.Details > 0 && l.node != dag.None {
+			tw.writeDetails(l.node, tw.detailPrefix(k, cont))
+		}
 	}
+}
+
+// extras writes a line's extra fields (--fields span_id, span.KEY…), each
+// in its column; without a bar after them, nothing trails the last value.
+func (tw *treeWriter) extras(l treeLine, more bool) {
+	if len(tw.fields.Extra) == 0 {
+		return
+	}
+	texts := make([]string, len(tw.fields.Extra))
+	last := -1
+	if l.node != dag.None {
+		for k, f := range tw.fields.Extra {
+			texts[k] = f.value(tw.tr, &tw.tr.Nodes[l.node])
+			if texts[k] != "" {
+				last = k
+			}
+		}
+	}
+	if more {
+		last = len(texts) - 1
+	}
+	for k, text := range texts[:last+1] {
+		text = truncEnd(text, cells(text), tw.extraW[k])
+		tw.w.WriteByte(' ')
+		tw.w.WriteString(tw.st.Faint(text))
+		if k < last || more {
+			spaces(tw.w, tw.extraW[k]-cells(text))
+		}
+	}
+}
+
+// detailPrefix is the guides of the lines under line k that belong to its
+// span (its details): the ancestors' and its own continuing guides, and
+// the bar down to its first child when it has one.
+func (tw *treeWriter) detailPrefix(k int, cont []bool) string {
+	l := tw.lines[k]
+	d := int(l.depth)
+	g := make([]byte, 0, guideW*4*(min(d, tw.maxGuides)+2))
+	levels := d - 1
+	if d > tw.maxGuides {
+		levels = tw.keepGuides
+	}
+	for lv := 1; lv <= levels; lv++ {
+		g = appendGuide(g, cont[lv])
+	}
+	if d > tw.maxGuides {
+		g = append(g, "┆"...)
+		g = append(g, strings.Repeat(" ", depthMarkerW+decimalDigits(d)-1)...)
+	}
+	if d > 0 {
+		g = appendGuide(g, !l.last)
+	}
+	return string(appendGuide(g, k+1 < len(tw.lines) && tw.lines[k+1].depth == l.depth+1))
+}
+
+// appendGuide appends one level of guides: a line down, or blank.
+func appendGuide(g []byte, down bool) []byte {
+	if down {
+		return append(g, "│  "...)
+	}
+	return append(g, "   "...)
 }
 
 // nodeBar draws a node's bar: its service's colour, red for errors, dashed

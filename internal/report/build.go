@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/tracectl/tracectl/internal/check"
 	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
@@ -66,7 +68,8 @@ func (b *builder) service(name string) int {
 	}
 	k := len(b.p.Services)
 	b.services[name] = k
-	b.p.Services = append(b.p.Services, Service{Name: termstr.Escape(name), Color: ansiHex(string(render.ServiceColor(name)))})
+	c, _ := render.ServiceColor(name).(lipgloss.CompleteColor)
+	b.p.Services = append(b.p.Services, Service{Name: termstr.Escape(name), Color: ansiHex(c.ANSI256)})
 	return k
 }
 
