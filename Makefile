@@ -64,11 +64,13 @@ fuzz:
 	done
 
 DEMO_DATA := testdata/demo/shop.jsonl
+DEMO_REPORT := demo-out/report.html
 SLOWEST    = $$($(BIN)/tracectl ls --sort duration -o json $(DEMO_DATA) | head -1 | cut -d'"' -f4)
 
 # The main job on the bundled sample: 90 requests of the shop scenario,
 # recorded with `tracectl emit --seed 7` (make demo-data records it again).
 demo: build
+	@mkdir -p demo-out
 	@echo '$$ tracectl ls --sort duration $(DEMO_DATA) | head'
 	@$(BIN)/tracectl ls --sort duration $(DEMO_DATA) | head
 	@echo
@@ -89,6 +91,10 @@ demo: build
 	@echo
 	@echo "\$$ tracectl assert -e '{ resource.service.name = \"payment\" && duration > 300ms }' $(DEMO_DATA)"
 	@$(BIN)/tracectl assert -e '{ resource.service.name = "payment" && duration > 300ms }' $(DEMO_DATA) || true
+	@echo
+	@echo '$$ tracectl report --out $(DEMO_REPORT) $(DEMO_DATA)'
+	@$(BIN)/tracectl report --out $(DEMO_REPORT) $(DEMO_DATA)
+	@echo "report: $(CURDIR)/$(DEMO_REPORT) (open it in a browser)"
 
 demo-data: build
 	$(BIN)/tracectl emit --out $(DEMO_DATA) --duration 3s --rate 30 --error-rate 0.1 --latency payment-tail --seed 7

@@ -34,6 +34,10 @@ type inputOptions struct {
 	Join bool
 	// A backend search read as one more input (--jaeger …).
 	searchOptions
+	// Intercept, when set, wraps what is done with each batch of spans
+	// read, before they are grouped into traces (report --redact masks
+	// secrets there).
+	Intercept func(add func([]dag.Span) error) func([]dag.Span) error
 }
 
 // runOnFiles sets the Args and RunE of a command whose arguments are all
@@ -81,10 +85,14 @@ func (o *inputOptions) httpOptions() (ingest.HTTPOptions, error) {
 // readTraces reads every input and groups its spans by trace.
 func readTraces(s *streams, o *inputOptions) (*dag.Traces, error) {
 	var ts dag.Traces
-	err := readSpans(s, o, func(batch []dag.Span) error {
+	add := func(batch []dag.Span) error {
 		ts.Add(batch)
 		return nil
-	})
+	}
+	if o.Intercept != nil {
+		add = o.Intercept(add)
+	}
+	err := readSpans(s, o, add)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,7 @@ unreadable input, 3 emit could not export (the endpoint refused or is not there)
 		newCmdConvert(s),
 		newCmdSend(s),
 		newCmdGraph(s),
+		newCmdReport(s),
 	)
 	return root
 }

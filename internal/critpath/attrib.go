@@ -20,6 +20,15 @@ const (
 	ByService
 )
 
+// String returns "operation" or "service", what ParseBy accepts and
+// output calls a group.
+func (b By) String() string {
+	if b == ByService {
+		return "service"
+	}
+	return "operation"
+}
+
 // ParseBy accepts "service" and "operation".
 func ParseBy(s string) (By, error) {
 	switch s {

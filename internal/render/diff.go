@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/diff"
 	"github.com/tracectl/tracectl/internal/termstr"
@@ -38,13 +37,6 @@ func shiftText(r *diff.Row) string {
 	return fmt.Sprintf("%s [%s, %s]", dag.FormatShift(r.Shift.Estimate), dag.FormatShift(r.Shift.Low), dag.FormatShift(r.Shift.High))
 }
 
-func groupWord(by critpath.By) string {
-	if by == critpath.ByService {
-		return "service"
-	}
-	return "operation"
-}
-
 func verdictText(st *Styles, v diff.Verdict) string {
 	switch v {
 	case diff.Regressed:
@@ -66,7 +58,7 @@ func verdictText(st *Styles, v diff.Verdict) string {
 // data cannot tell and, for regressions, why.
 func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 	if _, err := fmt.Fprintf(w, "base %d traces, candidate %d traces · per-trace critical time per %s · α = %g (Holm over %d rows) · min change %s of the base median\n\n",
-		rep.BaseTraces, rep.CandTraces, groupWord(rep.By), rep.Alpha, len(rep.Rows), Percent(rep.MinChange)); err != nil {
+		rep.BaseTraces, rep.CandTraces, rep.By.String(), rep.Alpha, len(rep.Rows), Percent(rep.MinChange)); err != nil {
 		return err
 	}
 	rows := make([][]string, 0, len(rep.Rows))
@@ -95,13 +87,21 @@ func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 		})
 	}
 	cols := []Col{
-		{Name: groupWord(rep.By), Cut: true}, {Name: "verdict"}, {Name: "p50", Right: true}, {Name: "p90", Right: true, Drop: 2},
+		{Name: rep.By.String(), Cut: true}, {Name: "verdict"}, {Name: "p50", Right: true}, {Name: "p90", Right: true, Drop: 2},
 		{Name: "p99", Right: true}, {Name: "shift (95% CI)", Right: true}, {Name: "p", Right: true, Drop: 5},
 		{Name: "calls/trace", Right: true, Drop: 1}, {Name: "errors", Right: true, Drop: 3}, {Name: "share", Right: true, Drop: 4},
 	}
 	if err := Table(w, st, cols, rows, nil); err != nil {
 		return err
 	}
+	_, err := io.WriteString(w, DiffNotes(st, rep))
+	return err
+}
+
+// DiffNotes is the text below Diff's table: notes on what the data cannot
+// tell, tails that grew, why each regression happened, and the verdict
+// line. The HTML report shows it below its own table.
+func DiffNotes(st *Styles, rep *diff.Report) string {
 	var notes strings.Builder
 	reasons := map[string]bool{}
 	for i := range rep.Rows {
@@ -115,8 +115,7 @@ func Diff(w io.Writer, st *Styles, rep *diff.Report) error {
 		writeWhy(&notes, st, &rep.Rows[i])
 	}
 	fmt.Fprintf(&notes, "\n%s\n", diffSummary(st, rep))
-	_, err := io.WriteString(w, notes.String())
-	return err
+	return notes.String()
 }
 
 // writeTails notes the rows that did not regress but whose tail grew: more
@@ -267,8 +266,8 @@ func DiffMarkdown(w io.Writer, rep *diff.Report) error {
 		fmt.Fprintf(&b, "### tracectl diff: %d regressions\n\n", n)
 	}
 	fmt.Fprintf(&b, "Base %d traces, candidate %d traces. Per-trace critical time per %s; α = %g (Holm over %d rows); min change %s of the base median.\n\n",
-		rep.BaseTraces, rep.CandTraces, groupWord(rep.By), rep.Alpha, len(rep.Rows), Percent(rep.MinChange))
-	fmt.Fprintf(&b, "| %s | verdict | p50 | p90 | p99 | shift (95%% CI) | p | calls/trace | errors | share |\n", groupWord(rep.By))
+		rep.BaseTraces, rep.CandTraces, rep.By.String(), rep.Alpha, len(rep.Rows), Percent(rep.MinChange))
+	fmt.Fprintf(&b, "| %s | verdict | p50 | p90 | p99 | shift (95%% CI) | p | calls/trace | errors | share |\n", rep.By.String())
 	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
@@ -330,7 +329,7 @@ func DiffJUnit(w io.Writer, rep *diff.Report, opt DiffOptions) error {
 		if r.Reason != "" {
 			summary += "\n" + r.Reason
 		}
-		c := junitCase{Name: xmlSafe(r.Group), Classname: "tracectl.diff." + groupWord(rep.By), Time: seconds(0),
+		c := junitCase{Name: xmlSafe(r.Group), Classname: "tracectl.diff." + rep.By.String(), Time: seconds(0),
 			SystemOut: &junitText{xmlSafe(summary + "\n")}}
 		if r.Verdict == diff.Regressed {
 			suite.Failures++

@@ -73,11 +73,11 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 	}
 	if len(rows) > 0 {
 		cols := []Col{{Name: "caller", Cut: true}, {}, {Name: "callee", Cut: true}, {},
-			{Name: "calls", Right: true}, {Name: "errors", Right: true}, {Name: "err%", Right: true},
+			{Name: "calls", Right: true}, {Name: "errors", Right: true}, {Name: "err%", Right: true, Drop: 3},
 			{Name: "p50", Right: true, Drop: 2}, {Name: "p90", Right: true, Drop: 1}, {Name: "p99", Right: true}}
 		footer := []string{dag.Plural(len(g.Edges), "edge"), "", "", "", strconv.Itoa(calls), "", "", "", "", ""}
 		if queue {
-			cols, footer = append(cols, Col{Name: "queue p99", Right: true, Drop: 3}), append(footer, "")
+			cols, footer = append(cols, Col{Name: "queue p99", Right: true, Drop: 4}), append(footer, "")
 		}
 		if err := Table(w, st, cols, rows, footer); err != nil {
 			return err
@@ -100,7 +100,7 @@ func Graph(w io.Writer, st *Styles, g *graph.Graph) error {
 		rows = append(rows, []string{st.Service(termstr.Escape(n.Service)), strconv.Itoa(n.Spans), errs, rate, strconv.Itoa(n.Traces)})
 	}
 	return Table(w, st, []Col{{Name: "service", Cut: true}, {Name: "spans", Right: true},
-		{Name: "errors", Right: true}, {Name: "err%", Right: true}, {Name: "traces", Right: true}}, rows, nil)
+		{Name: "errors", Right: true}, {Name: "err%", Right: true, Drop: 1}, {Name: "traces", Right: true}}, rows, nil)
 }
 
 // GraphJSON writes a service graph as JSON Lines: one object per service,
