@@ -37,6 +37,7 @@ type receiveOptions struct {
 	Width          int
 	Color          string
 	NoFold         bool
+	View           bool
 
 	BodyTimeout time.Duration
 
@@ -104,6 +105,7 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 	f.IntVar(&opts.Width, "width", 0, "line width (default: terminal width, 120 when not a terminal)")
 	addColorFlag(cmd, &opts.Color)
 	f.BoolVar(&opts.NoFold, "no-fold", false, "print every span, even runs of alike siblings")
+	f.BoolVar(&opts.View, "view", false, "show traces in the interactive explorer (as tracectl view) as their spans arrive, instead of printing them; q stops receiving")
 	return cmd
 }
 
@@ -113,6 +115,9 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
 	if opts.OutFormat != "json" && opts.OutFormat != "proto" {
 		return usageError{fmt.Errorf("unknown --out-format %q (want json or proto)", opts.OutFormat)}
+	}
+	if opts.View && (opts.Summary || opts.Quiet || opts.Output == "json") {
+		return usageError{errors.New("--view shows traces in the explorer: it does not go with --summary, --quiet or -o json")}
 	}
 	if opts.Timeout > 0 && opts.Until == "" && opts.Count <= 0 {
 		return usageError{errors.New("--timeout needs --until or --count: it says how long to wait for them")}
@@ -177,7 +182,13 @@ func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
 		outFile, ropts.Out = f, f
 	}
 
-	res, err := live.Receive(ctx, ropts)
+	var res *live.ReceiveResult
+	var err error
+	if opts.View {
+		res, err = receiveView(ctx, s, opts, ropts)
+	} else {
+		res, err = live.Receive(ctx, ropts)
+	}
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,7 @@ unreadable input, 3 emit could not export (the endpoint refused or is not there)
 		newCmdSend(s),
 		newCmdGraph(s),
 		newCmdReport(s),
+		newCmdView(s),
 	)
 	return root
 }

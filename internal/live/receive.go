@@ -43,6 +43,10 @@ type ReceiveOptions struct {
 	// Until, when set, is asked about each trace every time spans arrive
 	// for it; the run ends as soon as it says yes.
 	Until func(t *dag.Trace) bool
+	// Watch, when set, is called with each trace every time spans arrive
+	// for it (SessionOptions.Watch: on the assembling goroutine, and it
+	// must be quick): the interactive explorer shows traces as they grow.
+	Watch func(t *dag.Trace)
 	// Count ends the run once this many spans have been acknowledged;
 	// Duration once this long has passed; Timeout likewise, but as a
 	// failure (Result.TimedOut).
@@ -113,9 +117,12 @@ func Receive(ctx context.Context, opts ReceiveOptions) (*ReceiveResult, error) {
 		Idle: opts.Idle, MaxSpans: opts.MaxSpans, Emit: opts.Emit, Lossy: true, Warn: opts.Warn,
 		Pressure: func() bool { s := started.Load(); return s != nil && s.Pressure() },
 	}
-	if opts.Until != nil {
+	if opts.Until != nil || opts.Watch != nil {
 		sopts.Watch = func(t *dag.Trace) {
-			if !matched.Load() && opts.Until(t) {
+			if opts.Watch != nil {
+				opts.Watch(t)
+			}
+			if opts.Until != nil && !matched.Load() && opts.Until(t) {
 				matched.Store(true)
 				requestStop(fmt.Sprintf("trace %s matches --until", t.ID))
 			}

@@ -35,6 +35,15 @@ type TreeOptions struct {
 	// the resource differs from its parent span's (where the trace
 	// enters a service); 2 also the resource and scope of every span.
 	Details int
+	// Collapsed marks nodes whose subtrees are not drawn (counted in
+	// "(+N hidden)"), and Unfolded nodes whose children are never folded
+	// (both indexed like Tree.Nodes; nil for none): the interactive
+	// explorer's state, laid out by the same code as the printed tree.
+	Collapsed, Unfolded []bool
+	// KeepBar cuts the names before the bar goes (after the offsets),
+	// keeping a fifth of the width for it: for the explorer, whose detail
+	// pane shows each name whole.
+	KeepBar bool
 }
 
 // foldMin is the shortest run of identical siblings that gets folded.
@@ -55,14 +64,8 @@ const foldMin = 4
 // count and the queue wait are never cut.
 func Tree(w io.Writer, st *Styles, tr *dag.Tree, opt TreeOptions) error {
 	bw := bufio.NewWriter(w)
-	tw := &treeWriter{w: bw, st: st, tr: tr, opt: opt, fields: DefaultTreeFields()}
-	if tw.opt.Width <= 0 {
-		tw.opt.Width = 120
-	}
-	if opt.Fields != nil {
-		tw.fields = *opt.Fields
-	}
-	tw.plan()
+	tw := newTreeWriter(tr, opt)
+	tw.w, tw.st = bw, st
 	tw.header()
 	tw.layout()
 	tw.body()
@@ -70,6 +73,20 @@ func Tree(w io.Writer, st *Styles, tr *dag.Tree, opt TreeOptions) error {
 		return err
 	}
 	return tw.err
+}
+
+// newTreeWriter sets up the drawing of tr with opt: the defaults, the
+// fields and the plan of the guides (Tree and Waterfall alike).
+func newTreeWriter(tr *dag.Tree, opt TreeOptions) *treeWriter {
+	tw := &treeWriter{tr: tr, opt: opt, fields: DefaultTreeFields()}
+	if tw.opt.Width <= 0 {
+		tw.opt.Width = 120
+	}
+	if opt.Fields != nil {
+		tw.fields = *opt.Fields
+	}
+	tw.plan()
+	return tw
 }
 
 type treeWriter struct {
@@ -106,6 +123,7 @@ type treeLine struct {
 }
 
 type foldRun struct {
+	parent        int32 // the node whose children the run is
 	count, errors int
 	min, max      int64 // shortest and longest duration
 	sum           int64
@@ -209,7 +227,7 @@ func (tw *treeWriter) layout() {
 				line.hidden += tw.subtreeSize(c)
 			}
 		}
-		if tw.opt.MaxDepth >= 0 && int(n.Depth) >= tw.opt.MaxDepth {
+		if tw.opt.MaxDepth >= 0 && int(n.Depth) >= tw.opt.MaxDepth || isSet(tw.opt.Collapsed, f.node) {
 			for _, c := range kids {
 				line.hidden += tw.subtreeSize(c)
 			}
@@ -222,12 +240,12 @@ func (tw *treeWriter) layout() {
 		items = items[:0]
 		for i := 0; i < len(kids); {
 			j := i + 1
-			for tw.opt.Fold && j < len(kids) && tw.alike(kids[i], kids[j]) {
+			for tw.opt.Fold && !isSet(tw.opt.Unfolded, f.node) && j < len(kids) && tw.alike(kids[i], kids[j]) {
 				j++
 			}
 			items = append(items, frame{node: kids[i]})
 			if j-i >= foldMin {
-				run := foldRun{}
+				run := foldRun{parent: f.node}
 				for _, k := range kids[i+1 : j] {
 					run.add(tr.Nodes[k])
 				}
@@ -330,6 +348,13 @@ func (tw *treeWriter) columns() {
 		if bar() {
 			return
 		}
+	}
+	if tw.opt.KeepBar && tw.fields.Bar {
+		tw.labelW = max(essential, min(natural, limit-others()-1-max(barMin, tw.opt.Width/5)))
+		if bar() {
+			return
+		}
+		tw.labelW = natural
 	}
 	tw.barW = 0
 	fit := func(floor int) bool {
@@ -685,12 +710,19 @@ func column(w *bufio.Writer, s string, width int) {
 	w.WriteString(s)
 }
 
-func (tw *treeWriter) body() {
+func (tw *treeWriter) body() { tw.bodyLines(0, len(tw.lines)) }
+
+// bodyLines draws lines [from, to). The guides of a line follow from the
+// lines before it, so those are walked (not drawn) first.
+func (tw *treeWriter) bodyLines(from, to int) {
 	cont := make([]bool, tw.maxGuides+1)
 	w := tw.w
-	for k, l := range tw.lines {
+	for k, l := range tw.lines[:to] {
 		if d := int(l.depth); d < len(cont) {
 			cont[d] = !l.last
+		}
+		if k < from {
+			continue
 		}
 		tw.label(l, cont)
 		var offset, dur, bar string
