@@ -273,11 +273,10 @@ func TestErrorDetailsAndStackTrace(t *testing.T) {
 	m := newTest(t, 80, 30)
 	press(t, m, "enter", "e")
 	contains(t, cursorLine(t, m), "payment charge [server] ✗")
-	v := screen(t, m)
 	press(t, m, "tab")
 	contains(t, screen(t, m), "focused")
 	press(t, m, "G")
-	v = screen(t, m)
+	v := screen(t, m)
 	// What `tree -vv` prints under the span; the stack trace line by line,
 	// tabs as spaces, CR gone.
 	contains(t, v, "status: error: card declined", "event: exception  +155ms", "exception.stacktrace:",
