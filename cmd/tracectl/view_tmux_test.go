@@ -107,7 +107,7 @@ func TestViewInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	tt := newTmuxTerm(t)
-	tt.keys("tracectl view "+demo+"; echo exit=$?", "Enter")
+	tt.keys("TERM=xterm-256color tracectl view "+demo+"; echo exit=$?", "Enter")
 
 	// The list, sorted by start; then by duration, longest first.
 	s := tt.waitText("tracectl view · shop.jsonl · 90 traces · 2171 spans", "ROOT", "START▲", "frontend POST /api/checkout")
@@ -116,7 +116,7 @@ func TestViewInTmux(t *testing.T) {
 		t.Errorf("the list fills 24 lines with the keys on the last; got %d lines:\n%s", len(lines), s)
 	}
 	if !sgrColor.MatchString(tt.screen(true)) {
-		t.Error("no colour on a terminal without NO_COLOR")
+		t.Error("no 256-colour sequences with TERM=xterm-256color and without NO_COLOR")
 	}
 	tt.keys("s")
 	tt.waitText("DURATION▼")
