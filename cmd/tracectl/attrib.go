@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tracectl/tracectl/internal/critpath"
+	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/render"
 )
 
@@ -70,12 +71,30 @@ func attribRun(s *streams, opts *attribOptions) error {
 	if opts.Top < 0 {
 		return usageError{errors.New("--top must be 0 (all) or more")}
 	}
-	so, trees, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups, "")
+	so, ts, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups, "")
 	if err != nil {
 		return err
 	}
+	defer ts.close()
 	so.By, so.Folded = by, opts.Output == "folded"
-	sum := critpath.Summarize(trees, so)
+	// A partition at a time when the input is spilled: summaries merge
+	// to what one summary of every trace would be.
+	var sum *critpath.Summary
+	err = ts.batches(func(trees []*dag.Tree) error {
+		part := critpath.Summarize(trees, so)
+		if sum == nil {
+			sum = part
+		} else {
+			sum.Merge(part)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if sum == nil { // every partition was empty
+		sum = critpath.Summarize(nil, so)
+	}
 	at := sum.Attribution
 	st := s.styles(opts.Color, opts.Width)
 	return writeSummary(s, st, opts.Output, sum, func() error {

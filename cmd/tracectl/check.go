@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -10,6 +11,7 @@ import (
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/pii"
 	"github.com/tracectl/tracectl/internal/render"
+	"github.com/tracectl/tracectl/internal/spill"
 	"github.com/tracectl/tracectl/internal/termstr"
 )
 
@@ -99,16 +101,34 @@ func checkRun(s *streams, opts *checkOptions) error {
 		copts.Patterns = append(copts.Patterns, pat)
 	}
 
-	trees, err := loadTrees(s, &opts.inputOptions)
+	ts, err := openTraces(s, &opts.inputOptions, true)
 	if err != nil {
 		return err
 	}
-	sortByStart(trees)
+	defer ts.close()
+	// Traces are checked in any order (a partition at a time when the input
+	// is spilled) and reported by start time, then trace id.
 	c := check.New(copts)
-	for _, tr := range trees {
+	var keys []spill.Key
+	err = ts.each(func(tr *dag.Tree) error {
 		c.Add(tr)
+		keys = append(keys, keyOf(tr))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	report := c.Report()
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return keys[a].Compare(keys[b]) })
+	traces := make([]check.Trace, len(order))
+	for i, k := range order {
+		traces[i] = report.Traces[k]
+	}
+	report.Traces = traces
 	if opts.Output == "json" {
 		err = render.CheckJSON(s.Out, report)
 	} else {
@@ -130,6 +150,12 @@ func adjustSkew(s *streams, trees []*dag.Tree) {
 	for _, tr := range trees {
 		adj.Adjust(tr)
 	}
+	reportShifts(s, &adj)
+}
+
+// reportShifts says on stderr, once per service pair, what an adjuster
+// moved.
+func reportShifts(s *streams, adj *dag.SkewAdjuster) {
 	for _, t := range adj.Shifts() {
 		by := dag.FormatShift(t.Min)
 		if t.Max != t.Min {

@@ -83,7 +83,7 @@ func convertRun(s *streams, opts *convertOptions) error {
 // modify) once all input is read.
 func convertInto(s *streams, o *inputOptions, wholeTraces bool, write func([]dag.Span) error) error {
 	if !wholeTraces && o.Where == "" && !o.AdjustSkew {
-		return readSpans(s, o, write)
+		return readSpans(s, o, nil, write)
 	}
 	trees, err := loadTrees(s, o)
 	if err != nil {

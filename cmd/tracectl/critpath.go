@@ -77,10 +77,11 @@ func parseSpeedups(flags []string) ([]critpath.Speedup, error) {
 }
 
 // loadWhatIf is the start critpath and attrib share: --weight, --speedup and --async
-// parsed and checked against each other, the traces loaded (narrowed to trace when it
-// is set), and every --speedup target checked against those traces. The options it
-// returns hold Weight, Rules and Async; the caller adds the rest.
-func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag string, speedupFlags []string, trace string) (critpath.SummaryOptions, []*dag.Tree, error) {
+// parsed and checked against each other, the traces opened (narrowed to trace when it
+// is set), and every --speedup target checked against those traces before any output.
+// The options it returns hold Weight, Rules and Async; the caller adds the rest, and
+// closes the set.
+func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag string, speedupFlags []string, trace string) (critpath.SummaryOptions, *traceSet, error) {
 	var so critpath.SummaryOptions
 	weight, err := critpath.ParseWeight(weightFlag)
 	if err != nil {
@@ -97,46 +98,57 @@ func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag st
 	if err := checkSpeedupAsync(rules, mode); err != nil {
 		return so, nil, err
 	}
-	trees, err := loadTrees(s, in)
+	ts, err := openTraces(s, in, true)
 	if err != nil {
 		return so, nil, err
 	}
 	if trace != "" {
-		if trees, err = selectTrace(trees, trace); err != nil {
+		if err := ts.selectTrace(trace); err != nil {
+			ts.close()
 			return so, nil, err
 		}
 	}
-	if err := critpath.CheckTargets(rules, trees); err != nil {
-		return so, nil, usageError{fmt.Errorf("--speedup %w", err)}
+	if rules != nil {
+		var targets critpath.Targets
+		ts.seen = targets.Add
+		ts.ready = func() error {
+			if err := targets.Check(rules); err != nil {
+				return usageError{fmt.Errorf("--speedup %w", err)}
+			}
+			return nil
+		}
 	}
 	so.Weight, so.Rules, so.Async = weight, rules, mode
-	return so, trees, nil
+	return so, ts, nil
 }
 
 func critpathRun(s *streams, opts *critpathOptions) error {
-	so, trees, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups, opts.Trace)
+	so, ts, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups, opts.Trace)
 	if err != nil {
 		return err
 	}
-	sortByStart(trees)
+	defer ts.close()
 
 	st := s.styles(opts.Color, 0)
 	so.Folded = opts.Output == "folded"
 	sz := critpath.NewSummarizer(so)
-	for k, tr := range trees {
+	k := 0
+	err = ts.sorted(func(tr *dag.Tree) error {
 		a, retimed := sz.Add(tr)
 		switch opts.Output {
 		case "json":
-			err = render.CritPathJSON(s.Out, a, retimed)
+			return render.CritPathJSON(s.Out, a, retimed)
 		case "text":
 			if k > 0 {
 				fmt.Fprintln(s.Out)
 			}
-			err = render.CritPath(s.Out, st, a, render.CritPathOptions{WhatIf: retimed})
+			k++
+			return render.CritPath(s.Out, st, a, render.CritPathOptions{WhatIf: retimed})
 		}
-		if err != nil {
-			return err
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return writeSummary(s, st, opts.Output, sz.Summary(), nil)
 }

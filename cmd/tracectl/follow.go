@@ -67,7 +67,7 @@ func treeLive(s *streams, opts *treeOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx := opts.ctx
+	ctx := opts.followOptions.ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}

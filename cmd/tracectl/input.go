@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -32,12 +33,19 @@ type inputOptions struct {
 	// Join merges traces continued by a link into one workflow (dag.Join;
 	// set by --async follow).
 	Join bool
+	// MaxMemory is --max-memory: past it, spans are spilled to
+	// partitions on disk ("" for the default, half the memory limit).
+	MaxMemory string
+	// SpillDir is where spill files go ("" for $TMPDIR).
+	SpillDir string
 	// A backend search read as one more input (--jaeger …).
 	searchOptions
 	// Intercept, when set, wraps what is done with each batch of spans
 	// read, before they are grouped into traces (report --redact masks
 	// secrets there).
 	Intercept func(add func([]dag.Span) error) func([]dag.Span) error
+
+	ctx context.Context // the command's: SIGINT and SIGTERM end it
 }
 
 // runOnFiles sets the Args and RunE of a command whose arguments are all
@@ -45,7 +53,7 @@ type inputOptions struct {
 func (o *inputOptions) runOnFiles(cmd *cobra.Command, run func(cmd *cobra.Command) error) {
 	cmd.Args = cobra.MinimumNArgs(1)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		o.Files = args
+		o.Files, o.ctx = args, cmd.Context()
 		return run(cmd)
 	}
 }
@@ -58,6 +66,8 @@ func (o *inputOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Where, "where", "", `only the traces that match this query, e.g. '{ resource.service.name = "cart" && status = error }'`)
 	f.BoolVar(&o.AdjustSkew, "adjust-skew", false, "correct clock skew between services first (Jaeger's adjuster), saying on stderr what moved")
 	f.StringArrayVar(&o.Headers, "header", nil, "HTTP header for URL inputs, 'Name: value' (repeatable; also $TRACECTL_HEADERS as name=value,…)")
+	f.StringVar(&o.MaxMemory, "max-memory", "", "memory to analyse in, e.g. 512MiB or 2GiB; larger input is partitioned by trace id into temporary files and analysed a part at a time, with the same results (default: half of RAM or of the cgroup's limit)")
+	f.StringVar(&o.SpillDir, "spill-dir", "", "where to put the temporary files when the input is larger than --max-memory (default $TMPDIR or /tmp)")
 	f.DurationVar(&o.HTTPTimeout, "http-timeout", ingest.DefaultHTTPTimeout, "for URL inputs: longest wait for an answer, and for each part of its body")
 }
 
@@ -82,7 +92,8 @@ func (o *inputOptions) httpOptions() (ingest.HTTPOptions, error) {
 	return ingest.HTTPOptions{Header: h, Timeout: o.HTTPTimeout}, nil
 }
 
-// readTraces reads every input and groups its spans by trace.
+// readTraces reads every input and groups its spans by trace, all in
+// memory (convert, send: their output keeps the input's order).
 func readTraces(s *streams, o *inputOptions) (*dag.Traces, error) {
 	var ts dag.Traces
 	add := func(batch []dag.Span) error {
@@ -92,7 +103,7 @@ func readTraces(s *streams, o *inputOptions) (*dag.Traces, error) {
 	if o.Intercept != nil {
 		add = o.Intercept(add)
 	}
-	err := readSpans(s, o, add)
+	err := readSpans(s, o, nil, add)
 	if err != nil {
 		return nil, err
 	}
@@ -101,18 +112,11 @@ func readTraces(s *streams, o *inputOptions) (*dag.Traces, error) {
 
 // readSpans reads every input and hands fn each batch of spans as it is
 // decoded. Warnings (skipped metrics lines, base64 ids) go to stderr once
-// each; progress is drawn on stderr when it is a terminal.
-func readSpans(s *streams, o *inputOptions, fn func([]dag.Span) error) error {
-	files := o.Files
-	search, err := o.searchURL(time.Now())
+// each; progress is drawn on p when it is not nil.
+func readSpans(s *streams, o *inputOptions, p *progress, fn func([]dag.Span) error) error {
+	files, err := o.inputs()
 	if err != nil {
 		return err
-	}
-	if search != "" {
-		files = append(slices.Clip(files), search)
-	}
-	if len(files) == 0 {
-		return usageError{errors.New("no input: give one or more files, globs, URLs, or - for stdin (or --jaeger URL --service S)")}
 	}
 	format, err := ingest.ParseFormat(o.Format)
 	if err != nil {
@@ -128,14 +132,43 @@ func readSpans(s *streams, o *inputOptions, fn func([]dag.Span) error) error {
 		Warn:     s.warn,
 		HTTP:     httpOpts,
 	}
-	var p *progress
-	if s.ErrTTY {
-		p = &progress{w: s.Err, start: time.Now()}
-		opts.Progress = p.update
+	if p == nil {
+		p = newProgress(s, files)
 	}
-	err = ingest.ReadFiles(files, s.In, opts, fn)
+	opts.Progress = p.reading
+	err = ingest.ReadFiles(files, s.In, opts, func(batch []dag.Span) error {
+		if err := o.interrupted(); err != nil {
+			return err
+		}
+		return fn(batch)
+	})
 	p.done()
 	return err
+}
+
+// inputs are the files, globs and URLs to read, with --jaeger's search.
+func (o *inputOptions) inputs() ([]string, error) {
+	files := o.Files
+	search, err := o.searchURL(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if search != "" {
+		files = append(slices.Clip(files), search)
+	}
+	if len(files) == 0 {
+		return nil, usageError{errors.New("no input: give one or more files, globs, URLs, or - for stdin (or --jaeger URL --service S)")}
+	}
+	return files, nil
+}
+
+// interrupted is the error that stops a run on SIGINT or SIGTERM (the
+// spill files are removed on the way out).
+func (o *inputOptions) interrupted() error {
+	if o.ctx != nil && o.ctx.Err() != nil {
+		return errors.New("interrupted")
+	}
+	return nil
 }
 
 // buildTrees builds every trace's tree once, in first-seen order; every
@@ -148,30 +181,16 @@ func buildTrees(ts *dag.Traces) []*dag.Tree {
 	return trees
 }
 
-// loadTrees reads the inputs and builds every trace's tree.
-// With --where, only the trees that match that query are kept.
+// loadTrees reads the inputs and builds every trace's tree, all in memory,
+// in first-seen order: for diff and assert, which compare across all
+// traces, and convert. With --where, only the trees that match that query
+// are kept.
 func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
-	where, err := o.whereQuery()
+	ts, err := openTraces(s, o, false)
 	if err != nil {
 		return nil, err
 	}
-	ts, err := readTraces(s, o)
-	if err != nil {
-		return nil, err
-	}
-	trees := buildTrees(ts)
-	if o.AdjustSkew {
-		adjustSkew(s, trees)
-	}
-	if o.Join {
-		trees = dag.Join(trees)
-	}
-	if where != nil {
-		total := len(trees)
-		trees = slices.DeleteFunc(trees, func(t *dag.Tree) bool { return !where.Match(t) })
-		reportKept(s, "--where", len(trees), total)
-	}
-	return trees, nil
+	return ts.trees, nil
 }
 
 // reportKept says on stderr how many traces a filter (--where, --trace)

@@ -53,13 +53,18 @@ func lsRun(s *streams, opts *lsOptions) error {
 	default:
 		return usageError{fmt.Errorf("unknown --sort %q (want start, duration or spans)", opts.Sort)}
 	}
-	trees, err := loadTrees(s, &opts.inputOptions)
+	ts, err := openTraces(s, &opts.inputOptions, true)
 	if err != nil {
 		return err
 	}
-	sums := make([]dag.Summary, len(trees))
-	for i, tr := range trees {
-		sums[i] = dag.Summarize(tr)
+	defer ts.close()
+	var sums []dag.Summary // a compact row per trace: what is kept when the input is spilled
+	err = ts.each(func(tr *dag.Tree) error {
+		sums = append(sums, dag.Summarize(tr))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	slices.SortStableFunc(sums, func(a, b dag.Summary) int {
 		if c := order(a, b); c != 0 {

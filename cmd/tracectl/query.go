@@ -50,7 +50,7 @@ A missing attribute matches no comparison, != included; use = nil to find it.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files, opts.Expr = args[:len(args)-1], args[len(args)-1]
+			opts.Files, opts.Expr, opts.ctx = args[:len(args)-1], args[len(args)-1], cmd.Context()
 			return queryRun(s, opts)
 		},
 	}
@@ -71,25 +71,31 @@ func queryRun(s *streams, opts *queryOptions) error {
 		}
 		return usageError{fmt.Errorf("query: %w", err)}
 	}
-	trees, err := loadTrees(s, &opts.inputOptions)
+	ts, err := openTraces(s, &opts.inputOptions, true)
 	if err != nil {
 		return err
 	}
-	sortByStart(trees)
+	defer ts.close()
+	// Rows of matching traces are compact; a span row points into its
+	// trace, so the span table holds the traces that matched.
 	var spans []render.QueryMatch
 	var traces []render.QueryTrace
-	for _, tr := range trees {
+	err = ts.sorted(func(tr *dag.Tree) error {
 		r := q.Eval(tr)
 		if !r.Matched {
-			continue
+			return nil
 		}
 		if opts.Traces {
 			traces = append(traces, render.QueryTrace{Summary: dag.Summarize(tr), Matched: len(r.Spans)})
-			continue
+			return nil
 		}
 		for _, i := range r.Spans {
 			spans = append(spans, render.QueryMatch{Tree: tr, Node: i})
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	st := s.styles(opts.Color, opts.Width)
 	switch {

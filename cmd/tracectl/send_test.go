@@ -37,7 +37,7 @@ func sendFixture(t *testing.T) string {
 func TestSendToReceiver(t *testing.T) {
 	file := sendFixture(t)
 	var want []dag.Span
-	if err := readSpans(&streams{Err: &bytes.Buffer{}}, &inputOptions{Files: []string{file}, Format: "auto"}, func(b []dag.Span) error {
+	if err := readSpans(&streams{Err: &bytes.Buffer{}}, &inputOptions{Files: []string{file}, Format: "auto"}, nil, func(b []dag.Span) error {
 		want = append(want, b...)
 		return nil
 	}); err != nil {

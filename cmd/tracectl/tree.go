@@ -75,17 +75,18 @@ func treeRun(s *streams, opts *treeOptions) error {
 	if opts.streaming(s, opts.Files) {
 		return treeLive(s, opts)
 	}
-	trees, err := loadTrees(s, &opts.inputOptions)
+	ts, err := openTraces(s, &opts.inputOptions, true)
 	if err != nil {
 		return err
 	}
+	defer ts.close()
 	if opts.Trace != "" {
-		if trees, err = selectTrace(trees, opts.Trace); err != nil {
+		if err := ts.selectTrace(opts.Trace); err != nil {
 			return err
 		}
 	}
-	sortByStart(trees)
-	return newTreePrinter(s, opts).print(trees)
+	p := newTreePrinter(s, opts)
+	return ts.sorted(func(tr *dag.Tree) error { return p.print([]*dag.Tree{tr}) })
 }
 
 // treePrinter prints trees as `tracectl tree` does, all at once or, on the
@@ -162,22 +163,34 @@ func selectTrace(trees []*dag.Tree, prefix string) ([]*dag.Tree, error) {
 	prefix = strings.ToLower(prefix)
 	var match []*dag.Tree
 	for _, tr := range trees {
-		// A workflow (--async follow) is found by any of its traces.
-		if strings.HasPrefix(strings.ToLower(tr.TraceIDText()), prefix) || slices.ContainsFunc(tr.Joined, func(id dag.TraceID) bool {
-			return strings.HasPrefix(id.String(), prefix)
-		}) {
+		if traceHasPrefix(tr, prefix) {
 			match = append(match, tr)
 		}
 	}
-	switch {
-	case len(match) == 0:
-		return nil, usageError{fmt.Errorf("no trace id starts with %q (kept 0 of %d traces)", prefix, len(trees))}
-	case len(match) > 1:
-		ids := make([]string, 0, 3)
-		for _, tr := range match[:min(3, len(match))] {
-			ids = append(ids, tr.TraceIDText())
-		}
-		return nil, usageError{fmt.Errorf("trace id prefix %q is ambiguous: %d traces match (%s…)", prefix, len(match), strings.Join(ids, ", "))}
+	if len(match) != 1 {
+		sortByStart(match)
+		return nil, traceMatchError(prefix, len(match), len(trees), match)
 	}
 	return match, nil
+}
+
+// traceHasPrefix reports whether the trace's id starts with prefix (in
+// lower case). A workflow (--async follow) is found by any of its traces.
+func traceHasPrefix(tr *dag.Tree, prefix string) bool {
+	return strings.HasPrefix(strings.ToLower(tr.TraceIDText()), prefix) || slices.ContainsFunc(tr.Joined, func(id dag.TraceID) bool {
+		return strings.HasPrefix(id.String(), prefix)
+	})
+}
+
+// traceMatchError is --trace's error when n of total traces match prefix
+// (not one); first holds the first few matches by start time.
+func traceMatchError(prefix string, n, total int, first []*dag.Tree) error {
+	if n == 0 {
+		return usageError{fmt.Errorf("no trace id starts with %q (kept 0 of %d traces)", prefix, total)}
+	}
+	ids := make([]string, 0, 3)
+	for _, tr := range first[:min(3, len(first))] {
+		ids = append(ids, tr.TraceIDText())
+	}
+	return usageError{fmt.Errorf("trace id prefix %q is ambiguous: %d traces match (%s…)", prefix, n, strings.Join(ids, ", "))}
 }

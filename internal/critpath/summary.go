@@ -68,15 +68,23 @@ func Summarize(trees []*dag.Tree, opts SummaryOptions) *Summary {
 	wg.Wait()
 	sum := parts[0]
 	for _, p := range parts[1:] {
-		sum.Attribution.Merge(p.Attribution)
-		if sum.WhatIf != nil {
-			sum.WhatIf.Merge(p.WhatIf)
-		}
-		if sum.Folded != nil {
-			sum.Folded.Merge(p.Folded)
-		}
+		sum.Merge(p)
 	}
 	return sum
+}
+
+// Merge adds what o summed up, as if its traces had been added after
+// sum's own (a partition at a time, when the input is spilled to disk):
+// the result does not depend on how the traces were split. Both must have
+// been computed with the same options.
+func (sum *Summary) Merge(o *Summary) {
+	sum.Attribution.Merge(o.Attribution)
+	if sum.WhatIf != nil {
+		sum.WhatIf.Merge(o.WhatIf)
+	}
+	if sum.Folded != nil {
+		sum.Folded.Merge(o.Folded)
+	}
 }
 
 // summarize is one worker's share of Summarize.

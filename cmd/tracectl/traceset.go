@@ -1,0 +1,346 @@
+package main
+
+import (
+		"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/ingest"
+	"github.com/tracectl/tracectl/internal/query"
+	"github.com/tracectl/tracectl/internal/spill"
+)
+
+// traceSet is the input's traces, ready for analysis: built into trees in
+// memory, or — when they would not fit in --max-memory — spilled to disk,
+// partitioned by trace id, and built a partition at a time. Commands see
+// the same trees in the same order either way: each (any order, for
+// commands whose result does not depend on it) or sorted (by start time,
+// then trace id, the order of every per-trace output).
+type traceSet struct {
+	s     *streams
+	o     *inputOptions
+	where *query.Query
+	p     *progress
+
+	trees []*dag.Tree // in memory
+
+	sp     *spill.Spill // spilled
+	prefix string       // --trace: only the traces whose id starts with it
+	kept   int          // traces kept by --where and --trace
+	total  int          // traces read
+
+	// seen, when set, is called with every tree kept before any is
+	// analysed, and ready after the last: a check over all traces (that
+	// --speedup's targets exist) that must pass before output starts.
+	seen  func(*dag.Tree)
+	ready func() error
+}
+
+// openTraces reads the inputs. While what it holds fits the memory budget
+// it holds it; past that (and when spillable is set) it moves what it holds
+// to partition files and spills the rest of the input there. A caller must
+// close the set.
+func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) {
+	where, err := o.whereQuery()
+	if err != nil {
+		return nil, err
+	}
+	budget, err := o.budget()
+	if err != nil {
+		return nil, err
+	}
+	files, err := o.inputs()
+	if err != nil {
+		return nil, err
+	}
+	ts := &traceSet{s: s, o: o, where: where, p: newProgress(s, files)}
+	if spillable && o.Join {
+		// Joining follows links across trace ids, which partitioning by
+		// trace id would separate.
+		spillable = false
+	}
+	var (
+		held     dag.Traces
+		batches  [][]dag.Span
+		heldSize int64
+	)
+	total := inputSize(files)
+	err = readSpans(s, o, ts.p, func(batch []dag.Span) error {
+		if ts.sp != nil {
+			return ts.sp.Add(batch)
+		}
+		held.Add(batch)
+		batches = append(batches, batch)
+		for i := range batch {
+			heldSize += spill.SpanSize(&batch[i])
+		}
+		if !spillable || heldSize <= budget {
+			return nil
+		}
+		expected := int64(0) // in memory-estimate bytes; unknown for stdin and URLs
+		if read := ts.p.bytes; total > 0 && read > 0 {
+			expected = int64(float64(heldSize) * float64(total) / float64(read))
+		}
+		sp, err := spill.New(spill.Options{Dir: o.SpillDir, Budget: budget, Expected: expected})
+		if err != nil {
+			return err
+		}
+		ts.sp = sp
+		for _, b := range batches {
+			if err := sp.Add(b); err != nil {
+				return err
+			}
+		}
+		held, batches = dag.Traces{}, nil
+		// The collector keeps the heap near the budget rather than letting
+		// it grow to twice the live data before collecting.
+		debug.SetMemoryLimit(budget)
+		return nil
+	})
+	if err != nil {
+		ts.close()
+		return nil, err
+	}
+	if ts.sp != nil {
+		return ts, nil
+	}
+	trees := buildTrees(&held)
+	if o.AdjustSkew {
+		adjustSkew(s, trees)
+	}
+	if o.Join {
+		trees = dag.Join(trees)
+	}
+	if where != nil {
+		total := len(trees)
+		trees = slices.DeleteFunc(trees, func(t *dag.Tree) bool { return !where.Match(t) })
+		reportKept(s, "--where", len(trees), total)
+	}
+	ts.trees = trees
+	return ts, nil
+}
+
+// inputSize is the total size of the inputs when they are all regular
+// files (for progress and to size partitions), else 0.
+func inputSize(files []string) int64 {
+	var n int64
+	for _, f := range files {
+		if f == "-" || ingest.IsURL(f) {
+			return 0
+		}
+		matches, _ := filepath.Glob(f)
+		if len(matches) == 0 {
+			matches = []string{f}
+		}
+		for _, m := range matches {
+			if info, err := os.Stat(m); err == nil && info.Mode().IsRegular() {
+				n += info.Size()
+			}
+		}
+	}
+	return n
+}
+
+// budget is --max-memory in bytes: the default is half the memory this
+// process may use (the cgroup's limit, else RAM).
+func (o *inputOptions) budget() (int64, error) {
+	if o.MaxMemory == "" {
+		return spill.DefaultBudget(), nil
+	}
+	n, err := spill.ParseSize(o.MaxMemory)
+	if err != nil {
+		return 0, usageError{fmt.Errorf("--max-memory: %w", err)}
+	}
+	if n == 0 {
+		return 0, usageError{fmt.Errorf("--max-memory: must be more than 0")}
+	}
+	return n, nil
+}
+
+// close removes the spill files, if any.
+func (ts *traceSet) close() {
+	if ts.sp != nil {
+		ts.sp.Remove()
+		ts.sp = nil
+	}
+}
+
+// selectTrace narrows the set to the one trace whose id starts with
+// prefix (--trace); it is an error when none or several do.
+func (ts *traceSet) selectTrace(prefix string) error {
+	if ts.sp == nil {
+		trees, err := selectTrace(ts.trees, prefix)
+		ts.trees = trees
+		return err
+	}
+	ts.prefix = strings.ToLower(prefix)
+	return nil
+}
+
+// each calls fn with every tree, in an order that depends on how the input
+// was held: only for results that do not depend on the order.
+func (ts *traceSet) each(fn func(*dag.Tree) error) error {
+	return ts.batches(func(trees []*dag.Tree) error {
+		for _, tr := range trees {
+			if err := fn(tr); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// batches calls fn with the trees in batches (all of them in memory, or a
+// partition's), in an order that depends on how the input was held.
+func (ts *traceSet) batches(fn func([]*dag.Tree) error) error {
+	if ts.sp == nil {
+		if err := ts.check(ts.trees); err != nil {
+			return err
+		}
+		return fn(ts.trees)
+	}
+	return ts.partitions(func(trees []*dag.Tree, _ []*dag.Trace) error { return fn(trees) })
+}
+
+// check runs seen and ready over trees held in memory.
+func (ts *traceSet) check(trees []*dag.Tree) error {
+	if ts.seen != nil {
+		for _, tr := range trees {
+			ts.seen(tr)
+		}
+	}
+	if ts.ready != nil {
+		return ts.ready()
+	}
+	return nil
+}
+
+// sorted calls fn with every tree by start time, then trace id. Spilled,
+// each partition's kept traces are written sorted to a run, and the runs
+// are merged: output starts once every partition is analysed, and only
+// one trace per run is in memory while it is written.
+func (ts *traceSet) sorted(fn func(*dag.Tree) error) error {
+	if ts.sp == nil {
+		if err := ts.check(ts.trees); err != nil {
+			return err
+		}
+		sortByStart(ts.trees)
+		for _, tr := range ts.trees {
+			if err := fn(tr); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := ts.partitions(func(trees []*dag.Tree, traces []*dag.Trace) error {
+		idx := make([]int, len(trees))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return keyOf(trees[a]).Compare(keyOf(trees[b])) })
+		run, err := ts.sp.NewRun()
+		if err != nil {
+			return err
+		}
+		for _, i := range idx {
+			if err := run.Add(keyOf(trees[i]), traces[i].Spans); err != nil {
+				return err
+			}
+		}
+		return ts.sp.CloseRun(run)
+	})
+	if err != nil {
+		return err
+	}
+	var adj dag.SkewAdjuster // reported in the first pass
+	return ts.sp.Merge(func(k spill.Key, spans []dag.Span) error {
+		if err := ts.o.interrupted(); err != nil {
+			return err
+		}
+		t := &dag.Trace{ID: k.TraceID, Spans: make([]*dag.Span, len(spans))}
+		for i := range spans {
+			t.Spans[i] = &spans[i]
+		}
+		tr := dag.Build(t)
+		if ts.o.AdjustSkew {
+			adj.Adjust(tr)
+		}
+		return fn(tr)
+	})
+}
+
+func keyOf(tr *dag.Tree) spill.Key { return spill.Key{Start: tr.Start, TraceID: tr.TraceID} }
+
+// partitions builds the trees of each partition in turn, applies
+// --adjust-skew, --where and --trace as the in-memory path does, and calls
+// fn with the trees kept and their traces. At the end it reports, as the
+// in-memory path does, what --adjust-skew moved and what --where kept.
+func (ts *traceSet) partitions(fn func([]*dag.Tree, []*dag.Trace) error) error {
+	var adj dag.SkewAdjuster
+	var matches []*dag.Tree // --trace: the first few by start, for the error
+	matched, whereKept := 0, 0
+	err := ts.sp.Partitions(func(batches [][]dag.Span, k, n int) error {
+		if err := ts.o.interrupted(); err != nil {
+			return err
+		}
+		ts.p.partition(k, n)
+		var g dag.Traces
+		for _, b := range batches {
+			g.Add(b)
+		}
+		traces := g.List()
+		trees := buildTrees(&g)
+		ts.total += len(trees)
+		keep := trees[:0]
+		keptTraces := traces[:0]
+		for i, tr := range trees {
+			if ts.o.AdjustSkew {
+				adj.Adjust(tr)
+			}
+			if ts.where != nil && !ts.where.Match(tr) {
+				continue
+			}
+			whereKept++
+			if ts.prefix != "" && !traceHasPrefix(tr, ts.prefix) {
+				continue
+			}
+			if ts.seen != nil {
+				ts.seen(tr)
+			}
+			keep = append(keep, tr)
+			keptTraces = append(keptTraces, traces[i])
+		}
+		ts.kept += len(keep)
+		if ts.prefix != "" {
+			matched += len(keep)
+			matches = append(matches, keep...)
+			sortByStart(matches)
+			matches = matches[:min(len(matches), 3)]
+			if matched > 1 {
+				return nil // ambiguous: reported below, once every partition is read
+			}
+		}
+		return fn(keep, keptTraces)
+	})
+	ts.p.done()
+	if err != nil {
+		return err
+	}
+	if ts.o.AdjustSkew {
+		reportShifts(ts.s, &adj)
+	}
+	if ts.where != nil {
+		reportKept(ts.s, "--where", ts.kept, ts.total)
+	}
+	if ts.prefix != "" && matched != 1 {
+		return traceMatchError(ts.prefix, matched, whereKept, matches)
+	}
+	if ts.ready != nil {
+		return ts.ready()
+	}
+	return nil
+}
