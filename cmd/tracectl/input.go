@@ -66,7 +66,7 @@ func (o *inputOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Where, "where", "", `only the traces that match this query, e.g. '{ resource.service.name = "cart" && status = error }'`)
 	f.BoolVar(&o.AdjustSkew, "adjust-skew", false, "correct clock skew between services first (Jaeger's adjuster), saying on stderr what moved")
 	f.StringArrayVar(&o.Headers, "header", nil, "HTTP header for URL inputs, 'Name: value' (repeatable; also $TRACECTL_HEADERS as name=value,…)")
-	f.StringVar(&o.MaxMemory, "max-memory", "", "memory to analyse in, e.g. 512MiB or 2GiB; larger input is partitioned by trace id into temporary files and analysed a part at a time, with the same results (default: half of RAM or of the cgroup's limit)")
+	f.StringVar(&o.MaxMemory, "max-memory", "", "memory to analyse in, e.g. 512MiB or 2GiB; larger input is partitioned by trace id into temporary files and analysed a part at a time, with the same results (default: $TRACECTL_MAX_MEMORY, else half of RAM or of the cgroup's limit)")
 	f.StringVar(&o.SpillDir, "spill-dir", "", "where to put the temporary files when the input is larger than --max-memory (default $TMPDIR or /tmp)")
 	f.DurationVar(&o.HTTPTimeout, "http-timeout", ingest.DefaultHTTPTimeout, "for URL inputs: longest wait for an answer, and for each part of its body")
 }

@@ -21,6 +21,10 @@ import (
 var version = "dev"
 
 func main() {
+	// A reader that goes away (`tracectl tree big.pb | head`) makes writes
+	// fail with EPIPE, which run treats as the end of the job, instead of
+	// killing the process before it removes its spill files.
+	signal.Ignore(syscall.SIGPIPE)
 	os.Exit(run(signalContext(), processStreams(), os.Args[1:]))
 }
 
@@ -47,15 +51,15 @@ func signalContext() context.Context {
 }
 
 // run executes the command line and maps the outcome to an exit code:
-// 0 success, 1 the analysis found what the user asked to fail on, 2 usage
+// 0 success (also when the output's reader closed it early), 1 the analysis found what the user asked to fail on, 2 usage
 // error or unreadable input (DESIGN.md §3), 3 spans could not be exported
 // (emit, send: the destination refused them, or nothing listens there).
 func run(ctx context.Context, s *streams, args []string) int {
 	root := newCmdRoot(s)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return 0
+	if err == nil || errors.Is(err, syscall.EPIPE) {
+		return 0 // the reader of the output stopped reading: nothing to say
 	}
 	var fail *failure
 	if errors.As(err, &fail) {

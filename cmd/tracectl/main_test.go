@@ -23,7 +23,21 @@ func TestMain(m *testing.M) {
 // behaviour. $CONFORMANCE points at ../shared/conformance, real files
 // written by other tools; $EXAMPLES is testdata/examples, the files the
 // README's examples read, so scripts can pin them.
-func TestScripts(t *testing.T) {
+func TestScripts(t *testing.T) { runScripts(t, "") }
+
+// TestScriptsSpilled runs every script again with a memory budget so small
+// that every file command spills its input to disk and analyses it a
+// partition at a time: each script's expected output must not change.
+func TestScriptsSpilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the scripts run once, in memory")
+	}
+	runScripts(t, "16KiB")
+}
+
+// runScripts runs testdata/script with $TRACECTL_MAX_MEMORY set to
+// maxMemory (unset when "").
+func runScripts(t *testing.T, maxMemory string) {
 	conf := testenv.ConformanceDir()
 	examples, err := filepath.Abs("../../testdata/examples")
 	if err != nil {
@@ -37,6 +51,9 @@ func TestScripts(t *testing.T) {
 			env.Setenv("CONFORMANCE", conf)
 			env.Setenv("EXAMPLES", examples) // the files README's examples use
 			env.Setenv("NO_COLOR", "")
+			if maxMemory != "" {
+				env.Setenv("TRACECTL_MAX_MEMORY", maxMemory)
+			}
 			return nil
 		},
 		// [conformance]: the shared data is there. Under CI its absence

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/ingest"
@@ -28,10 +29,11 @@ type traceSet struct {
 
 	trees []*dag.Tree // in memory
 
-	sp     *spill.Spill // spilled
-	prefix string       // --trace: only the traces whose id starts with it
-	kept   int          // traces kept by --where and --trace
-	total  int          // traces read
+	sp       *spill.Spill // spilled
+	memLimit int64        // the soft memory limit before spilling
+	prefix   string       // --trace: only the traces whose id starts with it
+	kept     int          // traces kept by --where and --trace
+	total    int          // traces read
 
 	// seen, when set, is called with every tree kept before any is
 	// analysed, and ready after the last: a check over all traces (that
@@ -90,6 +92,7 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 			return err
 		}
 		ts.sp = sp
+		spills.Add(1)
 		for _, b := range batches {
 			if err := sp.Add(b); err != nil {
 				return err
@@ -97,8 +100,9 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		}
 		held, batches = dag.Traces{}, nil
 		// The collector keeps the heap near the budget rather than letting
-		// it grow to twice the live data before collecting.
-		debug.SetMemoryLimit(budget)
+		// it grow to twice the live data before collecting (not below a
+		// floor where it would collect all the time); close restores it.
+		ts.memLimit = debug.SetMemoryLimit(max(budget, minMemoryLimit))
 		return nil
 	})
 	if err != nil {
@@ -124,6 +128,10 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 	return ts, nil
 }
 
+// spills counts the runs that spilled to disk (tests check that a tiny
+// budget did make them spill).
+var spills atomic.Int64
+
 // inputSize is the total size of the inputs when they are all regular
 // files (for progress and to size partitions), else 0.
 func inputSize(files []string) int64 {
@@ -145,27 +153,35 @@ func inputSize(files []string) int64 {
 	return n
 }
 
-// budget is --max-memory in bytes: the default is half the memory this
-// process may use (the cgroup's limit, else RAM).
+// budget is --max-memory in bytes, else $TRACECTL_MAX_MEMORY, else half
+// the memory this process may use (the cgroup's limit, else RAM).
 func (o *inputOptions) budget() (int64, error) {
-	if o.MaxMemory == "" {
+	flag, what := o.MaxMemory, "--max-memory"
+	if flag == "" {
+		flag, what = os.Getenv("TRACECTL_MAX_MEMORY"), "$TRACECTL_MAX_MEMORY"
+	}
+	if flag == "" {
 		return spill.DefaultBudget(), nil
 	}
-	n, err := spill.ParseSize(o.MaxMemory)
-	if err != nil {
-		return 0, usageError{fmt.Errorf("--max-memory: %w", err)}
+	n, err := spill.ParseSize(flag)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("must be more than 0")
 	}
-	if n == 0 {
-		return 0, usageError{fmt.Errorf("--max-memory: must be more than 0")}
+	if err != nil {
+		return 0, usageError{fmt.Errorf("%s: %w", what, err)}
 	}
 	return n, nil
 }
 
-// close removes the spill files, if any.
+// minMemoryLimit is the lowest soft memory limit a spilling run sets.
+const minMemoryLimit = 64 << 20
+
+// close removes the spill files, if any, and restores the memory limit.
 func (ts *traceSet) close() {
 	if ts.sp != nil {
 		ts.sp.Remove()
 		ts.sp = nil
+		debug.SetMemoryLimit(ts.memLimit)
 	}
 }
 

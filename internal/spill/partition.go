@@ -120,14 +120,27 @@ func (b *bitset) set(i uint64) {
 }
 
 func createFile(path string) (*fileWriter, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	fw := &fileWriter{path: path}
+	return fw, fw.open()
+}
+
+// open creates the file (a partition's, at its first span: most of the
+// partitions of a small split may get none).
+func (fw *fileWriter) open() error {
+	f, err := os.OpenFile(fw.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, diskError(err)
+		return diskError(err)
 	}
-	return &fileWriter{path: path, f: f, w: bufio.NewWriterSize(f, 32<<10)}, nil
+	fw.f, fw.w = f, bufio.NewWriterSize(f, 32<<10)
+	return nil
 }
 
 func (fw *fileWriter) write(b []byte) error {
+	if fw.f == nil {
+		if err := fw.open(); err != nil {
+			return err
+		}
+	}
 	n, err := fw.w.Write(b)
 	fw.bytes += int64(n)
 	return diskError(err)
@@ -163,6 +176,9 @@ func (fw *fileWriter) define(d *dictionary, res, scope uint64, hdr *encoder) err
 }
 
 func (fw *fileWriter) close() error {
+	if fw.f == nil {
+		return nil
+	}
 	err := fw.w.Flush()
 	if cerr := fw.f.Close(); err == nil {
 		err = cerr
@@ -224,17 +240,12 @@ type partitioner struct {
 	rec   []byte
 }
 
-func newPartitioner(dir, prefix string, n int, seed uint64, depth int) (*partitioner, error) {
+func newPartitioner(dir, prefix string, n int, seed uint64, depth int) *partitioner {
 	p := &partitioner{sw: newSpanWriter(), seed: seed, depth: depth}
 	for i := range n {
-		fw, err := createFile(filepath.Join(dir, prefix+strconv.Itoa(i)))
-		if err != nil {
-			p.abort()
-			return nil, err
-		}
-		p.files = append(p.files, fw)
+		p.files = append(p.files, &fileWriter{path: filepath.Join(dir, prefix+strconv.Itoa(i))})
 	}
-	return p, nil
+	return p
 }
 
 func (p *partitioner) add(batch []dag.Span) error {
@@ -263,7 +274,9 @@ func (p *partitioner) finish() ([]Part, error) {
 			err = cerr
 		}
 		if fw.spans == 0 {
-			os.Remove(fw.path)
+			if fw.f != nil {
+				os.Remove(fw.path)
+			}
 			continue
 		}
 		parts = append(parts, Part{Path: fw.path, Bytes: fw.bytes, Spans: fw.spans, depth: p.depth})
@@ -275,8 +288,10 @@ func (p *partitioner) finish() ([]Part, error) {
 // abort closes and removes every file.
 func (p *partitioner) abort() {
 	for _, fw := range p.files {
-		fw.f.Close()
-		os.Remove(fw.path)
+		if fw.f != nil {
+			fw.f.Close()
+			os.Remove(fw.path)
+		}
 	}
 	p.files = nil
 }

@@ -54,10 +54,7 @@ func New(opts Options) (*Spill, error) {
 	if opts.Expected > 0 {
 		n = int(min(opts.Expected/s.part+opts.Expected/s.part/4+1, 1024))
 	}
-	if s.p, err = newPartitioner(dir, "p", max(n, 2), 0, 0); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
+	s.p = newPartitioner(dir, "p", max(n, 2), 0, 0)
 	return s, nil
 }
 
@@ -125,11 +122,8 @@ func (s *Spill) Partitions(fn func(batches [][]dag.Span, k, n int) error) error 
 // resplit spreads a partition's spans over new partitions by another hash.
 func (s *Spill) resplit(pt Part) ([]Part, error) {
 	s.seq++
-	n := int(min(pt.Bytes/s.part+2, 1024))
-	p, err := newPartitioner(s.dir, "s"+strconv.Itoa(s.seq)+"-", n, uint64(pt.depth+1)*0x9e3779b97f4a7c15, pt.depth+1)
-	if err != nil {
-		return nil, err
-	}
+	n := int(min(pt.Bytes/s.part+2, int64(pt.Spans), 1024))
+	p := newPartitioner(s.dir, "s"+strconv.Itoa(s.seq)+"-", max(n, 2), uint64(pt.depth+1)*0x9e3779b97f4a7c15, pt.depth+1)
 	r, err := openReader(pt.Path)
 	if err != nil {
 		p.abort()
