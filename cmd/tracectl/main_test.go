@@ -32,7 +32,7 @@ func TestScriptsSpilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the scripts run once, in memory")
 	}
-	runScripts(t, "16KiB")
+	runScripts(t, "2KiB")
 }
 
 // runScripts runs testdata/script with $TRACECTL_MAX_MEMORY set to

@@ -39,7 +39,9 @@ func partition(id dag.TraceID, seed uint64, n int) int {
 // dictionary gives resources and scopes ids by content, so a file defines
 // each distinct one once however many batches repeat it. Decoders make a
 // new *Resource per message; the pointer cache saves encoding the same one
-// again for every span of a batch.
+// again for every span of a batch. It is cleared after each batch: a
+// decoded resource's strings may point into the input buffer it came from,
+// which a pointer kept here would keep alive.
 type dictionary struct {
 	gen    int // bumped when the dictionary starts over
 	res    shared[dag.Resource]
@@ -55,8 +57,6 @@ type shared[T any] struct {
 
 // Bounds of the dictionary (content bytes, pointer cache entries): past
 // them it starts over, and files define again what they use.
-const maxPtrs = 1 << 14
-
 // maxDictBytes bounds the dictionary's content bytes (a variable so tests
 // can make it start over).
 var maxDictBytes = 32 << 20
@@ -83,9 +83,6 @@ func (s *shared[T]) ref(p *T, encode func(*encoder, *T)) (uint64, bool) {
 		s.defs = append(s.defs, e.b)
 		s.byContent[string(e.b)] = id
 		s.bytes += len(e.b)
-	}
-	if len(s.byPtr) >= maxPtrs {
-		clear(s.byPtr) // a cache: the content map stays
 	}
 	s.byPtr[p] = id
 	return id + 1, reset
@@ -207,6 +204,12 @@ func newSpanWriter() *spanWriter {
 	return w
 }
 
+// forget clears the pointer caches (see dictionary).
+func (w *spanWriter) forget() {
+	clear(w.dict.res.byPtr)
+	clear(w.dict.scopes.byPtr)
+}
+
 // encode encodes s as a span record in w.enc, after writing to fw any
 // definitions it needs.
 func (w *spanWriter) encode(fw *fileWriter, s *dag.Span) error {
@@ -249,6 +252,7 @@ func newPartitioner(dir, prefix string, n int, seed uint64, depth int) *partitio
 }
 
 func (p *partitioner) add(batch []dag.Span) error {
+	defer p.sw.forget()
 	for i := range batch {
 		s := &batch[i]
 		fw := p.files[partition(s.TraceID, p.seed, len(p.files))]

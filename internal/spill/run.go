@@ -185,6 +185,7 @@ func (w *RunWriter) Add(k Key, spans []*dag.Span) error {
 		return errors.New("spill: run written out of order")
 	}
 	w.last = &k
+	defer w.sw.forget()
 	w.body = w.body[:0]
 	for _, s := range spans {
 		if err := w.sw.encode(w.fw, s); err != nil { // definitions go before the trace record
