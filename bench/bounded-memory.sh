@@ -59,10 +59,11 @@ echo "big file: $big, $(du -h "$big" | cut -f1)" >&2
 small=$tmp/small/traces.pb
 same=0
 for cmd in "ls" "ls -o json --sort duration" "attrib" "attrib -o json --by service" "attrib -o folded" \
-	"check" "check -o json" "critpath -o json" "critpath" "tree -o json" "tree" "query -o json {status=error}"; do
+	"check" "check -o json" "critpath -o json" "critpath" "tree -o json" "tree" "query -o json {status=error}" "query --traces {kind=consumer}"; do
 	read -r -a argv <<<"$cmd"
-	"$tracectl" "${argv[@]}" --max-memory 8GiB "$small" >"$tmp/mem.out" 2>"$tmp/mem.err" || true
-	"$tracectl" "${argv[@]}" --max-memory 8MiB --spill-dir "$SPILL_DIR" "$small" >"$tmp/spill.out" 2>"$tmp/spill.err" || true
+	# The input right after the command name: a query goes last.
+	"$tracectl" "${argv[0]}" "$small" --max-memory 8GiB "${argv[@]:1}" >"$tmp/mem.out" 2>"$tmp/mem.err" || true
+	"$tracectl" "${argv[0]}" "$small" --max-memory 8MiB --spill-dir "$SPILL_DIR" "${argv[@]:1}" >"$tmp/spill.out" 2>"$tmp/spill.err" || true
 	if cmp -s "$tmp/mem.out" "$tmp/spill.out" && cmp -s "$tmp/mem.err" "$tmp/spill.err"; then
 		printf 'same output in memory and spilled: tracectl %s (%s bytes)\n' "$cmd" "$(wc -c <"$tmp/mem.out")"
 	else

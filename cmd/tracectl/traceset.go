@@ -30,7 +30,8 @@ type traceSet struct {
 	trees []*dag.Tree // in memory
 
 	sp       *spill.Spill // spilled
-	memLimit int64        // the soft memory limit before spilling
+	memLimit int64        // the soft memory limit before reading
+	limited  bool         // memLimit is to be restored
 	prefix   string       // --trace: only the traces whose id starts with it
 	kept     int          // traces kept by --where and --trace
 	total    int          // traces read
@@ -65,6 +66,13 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		// trace id would separate.
 		spillable = false
 	}
+	if spillable {
+		// The collector keeps the heap under the budget rather than letting
+		// it grow to twice the live data before collecting (not below a
+		// floor where it would collect all the time); close restores it.
+		ts.memLimit = debug.SetMemoryLimit(max(budget, minMemoryLimit))
+		ts.limited = true
+	}
 	var (
 		held     dag.Traces
 		batches  [][]dag.Span
@@ -80,7 +88,9 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		for i := range batch {
 			heldSize += spill.SpanSize(&batch[i])
 		}
-		if !spillable || heldSize <= budget {
+		// Spans are a share of what analysing them takes: switch to
+		// spilling with room left for trees and output.
+		if !spillable || heldSize <= budget/4*3 {
 			return nil
 		}
 		expected := int64(0) // in memory-estimate bytes; unknown for stdin and URLs
@@ -99,10 +109,6 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 			}
 		}
 		held, batches = dag.Traces{}, nil
-		// The collector keeps the heap near the budget rather than letting
-		// it grow to twice the live data before collecting (not below a
-		// floor where it would collect all the time); close restores it.
-		ts.memLimit = debug.SetMemoryLimit(max(budget, minMemoryLimit))
 		return nil
 	})
 	if err != nil {
@@ -112,6 +118,7 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 	if ts.sp != nil {
 		return ts, nil
 	}
+	ts.close() // held in memory: no limit while analysing (as without --max-memory)
 	trees := buildTrees(&held)
 	if o.AdjustSkew {
 		adjustSkew(s, trees)
@@ -181,7 +188,10 @@ func (ts *traceSet) close() {
 	if ts.sp != nil {
 		ts.sp.Remove()
 		ts.sp = nil
+	}
+	if ts.limited {
 		debug.SetMemoryLimit(ts.memLimit)
+		ts.limited = false
 	}
 }
 
