@@ -92,24 +92,6 @@ func (o *inputOptions) httpOptions() (ingest.HTTPOptions, error) {
 	return ingest.HTTPOptions{Header: h, Timeout: o.HTTPTimeout}, nil
 }
 
-// readTraces reads every input and groups its spans by trace, all in
-// memory (convert, send: their output keeps the input's order).
-func readTraces(s *streams, o *inputOptions) (*dag.Traces, error) {
-	var ts dag.Traces
-	add := func(batch []dag.Span) error {
-		ts.Add(batch)
-		return nil
-	}
-	if o.Intercept != nil {
-		add = o.Intercept(add)
-	}
-	err := readSpans(s, o, nil, add)
-	if err != nil {
-		return nil, err
-	}
-	return &ts, nil
-}
-
 // readSpans reads every input and hands fn each batch of spans as it is
 // decoded. Warnings (skipped metrics lines, base64 ids) go to stderr once
 // each; progress is drawn on p when it is not nil.

@@ -22,6 +22,8 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	sdkresource "go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/tracectl/tracectl/internal/dag"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while a run writes to it.
@@ -151,15 +153,15 @@ func httpExporter(t *testing.T, addr string, opts ...otlptracehttp.Option) sdktr
 // outSpanNames reads --out back with tracectl's own input path.
 func outSpanNames(t *testing.T, path string) []string {
 	t.Helper()
-	ts, err := readTraces(&streams{Err: &bytes.Buffer{}}, &inputOptions{Files: []string{path}, Format: "auto"})
+	var names []string
+	err := readSpans(&streams{Err: &bytes.Buffer{}}, &inputOptions{Files: []string{path}, Format: "auto"}, nil, func(b []dag.Span) error {
+		for i := range b {
+			names = append(names, b[i].Name)
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatalf("reading --out back: %v", err)
-	}
-	var names []string
-	for _, tr := range ts.List() {
-		for _, s := range tr.Spans {
-			names = append(names, s.Name)
-		}
 	}
 	slices.Sort(names)
 	return names

@@ -79,7 +79,7 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		heldSize int64
 	)
 	total := inputSize(files)
-	err = readSpans(s, o, ts.p, func(batch []dag.Span) error {
+	add := func(batch []dag.Span) error {
 		if ts.sp != nil {
 			return ts.sp.Add(batch)
 		}
@@ -110,7 +110,11 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		}
 		held, batches = dag.Traces{}, nil
 		return nil
-	})
+	}
+	if o.Intercept != nil {
+		add = o.Intercept(add)
+	}
+	err = readSpans(s, o, ts.p, add)
 	if err != nil {
 		ts.close()
 		return nil, err
