@@ -53,7 +53,9 @@ func signalContext() context.Context {
 func run(ctx context.Context, s *streams, args []string) int {
 	root := newCmdRoot(s)
 	root.SetArgs(args)
+	stop := startProfile(s.Err)
 	err := root.ExecuteContext(ctx)
+	stop()
 	if err == nil {
 		return 0
 	}
