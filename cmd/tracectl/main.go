@@ -53,9 +53,9 @@ func signalContext() context.Context {
 func run(ctx context.Context, s *streams, args []string) int {
 	root := newCmdRoot(s)
 	root.SetArgs(args)
-	stop := startProfile(s.Err)
+	stopProfiling := startProfiling(s.Err)
 	err := root.ExecuteContext(ctx)
-	stop()
+	stopProfiling()
 	if err == nil {
 		return 0
 	}
