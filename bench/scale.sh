@@ -111,10 +111,18 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 largest=${SIZES##* }
 echo "scale.sh: profiling on $largest spans, proto..." >&2
 file=$(file_of "$largest" proto)
-TRACECTL_CPUPROFILE=$tmp/ls.prof "$tracectl" ls "$file" >/dev/null
-TRACECTL_CPUPROFILE=$tmp/attrib.prof "$tracectl" attrib "$file" >/dev/null
-TRACECTL_CPUPROFILE=$tmp/critpath-json.prof "$tracectl" critpath -o json "$file" >/dev/null
-(cd "$tmp" && "$tmp/profsummary" ls.prof attrib.prof critpath-json.prof) >"$tmp/profile.txt"
+# $TRACECTL_GCSTATS: the runtime's own estimate of the GC's share, beside
+# the profile's.
+for c in ls attrib critpath-json; do
+	args=("$c")
+	if [ "$c" = critpath-json ]; then args=(critpath -o json); fi
+	TRACECTL_CPUPROFILE=$tmp/$c.prof TRACECTL_GCSTATS=1 "$tracectl" "${args[@]}" "$file" >/dev/null 2>"$tmp/$c.gc"
+done
+{
+	(cd "$tmp" && "$tmp/profsummary" ls.prof attrib.prof critpath-json.prof)
+	echo "runtime/metrics' GC share (ls, attrib, critpath -o json; busy = GOMAXPROCS x wall - idle, so a loaded machine inflates it):"
+	grep -h '^tracectl: gc' "$tmp"/ls.gc "$tmp"/attrib.gc "$tmp"/critpath-json.gc || echo '  (not reported: this tracectl has no TRACECTL_GCSTATS)'
+} >"$tmp/profile.txt"
 
 bounded=""
 if [ -z "${SKIP_10M:-}" ] && [ -x "$here/bounded-memory.sh" ]; then

@@ -7,9 +7,12 @@
 // A sample is GC when any frame of its stack is the collector's (marking,
 // assists, sweeping, write barriers); reading or writing when it is in a
 // read or write system call; otherwise it belongs to the innermost frame
-// of tracectl's own code, by package (and, in internal/dag, by file: the
-// checks are analysis, the duration formatting is rendering). Allocation
-// is charged to the code that allocates.
+// of tracectl's own code, by package — and in internal/dag by file: the
+// checks are analysis, the duration formatting is rendering, building and
+// indexing trees is tree building, and the span model itself (storage,
+// accessors, values, ids) is charged to its caller: packing spans to the
+// decoder, reading them to the analysis. Allocation is charged to the code
+// that allocates.
 //
 // Usage:
 //
@@ -106,9 +109,9 @@ func summarize(file string, top int) error {
 
 // stageOf returns the stage a sample's stack belongs to.
 func stageOf(s *profile.Sample) string {
-	own := ""
-	ownFile := ""
+	stage := ""
 	io := ""
+	model := false                   // under the span model's own code, charged to its caller
 	for _, loc := range s.Location { // innermost first
 		for _, ln := range loc.Line {
 			name := ln.Function.Name
@@ -116,37 +119,50 @@ func stageOf(s *profile.Sample) string {
 				return "GC"
 			}
 			switch {
-			case io == "" && own == "" && (name == "syscall.read" || name == "internal/poll.(*FD).Read"):
+			case io != "" || stage != "":
+			case name == "syscall.read" || name == "internal/poll.(*FD).Read":
 				io = "read"
-			case io == "" && own == "" && (name == "syscall.write" || name == "internal/poll.(*FD).Write"):
+			case name == "syscall.write" || name == "internal/poll.(*FD).Write":
 				io = "write"
-			case own == "" && strings.HasPrefix(name, module):
-				own, ownFile = name, ln.Function.Filename
+			case strings.HasPrefix(name, module):
+				stage = stageOfFrame(name, ln.Function.Filename)
+				if stage == "" {
+					model = true
+				}
 			}
 		}
 	}
-	if io != "" {
+	switch {
+	case io != "":
 		return io
-	}
-	if own == "" {
-		if len(s.Location) > 0 && len(s.Location[0].Line) > 0 && strings.HasPrefix(s.Location[0].Line[0].Function.Name, "runtime.") {
-			return "runtime"
-		}
+	case stage != "":
+		return stage
+	case model:
 		return "other"
+	case len(s.Location) > 0 && len(s.Location[0].Line) > 0 && strings.HasPrefix(s.Location[0].Line[0].Function.Name, "runtime."):
+		return "runtime"
 	}
-	pkg := strings.TrimPrefix(own, module)
+	return "other"
+}
+
+// stageOfFrame returns the stage of a frame of tracectl's code, "" for the
+// span model's, which belongs to its caller's stage.
+func stageOfFrame(name, file string) string {
+	pkg := strings.TrimPrefix(name, module)
 	pkg = pkg[:strings.IndexAny(pkg+".", ".")]
 	switch pkg {
 	case "internal/ingest":
 		return "decode"
 	case "internal/dag":
-		switch path.Base(ownFile) {
-		case "check.go", "skew.go", "finding.go":
+		switch path.Base(file) {
+		case "check.go", "skew.go", "finding.go", "summary.go":
 			return "analysis"
 		case "format.go":
 			return "rendering"
+		case "build.go", "tree.go", "traces.go", "idindex.go", "join.go", "async.go":
+			return "tree building"
 		}
-		return "tree building"
+		return ""
 	case "internal/critpath", "internal/check", "internal/query", "internal/stats", "internal/diff", "internal/pii":
 		return "analysis"
 	case "internal/render", "internal/termstr", "internal/jsonstr":

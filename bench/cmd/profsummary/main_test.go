@@ -33,6 +33,8 @@ func TestStageOf(t *testing.T) {
 		{sample([2]string{m + "dag.Check", "/x/internal/dag/check.go"}), "analysis"},
 		{sample([2]string{m + "critpath.(*Attribution).Add", "/x/internal/critpath/attrib.go"}), "analysis"},
 		{sample([2]string{"slices.SortFunc", ""}, [2]string{module + "cmd/tracectl.sortByStart", "/x/cmd/tracectl/input.go"}), "wiring (cmd)"},
+		{sample([2]string{m + "dag.(*Packer).Add", "/x/internal/dag/store.go"}, [2]string{m + "ingest.(*protoDecoder).span", "/x/internal/ingest/proto.go"}), "decode"},
+		{sample([2]string{m + "dag.(*Span).Name", "/x/internal/dag/span.go"}, [2]string{m + "critpath.(*Attribution).Add", "/x/internal/critpath/attrib.go"}), "analysis"},
 		{sample([2]string{"runtime.futex", ""}, [2]string{"runtime.schedule", ""}), "runtime"},
 	}
 	for _, tc := range tests {
