@@ -48,10 +48,12 @@ if [ -n "$(cd "$root" && git status --porcelain --untracked-files=no 2>/dev/null
 OUT=${OUT:-$root/bench/results/scale-$(date -u +%Y%m%dT%H%MZ)-$commit.md}
 
 tracectl=${TRACECTL:-}
+under_test="tracectl $TRACECTL (given as \$TRACECTL)"
 if [ -z "$tracectl" ]; then
 	echo "scale.sh: building tracectl..." >&2
 	(cd "$root" && go build -o "$tmp/tracectl" ./cmd/tracectl)
 	tracectl=$tmp/tracectl
+	under_test="tracectl built from this checkout"
 fi
 echo "scale.sh: building pdatadecode, gendata, profsummary..." >&2
 (cd "$here" && go build -o "$tmp/pdatadecode" ./cmd/pdatadecode &&
@@ -134,6 +136,8 @@ fi
 mkdir -p "$(dirname "$OUT")"
 {
 	echo "# bench/scale.sh — $started, commit $commit"
+	echo
+	echo "Under test: $under_test."
 	echo
 	echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(go version | cut -d' ' -f3);" \
 		"load average $load_start at the start, $load_end at the end (shared machine: wall times move with it; CPU and RSS much less)."
