@@ -48,7 +48,7 @@ if [ -n "$(cd "$root" && git status --porcelain --untracked-files=no 2>/dev/null
 OUT=${OUT:-$root/bench/results/scale-$(date -u +%Y%m%dT%H%MZ)-$commit.md}
 
 tracectl=${TRACECTL:-}
-under_test="tracectl $TRACECTL (given as \$TRACECTL)"
+under_test="tracectl ${TRACECTL:-} (given as \$TRACECTL)"
 if [ -z "$tracectl" ]; then
 	echo "scale.sh: building tracectl..." >&2
 	(cd "$root" && go build -o "$tmp/tracectl" ./cmd/tracectl)
