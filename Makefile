@@ -10,7 +10,7 @@ FUZZMINTIME ?= 5s
 BENCHTIME ?= 1s
 STATICCHECK := $(BIN)/staticcheck
 
-.PHONY: build test test-peers bench bench-peers bench-critpath fuzz demo demo-data lint clean
+.PHONY: build test test-peers bench bench-peers bench-critpath bench-scale fuzz demo demo-data lint clean
 
 build:
 	$(GO) build -o $(BIN)/tracectl ./cmd/tracectl
@@ -49,6 +49,13 @@ bench:
 # separate bench module so the tool's own dependencies stay lean.
 bench-peers:
 	cd bench && ./compare.sh
+
+# Whole processes against the Collector's pdata decoding the same file
+# (issue 15's bars: wall time below pdata's, <= 300 B/span of peak RSS, 10M
+# spans in <= 1 GiB), with a CPU profile summary; writes a report under
+# bench/results/. Minutes: SIZES=156000 for a quick look.
+bench-scale:
+	bench/scale.sh
 
 # Critical path + attribution against decoding the same spans (issue 4's
 # bar: <= 0.3x), per round and as medians.

@@ -1,11 +1,7 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/binary"
-	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -100,7 +96,7 @@ func BenchmarkStream(b *testing.B) {
 		}
 	}
 	b.Run("format=proto/decoder=pdata", func(b *testing.B) {
-		wholeFile(b, bench.framed, ds.Spans, func(r io.Reader) (int, error) { return pdataFramed(r, protoU) })
+		wholeFile(b, bench.framed, ds.Spans, func(r io.Reader) (int, error) { return ReadFramed(r, protoU, keep) })
 	})
 	b.Run("format=proto/decoder=tracectl", func(b *testing.B) {
 		if tracectlStream == nil {
@@ -109,7 +105,7 @@ func BenchmarkStream(b *testing.B) {
 		wholeFile(b, bench.framed, ds.Spans, tracectl(ingest.FormatProto))
 	})
 	b.Run("format=json/decoder=pdata", func(b *testing.B) {
-		wholeFile(b, bench.lines, ds.Spans, func(r io.Reader) (int, error) { return pdataLines(r, jsonU) })
+		wholeFile(b, bench.lines, ds.Spans, func(r io.Reader) (int, error) { return ReadLines(r, jsonU, keep) })
 	})
 	b.Run("format=json/decoder=tracectl", func(b *testing.B) {
 		if tracectlStream == nil {
@@ -118,6 +114,9 @@ func BenchmarkStream(b *testing.B) {
 		wholeFile(b, bench.lines, ds.Spans, tracectl(ingest.FormatJSON))
 	})
 }
+
+// keep hands a decoded message to sink, so the decode cannot be dropped.
+func keep(td ptrace.Traces) { sink = td }
 
 // perMessage runs decode on msgs[i % len(msgs)] per iteration.
 func perMessage(b *testing.B, msgs [][]byte, counts []int, decode func([]byte) (int, error)) {
@@ -172,57 +171,4 @@ func report(b *testing.B, spans int, ms0, ms1 *runtime.MemStats) {
 	b.ReportMetric(float64(spans)/b.Elapsed().Seconds(), "spans/s")
 	b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(spans), "B/span")
 	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(spans), "allocs/span")
-}
-
-// pdataFramed reads the file exporter's framed proto and unmarshals each
-// message with pdata.
-func pdataFramed(r io.Reader, u ptrace.Unmarshaler) (int, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var hdr [4]byte
-	var buf []byte
-	n := 0
-	for {
-		if _, err := io.ReadFull(br, hdr[:]); err != nil {
-			if errors.Is(err, io.EOF) {
-				return n, nil
-			}
-			return n, err
-		}
-		size := int(binary.BigEndian.Uint32(hdr[:]))
-		if size > ingest.DefaultMaxFrame {
-			return n, fmt.Errorf("frame of %d bytes", size)
-		}
-		if cap(buf) < size {
-			buf = make([]byte, size)
-		}
-		buf = buf[:size]
-		if _, err := io.ReadFull(br, buf); err != nil {
-			return n, err
-		}
-		td, err := u.UnmarshalTraces(buf)
-		if err != nil {
-			return n, err
-		}
-		sink = td
-		n += td.SpanCount()
-	}
-}
-
-// pdataLines reads JSON Lines and unmarshals each line with pdata.
-func pdataLines(r io.Reader, u ptrace.Unmarshaler) (int, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), ingest.DefaultMaxFrame)
-	n := 0
-	for sc.Scan() {
-		if len(sc.Bytes()) == 0 {
-			continue
-		}
-		td, err := u.UnmarshalTraces(sc.Bytes())
-		if err != nil {
-			return n, err
-		}
-		sink = td
-		n += td.SpanCount()
-	}
-	return n, sc.Err()
 }

@@ -5,5 +5,8 @@
 //
 // The dataset comes from package internal/dataset (see cmd/gendata to write
 // it to files); compare.sh runs the benchmarks and summarizes them with
-// benchstat against the targets of issue 2.
+// benchstat against the targets of issue 2. scale.sh compares whole
+// processes instead — tracectl's commands against cmd/pdatadecode, pdata
+// reading the same file — with peak memory and a CPU profile by stage
+// (cmd/profsummary), against the bars of issue 15.
 package bench

@@ -22,6 +22,7 @@ type attribOptions struct {
 	Speedups []string
 	Color    string
 	Width    int
+	Merge    bool // the arguments are `attrib -o json` outputs to merge
 }
 
 func newCmdAttrib(s *streams) *cobra.Command {
@@ -40,14 +41,23 @@ time each consumer operation waited in a queue is its own row, "… ⋯ queued".
 --speedup re-times each trace with some work made K times faster (repeatable:
 service=NAME:K or operation=SERVICE/SPAN NAME:K) and reports end-to-end p50/p90/p99
 before and after. With -o folded it folds the re-timed traces and prints the
-what-if summary on stderr.`,
+what-if summary on stderr.
+
+--merge reads attributions instead of traces: the -o json outputs of attrib over
+disjoint sets of traces (e.g. the files of several tracectl receive instances behind
+the Collector's loadbalancing exporter, which routes by trace id), and prints their
+attribution over all those traces, exactly as attrib over all of them would.`,
 		Example: `  tracectl attrib 'traces-*.json'
   tracectl attrib --by service --top 5 dump.pb
   tracectl attrib --speedup service=payment:2 --speedup operation=cart/GET\ /cart:3 traces.json
-  tracectl attrib -o folded --weight self traces.json | inferno-flamegraph > self.svg`,
+  tracectl attrib -o folded --weight self traces.json | inferno-flamegraph > self.svg
+  tracectl attrib --merge attrib-1.json attrib-2.json attrib-3.json`,
 	}
 	opts.inputOptions.runOnFiles(cmd, func(cmd *cobra.Command) error {
 		opts.TopSet = cmd.Flags().Changed("top")
+		if opts.Merge {
+			return attribMergeRun(s, cmd, opts)
+		}
 		return attribRun(s, opts)
 	})
 	opts.inputOptions.addFlags(cmd)
@@ -60,6 +70,7 @@ what-if summary on stderr.`,
 	f.StringArrayVar(&opts.Speedups, "speedup", nil, "what-if: make work K× faster, service=NAME:K or operation=SERVICE/SPAN:K (repeatable)")
 	addColorFlag(cmd, &opts.Color)
 	addWidthFlag(cmd, &opts.Width)
+	f.BoolVar(&opts.Merge, "merge", false, "the arguments are attrib -o json outputs over disjoint traces: print their merged attribution")
 	return cmd
 }
 
@@ -95,19 +106,21 @@ func attribRun(s *streams, opts *attribOptions) error {
 	if sum == nil { // every partition was empty
 		sum = critpath.Summarize(nil, so)
 	}
-	at := sum.Attribution
 	st := s.styles(opts.Color, opts.Width)
-	return writeSummary(s, st, opts.Output, sum, func() error {
-		if opts.Output == "json" {
-			top := 0 // a script gets every row unless it asked for fewer
-			if opts.TopSet {
-				top = opts.Top
-			}
-			return render.AttribJSON(s.Out, at.Rows(), top)
+	return writeSummary(s, st, opts.Output, sum, func() error { return writeAttribution(s, st, opts, sum.Attribution) })
+}
+
+// writeAttribution prints at as a table or, with -o json, as JSON Lines.
+func writeAttribution(s *streams, st *render.Styles, opts *attribOptions, at *critpath.Attribution) error {
+	if opts.Output == "json" {
+		top := 0 // a script gets every row unless it asked for fewer
+		if opts.TopSet {
+			top = opts.Top
 		}
-		total, lat := at.EndToEnd()
-		return render.Attrib(s.Out, st, at.Rows(), render.AttribOptions{
-			By: by, Traces: at.Traces(), EndToEnd: total, Latency: lat, Top: opts.Top,
-		})
+		return render.AttribJSON(s.Out, at, top)
+	}
+	total, lat := at.EndToEnd()
+	return render.Attrib(s.Out, st, at.Rows(), render.AttribOptions{
+		By: at.By(), Traces: at.Traces(), EndToEnd: total, Latency: lat, Top: opts.Top,
 	})
 }

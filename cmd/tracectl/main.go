@@ -57,7 +57,9 @@ func signalContext() context.Context {
 func run(ctx context.Context, s *streams, args []string) int {
 	root := newCmdRoot(s)
 	root.SetArgs(args)
+	stopProfiling := startProfiling(s.Err)
 	err := root.ExecuteContext(ctx)
+	stopProfiling()
 	if err == nil || errors.Is(err, syscall.EPIPE) {
 		return 0 // the reader of the output stopped reading: nothing to say
 	}

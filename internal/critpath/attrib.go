@@ -123,6 +123,10 @@ type Row struct {
 	// PerTrace are percentiles of the group's critical time per trace, over
 	// the traces in which the group appears.
 	PerTrace Percentiles
+	// Samples are the group's critical time in each trace in which it
+	// appears (Traces of them), sorted: what PerTrace summarises, and what
+	// an exact merge of attributions computed apart needs (AddRow).
+	Samples []int64
 }
 
 // Attribution accumulates critical-path and self time per group over many
@@ -358,6 +362,63 @@ func (at *Attribution) Merge(o *Attribution) {
 	at.totalSelf += o.totalSelf
 }
 
+// AddRow adds a group as another Attribution's Rows reported it — its
+// totals and its per-trace Samples — so that an attribution written out
+// (attrib -o json) is read back and merges exactly (attrib --merge). The
+// row's traces count once AddEndToEnd adds them. A row that contradicts
+// itself or the grouping, or a group added twice, is an error.
+func (at *Attribution) AddRow(r Row) error {
+	var sum int64
+	for _, v := range r.Samples {
+		if v < 0 {
+			return fmt.Errorf("%s: negative per-trace time %d", r.Key, v)
+		}
+		sum += v
+	}
+	switch {
+	case r.Spans < 0 || r.Self < 0 || r.Critical < 0:
+		return fmt.Errorf("%s: negative spans, self or critical time", r.Key)
+	case r.Traces < 1:
+		return fmt.Errorf("%s: a group appears in at least one trace, not %d", r.Key, r.Traces)
+	case len(r.Samples) != r.Traces:
+		return fmt.Errorf("%s: %d per-trace times for %d traces", r.Key, len(r.Samples), r.Traces)
+	case sum != r.Critical:
+		return fmt.Errorf("%s: per-trace times add up to %d ns, not the critical time %d ns", r.Key, sum, r.Critical)
+	case r.Missing && (r.Service != "" || r.Name != "" || r.Spans != 0):
+		return fmt.Errorf("the group of missing spans has no service, name or spans")
+	case r.Queue && r.Self != 0:
+		return fmt.Errorf("%s: queue waits have no self time", r.Key)
+	case at.by == ByService && !r.Missing && r.Name != "":
+		return fmt.Errorf("%s: an operation in an attribution by service", r.Key)
+	}
+	n := len(at.rows)
+	acc := &at.rows[at.keyGroup(r.Key)]
+	if len(at.rows) == n {
+		return fmt.Errorf("%s: group given twice", r.Key)
+	}
+	acc.row = Row{Key: r.Key, Spans: r.Spans, Traces: r.Traces, Self: r.Self, Critical: r.Critical}
+	acc.perTrace = slices.Clone(r.Samples)
+	at.totalSelf += r.Self
+	return nil
+}
+
+// AddEndToEnd adds traces known by their end-to-end times only, as
+// EndToEndSamples reported them: with AddRow, it reads an attribution back.
+func (at *Attribution) AddEndToEnd(durations []int64) {
+	at.traces += len(durations)
+	at.endToEnd = append(at.endToEnd, durations...)
+}
+
+// By returns the grouping.
+func (at *Attribution) By() By { return at.by }
+
+// EndToEndSamples returns every trace's end-to-end time, sorted.
+func (at *Attribution) EndToEndSamples() []int64 {
+	s := slices.Clone(at.endToEnd)
+	slices.Sort(s)
+	return s
+}
+
 func (g *groupAcc) flush() {
 	if g.lastTrace != 0 {
 		g.perTrace = append(g.perTrace, g.cur)
@@ -391,6 +452,7 @@ func (at *Attribution) Rows() []Row {
 			samples = append(samples, acc.cur)
 		}
 		r.PerTrace = PercentilesOf(samples)
+		r.Samples = samples
 		if total > 0 {
 			r.CriticalShare = float64(r.Critical) / float64(total)
 		}

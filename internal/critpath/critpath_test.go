@@ -3,6 +3,7 @@ package critpath
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -567,18 +568,18 @@ func TestAttribution(t *testing.T) {
 	at.Add(a2)
 	want := []Row{
 		{Key: Key{Service: "front", Name: "GET /"}, Spans: 2, Traces: 2, Self: 70, SelfShare: 70.0 / 210, Critical: 70,
-			CriticalShare: 70.0 / 210, PerTrace: Percentiles{30, 40, 40}},
+			CriticalShare: 70.0 / 210, PerTrace: Percentiles{30, 40, 40}, Samples: []int64{30, 40}},
 		{Key: Key{Service: "pay", Name: "charge"}, Spans: 2, Traces: 2, Self: 80, SelfShare: 80.0 / 210, Critical: 80,
-			CriticalShare: 80.0 / 210, PerTrace: Percentiles{30, 50, 50}},
+			CriticalShare: 80.0 / 210, PerTrace: Percentiles{30, 50, 50}, Samples: []int64{30, 50}},
 		{Key: Key{Service: "db", Name: "query"}, Spans: 1, Traces: 1, Self: 40, SelfShare: 40.0 / 210, Critical: 40,
-			CriticalShare: 40.0 / 210, PerTrace: Percentiles{40, 40, 40}},
+			CriticalShare: 40.0 / 210, PerTrace: Percentiles{40, 40, 40}, Samples: []int64{40}},
 		{Key: Key{Service: "pay", Name: "late"}, Spans: 1, Traces: 1, Self: 10, SelfShare: 10.0 / 210, Critical: 10,
-			CriticalShare: 10.0 / 210, PerTrace: Percentiles{10, 10, 10}},
+			CriticalShare: 10.0 / 210, PerTrace: Percentiles{10, 10, 10}, Samples: []int64{10}},
 		{Key: Key{Service: "pay", Name: "sign"}, Spans: 1, Traces: 1, Self: 10, SelfShare: 10.0 / 210, Critical: 10,
-			CriticalShare: 10.0 / 210, PerTrace: Percentiles{10, 10, 10}},
+			CriticalShare: 10.0 / 210, PerTrace: Percentiles{10, 10, 10}, Samples: []int64{10}},
 		// Placeholders are not spans: counting them made attrib report one
 		// span more than the input has (issue 11.7).
-		{Key: Key{Missing: true}, Spans: 0, Traces: 1, PerTrace: Percentiles{0, 0, 0}},
+		{Key: Key{Missing: true}, Spans: 0, Traces: 1, PerTrace: Percentiles{0, 0, 0}, Samples: []int64{0}},
 	}
 	// Sorted by critical time: charge (80) before front (70).
 	want[0], want[1] = want[1], want[0]
@@ -588,6 +589,37 @@ func TestAttribution(t *testing.T) {
 	total, e2e := at.EndToEnd()
 	if total != 210 || e2e != (Percentiles{100, 110, 110}) {
 		t.Errorf("EndToEnd = %d %v, want 210 {100 110 110}", total, e2e)
+	}
+
+	// Read back from its rows and end-to-end times (what attrib -o json
+	// writes), it is the same attribution, and merges like one.
+	back := NewAttribution(ByOperation)
+	for _, r := range at.Rows() {
+		if err := back.AddRow(r); err != nil {
+			t.Fatalf("AddRow(%v): %v", r.Key, err)
+		}
+	}
+	back.AddEndToEnd(at.EndToEndSamples())
+	if diff := cmp.Diff(at.Rows(), back.Rows()); diff != "" {
+		t.Errorf("read back (-want +got):\n%s", diff)
+	}
+	if back.Traces() != 2 || !slices.Equal(back.EndToEndSamples(), []int64{100, 110}) {
+		t.Errorf("read back: %d traces, end to end %v, want 2 [100 110]", back.Traces(), back.EndToEndSamples())
+	}
+	one := NewAttribution(ByOperation)
+	one.Add(a1)
+	two := NewAttribution(ByOperation)
+	two.Add(a2)
+	restored := NewAttribution(ByOperation)
+	for _, r := range two.Rows() {
+		if err := restored.AddRow(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restored.AddEndToEnd(two.EndToEndSamples())
+	one.Merge(restored)
+	if diff := cmp.Diff(want, one.Rows()); diff != "" {
+		t.Errorf("merged with a restored attribution (-want +got):\n%s", diff)
 	}
 
 	bySvc := NewAttribution(ByService)
@@ -685,4 +717,44 @@ func FuzzParseSpeedup(f *testing.F) {
 			t.Fatalf("ParseSpeedup(%q).String() = %q → %+v, %v: does not round-trip", s, r.String(), back, err)
 		}
 	})
+}
+
+// TestAttributionAddRowRejects: a row read back must be one an Attribution
+// could have written; anything else is an error naming the group, not a
+// silently wrong merge.
+func TestAttributionAddRowRejects(t *testing.T) {
+	op := Key{Service: "pay", Name: "charge"}
+	ok := Row{Key: op, Spans: 2, Traces: 2, Self: 5, Critical: 30, Samples: []int64{10, 20}}
+	tests := []struct {
+		name string
+		by   By
+		edit func(r *Row)
+		want string
+	}{
+		{"samples for fewer traces", ByOperation, func(r *Row) { r.Traces = 3 }, "pay/charge: 2 per-trace times for 3 traces"},
+		{"samples do not add up", ByOperation, func(r *Row) { r.Critical = 31 }, "add up to 30 ns, not the critical time 31 ns"},
+		{"negative sample", ByOperation, func(r *Row) { r.Samples = []int64{-10, 40} }, "negative per-trace time -10"},
+		{"negative self", ByOperation, func(r *Row) { r.Self = -1 }, "negative"},
+		{"no traces", ByOperation, func(r *Row) { r.Traces, r.Samples, r.Critical = 0, nil, 0 }, "at least one trace"},
+		{"missing with spans", ByOperation, func(r *Row) { r.Key = Key{Missing: true} }, "group of missing spans"},
+		{"queue with self time", ByOperation, func(r *Row) { r.Queue = true }, "queue waits have no self time"},
+		{"operation by service", ByService, func(r *Row) {}, "an operation in an attribution by service"},
+	}
+	for _, tc := range tests {
+		at := NewAttribution(tc.by)
+		r := ok
+		r.Samples = slices.Clone(ok.Samples)
+		tc.edit(&r)
+		err := at.AddRow(r)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: AddRow = %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+	at := NewAttribution(ByOperation)
+	if err := at.AddRow(ok); err != nil {
+		t.Fatal(err)
+	}
+	if err := at.AddRow(ok); err == nil || !strings.Contains(err.Error(), "pay/charge: group given twice") {
+		t.Errorf("the same group twice: %v", err)
+	}
 }

@@ -81,15 +81,36 @@ type attribJSON struct {
 	P50NS         int64   `json:"p50_ns"`
 	P90NS         int64   `json:"p90_ns"`
 	P99NS         int64   `json:"p99_ns"`
+	PerTraceNS    []int64 `json:"per_trace_ns"`
 }
 
-// AttribJSON writes one JSON object per group (JSON Lines), in the order
-// given: {"service","name" (operations only),"spans","traces","self_ns",
-// "self_share","critical_ns","critical_share","p50_ns","p90_ns","p99_ns"};
-// shares are fractions in [0,1]; the group of placeholders for absent spans
-// has "missing":true, and a group's queue waits (`--async follow`)
-// "queue":true. top > 0 keeps the first top rows.
-func AttribJSON(w io.Writer, rows []critpath.Row, top int) error {
+type endToEndJSON struct {
+	EndToEnd struct {
+		By         string  `json:"by"`
+		Traces     int     `json:"traces"`
+		Rows       int     `json:"rows"`
+		TotalNS    int64   `json:"total_ns"`
+		P50NS      int64   `json:"p50_ns"`
+		P90NS      int64   `json:"p90_ns"`
+		P99NS      int64   `json:"p99_ns"`
+		PerTraceNS []int64 `json:"per_trace_ns"`
+	} `json:"end_to_end"`
+}
+
+// AttribJSON writes at as JSON Lines: one object per group, by critical
+// share — {"service","name" (operations only),"spans","traces","self_ns",
+// "self_share","critical_ns","critical_share","p50_ns","p90_ns","p99_ns",
+// "per_trace_ns"} — then one {"end_to_end":{"by","traces","rows",
+// "total_ns","p50_ns","p90_ns","p99_ns","per_trace_ns"}}. Shares are
+// fractions in [0,1]; the group of placeholders for absent spans has
+// "missing":true, and a group's queue waits (`--async follow`)
+// "queue":true; per_trace_ns lists, sorted, the group's critical time in
+// each trace it appears in (end_to_end's: each trace's end-to-end time),
+// which is what ReadAttribJSON needs to merge attributions exactly.
+// top > 0 keeps the first top rows (end_to_end's "rows" still counts all).
+func AttribJSON(w io.Writer, at *critpath.Attribution, top int) error {
+	rows := at.Rows()
+	all := len(rows)
 	if top > 0 && len(rows) > top {
 		rows = rows[:top]
 	}
@@ -99,10 +120,21 @@ func AttribJSON(w io.Writer, rows []critpath.Row, top int) error {
 		if err := enc.Encode(attribJSON{
 			Service: r.Service, Name: r.Name, Missing: r.Missing, Queue: r.Queue, Spans: r.Spans, Traces: r.Traces,
 			SelfNS: r.Self, SelfShare: round4(r.SelfShare), CriticalNS: r.Critical, CriticalShare: round4(r.CriticalShare),
-			P50NS: r.PerTrace.P50, P90NS: r.PerTrace.P90, P99NS: r.PerTrace.P99,
+			P50NS: r.PerTrace.P50, P90NS: r.PerTrace.P90, P99NS: r.PerTrace.P99, PerTraceNS: r.Samples,
 		}); err != nil {
 			return err
 		}
+	}
+	var e endToEndJSON
+	total, lat := at.EndToEnd()
+	e.EndToEnd.By, e.EndToEnd.Traces, e.EndToEnd.Rows, e.EndToEnd.TotalNS = at.By().String(), at.Traces(), all, total
+	e.EndToEnd.P50NS, e.EndToEnd.P90NS, e.EndToEnd.P99NS = lat.P50, lat.P90, lat.P99
+	e.EndToEnd.PerTraceNS = at.EndToEndSamples()
+	if e.EndToEnd.PerTraceNS == nil {
+		e.EndToEnd.PerTraceNS = []int64{}
+	}
+	if err := enc.Encode(e); err != nil {
+		return err
 	}
 	return writeJSON(w, []byte(b.String()))
 }

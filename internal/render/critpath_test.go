@@ -89,7 +89,7 @@ func TestAttrib(t *testing.T) {
 	golden(t, "attrib.txt", buf.Bytes())
 
 	buf.Reset()
-	if err := AttribJSON(&buf, at.Rows(), 0); err != nil {
+	if err := AttribJSON(&buf, at, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := WhatIfJSON(&buf, w.Report()); err != nil {

@@ -127,7 +127,7 @@ func TestJSONHardened(t *testing.T) {
 		"tree":     func(b *bytes.Buffer) error { return TreeJSON(b, tr) },
 		"ls":       func(b *bytes.Buffer) error { return LsJSON(b, []dag.Summary{dag.Summarize(tr)}) },
 		"critpath": func(b *bytes.Buffer) error { return CritPathJSON(b, a, nil) },
-		"attrib":   func(b *bytes.Buffer) error { return AttribJSON(b, at.Rows(), 0) },
+		"attrib":   func(b *bytes.Buffer) error { return AttribJSON(b, at, 0) },
 		"query":    func(b *bytes.Buffer) error { return QuerySpansJSON(b, []QueryMatch{{tr, 0}}) },
 		"check": func(b *bytes.Buffer) error {
 			return CheckJSON(b, check.Report{Traces: []check.Trace{{TraceID: tr.TraceID, Findings: []dag.Finding{{Message: "m" + hostile}}}}})

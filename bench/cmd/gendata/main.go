@@ -3,6 +3,7 @@
 //
 //	DIR/traces.pb     format: proto (4-byte big-endian length + ExportTraceServiceRequest, repeated)
 //	DIR/traces.jsonl  format: json  (one OTLP/JSON ExportTraceServiceRequest per line)
+//	DIR/traces.pb.zst traces.pb as one zstd stream
 //
 // Usage:
 //
@@ -14,6 +15,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/tracectl/tracectl/bench/internal/dataset"
 )
@@ -43,12 +46,18 @@ func run(dir string, cfg dataset.Config) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	framed := ds.FramedProto()
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		return err
+	}
 	files := []struct {
 		name string
 		data []byte
 	}{
-		{"traces.pb", ds.FramedProto()},
+		{"traces.pb", framed},
 		{"traces.jsonl", ds.JSONLines()},
+		{"traces.pb.zst", enc.EncodeAll(framed, nil)},
 	}
 	for _, f := range files {
 		p := filepath.Join(dir, f.name)
