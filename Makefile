@@ -10,10 +10,25 @@ FUZZMINTIME ?= 5s
 BENCHTIME ?= 1s
 STATICCHECK := $(BIN)/staticcheck
 
-.PHONY: build test test-peers bench bench-peers bench-critpath bench-scale fuzz demo demo-data lint clean
+# What `tracectl version` reports, from git when there is a checkout (Go's
+# own VCS stamping is off under -buildvcs=false and in git worktrees). The
+# date is the commit's, so the same source builds the same binary.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE     ?= $(shell git log -1 --format=%cI 2>/dev/null)
+MODIFIED ?= $(shell git rev-parse HEAD >/dev/null 2>&1 && { git diff --quiet HEAD 2>/dev/null && echo false || echo true; })
+LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE) -X main.modified=$(MODIFIED)
+
+.PHONY: build man test test-peers bench bench-peers bench-critpath bench-scale fuzz demo demo-data lint clean
 
 build:
-	$(GO) build -o $(BIN)/tracectl ./cmd/tracectl
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/tracectl ./cmd/tracectl
+
+# A man page per command (cobra's generator, from the commands' own help)
+# into bin/man: read one with `man -l bin/man/tracectl-tree.1`, or install
+# them with `cp bin/man/*.1 /usr/local/share/man/man1/`.
+man: build
+	$(BIN)/tracectl man $(BIN)/man
 
 # The command CI runs (.ci/run): vet, unit tests, CLI scripts, and the race
 # detector on the packages that run goroutines. The unit tests end with one

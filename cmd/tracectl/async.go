@@ -15,8 +15,8 @@ type asyncOptions struct {
 }
 
 func (o *asyncOptions) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.Async, "async", "prune", "asynchronous work (PRODUCER→CONSUMER, FOLLOWS_FROM, a trace linked to another): "+
-		"prune it from the critical path as Jaeger UI does, or follow it as one workflow, with queue waits and linked traces joined")
+	addChoiceFlag(cmd, &o.Async, "async", "", "prune", "asynchronous work (PRODUCER→CONSUMER, FOLLOWS_FROM, a trace linked to another): "+
+		"prune it from the critical path as Jaeger UI does, or follow it as one workflow, with queue waits and linked traces joined", "prune", "follow")
 }
 
 // mode parses --async ("" is the default, prune) and, with follow, asks

@@ -63,10 +63,10 @@ attribution over all those traces, exactly as attrib over all of them would.`,
 	opts.inputOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&opts.By, "by", "operation", "group by operation (service + span name) or service")
+	addChoiceFlag(cmd, &opts.By, "by", "", "operation", "group by operation (service + span name) or service", "operation", "service")
 	f.IntVar(&opts.Top, "top", 20, "show the first N rows, 0 for all (-o json lists every row unless --top is given)")
 	addOutputFlag(cmd, &opts.Output, "table", "json", "folded")
-	f.StringVar(&opts.Weight, "weight", "critical", "folded stacks weighted by critical or self time")
+	addChoiceFlag(cmd, &opts.Weight, "weight", "", "critical", "folded stacks weighted by critical or self time", "critical", "self")
 	f.StringArrayVar(&opts.Speedups, "speedup", nil, "what-if: make work K× faster, service=NAME:K or operation=SERVICE/SPAN:K (repeatable)")
 	addColorFlag(cmd, &opts.Color)
 	addWidthFlag(cmd, &opts.Width)
@@ -82,7 +82,7 @@ func attribRun(s *streams, opts *attribOptions) error {
 	if opts.Top < 0 {
 		return usageError{errors.New("--top must be 0 (all) or more")}
 	}
-	so, ts, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups, "")
+	so, ts, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups)
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ Exit status 1 when a finding at or above --fail-on exists.`,
 	opts.inputOptions.addFlags(cmd)
 	f := cmd.Flags()
 	addOutputFlag(cmd, &opts.Output, "text", "json")
-	f.StringVar(&opts.FailOn, "fail-on", "error", "exit 1 when a finding at or above this severity exists: error or warning")
+	addChoiceFlag(cmd, &opts.FailOn, "fail-on", "", "error", "exit 1 when a finding at or above this severity exists: error or warning", "error", "warning")
 	f.DurationVar(&opts.Tolerance, "tolerance", 0, "how far a child may start before or end after its parent without a finding")
 	f.StringArrayVar(&opts.Rules, "rule", nil, "check only this rule (repeatable)")
 	f.StringArrayVar(&opts.SkipRules, "skip-rule", nil, "do not report this rule (repeatable)")
@@ -74,6 +74,11 @@ Exit status 1 when a finding at or above --fail-on exists.`,
 	f.StringArrayVar(&opts.PIIPatterns, "pii-pattern", nil, "with --pii, also report values matching NAME=REGEX or REGEX (repeatable)")
 	addColorFlag(cmd, &opts.Color)
 	addWidthFlag(cmd, &opts.Width)
+	for _, name := range []string{"rule", "skip-rule"} {
+		if err := cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(check.RuleNames(), cobra.ShellCompDirectiveNoFileComp)); err != nil {
+			panic(err)
+		}
+	}
 	return cmd
 }
 

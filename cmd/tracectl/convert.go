@@ -46,9 +46,9 @@ batch by batch; the others are written when all input is read.
 	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return convertRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	opts.redactOptions.addFlags(cmd)
-	f := cmd.Flags()
-	f.StringVar(&opts.To, "to", "", "output format: otlp-json, otlp-proto, jaeger-json or zipkin-json (required)")
-	f.StringVar(&opts.Out, "out", "", "write to this file instead of stdout")
+	addChoiceFlag(cmd, &opts.To, "to", "", "", "format to write: otlp-json, otlp-proto, jaeger-json or zipkin-json (required)",
+		"otlp-json", "otlp-proto", "jaeger-json", "zipkin-json")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "write to this file instead of stdout")
 	return cmd
 }
 
@@ -79,10 +79,10 @@ func convertRun(s *streams, opts *convertOptions) error {
 
 // convertInto reads the inputs and hands their spans to write: batch by
 // batch as read, or, when wholeTraces is set or --where or --adjust-skew
-// needs them, the spans of each kept trace (skew-adjusted, a copy write may
+// or --trace needs them, the spans of each kept trace (skew-adjusted, a copy write may
 // modify) once all input is read.
 func convertInto(s *streams, o *inputOptions, wholeTraces bool, write func([]dag.Span) error) error {
-	if !wholeTraces && o.Where == "" && !o.AdjustSkew {
+	if !wholeTraces && o.Where == "" && o.Trace == "" && !o.AdjustSkew {
 		return readSpans(s, o, nil, write)
 	}
 	trees, err := loadTrees(s, o)

@@ -13,7 +13,6 @@ import (
 type critpathOptions struct {
 	inputOptions
 	asyncOptions
-	Trace    string
 	Output   string
 	Weight   string
 	Speedups []string
@@ -55,9 +54,8 @@ summary on stderr.`,
 	opts.inputOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&opts.Trace, "trace", "", "show only this trace (a unique prefix of its id is enough)")
 	addOutputFlag(cmd, &opts.Output, "text", "json", "folded")
-	f.StringVar(&opts.Weight, "weight", "critical", "folded stacks weighted by critical or self time")
+	addChoiceFlag(cmd, &opts.Weight, "weight", "", "critical", "folded stacks weighted by critical or self time", "critical", "self")
 	f.StringArrayVar(&opts.Speedups, "speedup", nil, "what-if: make work K× faster, service=NAME:K or operation=SERVICE/SPAN:K (repeatable)")
 	addColorFlag(cmd, &opts.Color)
 	return cmd
@@ -77,11 +75,11 @@ func parseSpeedups(flags []string) ([]critpath.Speedup, error) {
 }
 
 // loadWhatIf is the start critpath and attrib share: --weight, --speedup and --async
-// parsed and checked against each other, the traces opened (narrowed to trace when it
-// is set), and every --speedup target checked against those traces before any output.
+// parsed and checked against each other, the traces opened (narrowed by --where and
+// --trace), and every --speedup target checked against those traces before any output.
 // The options it returns hold Weight, Rules and Async; the caller adds the rest, and
 // closes the set.
-func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag string, speedupFlags []string, trace string) (critpath.SummaryOptions, *traceSet, error) {
+func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag string, speedupFlags []string) (critpath.SummaryOptions, *traceSet, error) {
 	var so critpath.SummaryOptions
 	weight, err := critpath.ParseWeight(weightFlag)
 	if err != nil {
@@ -102,12 +100,6 @@ func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag st
 	if err != nil {
 		return so, nil, err
 	}
-	if trace != "" {
-		if err := ts.selectTrace(trace); err != nil {
-			ts.close()
-			return so, nil, err
-		}
-	}
 	if rules != nil {
 		var targets critpath.Targets
 		ts.seen = targets.Add
@@ -123,7 +115,7 @@ func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag st
 }
 
 func critpathRun(s *streams, opts *critpathOptions) error {
-	so, ts, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups, opts.Trace)
+	so, ts, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups)
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,8 @@ values are over-represented in the candidate traces where it is slow. A tail tha
 grew while the median stayed (more traces above the base p99 than chance allows) is
 noted below the table; it does not change the verdict.
 
-One trace per side (or --base-trace/--cand-trace): the two trees are aligned by
+One trace per side (or --base-trace/--cand-trace, or --trace for the same trace id on
+both sides): the two trees are aligned by
 path of (service, span name, occurrence among same-named siblings) and printed as
 one tree: added (+), removed (-) and changed (~) spans, durations and critical time
 before → after, spans that joined or left the critical path.
@@ -88,10 +89,11 @@ Exit 1 when any row regressed (the CI gate), unless --fail-on none.`,
 	f.StringArrayVar(&opts.Cand, "cand", nil, "candidate input: file, glob or URL (repeatable)")
 	f.StringVar(&opts.BaseTrace, "base-trace", "", "compare this one base trace (a unique id prefix) span by span")
 	f.StringVar(&opts.CandTrace, "cand-trace", "", "compare this one candidate trace (a unique id prefix) span by span")
-	f.StringVar(&opts.By, "by", "operation", "group by operation (service + span name) or service")
+	f.Lookup("trace").Usage = "compare this one trace, found on both sides (e.g. as two backends stored it), span by span"
+	addChoiceFlag(cmd, &opts.By, "by", "", "operation", "group by operation (service + span name) or service", "operation", "service")
 	addOutputFlag(cmd, &opts.Output, "text", "json", "markdown")
 	f.StringVar(&opts.JUnit, "junit", "", "also write a JUnit XML report to this file (one testcase per group)")
-	f.StringVar(&opts.FailOn, "fail-on", "regressed", "exit 1 when a row is regressed, or none to only report")
+	addChoiceFlag(cmd, &opts.FailOn, "fail-on", "", "regressed", "exit 1 when a row is regressed, or none to only report", "regressed", "none")
 	f.Float64Var(&opts.Alpha, "alpha", 0.01, "significance level, over all rows together (Holm)")
 	f.StringVar(&opts.MinChange, "min-change", "5%", "smallest shift that counts, as a share of the base median (5% or 0.05)")
 	f.DurationVar(&opts.MinShift, "min-shift", 0, "smallest shift that counts, as a duration (e.g. 1ms; 0 for no floor)")
@@ -137,9 +139,6 @@ func diffRun(s *streams, opts *diffOptions) error {
 	if err != nil {
 		return usageError{fmt.Errorf("--by: %w", err)}
 	}
-	if opts.FailOn != "regressed" && opts.FailOn != "none" {
-		return usageError{fmt.Errorf("unknown --fail-on %q (want regressed or none)", opts.FailOn)}
-	}
 	if !(opts.Alpha > 0 && opts.Alpha < 1) {
 		return usageError{fmt.Errorf("--alpha %g: want a number between 0 and 1", opts.Alpha)}
 	}
@@ -153,14 +152,18 @@ func diffRun(s *streams, opts *diffOptions) error {
 
 	load := func(files []string, trace, side string) ([]*dag.Tree, error) {
 		in := opts.inputOptions
-		in.Files = files
+		in.Files, in.Trace = files, ""
 		trees, err := loadTrees(s, &in)
 		if err != nil {
 			return nil, err
 		}
+		flag := "--" + side + "-trace"
+		if trace == "" {
+			flag, trace = "--trace", opts.Trace
+		}
 		if trace != "" {
 			if trees, err = selectTrace(trees, trace); err != nil {
-				return nil, fmt.Errorf("--%s-trace: %w", side, err)
+				return nil, fmt.Errorf("%s: %s: %w", side, flag, err)
 			}
 		}
 		if len(trees) == 0 {

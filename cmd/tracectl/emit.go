@@ -99,11 +99,13 @@ rejected credentials). Exit code 3: the export failed.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&c.Scenario, "scenario", c.Scenario, "traffic: shop (real services) or synthetic (span trees, no network)")
+	addChoiceFlag(cmd, &c.Scenario, "scenario", "", c.Scenario, "traffic: shop (real services) or synthetic (span trees, no network)", emit.ScenarioShop, emit.ScenarioSynthetic)
 	f.StringVar(&opts.OutPath, "out", "", "write OTLP JSON lines to `FILE` (- for stdout) instead of exporting over OTLP")
 	f.StringVar(&c.Endpoint, "endpoint", "", "OTLP endpoint: a URL (http:// plaintext, https:// TLS) or host:port (default 127.0.0.1:4317 for grpc, 127.0.0.1:4318 for http)")
-	f.StringVar(&c.Protocol, "protocol", "", "OTLP protocol: grpc, http/protobuf (or http) or http/json (default: grpc for port 4317 and the default endpoint, else http/protobuf)")
-	f.StringArrayVar(&opts.Headers, "header", nil, "`KEY=VALUE` (or 'Key: Value') header for every OTLP export request, over OTEL_EXPORTER_OTLP_HEADERS (repeatable)")
+	addChoiceFlag(cmd, &c.Protocol, "protocol", "", "", "OTLP protocol: grpc, http/protobuf (or http) or http/json (default: grpc for port 4317 and the default endpoint, else http/protobuf)", emit.Protocols...).
+		alias(emit.ProtocolHTTP, emit.ProtocolHTTPProtobuf)
+	f.StringArrayVar(&opts.Headers, "endpoint-header", nil, "`KEY=VALUE` (or 'Key: Value') header for every OTLP export request, over OTEL_EXPORTER_OTLP_HEADERS (repeatable)")
+	addFlagAlias(cmd, "header", "endpoint-header") // its name until send's --endpoint-header came
 	f.BoolVar(&opts.Insecure, "insecure", false, "plaintext to an endpoint given as host:port without a scheme (default: plaintext only for loopback hosts)")
 	f.StringVar(&c.CAFile, "ca-file", "", "verify the endpoint's TLS certificate with the CA certificates in this PEM `FILE`")
 	f.StringVar(&c.ClientCert, "client-cert", "", "client certificate (PEM `FILE`) for mutual TLS, with --client-key")
@@ -114,9 +116,9 @@ rejected credentials). Exit code 3: the export failed.`,
 	f.IntVar(&c.Requests, "requests", 0, "stop after this many requests (synthetic: traces)")
 	f.IntVar(&c.Workers, "workers", c.Workers, "concurrent request loops")
 	f.Float64Var(&c.ErrorRate, "error-rate", 0, "fraction of requests that fail downstream (payment, inventory or cart)")
-	f.StringVar(&c.Latency, "latency", c.Latency, "latency profile: "+strings.Join(emit.LatencyProfiles, ", "))
+	addChoiceFlag(cmd, &c.Latency, "latency", "", c.Latency, "latency profile: "+strings.Join(emit.LatencyProfiles, ", "), emit.LatencyProfiles...)
 	f.Uint64Var(&c.Seed, "seed", 0, "seed for request shapes, faults and ids (0: random, printed in the summary)")
-	f.StringVar(&c.Sampler, "sampler", "", "head sampler: "+strings.Join(emit.Samplers, ", ")+" (default parentbased_traceidratio)")
+	addChoiceFlag(cmd, &c.Sampler, "sampler", "", "", "head sampler: "+strings.Join(emit.Samplers, ", ")+" (default parentbased_traceidratio)", emit.Samplers...)
 	f.Float64Var(&c.SampleRatio, "sample-ratio", c.SampleRatio, "ratio of the traceidratio samplers")
 	f.BoolVar(&opts.NoRedact, "no-redact", false, "export secrets and personal data as the services recorded them")
 	f.IntVar(&c.Depth, "depth", c.Depth, "synthetic: levels per trace, root included")
@@ -240,7 +242,7 @@ func (opts *EmitOptions) applyEnv(cfg *emit.Config) error {
 		}
 		kv, err := emit.ParseAttribute(h)
 		if err != nil {
-			return fmt.Errorf("--header %w", err)
+			return fmt.Errorf("--endpoint-header %w", err)
 		}
 		cfg.Headers[strings.ToLower(string(kv.Key))] = kv.Value.AsString()
 	}

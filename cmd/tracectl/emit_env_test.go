@@ -67,7 +67,7 @@ func TestEmitApplyEnv(t *testing.T) {
 				c.ServiceName, c.SampleRatio, c.Environment = "flagsvc", 0.1, "staging"
 			},
 		},
-		{name: "bad header", opts: EmitOptions{Headers: []string{"novalue"}}, wantErr: `--header "novalue": want key=value`},
+		{name: "bad header", opts: EmitOptions{Headers: []string{"novalue"}}, wantErr: `--endpoint-header "novalue": want key=value`},
 		{name: "bad attr", opts: EmitOptions{Attrs: []string{"=v"}}, wantErr: `--attr "=v": want key=value`},
 	}
 	for _, tt := range tests {

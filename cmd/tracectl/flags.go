@@ -6,46 +6,57 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Flags every command spells the same way, declared once here so their
 // names, help and validation cannot drift apart (DESIGN §3: -o/--output is
-// always the output format, --out always an output file).
+// always the output format, --out always an output file). TestFlagRules
+// holds every command to these spellings.
 
-// choice is a string flag that accepts one of a fixed set of values and
-// rejects anything else while the command line is parsed (exit 2, with the
-// values it wants).
+// choice is a string flag that takes one of a fixed set of values. The one
+// declaration (addChoiceFlag) validates the value while the command line
+// is parsed (exit 2, naming the values and the nearest one) and completes
+// it in the shell, so every enum flag of every command gets both.
 type choice struct {
 	value   *string
-	what    string // how errors name the flag: "output", "--color"
-	allowed []string
-	cmd     *cobra.Command // for -o: whether the command has --out FILE
-}
-
-// looksLikeFile reports whether a value given as a format reads as a file
-// name: it has an extension or a directory.
-func looksLikeFile(v string) bool {
-	return strings.ContainsAny(v, "./\\")
+	values  []string          // listed in errors and completed
+	aliases map[string]string // also accepted, stored as the value they stand for
 }
 
 func (c *choice) String() string { return *c.value }
 func (c *choice) Type() string   { return "string" }
 
 func (c *choice) Set(v string) error {
-	if !slices.Contains(c.allowed, v) {
-		if c.what == "output" && looksLikeFile(v) {
-			// -o is the format everywhere (DESIGN §3); a file name there
-			// is a user who meant the output file.
-			where := "redirect stdout (> " + v + ")"
-			if c.cmd != nil && c.cmd.Flags().Lookup("out") != nil {
-				where = "use --out " + v
-			}
-			return fmt.Errorf("-o is the output format (%s), not a file: to write the output to a file, %s", orList(c.allowed), where)
-		}
-		return fmt.Errorf("unknown %s %q (want %s)", c.what, v, orList(c.allowed))
+	if to, ok := c.aliases[v]; ok {
+		v = to
+	}
+	if !slices.Contains(c.values, v) {
+		return &choiceError{value: v, values: c.values}
 	}
 	*c.value = v
 	return nil
+}
+
+// alias accepts name as another spelling of value: neither listed nor
+// completed, kept for what users already type or script.
+func (c *choice) alias(name, value string) *choice {
+	if c.aliases == nil {
+		c.aliases = map[string]string{}
+	}
+	c.aliases[name] = value
+	return c
+}
+
+// choiceError is a value a choice flag does not take; the flag error
+// handler (usage.go) names the flag and the nearest value.
+type choiceError struct {
+	value  string
+	values []string
+}
+
+func (e *choiceError) Error() string {
+	return fmt.Sprintf("%q (want %s)", e.value, orList(e.values))
 }
 
 // orList writes values as "a, b or c".
@@ -56,19 +67,63 @@ func orList(values []string) string {
 	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
 }
 
-// addOutputFlag registers -o/--output, the output format: the first of
-// formats is the default. A file name given to it is answered with --out
-// when the command has that flag, else with a redirection.
-func addOutputFlag(cmd *cobra.Command, p *string, formats ...string) {
-	*p = formats[0]
-	c := &choice{value: p, what: "output", allowed: formats, cmd: cmd}
-	cmd.Flags().VarP(c, "output", "o", "output format: "+orList(formats))
+// addChoiceFlag registers the flag --name (and -short unless "") that takes
+// one of values, with def as its default ("" may mean "decided later" and
+// need not be a value). The usage text should say what each value means.
+func addChoiceFlag(cmd *cobra.Command, p *string, name, short, def, usage string, values ...string) *choice {
+	*p = def
+	c := &choice{value: p, values: values}
+	cmd.Flags().VarP(c, name, short, usage)
+	if err := cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)); err != nil {
+		panic(err) // a flag registered twice: a programming error the tests catch
+	}
+	return c
 }
 
-// addColorFlag registers --color auto|always|never (see streams.styles).
+// addOutputFlag registers -o/--output, the output format: the first of
+// formats is the default, and -o text names it whatever its name ("table",
+// "tree"), so a script can ask any command for its human output one way.
+func addOutputFlag(cmd *cobra.Command, p *string, formats ...string) {
+	c := addChoiceFlag(cmd, p, "output", "o", formats[0], "output format: "+orList(formats), formats...)
+	if !slices.Contains(formats, "text") {
+		c.alias("text", formats[0])
+	}
+}
+
+// addColorFlag registers --color auto|always|never (see streams.colorEnabled).
 func addColorFlag(cmd *cobra.Command, p *string) {
-	*p = "auto"
-	cmd.Flags().Var(&choice{value: p, what: "--color", allowed: []string{"auto", "always", "never"}}, "color", "colour: auto, always or never (auto honours NO_COLOR)")
+	addChoiceFlag(cmd, p, "color", "", "auto", "colour: auto, always or never (auto honours NO_COLOR)", "auto", "always", "never")
+}
+
+// addFlagAlias keeps old, a spelling users may have scripted, as a hidden
+// deprecated alias of the flag name: the same value (so the two mix), and
+// a note on stderr when old is used. (pflag's own Deprecated note goes to
+// cobra's stdout, where it would corrupt output a script reads.)
+func addFlagAlias(cmd *cobra.Command, old, name string) {
+	f := cmd.Flags().Lookup(name)
+	note := func() {
+		fmt.Fprintf(cmd.ErrOrStderr(), "tracectl: --%s is deprecated: use --%s\n", old, name)
+	}
+	cmd.Flags().AddFlag(&pflag.Flag{
+		Name:        old,
+		Usage:       f.Usage,
+		Value:       aliasValue{f.Value, note},
+		DefValue:    f.DefValue,
+		NoOptDefVal: f.NoOptDefVal,
+		Hidden:      true,
+	})
+}
+
+// aliasValue is the value of a deprecated spelling: the flag's own value,
+// with a note each time it is set.
+type aliasValue struct {
+	pflag.Value
+	note func()
+}
+
+func (a aliasValue) Set(v string) error {
+	a.note()
+	return a.Value.Set(v)
 }
 
 // addWidthFlag registers --width, the line width output is fitted to (see

@@ -23,6 +23,7 @@ type inputOptions struct {
 	Format   string
 	MaxFrame int
 	Where    string // a query: keep only the traces that match it
+	Trace    string // a trace id prefix: keep only the one trace it names
 	// AdjustSkew shifts child subtrees on other services' clocks into
 	// their parents (dag.AdjustSkew) before any analysis.
 	AdjustSkew bool
@@ -48,10 +49,18 @@ type inputOptions struct {
 	ctx context.Context // the command's: SIGINT and SIGTERM end it
 }
 
+// errNoInput is the usage error of a reading command given no input.
+var errNoInput = errors.New("no input: give one or more files, globs, URLs, or - for stdin (or --jaeger URL --service S)")
+
 // runOnFiles sets the Args and RunE of a command whose arguments are all
 // inputs: at least one, stored in Files before run.
 func (o *inputOptions) runOnFiles(cmd *cobra.Command, run func(cmd *cobra.Command) error) {
-	cmd.Args = cobra.MinimumNArgs(1)
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return seeHelp(c, errNoInput)
+		}
+		return nil
+	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		o.Files, o.ctx = args, cmd.Context()
 		return run(cmd)
@@ -61,8 +70,10 @@ func (o *inputOptions) runOnFiles(cmd *cobra.Command, run func(cmd *cobra.Comman
 func (o *inputOptions) addFlags(cmd *cobra.Command) {
 	o.searchOptions.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.Format, "format", "auto", "input format: auto, json or proto")
+	addChoiceFlag(cmd, &o.Format, "format", "", "auto", "input format: auto, json or proto", "auto", "json", "proto").
+		alias("jsonl", "json").alias("pb", "proto").alias("protobuf", "proto")
 	f.IntVar(&o.MaxFrame, "max-frame", ingest.DefaultMaxFrame, "largest message, frame or JSON line to accept, in bytes")
+	f.StringVar(&o.Trace, "trace", "", "only this trace (a unique prefix of its id is enough)")
 	f.StringVar(&o.Where, "where", "", `only the traces that match this query, e.g. '{ resource.service.name = "cart" && status = error }'`)
 	f.BoolVar(&o.AdjustSkew, "adjust-skew", false, "correct clock skew between services first (Jaeger's adjuster), saying on stderr what moved")
 	f.StringArrayVar(&o.Headers, "header", nil, "HTTP header for URL inputs, 'Name: value' (repeatable; also $TRACECTL_HEADERS as name=value,…)")
@@ -139,7 +150,7 @@ func (o *inputOptions) inputs() ([]string, error) {
 		files = append(slices.Clip(files), search)
 	}
 	if len(files) == 0 {
-		return nil, usageError{errors.New("no input: give one or more files, globs, URLs, or - for stdin (or --jaeger URL --service S)")}
+		return nil, usageError{errNoInput}
 	}
 	return files, nil
 }
@@ -166,7 +177,7 @@ func buildTrees(ts *dag.Traces) []*dag.Tree {
 // loadTrees reads the inputs and builds every trace's tree, all in memory,
 // in first-seen order: for diff and assert, which compare across all
 // traces, and convert. With --where, only the trees that match that query
-// are kept.
+// are kept; with --trace, only the one whose id it starts.
 func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
 	ts, err := openTraces(s, o, false)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -33,8 +32,7 @@ This is the first thing to run on an unknown dump.`,
 	}
 	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return lsRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
-	f := cmd.Flags()
-	f.StringVar(&opts.Sort, "sort", "start", "order rows by start, duration (longest first) or spans (most first)")
+	addChoiceFlag(cmd, &opts.Sort, "sort", "", "start", "order rows by start, duration (longest first) or spans (most first)", "start", "duration", "spans")
 	addOutputFlag(cmd, &opts.Output, "table", "json")
 	addColorFlag(cmd, &opts.Color)
 	addWidthFlag(cmd, &opts.Width)
@@ -44,14 +42,12 @@ This is the first thing to run on an unknown dump.`,
 func lsRun(s *streams, opts *lsOptions) error {
 	var order func(a, b dag.Summary) int
 	switch opts.Sort {
-	case "start":
-		order = func(a, b dag.Summary) int { return cmp.Compare(a.Start, b.Start) }
 	case "duration":
 		order = func(a, b dag.Summary) int { return cmp.Compare(b.Duration(), a.Duration()) }
 	case "spans":
 		order = func(a, b dag.Summary) int { return cmp.Compare(b.Spans, a.Spans) }
-	default:
-		return usageError{fmt.Errorf("unknown --sort %q (want start, duration or spans)", opts.Sort)}
+	default: // start
+		order = func(a, b dag.Summary) int { return cmp.Compare(a.Start, b.Start) }
 	}
 	ts, err := openTraces(s, &opts.inputOptions, true)
 	if err != nil {

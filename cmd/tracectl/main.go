@@ -17,9 +17,6 @@ import (
 	"github.com/tracectl/tracectl/internal/termstr"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 func main() {
 	// A reader that goes away (`tracectl tree big.pb | head`) makes writes
 	// fail with EPIPE, which run treats as the end of the job, instead of

@@ -89,7 +89,8 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 	f.StringVar(&opts.GRPCAddr, "grpc-addr", receiver.DefaultGRPCAddr, "OTLP/gRPC listen address (empty disables gRPC)")
 	f.StringVar(&opts.HTTPAddr, "http-addr", receiver.DefaultHTTPAddr, "OTLP/HTTP listen address (empty disables HTTP)")
 	f.StringVar(&opts.Out, "out", "", "write everything received to this file")
-	f.StringVar(&opts.OutFormat, "out-format", "json", "--out format: json (Collector file-exporter JSON lines) or proto (length-framed protobuf)")
+	addChoiceFlag(cmd, &opts.OutFormat, "out-format", "", "otlp-json", "--out format, named as convert --to names it: otlp-json (Collector file-exporter JSON lines) or otlp-proto (length-framed protobuf)",
+		"otlp-json", "otlp-proto").alias("json", "otlp-json").alias("proto", "otlp-proto")
 	f.BoolVar(&opts.Summary, "summary", false, "print one line per completed trace instead of its tree")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print no traces, only the final summary on stderr")
 	addOutputFlag(cmd, &opts.Output, "tree", "json")
@@ -113,9 +114,6 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 // and its shutdown order) and turns how it ended into the summary line and
 // the exit code.
 func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
-	if opts.OutFormat != "json" && opts.OutFormat != "proto" {
-		return usageError{fmt.Errorf("unknown --out-format %q (want json or proto)", opts.OutFormat)}
-	}
 	if opts.View && (opts.Summary || opts.Quiet || opts.Output == "json") {
 		return usageError{errors.New("--view shows traces in the explorer: it does not go with --summary, --quiet or -o json")}
 	}
@@ -130,7 +128,7 @@ func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
 			MaxMemory:      opts.MaxMemory,
 			BodyTimeout:    opts.BodyTimeout,
 		},
-		OutProto: opts.OutFormat == "proto",
+		OutProto: opts.OutFormat == "otlp-proto",
 		Idle:     opts.TraceIdle,
 		MaxSpans: opts.MaxSpans,
 		Count:    opts.Count,

@@ -268,7 +268,6 @@ func TestReceiveUsage(t *testing.T) {
 	}{
 		{"bad query", receiveOptions{Until: "{ name = ", Output: "tree", OutFormat: "json", Color: "never"}},
 		{"timeout alone", receiveOptions{Timeout: time.Second, Output: "tree", OutFormat: "json", Color: "never"}},
-		{"out format", receiveOptions{OutFormat: "xml", Output: "tree", Color: "never"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

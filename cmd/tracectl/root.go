@@ -16,16 +16,17 @@ whether the trace is well-formed.
 Input formats are detected from the content; --format forces one.
 Exit codes: 0 success, 1 the analysis found what you asked to fail on, 2 bad usage or
 unreadable input, 3 emit could not export (the endpoint refused or is not there).`,
-		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Runnable, so that a word that is no command reaches rootArgs
+		// (a suggestion and exit 2) instead of cobra's own message.
+		Args: rootArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{err}
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newCmdTree(s),
 		newCmdLs(s),
@@ -43,6 +44,14 @@ unreadable input, 3 emit could not export (the endpoint refused or is not there)
 		newCmdReport(s),
 		newCmdView(s),
 	)
+	// The commands about tracectl itself, and what every command gets:
+	// help and completion as cobra makes them, --version, and shell
+	// completion for the flags that declare none (complete.go).
+	root.AddCommand(newCmdVersion(s), newCmdMan(s))
+	root.SetHelpCommand(newCmdHelp())
+	root.InitDefaultCompletionCmd()
+	setVersionFlag(root)
+	completeFlags(root)
 	return root
 }
 

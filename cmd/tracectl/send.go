@@ -53,10 +53,12 @@ $OTEL_EXPORTER_OTLP_HEADERS (name=value,…) and --endpoint-header.`,
 	opts.redactOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.Endpoint, "endpoint", "", "receiver address, host:port or URL (default localhost:4317 for grpc, localhost:4318 for http)")
-	f.StringVar(&opts.Protocol, "protocol", sender.GRPC, "grpc or http")
+	addChoiceFlag(cmd, &opts.Protocol, "protocol", "", sender.GRPC, "OTLP protocol: grpc, or http (protobuf bodies; also spelled http/protobuf)", sender.GRPC, sender.HTTP).
+		alias("http/protobuf", sender.HTTP)
 	f.BoolVar(&opts.Retime, "retime", false, "shift each trace to end now, keeping its shape")
 	f.IntVar(&opts.BatchSize, "batch-size", 512, "spans per export request")
-	f.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "longest wait for one export request")
+	f.DurationVar(&opts.Timeout, "export-timeout", 10*time.Second, "longest wait for one export request (each retry waits as long again)")
+	addFlagAlias(cmd, "timeout", "export-timeout") // --timeout elsewhere is how long a whole run may wait
 	f.StringArrayVar(&opts.Headers, "endpoint-header", nil, "header for the receiver, 'Name: value' (repeatable; also $OTEL_EXPORTER_OTLP_HEADERS)")
 	return cmd
 }

@@ -120,7 +120,7 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		return nil, err
 	}
 	if ts.sp != nil {
-		return ts, nil
+		return ts, ts.selectTrace(o.Trace)
 	}
 	ts.close() // held in memory: no limit while analysing (as without --max-memory)
 	trees := buildTrees(&held)
@@ -136,7 +136,7 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		reportKept(s, "--where", len(trees), total)
 	}
 	ts.trees = trees
-	return ts, nil
+	return ts, ts.selectTrace(o.Trace)
 }
 
 // spills counts the runs that spilled to disk (tests check that a tiny
@@ -200,8 +200,12 @@ func (ts *traceSet) close() {
 }
 
 // selectTrace narrows the set to the one trace whose id starts with
-// prefix (--trace); it is an error when none or several do.
+// prefix (--trace, which openTraces applies; "" keeps them all); it is an
+// error when none or several do.
 func (ts *traceSet) selectTrace(prefix string) error {
+	if prefix == "" {
+		return nil
+	}
 	if ts.sp == nil {
 		trees, err := selectTrace(ts.trees, prefix)
 		ts.trees = trees

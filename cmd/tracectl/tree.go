@@ -17,7 +17,6 @@ type treeOptions struct {
 	inputOptions
 	followOptions
 	asyncOptions
-	Trace       string
 	MaxDepth    int
 	MinDuration time.Duration
 	Width       int
@@ -52,7 +51,6 @@ path and shows each consumer's wait as "⋯ queued 38ms".`,
 	opts.followOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&opts.Trace, "trace", "", "show only this trace (a unique prefix of its id is enough)")
 	f.IntVar(&opts.MaxDepth, "max-depth", -1, "deepest level to print (roots are 0; -1 for all)")
 	f.DurationVar(&opts.MinDuration, "min-duration", 0, "hide spans shorter than this, with their subtrees")
 	f.IntVar(&opts.Width, "width", 0, "line width to fit (default: $COLUMNS, else the terminal's width, else 120)")
@@ -80,11 +78,6 @@ func treeRun(s *streams, opts *treeOptions) error {
 		return err
 	}
 	defer ts.close()
-	if opts.Trace != "" {
-		if err := ts.selectTrace(opts.Trace); err != nil {
-			return err
-		}
-	}
 	p := newTreePrinter(s, opts)
 	return ts.sorted(func(tr *dag.Tree) error { return p.print([]*dag.Tree{tr}) })
 }

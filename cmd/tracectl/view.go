@@ -15,7 +15,6 @@ import (
 type viewOptions struct {
 	inputOptions
 	asyncOptions
-	Trace string
 	Color string
 }
 
@@ -42,7 +41,8 @@ For live traffic, use 'tracectl receive --view'.`,
 	opts.inputOptions.runOnFiles(cmd, func(cmd *cobra.Command) error { return viewRun(cmd.Context(), s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
-	cmd.Flags().StringVar(&opts.Trace, "trace", "", "open this trace first (a unique prefix of its id is enough)")
+	// --trace, every reader's, opens that trace first, the others a key away.
+	cmd.Flags().Lookup("trace").Usage = "open this trace first (a unique prefix of its id is enough)"
 	addColorFlag(cmd, &opts.Color)
 	return cmd
 }
@@ -58,14 +58,16 @@ func viewRun(ctx context.Context, s *streams, opts *viewOptions) error {
 	if !s.OutTTY {
 		return errNoTerminal
 	}
+	open := opts.Trace
+	opts.Trace = "" // load every trace, and open this one first
 	trees, err := loadTrees(s, &opts.inputOptions)
 	if err != nil {
 		return err
 	}
 	sortByStart(trees)
 	vo := view.Options{Styles: s.styles(opts.Color, 0), Async: mode, Source: sourceName(opts.Files)}
-	if opts.Trace != "" {
-		match, err := selectTrace(trees, opts.Trace)
+	if open != "" {
+		match, err := selectTrace(trees, open)
 		if err != nil {
 			return err
 		}

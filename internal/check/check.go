@@ -28,6 +28,15 @@ var Rules = []dag.Rule{
 	dag.RuleChildEndsAfterParent, dag.RuleClockSkew, dag.RulePII,
 }
 
+// RuleNames are the names of Rules, as --rule takes them.
+func RuleNames() []string {
+	names := make([]string, len(Rules))
+	for i, r := range Rules {
+		names[i] = string(r)
+	}
+	return names
+}
+
 // ParseRules parses rule names, each value possibly a comma-separated
 // list, as --rule and --skip-rule take them.
 func ParseRules(values []string) ([]dag.Rule, error) {
@@ -36,11 +45,7 @@ func ParseRules(values []string) ([]dag.Rule, error) {
 		for _, part := range strings.Split(v, ",") {
 			r := dag.Rule(strings.TrimSpace(part))
 			if !slices.Contains(Rules, r) {
-				names := make([]string, len(Rules))
-				for i, r := range Rules {
-					names[i] = string(r)
-				}
-				return nil, fmt.Errorf("unknown rule %q (rules: %s)", part, strings.Join(names, ", "))
+				return nil, fmt.Errorf("unknown rule %q (rules: %s)", part, strings.Join(RuleNames(), ", "))
 			}
 			out = append(out, r)
 		}

@@ -74,3 +74,34 @@ func Quoted(name string, candidates []string, n int) string {
 	}
 	return strings.Join(near, ", ")
 }
+
+// Close returns the candidates near enough to name to be what the user
+// meant, nearest first: those one is a prefix of the other ("dur" for
+// "duration", "trace-id" for "trace"), and those at the fewest edits from
+// name if that is at most two (one for names of up to three runes, so "x"
+// does not suggest "ls"). Case is ignored. It is the rule
+// of every "did you mean" message.
+func Close(name string, candidates []string) []string {
+	lname := strings.ToLower(name)
+	limit := 2
+	if len([]rune(lname)) <= 3 {
+		limit = 1
+	}
+	var out []string
+	best := -1
+	for _, c := range Nearest(name, candidates, len(candidates)) {
+		lc := strings.ToLower(c)
+		short, long := lname, lc
+		if len(short) > len(long) {
+			short, long = long, short
+		}
+		d := Distance(lname, lc)
+		if d <= limit && (best < 0 || d == best) {
+			best = d
+			out = append(out, c)
+		} else if len([]rune(short)) >= 3 && strings.HasPrefix(long, short) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

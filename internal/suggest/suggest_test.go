@@ -56,3 +56,29 @@ func TestQuoted(t *testing.T) {
 		t.Errorf("Quoted = %s, want %s", got, want)
 	}
 }
+
+func TestClose(t *testing.T) {
+	tests := []struct {
+		name       string
+		candidates []string
+		want       []string
+	}{
+		{"jsn", []string{"table", "json"}, []string{"json"}},
+		{"yaml", []string{"text", "json", "markdown"}, nil},
+		{"formt", []string{"format", "max-frame", "where"}, []string{"format"}},
+		{"colour", []string{"color", "critical"}, []string{"color"}},
+		{"dur", []string{"start", "duration", "spans"}, []string{"duration"}},
+		{"trace-id", []string{"trace", "trace-idle", "where"}, []string{"trace-idle", "trace"}},
+		{"Service", []string{"operation", "service"}, []string{"service"}},
+		{"tre", []string{"tree", "ls", "receive"}, []string{"tree"}},
+		{"x", []string{"ls"}, nil},
+		{"grcp", []string{"grpc", "http"}, []string{"grpc"}},
+		{"formt", []string{"sort", "format"}, []string{"format"}},
+		{"", []string{"ls"}, nil},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, Close(tt.name, tt.candidates)); diff != "" {
+			t.Errorf("Close(%q) (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
