@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,7 +24,8 @@ import (
 // covered without a line of its own:
 //
 //   - --trace, --base-trace, --cand-trace: the trace ids in the inputs named
-//     so far on the command line (completeTraceIDs);
+//     so far on the command line; --focus: their services
+//     (completeFromInputs);
 //   - a file or directory (--out, --junit, -f/--file, *-file, a usage that
 //     names `FILE` or `DIR`): the shell's file names;
 //   - anything else that takes a value (a query, a duration, an address):
@@ -39,11 +41,13 @@ func completeFlags(cmd *cobra.Command) {
 		var fn cobra.CompletionFunc
 		switch {
 		case f.Name == "trace":
-			fn = completeTraceIDs()
+			fn = completeFromInputs(traceIDs)
 		case f.Name == "base-trace":
-			fn = completeTraceIDs("base")
+			fn = completeFromInputs(traceIDs, "base")
 		case f.Name == "cand-trace":
-			fn = completeTraceIDs("cand")
+			fn = completeFromInputs(traceIDs, "cand")
+		case f.Name == "focus":
+			fn = completeFromInputs(services)
 		case takesPath(f):
 			return // cobra's default: file names
 		default:
@@ -86,13 +90,13 @@ const completeMaxIDs = 500
 
 var errCompleteBudget = errors.New("completion budget spent")
 
-// completeTraceIDs completes a trace id from the inputs named before the
-// cursor: the arguments that are regular files (globs expanded) and the
-// values of fileFlags (diff's --base, --cand). Standard input, URLs,
-// pipes and devices are never read; files are read within
-// defaultCompletionBudget, and a file that ends early or does not decode still offers the
-// traces read before. Each id comes with its root service and name.
-func completeTraceIDs(fileFlags ...string) cobra.CompletionFunc {
+// completeFromInputs completes a value from the traces in the inputs named
+// before the cursor: the arguments that are regular files (globs
+// expanded) and the values of fileFlags (diff's --base, --cand); offer
+// picks the values. Standard input, URLs, pipes and devices are never
+// read; files are read within defaultCompletionBudget, and a file that
+// ends early or does not decode still offers the traces read before.
+func completeFromInputs(offer func(trees []*dag.Tree, prefix string) []cobra.Completion, fileFlags ...string) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		inputs := slices.Clone(args)
 		for _, name := range fileFlags {
@@ -106,25 +110,52 @@ func completeTraceIDs(fileFlags ...string) cobra.CompletionFunc {
 		}
 		trees := buildTrees(readForCompletion(completionFiles(inputs), format, defaultCompletionBudget))
 		sortByStart(trees)
-		prefix := strings.ToLower(toComplete)
-		var out []cobra.Completion
-		for _, tr := range trees {
-			id := tr.TraceIDText()
-			if !strings.HasPrefix(strings.ToLower(id), prefix) || !termstr.Safe(id) || strings.ContainsAny(id, " \t") {
-				continue
-			}
-			sum := dag.Summarize(tr)
-			desc := termstr.Escape(sum.RootService + " " + sum.RootName)
-			if sum.RootMissing {
-				desc = "(root missing)"
-			}
-			out = append(out, cobra.CompletionWithDesc(id, desc+", "+dag.Plural(sum.Spans, "span")+", "+dag.FormatDuration(sum.Duration())))
-			if len(out) == completeMaxIDs {
-				break
-			}
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp
+		out := offer(trees, strings.ToLower(toComplete))
+		return out[:min(len(out), completeMaxIDs)], cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// completable reports whether a value from the input can be offered to the
+// shell as it is: no control or bidi characters, no blanks.
+func completable(v string) bool {
+	return v != "" && termstr.Safe(v) && !strings.ContainsAny(v, " \t")
+}
+
+// traceIDs offers the trace ids that start with prefix, by start time,
+// each with its root and size.
+func traceIDs(trees []*dag.Tree, prefix string) []cobra.Completion {
+	var out []cobra.Completion
+	for _, tr := range trees {
+		id := tr.TraceIDText()
+		if !strings.HasPrefix(strings.ToLower(id), prefix) || !completable(id) {
+			continue
+		}
+		sum := dag.Summarize(tr)
+		desc := termstr.Escape(sum.RootService + " " + sum.RootName)
+		if sum.RootMissing {
+			desc = "(root missing)"
+		}
+		out = append(out, cobra.CompletionWithDesc(id, desc+", "+dag.Plural(sum.Spans, "span")+", "+dag.FormatDuration(sum.Duration())))
+	}
+	return out
+}
+
+// services offers the services that start with prefix, by name, each with
+// the number of traces it is in.
+func services(trees []*dag.Tree, prefix string) []cobra.Completion {
+	traces := map[string]int{}
+	for _, tr := range trees {
+		for _, svc := range dag.Summarize(tr).Services {
+			traces[svc]++
+		}
+	}
+	var out []cobra.Completion
+	for _, svc := range slices.Sorted(maps.Keys(traces)) {
+		if strings.HasPrefix(strings.ToLower(svc), prefix) && completable(svc) {
+			out = append(out, cobra.CompletionWithDesc(svc, "in "+dag.Plural(traces[svc], "trace")))
+		}
+	}
+	return out
 }
 
 // completionFiles is the regular files among inputs, globs expanded.

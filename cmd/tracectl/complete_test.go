@@ -30,7 +30,9 @@ func complete(t *testing.T, stdin io.Reader, args ...string) []string {
 	return strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 }
 
-func TestCompleteTraceIDs(t *testing.T) {
+// TestCompleteFromInputs: --trace (and diff's --base-trace, --cand-trace)
+// complete the trace ids, --focus the services, of the files named.
+func TestCompleteFromInputs(t *testing.T) {
 	a := "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1\tfrontend GET /checkout, 6 spans, 100ms"
 	b := "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2\tfrontend GET /checkout, 3 spans, 100ms"
 	glob := filepath.Join(filepath.Dir(skewExample), "sk*.json")
@@ -49,6 +51,8 @@ func TestCompleteTraceIDs(t *testing.T) {
 		{"diff --base-trace reads --base", []string{"diff", "--base", skewExample, "--cand", "missing.json", "--base-trace", "b"}, []string{b, ":4"}},
 		{"diff --cand-trace reads --cand", []string{"diff", "--cand", skewExample, "--cand-trace", ""}, []string{a, b, ":4"}},
 		{"a missing file", []string{"tree", "missing.json", "--trace", ""}, []string{":4"}},
+		{"graph --focus: the services", []string{"graph", skewExample, "--focus", ""}, []string{"frontend\tin 2 traces", "payment\tin 2 traces", ":4"}},
+		{"graph --focus: a prefix, case-blind", []string{"graph", skewExample, "--focus", "P"}, []string{"payment\tin 2 traces", ":4"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,7 +161,7 @@ func TestCompletionScripts(t *testing.T) {
 // BenchmarkCompleteTraceIDs is one key press of `tracectl tree
 // shop.jsonl --trace <TAB>` on the demo data (90 traces, 2,171 spans).
 func BenchmarkCompleteTraceIDs(b *testing.B) {
-	fn := completeTraceIDs()
+	fn := completeFromInputs(traceIDs)
 	cmd := newCmdTree(&streams{})
 	for b.Loop() {
 		if got, _ := fn(cmd, []string{"../../testdata/demo/shop.jsonl"}, ""); len(got) == 0 {

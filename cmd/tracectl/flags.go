@@ -90,7 +90,7 @@ func addOutputFlag(cmd *cobra.Command, p *string, formats ...string) {
 	}
 }
 
-// addColorFlag registers --color auto|always|never (see streams.colorEnabled).
+// addColorFlag registers --color auto|always|never (see streams.styles).
 func addColorFlag(cmd *cobra.Command, p *string) {
 	addChoiceFlag(cmd, p, "color", "", "auto", "colour: auto, always or never (auto honours NO_COLOR)", "auto", "always", "never")
 }

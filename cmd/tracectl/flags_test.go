@@ -273,6 +273,7 @@ func TestDeprecatedAliases(t *testing.T) {
 	}{
 		{"emit", "header", "endpoint-header", "[a=b]"},
 		{"send", "timeout", "export-timeout", "3s"},
+		{"report", "traces", "waterfalls", "3"},
 	}
 	for _, tt := range tests {
 		var errb bytes.Buffer

@@ -49,8 +49,8 @@ offline (nothing is fetched: it works as a CI artifact):
   - with --base and --cand, the diff of the candidate against the base (diff), and
     both latency distributions in the histogram.
 
-The page holds the data it draws, bounded for huge inputs: --traces slowest and
---traces erroring traces, --max-spans spans per waterfall; the page says what it
+The page holds the data it draws, bounded for huge inputs: --waterfalls slowest and
+--waterfalls erroring traces, --max-spans spans per waterfall; the page says what it
 left out. Span attributes are in the file: --redact masks every value check --pii
 would report (secrets, personal data) before anything is analysed or written.`,
 		Example: `  tracectl report --out report.html traces.json
@@ -70,7 +70,8 @@ would report (secrets, personal data) before anything is analysed or written.`,
 	f.StringArrayVar(&opts.Base, "base", nil, "base input for a diff: file, glob or URL (repeatable; the other inputs are the candidate)")
 	f.StringArrayVar(&opts.Cand, "cand", nil, "candidate input for a diff: file, glob or URL (repeatable)")
 	f.StringVar(&opts.Title, "title", "", "the page's title (default: tracectl report of the inputs)")
-	f.IntVar(&opts.Traces, "traces", report.DefaultTraces, "draw this many of the slowest traces, and as many with errors, as waterfalls")
+	f.IntVar(&opts.Traces, "waterfalls", report.DefaultTraces, "draw this many of the slowest traces, and as many with errors, as waterfalls")
+	addFlagAlias(cmd, "traces", "waterfalls") // query --traces is a switch: one name, one kind of value
 	f.IntVar(&opts.MaxSpans, "max-spans", report.DefaultMaxSpans, "draw at most this many spans per waterfall")
 	f.BoolVar(&opts.PII, "pii", false, "also check for secrets and personal data (check --pii; with --redact, in what remains)")
 	opts.redactOptions.addFlags(cmd)
@@ -79,7 +80,7 @@ would report (secrets, personal data) before anything is analysed or written.`,
 
 func reportRun(s *streams, opts *reportOptions) error {
 	if opts.Traces < 1 || opts.MaxSpans < 1 {
-		return usageError{errors.New("--traces and --max-spans must be 1 or more")}
+		return usageError{errors.New("--waterfalls and --max-spans must be 1 or more")}
 	}
 	cand := append(append([]string{}, opts.Files...), opts.Cand...)
 	if len(opts.Base) > 0 && len(cand) == 0 {

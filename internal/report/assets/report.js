@@ -480,7 +480,7 @@
     search.addEventListener('input', () => { state.q = search.value; writeHash(); drawList(); drawWaterfall(); });
     later.push(drawAll);
     const note = 'Up to ' + plural(sel.slowest, 'slowest trace') + ' and up to ' + sel.erroring + ' with errors (one of each kind of error first) of ' +
-      plural(sel.of, 'trace') + ', each drawn up to ' + sel.maxSpans + ' spans; ' + D.traces.length + ' shown. tracectl report --traces N shows more.';
+      plural(sel.of, 'trace') + ', each drawn up to ' + sel.maxSpans + ' spans; ' + D.traces.length + ' shown. tracectl report --waterfalls N shows more.';
     return section('traces', 'Slowest and erroring traces', h('p', { class: 'note' }, note),
       h('div', { class: 'controls' }, search), list, wf, details);
   }
