@@ -16,6 +16,7 @@ import (
 	"github.com/tracectl/tracectl/internal/query"
 	"github.com/tracectl/tracectl/internal/receiver"
 	"github.com/tracectl/tracectl/internal/render"
+	"github.com/tracectl/tracectl/internal/spill"
 )
 
 type receiveOptions struct {
@@ -33,7 +34,7 @@ type receiveOptions struct {
 	TraceIdle      time.Duration
 	MaxSpans       int
 	MaxRequestSize int64
-	MaxMemory      int64
+	MaxMemory      string // a size, as every reader's --max-memory (spill.ParseSize)
 	Width          int
 	Color          string
 	NoFold         bool
@@ -101,7 +102,7 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 	f.DurationVar(&opts.TraceIdle, "trace-idle", live.DefaultIdle, "a trace is complete when no span has arrived for it for this long")
 	f.IntVar(&opts.MaxSpans, "max-spans", live.DefaultMaxSpans, "most spans held in incomplete traces; beyond it the longest-waiting traces are printed early")
 	f.Int64Var(&opts.MaxRequestSize, "max-request-size", receiver.DefaultMaxRequestSize, "largest request body accepted, after decompression, in bytes (413 beyond)")
-	f.Int64Var(&opts.MaxMemory, "max-memory", receiver.DefaultMaxMemory, "memory for request bodies and the spans held until their trace is printed, in bytes (429 beyond)")
+	f.StringVar(&opts.MaxMemory, "max-memory", "256MiB", "memory for request bodies and the spans held until their trace is printed, in bytes or with a unit (512MiB, 1GB; 429 beyond)")
 	f.DurationVar(&opts.BodyTimeout, "body-timeout", receiver.DefaultBodyTimeout, "time an OTLP/HTTP sender has to send a request body (408 beyond)")
 	f.IntVar(&opts.Width, "width", 0, "line width (default: terminal width, 120 when not a terminal)")
 	addColorFlag(cmd, &opts.Color)
@@ -114,6 +115,14 @@ is open (3s at most), print a summary on stderr and exit 0.`,
 // and its shutdown order) and turns how it ended into the summary line and
 // the exit code.
 func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
+	var maxMemory int64 // 0: the receiver's default
+	if opts.MaxMemory != "" {
+		n, err := spill.ParseSize(opts.MaxMemory)
+		if err != nil || n <= 0 {
+			return usageError{fmt.Errorf("--max-memory %q: want a size such as 256MiB or 1GB", opts.MaxMemory)}
+		}
+		maxMemory = n
+	}
 	if opts.View && (opts.Summary || opts.Quiet || opts.Output == "json") {
 		return usageError{errors.New("--view shows traces in the explorer: it does not go with --summary, --quiet or -o json")}
 	}
@@ -125,7 +134,7 @@ func receiveRun(ctx context.Context, s *streams, opts *receiveOptions) error {
 			GRPCAddr:       opts.GRPCAddr,
 			HTTPAddr:       opts.HTTPAddr,
 			MaxRequestSize: opts.MaxRequestSize,
-			MaxMemory:      opts.MaxMemory,
+			MaxMemory:      maxMemory,
 			BodyTimeout:    opts.BodyTimeout,
 		},
 		OutProto: opts.OutFormat == "otlp-proto",
