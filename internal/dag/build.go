@@ -15,14 +15,17 @@ import (
 func Build(t *Trace) *Tree {
 	tr := &Tree{TraceID: t.ID}
 	for _, s := range t.Spans {
-		if s.Raw != nil {
-			tr.noteRaw(s)
+		if s.rare == 0 {
+			continue
+		}
+		if r := s.Raw(); r != nil {
+			tr.noteRaw(s, r)
 		}
 	}
 	if len(t.Spans) > 0 {
 		s := t.Spans[0]
-		if s.Raw != nil && s.Raw.Invalid&FieldTraceID != 0 {
-			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("%s (%s)", describeRawID("trace id", s.Raw.TraceID, len(t.ID)), Plural(len(t.Spans), "span")))
+		if r := s.Raw(); r != nil && r.Invalid&FieldTraceID != 0 {
+			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("%s (%s)", describeRawID("trace id", r.TraceID, len(t.ID)), Plural(len(t.Spans), "span")))
 		} else if t.ID.IsZero() {
 			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("trace id is empty or all zeros (%s)", Plural(len(t.Spans), "span")))
 		}
@@ -30,14 +33,18 @@ func Build(t *Trace) *Tree {
 	b := &builder{tr: tr, spans: make([]*Span, 0, len(t.Spans)), ps: make([]protoNode, 0, len(t.Spans))}
 	byID := newIDIndex(len(t.Spans))
 	for _, s := range t.Spans {
-		if s.Raw != nil && s.Raw.Invalid&FieldParentSpanID != 0 {
-			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q: %s", s.Name, describeRawID("parent span id", s.Raw.ParentSpanID, len(s.SpanID))))
+		var r *RawIDs
+		if s.rare != 0 {
+			r = s.Raw()
+		}
+		if r != nil && r.Invalid&FieldParentSpanID != 0 {
+			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q: %s", s.Name(), describeRawID("parent span id", r.ParentSpanID, len(s.SpanID))))
 		}
 		switch {
-		case s.Raw != nil && s.Raw.Invalid&FieldSpanID != 0:
-			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q: %s", s.Name, describeRawID("span id", s.Raw.SpanID, len(s.SpanID))))
+		case r != nil && r.Invalid&FieldSpanID != 0:
+			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q: %s", s.Name(), describeRawID("span id", r.SpanID, len(s.SpanID))))
 		case s.SpanID.IsZero():
-			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q has no span id (empty or all zeros)", s.Name))
+			tr.addFinding(s.SpanID, RuleInvalidSpanID, fmt.Sprintf("span %q has no span id (empty or all zeros)", s.Name()))
 		}
 		// An invalid but non-empty id was derived from its raw text, so it
 		// is indexed like any other: its children find it by that text.
@@ -47,7 +54,7 @@ func Build(t *Trace) *Tree {
 				if b.spans[k].SameContent(s) {
 					tr.Duplicates++
 				} else {
-					tr.addFinding(s.SpanID, RuleDuplicateSpanID, fmt.Sprintf("span id used by two different spans (%q and %q); keeping the first", b.spans[k].Name, s.Name))
+					tr.addFinding(s.SpanID, RuleDuplicateSpanID, fmt.Sprintf("span id used by two different spans (%q and %q); keeping the first", b.spans[k].Name(), s.Name()))
 					tr.Conflicts = append(tr.Conflicts, s)
 				}
 				continue
@@ -117,7 +124,7 @@ func (b *builder) linkParents(byID *idIndex) {
 		ph := &b.ps[p]
 		ph.start, ph.end = min(ph.start, s.Start), max(ph.end, s.End)
 		b.ps[i].parent = p
-		b.tr.addFinding(s.SpanID, RuleMissingParent, fmt.Sprintf("parent span %s of %q is not in the input", b.tr.IDText(s.ParentSpanID), s.Name))
+		b.tr.addFinding(s.SpanID, RuleMissingParent, fmt.Sprintf("parent span %s of %q is not in the input", b.tr.IDText(s.ParentSpanID), s.Name()))
 	}
 }
 
@@ -159,7 +166,7 @@ func (b *builder) breakCycles() {
 				names[j] = b.tr.IDText(b.ps[c].id)
 			}
 			s := b.spans[cut]
-			b.tr.addFinding(s.SpanID, RuleParentCycle, fmt.Sprintf("parent chain loops (%s); broken at %q, shown as a root", strings.Join(names, " → "), s.Name))
+			b.tr.addFinding(s.SpanID, RuleParentCycle, fmt.Sprintf("parent chain loops (%s); broken at %q, shown as a root", strings.Join(names, " → "), s.Name()))
 			b.ps[cut].parent = None
 		}
 		for _, p := range path {

@@ -54,7 +54,7 @@ func (c *checker) node(out []Finding, i int32) []Finding {
 		return out
 	}
 	if s.End < s.Start {
-		return append(out, c.finding(s, RuleEndBeforeStart, fmt.Sprintf("span %q ends %s before it starts", s.Name, FormatDuration(Sub(s.Start, s.End)))))
+		return append(out, c.finding(s, RuleEndBeforeStart, fmt.Sprintf("span %q ends %s before it starts", s.Name(), FormatDuration(Sub(s.Start, s.End)))))
 	}
 	if n.Parent == None {
 		return out
@@ -67,12 +67,12 @@ func (c *checker) node(out []Finding, i int32) []Finding {
 		return out
 	}
 	async := asyncRelation(p, s)
-	if c.clocks.same(p.Resource, s.Resource) {
+	if c.clocks.same(p.Resource(), s.Resource()) {
 		if early := Sub(p.Start, s.Start); early > c.tol {
-			out = append(out, c.finding(s, RuleChildStartsBeforeParent, fmt.Sprintf("span %q starts %s before its parent %q on the same clock (service %s)", s.Name, FormatDuration(early), p.Name, s.Service())))
+			out = append(out, c.finding(s, RuleChildStartsBeforeParent, fmt.Sprintf("span %q starts %s before its parent %q on the same clock (service %s)", s.Name(), FormatDuration(early), p.Name(), s.Service())))
 		}
 		if late := Sub(s.End, p.End); !async && late > c.tol {
-			out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q ends %s after its parent %q (%s → %s)", s.Name, FormatDuration(late), p.Name, kindOf(p), kindOf(s))))
+			out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q ends %s after its parent %q (%s → %s)", s.Name(), FormatDuration(late), p.Name(), kindOf(p), kindOf(s))))
 		}
 		return out
 	}
@@ -84,13 +84,13 @@ func (c *checker) node(out []Finding, i int32) []Finding {
 		} else {
 			what = fmt.Sprintf("ends %s after", FormatDuration(Sub(s.End, p.End)))
 		}
-		out = append(out, c.finding(s, RuleClockSkew, fmt.Sprintf("span %q (%s) %s its parent %q (%s): clock skew, estimated offset %s", s.Name, s.Service(), what, p.Name, p.Service(), FormatShift(shift))))
+		out = append(out, c.finding(s, RuleClockSkew, fmt.Sprintf("span %q (%s) %s its parent %q (%s): clock skew, estimated offset %s", s.Name(), s.Service(), what, p.Name(), p.Service(), FormatShift(shift))))
 		if c.skew != nil {
 			c.skew.add(p, s, shift, c.tol, async)
 		}
 	}
 	if late := Sub(Add(s.End, shift), p.End); !async && late > c.tol {
-		out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q (%s) ends %s after its parent %q (%s)%s", s.Name, s.Service(), FormatDuration(late), p.Name, p.Service(), shiftNote(shift))))
+		out = append(out, c.finding(s, RuleChildEndsAfterParent, fmt.Sprintf("span %q (%s) ends %s after its parent %q (%s)%s", s.Name(), s.Service(), FormatDuration(late), p.Name(), p.Service(), shiftNote(shift))))
 	}
 	return out
 }

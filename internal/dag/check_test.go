@@ -15,7 +15,7 @@ var (
 )
 
 // on puts a span on a service's resource and gives it a kind.
-func on(s Span, r *Resource, k Kind) Span {
+func on(s SpanData, r *Resource, k Kind) SpanData {
 	s.Resource, s.Kind = r, k
 	return s
 }
@@ -33,8 +33,8 @@ func checkRules(fs []Finding) []string {
 // cleanTrace is frontend (server 0–100) → frontend client (10–90) →
 // payment server (20–80) → payment internal (30–40), and frontend
 // internal (91–99): well formed in every way.
-func cleanTrace() []Span {
-	return []Span{
+func cleanTrace() []SpanData {
+	return []SpanData{
 		on(sp(1, 0, 0, 100), resFront, KindServer),
 		on(sp(2, 1, 10, 90), resFront, KindClient),
 		on(sp(3, 2, 20, 80), resPay, KindServer),
@@ -46,14 +46,14 @@ func cleanTrace() []Span {
 func TestCheckEachRule(t *testing.T) {
 	tests := []struct {
 		name   string
-		modify func([]Span) []Span
+		modify func([]SpanData) []SpanData
 		tol    int64
 		want   []string
 	}{
-		{name: "clean", modify: func(s []Span) []Span { return s }},
+		{name: "clean", modify: func(s []SpanData) []SpanData { return s }},
 		{
 			name: "invalid_trace_id",
-			modify: func(s []Span) []Span {
+			modify: func(s []SpanData) []SpanData {
 				for i := range s {
 					s[i].TraceID = TraceID{}
 				}
@@ -64,12 +64,12 @@ func TestCheckEachRule(t *testing.T) {
 		{
 			name: "invalid_span_id",
 			// a leaf with an all-zero id: nothing else refers to it
-			modify: func(s []Span) []Span { s[4].SpanID = SpanID{}; return s },
+			modify: func(s []SpanData) []SpanData { s[4].SpanID = SpanID{}; return s },
 			want:   []string{"invalid_span_id error 0000000000000000"},
 		},
 		{
 			name: "duplicate_span_id",
-			modify: func(s []Span) []Span {
+			modify: func(s []SpanData) []SpanData {
 				d := s[4]
 				d.Name = "other"
 				return append(s, d)
@@ -78,17 +78,17 @@ func TestCheckEachRule(t *testing.T) {
 		},
 		{
 			name:   "end_before_start",
-			modify: func(s []Span) []Span { s[3].End = at(25); return s },
+			modify: func(s []SpanData) []SpanData { s[3].End = at(25); return s },
 			want:   []string{"end_before_start error 0000000000000004"},
 		},
 		{
 			name:   "missing_parent",
-			modify: func(s []Span) []Span { return append(s[:1:1], s[2:]...) }, // drop span 2
+			modify: func(s []SpanData) []SpanData { return append(s[:1:1], s[2:]...) }, // drop span 2
 			want:   []string{"missing_parent warning 0000000000000003"},
 		},
 		{
 			name: "parent_cycle",
-			modify: func(s []Span) []Span {
+			modify: func(s []SpanData) []SpanData {
 				c1 := on(sp(10, 11, 40, 50), resPay, KindInternal)
 				c2 := on(sp(11, 10, 41, 49), resPay, KindInternal)
 				return append(s, c1, c2)
@@ -97,23 +97,23 @@ func TestCheckEachRule(t *testing.T) {
 		},
 		{
 			name:   "multiple_roots",
-			modify: func(s []Span) []Span { return append(s, on(sp(9, 0, 200, 300), resFront, KindServer)) },
+			modify: func(s []SpanData) []SpanData { return append(s, on(sp(9, 0, 200, 300), resFront, KindServer)) },
 			want:   []string{"multiple_roots warning 0000000000000009"},
 		},
 		{
 			name:   "child_starts_before_parent",
-			modify: func(s []Span) []Span { s[3].Start = at(15); return s }, // payment internal before payment server
+			modify: func(s []SpanData) []SpanData { s[3].Start = at(15); return s }, // payment internal before payment server
 			want:   []string{"child_starts_before_parent error 0000000000000004"},
 		},
 		{
 			name:   "child_ends_after_parent",
-			modify: func(s []Span) []Span { s[4].End = at(105); return s }, // frontend internal outlives the frontend server
+			modify: func(s []SpanData) []SpanData { s[4].End = at(105); return s }, // frontend internal outlives the frontend server
 			want:   []string{"child_ends_after_parent warning 0000000000000005"},
 		},
 		{
 			name: "clock_skew",
 			// the payment subtree 25 behind: its server starts before the client
-			modify: func(s []Span) []Span {
+			modify: func(s []SpanData) []SpanData {
 				for _, i := range []int{2, 3} {
 					s[i].Start = Add(s[i].Start, -25)
 					s[i].End = Add(s[i].End, -25)
@@ -124,12 +124,12 @@ func TestCheckEachRule(t *testing.T) {
 		},
 		{
 			name:   "within tolerance",
-			modify: func(s []Span) []Span { s[3].Start = at(19); s[4].End = at(101); return s },
+			modify: func(s []SpanData) []SpanData { s[3].Start = at(19); s[4].End = at(101); return s },
 			tol:    1,
 		},
 		{
 			name:   "one past tolerance",
-			modify: func(s []Span) []Span { s[3].Start = at(18); s[4].End = at(102); return s },
+			modify: func(s []SpanData) []SpanData { s[3].Start = at(18); s[4].End = at(102); return s },
 			tol:    1,
 			want: []string{
 				"child_starts_before_parent error 0000000000000004",
@@ -151,12 +151,12 @@ func TestCheckEachRule(t *testing.T) {
 func TestCheckRelations(t *testing.T) {
 	tests := []struct {
 		name  string
-		spans []Span
+		spans []SpanData
 		want  []string // "rule spanid: message"
 	}{
 		{
 			name: "consumer may outlive its producer",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 0, 10), resFront, KindProducer),
 				on(sp(2, 1, 5, 500), resPay, KindConsumer),
 				on(sp(3, 2, 6, 400), resPay, KindInternal),
@@ -164,14 +164,14 @@ func TestCheckRelations(t *testing.T) {
 		},
 		{
 			name: "any child may outlive a producer, on its own clock",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 0, 10), resFront, KindProducer),
 				on(sp(2, 1, 5, 500), resFront, KindInternal),
 			},
 		},
 		{
 			name: "a consumer that starts before its producer on one clock is still broken causality",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 10, 20), resFront, KindProducer),
 				on(sp(2, 1, 5, 500), resFront, KindConsumer),
 			},
@@ -179,7 +179,7 @@ func TestCheckRelations(t *testing.T) {
 		},
 		{
 			name: "a consumer before its producer across services is skew: starts aligned",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 100, 110), resFront, KindProducer),
 				on(sp(2, 1, 40, 500), resPay, KindConsumer),
 			},
@@ -187,7 +187,7 @@ func TestCheckRelations(t *testing.T) {
 		},
 		{
 			name: "a shorter child on another clock is centred",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 100, 200), resFront, KindClient),
 				on(sp(2, 1, 150, 230), resPay, KindServer), // 80 long, ends 30 late: centred at 110
 			},
@@ -195,7 +195,7 @@ func TestCheckRelations(t *testing.T) {
 		},
 		{
 			name: "a longer child on another clock that starts early is aligned, and still outlives",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 100, 200), resFront, KindClient),
 				on(sp(2, 1, 90, 250), resPay, KindServer),
 			},
@@ -206,7 +206,7 @@ func TestCheckRelations(t *testing.T) {
 		},
 		{
 			name: "a longer child on another clock that starts inside outlives its parent: no skew to see",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 100, 200), resFront, KindClient),
 				on(sp(2, 1, 110, 250), resPay, KindServer),
 			},
@@ -214,7 +214,7 @@ func TestCheckRelations(t *testing.T) {
 		},
 		{
 			name: "same service, other instance: another clock",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 100, 200), &Resource{Service: "cart", Attrs: []Attr{{Key: "service.instance.id", Value: StringValue("a")}}}, KindClient),
 				on(sp(2, 1, 90, 150), &Resource{Service: "cart", Attrs: []Attr{{Key: "service.instance.id", Value: StringValue("b")}}}, KindServer),
 			},
@@ -222,7 +222,7 @@ func TestCheckRelations(t *testing.T) {
 		},
 		{
 			name: "same service on two resources of the same instance: one clock",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 100, 200), &Resource{Service: "cart"}, KindServer),
 				on(sp(2, 1, 90, 150), &Resource{Service: "cart"}, KindInternal),
 			},
@@ -230,7 +230,7 @@ func TestCheckRelations(t *testing.T) {
 		},
 		{
 			name: "children of a missing parent are not compared with the placeholder",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(2, 1, 100, 200), resFront, KindServer),
 				on(sp(3, 1, 50, 300), resPay, KindServer),
 			},
@@ -241,7 +241,7 @@ func TestCheckRelations(t *testing.T) {
 		},
 		{
 			name: "a parent that ends before it starts is reported once, its children are not compared",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 100, 50), resFront, KindServer),
 				on(sp(2, 1, 0, 300), resFront, KindInternal),
 			},
@@ -249,7 +249,7 @@ func TestCheckRelations(t *testing.T) {
 		},
 		{
 			name: "messages round durations",
-			spans: []Span{
+			spans: []SpanData{
 				on(sp(1, 0, 0, 3_000_000_000), resFront, KindServer),
 				on(sp(2, 1, 1_000_000, 3_001_234_567), resFront, KindInternal),
 			},
@@ -281,8 +281,8 @@ func TestCheckKeepsTreeFindings(t *testing.T) {
 
 // skewedTrace has three frontend→payment calls whose payment servers
 // are 1000 behind (one of them 1500), and a payment→db call 200 ahead.
-func skewedTrace() []Span {
-	return []Span{
+func skewedTrace() []SpanData {
+	return []SpanData{
 		on(sp(1, 0, 0, 10_000), resFront, KindServer),
 		on(sp(2, 1, 100, 1_100), resFront, KindClient),
 		on(sp(3, 2, 100+50-1000, 1_100-50-1000), resPay, KindServer), // 900 long inside 1000: should start at 150
@@ -322,7 +322,7 @@ func TestSkewEstimator(t *testing.T) {
 func TestAdjustSkew(t *testing.T) {
 	spans := skewedTrace()
 	spans[3].Events = []Event{{Name: "e", Time: at(250 - 1000)}}
-	original := append([]Span(nil), spans...)
+	original := append([]SpanData(nil), spans...)
 	tr := build(spans...)
 	shifts := AdjustSkew(tr)
 
@@ -356,7 +356,7 @@ func TestAdjustSkew(t *testing.T) {
 	if diff := cmp.Diff(wantTimes, got); diff != "" {
 		t.Errorf("adjusted times (-want +got):\n%s", diff)
 	}
-	if ev := tr.Nodes[3].Span.Events; len(ev) != 1 || rel(ev[0].Time) != 250 {
+	if ev := tr.Nodes[3].Span.Events(); len(ev) != 1 || rel(ev[0].Time) != 250 {
 		t.Errorf("event of span 4 = %v, want shifted to 250", ev)
 	}
 	if diff := cmp.Diff(original, spans); diff != "" {
@@ -409,8 +409,8 @@ func TestAdjustSkewCleanTraceUntouched(t *testing.T) {
 // skewedChain is a 1-deep-per-span chain alternating two services, every
 // hop on the second service 7 behind and every span 1 shorter than its
 // parent at each end.
-func skewedChain(n int) []Span {
-	spans := make([]Span, n)
+func skewedChain(n int) []SpanData {
+	spans := make([]SpanData, n)
 	for i := range spans {
 		id := uint64(i + 1)
 		s := sp(id, id-1, int64(i), int64(2*n-i))
@@ -497,8 +497,8 @@ func BenchmarkAdjustSkew(b *testing.B) {
 // d runs from d to 1000-d), shuffled deterministically, with every fourth
 // span on a service whose clock is skew behind: about half of the relations
 // cross services, and are skewed unless skew is 0.
-func skewedWideTree(n int, skew int64) []Span {
-	spans := make([]Span, n)
+func skewedWideTree(n int, skew int64) []SpanData {
+	spans := make([]SpanData, n)
 	depth := make([]int64, n+1)
 	for i := range spans {
 		id := uint64(i + 1)
@@ -529,7 +529,7 @@ func TestSkewAdjusterSumsTrees(t *testing.T) {
 	var a SkewAdjuster
 	a.Adjust(build(skewedTrace()...))
 	// A second trace with one payment server 4000 behind its frontend parent.
-	second := []Span{
+	second := []SpanData{
 		on(sp(1, 0, 0, 1_000), resFront, KindServer),
 		on(sp(2, 1, 100-4_000, 200-4_000), resPay, KindServer),
 	}

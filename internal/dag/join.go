@@ -33,10 +33,10 @@ func Join(trees []*Tree) []*Tree {
 			continue
 		}
 		s := tr.Nodes[r].Span
-		if s == nil || !s.ParentSpanID.IsZero() || len(s.Links) == 0 {
+		if s == nil || !s.ParentSpanID.IsZero() || s.NumLinks() == 0 {
 			continue
 		}
-		l := &s.Links[0]
+		l := s.Links()[0]
 		u, ok := byID[l.TraceID]
 		if !ok || u == t {
 			continue

@@ -8,7 +8,7 @@ import (
 )
 
 // traceOf puts spans in trace t.
-func traceOf(t byte, spans ...Span) []Span {
+func traceOf(t byte, spans ...SpanData) []SpanData {
 	for i := range spans {
 		spans[i].TraceID = TraceID{t}
 	}
@@ -16,20 +16,20 @@ func traceOf(t byte, spans ...Span) []Span {
 }
 
 // linked makes s link first to span n of trace t.
-func linked(s Span, t byte, n uint64) Span {
+func linked(s SpanData, t byte, n uint64) SpanData {
 	s.Links = append(s.Links, Link{TraceID: TraceID{t}, SpanID: sid(n)})
 	return s
 }
 
-func kindOfSpan(s Span, k Kind) Span {
+func kindOfSpan(s SpanData, k Kind) SpanData {
 	s.Kind = k
 	return s
 }
 
-func buildAll(spans ...[]Span) []*Tree {
+func buildAll(spans ...[]SpanData) []*Tree {
 	var ts Traces
 	for _, s := range spans {
-		ts.Add(s)
+		ts.Add(Pack(s))
 	}
 	var trees []*Tree
 	for _, t := range ts.List() {
@@ -41,12 +41,12 @@ func buildAll(spans ...[]Span) []*Tree {
 func TestJoin(t *testing.T) {
 	tests := []struct {
 		name   string
-		traces [][]Span
+		traces [][]SpanData
 		want   []string // per result: trace id byte, joined ids, shape
 	}{
 		{
 			name: "consumer trace joins the producer's span",
-			traces: [][]Span{
+			traces: [][]SpanData{
 				traceOf(1, sp(1, 0, 0, 100), kindOfSpan(sp(2, 1, 10, 20), KindProducer), kindOfSpan(sp(7, 2, 10, 20), KindConsumer)),
 				traceOf(2, linked(sp(3, 0, 30, 60), 1, 2), sp(4, 3, 40, 50)),
 			},
@@ -54,7 +54,7 @@ func TestJoin(t *testing.T) {
 		},
 		{
 			name: "chains: 3 links to 2, which links to 1",
-			traces: [][]Span{
+			traces: [][]SpanData{
 				traceOf(3, linked(sp(5, 0, 70, 80), 2, 3)),
 				traceOf(1, sp(1, 0, 0, 100), sp(2, 1, 10, 20)),
 				traceOf(2, linked(sp(3, 0, 30, 60), 1, 2)),
@@ -65,7 +65,7 @@ func TestJoin(t *testing.T) {
 			// The walk from the first trace comes back to it: its link
 			// is the one cut.
 			name: "a loop of links is cut where it closes",
-			traces: [][]Span{
+			traces: [][]SpanData{
 				traceOf(1, linked(sp(1, 0, 0, 10), 2, 2)),
 				traceOf(2, linked(sp(2, 0, 20, 30), 1, 1)),
 			},
@@ -73,7 +73,7 @@ func TestJoin(t *testing.T) {
 		},
 		{
 			name: "joined root sorted among the span's children; orphans come along as roots",
-			traces: [][]Span{
+			traces: [][]SpanData{
 				traceOf(1, sp(1, 0, 0, 100), sp(2, 1, 10, 20), sp(6, 2, 15, 18)),
 				traceOf(2, linked(sp(3, 0, 12, 60), 1, 2), sp(4, 9, 40, 50)),
 			},
@@ -81,7 +81,7 @@ func TestJoin(t *testing.T) {
 		},
 		{
 			name: "no join: link to an absent trace, to the same trace, to an absent span, a non-root, a later link",
-			traces: [][]Span{
+			traces: [][]SpanData{
 				traceOf(1, sp(1, 0, 0, 100), linked(sp(2, 1, 10, 20), 2, 3)),
 				traceOf(2, linked(sp(3, 0, 30, 60), 7, 1)),
 				traceOf(3, linked(sp(4, 0, 30, 60), 3, 4)),
@@ -158,7 +158,7 @@ func checkLayout(t *testing.T, tr *Tree) {
 }
 
 func TestAsyncEdge(t *testing.T) {
-	mk := func(k Kind, follows bool) *Span { return &Span{Kind: k, AsyncParent: follows} }
+	mk := func(k Kind, follows bool) *Span { return &Pack([]SpanData{{Kind: k, AsyncParent: follows}})[0] }
 	tests := []struct {
 		name          string
 		parent, child *Span

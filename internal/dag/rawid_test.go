@@ -9,8 +9,8 @@ import (
 
 // rawSpan makes a span whose ids are the raw texts given, as ingest reads
 // them: a valid hex id as it is, an invalid one derived and kept.
-func rawSpan(trace, span, parent, name string) Span {
-	s := Span{Name: name, Start: at(0), End: at(10)}
+func rawSpan(trace, span, parent, name string) SpanData {
+	s := SpanData{Name: name, Start: at(0), End: at(10)}
 	var raw RawIDs
 	if id, err := ParseTraceID(trace); err == nil {
 		s.TraceID = id
@@ -40,13 +40,13 @@ func rawSpan(trace, span, parent, name string) Span {
 func TestInvalidIDsKeepRawValue(t *testing.T) {
 	long := "span-" + strings.Repeat("x", 50)
 	var ts Traces
-	ts.Add([]Span{
+	ts.Add(Pack([]SpanData{
 		rawSpan("0000000000000001", "r1", "", "root1"),
 		rawSpan("0000000000000001", "c1", "r1", "child1"),
 		rawSpan("0000000000000002", "r1", "", "root2"),
 		rawSpan("0000000000000002", "\x1b]0;pwn\a", "gone", "orphan"),
 		rawSpan("0000000000000002", long, "", "long"),
-	})
+	}))
 	if ts.Len() != 2 {
 		t.Fatalf("%d traces, want 2: different raw trace ids must not merge", ts.Len())
 	}

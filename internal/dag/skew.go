@@ -179,7 +179,7 @@ func (a *SkewAdjuster) Adjust(tr *Tree) {
 		}
 		pn := &tr.Nodes[n.Parent]
 		p, s := pn.Span, n.Span
-		if cs.same(p.Resource, s.Resource) {
+		if cs.same(p.Resource(), s.Resource()) {
 			delta[i], pair[i] = delta[n.Parent], pair[n.Parent]
 		} else if s.End >= s.Start && pn.End >= pn.Start {
 			// pn.Start/End are already adjusted: the parent came first.
@@ -206,9 +206,12 @@ func (a *SkewAdjuster) Adjust(tr *Tree) {
 		return
 	}
 
-	// Copy the moved spans into one slab, and re-sort the siblings whose
+	// Copy the moved spans into one slab (those with events, whose times
+	// live in their block, packed anew), and re-sort the siblings whose
 	// start times changed.
 	copies := make([]Span, 0, moved)
+	var withEvents []SpanData
+	var evNodes []int32
 	resort := make([]bool, len(tr.Nodes))
 	for _, i := range order {
 		d := delta[i]
@@ -216,20 +219,28 @@ func (a *SkewAdjuster) Adjust(tr *Tree) {
 			continue
 		}
 		n := &tr.Nodes[i]
+		resort[n.Parent] = true
+		if n.Span.NumEvents() > 0 {
+			sd := n.Span.Data()
+			sd.Start, sd.End = Add(sd.Start, d), Add(sd.End, d)
+			for k := range sd.Events {
+				sd.Events[k].Time = Add(sd.Events[k].Time, d)
+			}
+			withEvents = append(withEvents, sd)
+			evNodes = append(evNodes, i)
+			continue
+		}
 		copies = append(copies, *n.Span)
 		s := &copies[len(copies)-1]
 		s.Start = Add(s.Start, d)
 		s.End = Add(s.End, d)
-		if len(s.Events) > 0 {
-			ev := make([]Event, len(s.Events))
-			copy(ev, s.Events)
-			for k := range ev {
-				ev[k].Time = Add(ev[k].Time, d)
-			}
-			s.Events = ev
-		}
 		n.Span = s
-		resort[n.Parent] = true
+	}
+	if len(withEvents) > 0 {
+		packed := Pack(withEvents)
+		for k, i := range evNodes {
+			tr.Nodes[i].Span = &packed[k]
+		}
 	}
 	for i := range tr.Nodes {
 		if resort[i] && len(tr.Nodes[i].Children) > 1 {

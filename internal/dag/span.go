@@ -105,16 +105,14 @@ type Link struct {
 	Flags      uint32
 }
 
-// Span is tracectl's compact span. Times are unix nanoseconds. Strings may
-// share memory with the decoded input; spans are read-only once decoded.
-//
-// The fields that building a tree and grouping spans read (ids, times,
-// resource, name) come first and together, so those passes touch one or two
-// cache lines of a span, not four.
-type Span struct {
+// SpanData is a span in the long form, every field spelled out: what
+// decoders build and tests write, and what Span.Data returns for code
+// that changes spans. Pack stores SpanData as Spans.
+type SpanData struct {
+	TraceID      TraceID
 	SpanID       SpanID
 	ParentSpanID SpanID
-	Start        uint64
+	Start        uint64 // unix nanoseconds
 	End          uint64
 	Resource     *Resource
 	Name         string
@@ -124,7 +122,6 @@ type Span struct {
 	// AsyncEdge.
 	AsyncParent bool
 	Flags       uint32
-	TraceID     TraceID
 	TraceState  string
 	Status      Status
 	Scope       *Scope
@@ -136,27 +133,54 @@ type Span struct {
 	Raw *RawIDs
 }
 
+// Span is tracectl's compact, read-only span (see store.go for the
+// layout). The ids, times, kind, flags and the asynchronous-parent mark
+// are fields; everything else is read through methods (Name, Resource,
+// Attrs, Status, ...), whose strings point into the span's block.
+//
+// The fields that building a tree and grouping spans read come first.
+type Span struct {
+	TraceID      TraceID
+	SpanID       SpanID
+	ParentSpanID SpanID
+	Start        uint64 // unix nanoseconds
+	End          uint64
+	blk          *block
+	name         strRef
+	attrs        uint32 // blk.lists[attrs:attrs+nAttrs]
+	nAttrs       uint32
+	rare         uint32 // 1 + index into blk.rare; 0 when the span has no rare fields
+	scope        uint32 // index into blk.scopes
+	Flags        uint32
+	Kind         Kind
+	code         StatusCode
+	// AsyncParent is set when the source marks the edge to the parent as
+	// one the parent did not wait on (Jaeger's FOLLOWS_FROM); see
+	// AsyncEdge.
+	AsyncParent bool
+}
+
 // TraceIDText returns the trace id as output shows it: lowercase hex, or
 // the input's raw text (escaped) when the id is invalid and not empty.
 func (s *Span) TraceIDText() string {
-	if s.Raw != nil && s.Raw.TraceID != "" {
-		return displayID(s.Raw.TraceID)
+	if r := s.rareFields(); r != nil && r.raw[0].n > 0 {
+		return displayID(s.blk.str(r.raw[0]))
 	}
 	return s.TraceID.String()
 }
 
 // SpanIDText is TraceIDText for the span id.
 func (s *Span) SpanIDText() string {
-	if s.Raw != nil && s.Raw.SpanID != "" {
-		return displayID(s.Raw.SpanID)
+	if r := s.rareFields(); r != nil && r.raw[1].n > 0 {
+		return displayID(s.blk.str(r.raw[1]))
 	}
 	return s.SpanID.String()
 }
 
 // ParentIDText is TraceIDText for the parent span id ("" for a root).
 func (s *Span) ParentIDText() string {
-	if s.Raw != nil && s.Raw.ParentSpanID != "" {
-		return displayID(s.Raw.ParentSpanID)
+	if r := s.rareFields(); r != nil && r.raw[2].n > 0 {
+		return displayID(s.blk.str(r.raw[2]))
 	}
 	if s.ParentSpanID.IsZero() {
 		return ""
@@ -170,10 +194,48 @@ const UnknownService = "unknown_service"
 
 // Service returns the resource's service.name, or UnknownService.
 func (s *Span) Service() string {
-	if s.Resource == nil || s.Resource.Service == "" {
-		return UnknownService
+	if r := s.Resource(); r != nil && r.Service != "" {
+		return r.Service
 	}
-	return s.Resource.Service
+	return UnknownService
+}
+
+// TraceIDText is Span.TraceIDText.
+func (d *SpanData) TraceIDText() string {
+	if d.Raw != nil && d.Raw.TraceID != "" {
+		return displayID(d.Raw.TraceID)
+	}
+	return d.TraceID.String()
+}
+
+// SpanIDText is Span.SpanIDText.
+func (d *SpanData) SpanIDText() string {
+	if d.Raw != nil && d.Raw.SpanID != "" {
+		return displayID(d.Raw.SpanID)
+	}
+	return d.SpanID.String()
+}
+
+// ParentIDText is Span.ParentIDText.
+func (d *SpanData) ParentIDText() string {
+	if d.Raw != nil && d.Raw.ParentSpanID != "" {
+		return displayID(d.Raw.ParentSpanID)
+	}
+	if d.ParentSpanID.IsZero() {
+		return ""
+	}
+	return d.ParentSpanID.String()
+}
+
+// Duration is Span.Duration.
+func (d *SpanData) Duration() int64 { return Sub(d.End, d.Start) }
+
+// Service returns the resource's service.name, or UnknownService.
+func (d *SpanData) Service() string {
+	if d.Resource != nil && d.Resource.Service != "" {
+		return d.Resource.Service
+	}
+	return UnknownService
 }
 
 // Duration returns End-Start in nanoseconds (negative when the span ends
@@ -181,25 +243,31 @@ func (s *Span) Service() string {
 // the int64 range.
 func (s *Span) Duration() int64 { return Sub(s.End, s.Start) }
 
-// Attr returns the span attribute with the given key.
-func (s *Span) Attr(key string) (Value, bool) { return Lookup(s.Attrs, key) }
-
 // ResourceAttr returns the resource attribute with the given key.
 func (s *Span) ResourceAttr(key string) (Value, bool) {
-	if s.Resource == nil {
-		return Value{}, false
+	if r := s.Resource(); r != nil {
+		return Lookup(r.Attrs, key)
 	}
-	return Lookup(s.Resource.Attrs, key)
+	return Value{}, false
 }
 
 // SameContent reports whether two spans are the same record (a retried
 // export), as opposed to two different spans sharing an id.
 func (s *Span) SameContent(o *Span) bool {
 	if s.TraceID != o.TraceID || s.SpanID != o.SpanID || s.ParentSpanID != o.ParentSpanID ||
-		s.Kind != o.Kind || s.AsyncParent != o.AsyncParent || s.Start != o.Start || s.End != o.End || s.Name != o.Name ||
-		s.Status != o.Status || s.Service() != o.Service() || len(s.Events) != len(o.Events) ||
-		len(s.Links) != len(o.Links) || (s.Raw == nil) != (o.Raw == nil) || s.Raw != nil && *s.Raw != *o.Raw {
+		s.Kind != o.Kind || s.AsyncParent != o.AsyncParent || s.Start != o.Start || s.End != o.End ||
+		s.code != o.code || s.nAttrs != o.nAttrs || s.Name() != o.Name() || s.Service() != o.Service() ||
+		s.NumEvents() != o.NumEvents() || s.NumLinks() != o.NumLinks() || s.Status() != o.Status() {
 		return false
 	}
-	return attrsEqual(s.Attrs, o.Attrs)
+	if r, q := s.Raw(), o.Raw(); (r == nil) != (q == nil) || r != nil && *r != *q {
+		return false
+	}
+	for i := range int(s.nAttrs) {
+		a, b := s.AttrAt(i), o.AttrAt(i)
+		if a.Key != b.Key || !a.Value.Equal(b.Value) {
+			return false
+		}
+	}
+	return true
 }

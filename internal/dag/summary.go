@@ -43,13 +43,13 @@ func Summarize(tr *Tree) Summary {
 		}
 		if s := tr.Nodes[r].Span; s != nil {
 			sum.RootMissing = false
-			sum.RootService, sum.RootName = s.Service(), s.Name
+			sum.RootService, sum.RootName = s.Service(), s.Name()
 		}
 	}
 	for i := range tr.Nodes {
 		if s := tr.Nodes[i].Span; s != nil {
 			sum.Spans++
-			if s.Status.Code == StatusError {
+			if s.Status().Code == StatusError {
 				sum.Errors++
 			}
 		}

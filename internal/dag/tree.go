@@ -73,8 +73,7 @@ type Tree struct {
 }
 
 // noteRaw records the raw text of a span's invalid ids for IDText.
-func (tr *Tree) noteRaw(s *Span) {
-	r := s.Raw
+func (tr *Tree) noteRaw(s *Span, r *RawIDs) {
 	if r.TraceID != "" && !tr.badTraceID {
 		tr.rawTrace, tr.badTraceID = displayID(r.TraceID), true
 	}
@@ -153,7 +152,7 @@ func (tr *Tree) reportRoots() {
 	}
 	names := make([]string, len(roots))
 	for j, r := range roots {
-		names[j] = fmt.Sprintf("%s %q", tr.IDText(tr.Nodes[r].ID), tr.Nodes[r].Span.Name)
+		names[j] = fmt.Sprintf("%s %q", tr.IDText(tr.Nodes[r].ID), tr.Nodes[r].Span.Name())
 	}
 	tr.addFinding(tr.Nodes[roots[1]].ID, RuleMultipleRoots, fmt.Sprintf("%d root spans: %s", len(roots), strings.Join(names, ", ")))
 }

@@ -30,8 +30,8 @@ func rel(t uint64) int64 { return Sub(t, epoch) }
 
 // sp makes a span with id n, parent p (0 = root), start and end (relative
 // to epoch).
-func sp(n, p uint64, start, end int64) Span {
-	return Span{TraceID: testTrace, SpanID: sid(n), ParentSpanID: sid(p), Name: fmt.Sprintf("s%d", n), Start: at(start), End: at(end)}
+func sp(n, p uint64, start, end int64) SpanData {
+	return SpanData{TraceID: testTrace, SpanID: sid(n), ParentSpanID: sid(p), Name: fmt.Sprintf("s%d", n), Start: at(start), End: at(end)}
 }
 
 // shape renders a tree as indented lines: "s1", "  s2", "missing 0000000000000009".
@@ -43,7 +43,7 @@ func shape(tr *Tree) string {
 		if n.Missing() {
 			fmt.Fprintf(&b, "missing %s\n", n.ID)
 		} else {
-			b.WriteString(n.Span.Name + "\n")
+			b.WriteString(n.Span.Name() + "\n")
 		}
 	}
 	return b.String()
@@ -57,38 +57,38 @@ func rules(tr *Tree) []string {
 	return out
 }
 
-func build(spans ...Span) *Tree {
+func build(spans ...SpanData) *Tree {
 	return Build(gather(spans))
 }
 
 // gather returns spans gathered as one trace, as Build takes it.
-func gather(spans []Span) *Trace {
+func gather(spans []SpanData) *Trace {
 	var ts Traces
-	ts.Add(spans)
+	ts.Add(Pack(spans))
 	return ts.List()[0]
 }
 
 func TestBuild(t *testing.T) {
 	tests := []struct {
 		name  string
-		spans []Span
+		spans []SpanData
 		shape string
 		rules []string
 		dups  int
 	}{
 		{
 			name:  "children ordered by start",
-			spans: []Span{sp(3, 1, 20, 30), sp(1, 0, 0, 100), sp(2, 1, 10, 20), sp(4, 2, 11, 12)},
+			spans: []SpanData{sp(3, 1, 20, 30), sp(1, 0, 0, 100), sp(2, 1, 10, 20), sp(4, 2, 11, 12)},
 			shape: "s1\n  s2\n    s4\n  s3\n",
 		},
 		{
 			name:  "start ties broken by span id",
-			spans: []Span{sp(1, 0, 0, 100), sp(3, 1, 10, 20), sp(2, 1, 10, 20)},
+			spans: []SpanData{sp(1, 0, 0, 100), sp(3, 1, 10, 20), sp(2, 1, 10, 20)},
 			shape: "s1\n  s2\n  s3\n",
 		},
 		{
 			name:  "orphans share one placeholder per absent parent",
-			spans: []Span{sp(1, 0, 0, 100), sp(2, 9, 10, 20), sp(3, 9, 5, 8), sp(4, 8, 50, 60)},
+			spans: []SpanData{sp(1, 0, 0, 100), sp(2, 9, 10, 20), sp(3, 9, 5, 8), sp(4, 8, 50, 60)},
 			shape: "s1\n" + "missing 0000000000000009\n  s3\n  s2\n" + "missing 0000000000000008\n  s4\n",
 			rules: []string{
 				"missing_parent warning 0000000000000002",
@@ -98,37 +98,37 @@ func TestBuild(t *testing.T) {
 		},
 		{
 			name:  "exact duplicate kept once",
-			spans: []Span{sp(1, 0, 0, 100), sp(2, 1, 10, 20), sp(2, 1, 10, 20)},
+			spans: []SpanData{sp(1, 0, 0, 100), sp(2, 1, 10, 20), sp(2, 1, 10, 20)},
 			shape: "s1\n  s2\n",
 			dups:  1,
 		},
 		{
 			name:  "same id different content",
-			spans: []Span{sp(1, 0, 0, 100), sp(2, 1, 10, 20), sp(2, 1, 10, 25)},
+			spans: []SpanData{sp(1, 0, 0, 100), sp(2, 1, 10, 20), sp(2, 1, 10, 25)},
 			shape: "s1\n  s2\n",
 			rules: []string{"duplicate_span_id error 0000000000000002"},
 		},
 		{
 			name:  "two-span cycle broken at earliest",
-			spans: []Span{sp(1, 0, 0, 100), sp(2, 3, 10, 20), sp(3, 2, 5, 30), sp(4, 2, 11, 12)},
+			spans: []SpanData{sp(1, 0, 0, 100), sp(2, 3, 10, 20), sp(3, 2, 5, 30), sp(4, 2, 11, 12)},
 			shape: "s1\ns3\n  s2\n    s4\n",
 			rules: []string{"parent_cycle error 0000000000000003"},
 		},
 		{
 			name:  "span is its own parent",
-			spans: []Span{sp(1, 1, 0, 100), sp(2, 1, 10, 20)},
+			spans: []SpanData{sp(1, 1, 0, 100), sp(2, 1, 10, 20)},
 			shape: "s1\n  s2\n",
 			rules: []string{"parent_cycle error 0000000000000001"},
 		},
 		{
 			name:  "multiple roots",
-			spans: []Span{sp(1, 0, 0, 100), sp(2, 0, 200, 300), sp(3, 2, 210, 220)},
+			spans: []SpanData{sp(1, 0, 0, 100), sp(2, 0, 200, 300), sp(3, 2, 210, 220)},
 			shape: "s1\ns2\n  s3\n",
 			rules: []string{"multiple_roots warning 0000000000000002"},
 		},
 		{
 			name:  "zero span id kept, reported",
-			spans: []Span{sp(1, 0, 0, 100), sp(0, 1, 10, 20), sp(0, 1, 30, 40)},
+			spans: []SpanData{sp(1, 0, 0, 100), sp(0, 1, 10, 20), sp(0, 1, 30, 40)},
 			shape: "s1\n  s0\n  s0\n",
 			rules: []string{"invalid_span_id error 0000000000000000", "invalid_span_id error 0000000000000000"},
 		},
@@ -171,8 +171,8 @@ func TestPlaceholderExtent(t *testing.T) {
 
 // chain returns spans 1..n, each the parent of the next, in reverse order
 // so parents arrive after children.
-func chain(n int) []Span {
-	spans := make([]Span, n)
+func chain(n int) []SpanData {
+	spans := make([]SpanData, n)
 	for i := range spans {
 		id := uint64(n - i)
 		spans[i] = sp(id, id-1, int64(id), int64(2*n)-int64(id))
@@ -223,8 +223,8 @@ func BenchmarkBuild(b *testing.B) {
 
 // wideTree makes a tree with fan-out 4, shuffled
 // deterministically.
-func wideTree(n int) []Span {
-	spans := make([]Span, n)
+func wideTree(n int) []SpanData {
+	spans := make([]SpanData, n)
 	for i := range spans {
 		id := uint64(i + 1)
 		spans[i] = sp(id, (id+2)/4, int64(i), int64(n+i))

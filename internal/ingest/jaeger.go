@@ -286,7 +286,7 @@ func (d *jsonDecoder) jaegerSpan(t *jaegerTrace) error {
 	if ok, err := d.openObject("span"); !ok {
 		return err
 	}
-	d.spans = append(d.spans, dag.Span{})
+	d.spans = append(d.spans, dag.SpanData{})
 	d.jprocIDs = append(d.jprocIDs, "")
 	sp := &d.spans[len(d.spans)-1] // nothing below appends to d.spans
 	var (
@@ -422,7 +422,7 @@ func (d *jsonDecoder) timeMicros(what string) (us uint64, at int, ok bool, err e
 
 // jaegerSpanTags moves the span's tags, pushed on d.attrs since mark, into
 // its fields and attributes.
-func (d *jsonDecoder) jaegerSpanTags(sp *dag.Span, mark int) {
+func (d *jsonDecoder) jaegerSpanTags(sp *dag.SpanData, mark int) {
 	var scopeName, scopeVersion string
 	var haveOtelStatus bool
 	errorTag := false
@@ -550,7 +550,7 @@ func (d *jsonDecoder) jaegerRefs() error {
 // makes the others links. A reference into another trace is never the
 // parent: it cannot be in this trace's tree (that is how links to other
 // traces, which Jaeger stores as FOLLOWS_FROM, come back as links).
-func (d *jsonDecoder) jaegerParent(sp *dag.Span, mark int, parentField dag.SpanID) {
+func (d *jsonDecoder) jaegerParent(sp *dag.SpanData, mark int, parentField dag.SpanID) {
 	refs := d.jrefs[mark:]
 	defer func() { d.jrefs = d.jrefs[:mark] }()
 	sameTrace := func(r jaegerRef) bool {

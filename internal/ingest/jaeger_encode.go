@@ -22,7 +22,8 @@ import (
 // AppendJaegerJSON appends spans as one query API v2 answer,
 // {"data":[trace, …]}, one trace per trace id in order of first
 // appearance, with no trailing newline.
-func AppendJaegerJSON(b []byte, spans []dag.Span) []byte {
+func AppendJaegerJSON(b []byte, packed []dag.Span) []byte {
+	spans := dag.Unpack(packed)
 	b = append(b, `{"data":[`...)
 	for ti, tr := range groupByTrace(spans) {
 		if ti > 0 {
@@ -35,7 +36,7 @@ func AppendJaegerJSON(b []byte, spans []dag.Span) []byte {
 
 // groupByTrace lists the indexes of spans per trace id, traces in order of
 // first appearance.
-func groupByTrace(spans []dag.Span) [][]int {
+func groupByTrace(spans []dag.SpanData) [][]int {
 	at := map[dag.TraceID]int{}
 	var out [][]int
 	for i := range spans {
@@ -50,7 +51,7 @@ func groupByTrace(spans []dag.Span) [][]int {
 	return out
 }
 
-func appendJaegerTrace(b []byte, spans []dag.Span, idx []int) []byte {
+func appendJaegerTrace(b []byte, spans []dag.SpanData, idx []int) []byte {
 	procs := map[*dag.Resource]string{}
 	var order []*dag.Resource
 	for _, i := range idx {
@@ -95,7 +96,7 @@ func appendJaegerTrace(b []byte, spans []dag.Span, idx []int) []byte {
 	return append(b, `}}`...)
 }
 
-func appendJaegerSpan(b []byte, s *dag.Span, proc string) []byte {
+func appendJaegerSpan(b []byte, s *dag.SpanData, proc string) []byte {
 	b = append(b, `{"traceID":"`...)
 	b = hex.AppendEncode(b, s.TraceID[:])
 	b = append(b, `","spanID":"`...)

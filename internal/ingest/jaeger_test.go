@@ -24,7 +24,7 @@ type jspan struct {
 	Flags               uint32
 }
 
-func summarizeJaeger(spans []dag.Span) []jspan {
+func summarizeJaeger(spans []dag.SpanData) []jspan {
 	var out []jspan
 	for _, s := range spans {
 		j := jspan{
@@ -196,7 +196,7 @@ func testDecodeErrors(t *testing.T, cases []decodeErrorCase) {
 // TestJaegerRoundTrip: Jaeger JSON written by AppendJaegerJSON reads back
 // as the same spans, for everything Jaeger's model holds.
 func TestJaegerRoundTrip(t *testing.T) {
-	testRoundTrip(t, 7, AppendJaegerJSON, func(i int, s *dag.Span) {
+	testRoundTrip(t, 7, AppendJaegerJSON, func(i int, s *dag.SpanData) {
 		// What Jaeger cannot hold: sub-µs times, link trace state and
 		// flags, link attributes (but the reference type), schema URLs.
 		s.Start -= s.Start % 1000
@@ -216,7 +216,7 @@ func TestJaegerRoundTrip(t *testing.T) {
 // testRoundTrip encodes 300 generated spans (from seed) with encode and
 // decodes them back: they must be the spans as lossy(i, &span) leaves
 // them, grouped by trace.
-func testRoundTrip(t *testing.T, seed uint64, encode func([]byte, []dag.Span) []byte, lossy func(i int, s *dag.Span)) {
+func testRoundTrip(t *testing.T, seed uint64, encode func([]byte, []dag.Span) []byte, lossy func(i int, s *dag.SpanData)) {
 	t.Helper()
 	in, err := decodeJSONMessage(genOTLPJSON(300, seed), nil, nil, "gen")
 	if err != nil {
@@ -225,7 +225,7 @@ func testRoundTrip(t *testing.T, seed uint64, encode func([]byte, []dag.Span) []
 	for i := range in {
 		lossy(i, &in[i])
 	}
-	out, err := decodeJSONMessage(encode(nil, in), nil, nil, "encoded")
+	out, err := decodeJSONMessage(encode(nil, dag.Pack(in)), nil, nil, "encoded")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,8 +236,8 @@ func testRoundTrip(t *testing.T, seed uint64, encode func([]byte, []dag.Span) []
 
 // sortedByTrace orders spans as the Jaeger and Zipkin encoders group them:
 // by trace in order of first appearance, stable within a trace.
-func sortedByTrace(spans []dag.Span) []dag.Span {
-	var out []dag.Span
+func sortedByTrace(spans []dag.SpanData) []dag.SpanData {
+	var out []dag.SpanData
 	for _, idx := range groupByTrace(spans) {
 		for _, i := range idx {
 			out = append(out, spans[i])

@@ -1,7 +1,7 @@
 package ingest
 
 // The OTLP/JSON decoder: a single-pass scanner over the input bytes that
-// decodes straight into dag.Span, without encoding/json, reflection or an
+// decodes straight into dag.SpanData, without encoding/json, reflection or an
 // intermediate tree. This file holds the entry points and the JSON token
 // layer; json_otlp.go walks the OTLP schema on top of it.
 //
@@ -53,7 +53,7 @@ var errUnexpectedEnd = errors.New("unexpected end of input (truncated JSON)")
 // unchanged and a *jsonError.
 //
 // The spans do not share memory with msg: the caller may reuse msg.
-func decodeJSONMessage(msg []byte, dst []dag.Span, n *notices, where string) ([]dag.Span, error) {
+func decodeJSONMessage(msg []byte, dst []dag.SpanData, n *notices, where string) ([]dag.SpanData, error) {
 	d := messageDecoders.Get().(*jsonDecoder)
 	defer d.release()
 	d.resetMessage(msg, n, where)
@@ -88,7 +88,7 @@ func decodeJSONMessage(msg []byte, dst []dag.Span, n *notices, where string) ([]
 // metrics or logs, empty requests) produce no call. fn owns each batch.
 // An object larger than maxFrame bytes is an error. Errors are *Error with
 // the 1-based line where the input went bad.
-func readJSONStream(r io.Reader, name string, maxFrame int, n *notices, fn func([]dag.Span) error) error {
+func readJSONStream(r io.Reader, name string, maxFrame int, n *notices, fn func([]dag.SpanData) error) error {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
 	}
@@ -129,8 +129,7 @@ func readJSONStream(r io.Reader, name string, maxFrame int, n *notices, fn func(
 		if len(d.spans) == 0 {
 			continue
 		}
-		batch := make([]dag.Span, len(d.spans))
-		copy(batch, d.spans)
+		batch := d.spans
 		d.spans = d.spans[:0]
 		if err := fn(batch); err != nil {
 			return err
@@ -253,7 +252,7 @@ type jsonDecoder struct {
 	skip   []byte // container stack of skipValue
 
 	// Stacks: lists under construction; copied into slabs when complete.
-	spans  []dag.Span
+	spans  []dag.SpanData
 	attrs  []dag.Attr
 	vals   []dag.Value
 	events []dag.Event

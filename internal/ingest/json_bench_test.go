@@ -147,7 +147,7 @@ func BenchmarkReadJSONStream(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		total := 0
-		err := readJSONStream(bytes.NewReader(data), "bench", DefaultMaxFrame, nil, func(s []dag.Span) error {
+		err := readJSONStream(bytes.NewReader(data), "bench", DefaultMaxFrame, nil, func(s []dag.SpanData) error {
 			total += len(s)
 			return nil
 		})
@@ -170,7 +170,7 @@ func benchDecodeConverted(b *testing.B, encode func([]byte, []dag.Span) []byte) 
 		if err != nil {
 			b.Fatal(err)
 		}
-		return encode(nil, in)
+		return encode(nil, dag.Pack(in))
 	})
 }
 

@@ -25,7 +25,7 @@ func conformance(t testing.TB, rel string) string {
 	return testenv.ConformanceFile(t, rel)
 }
 
-func readJSONFile(t testing.TB, path string) []dag.Span {
+func readJSONFile(t testing.TB, path string) []dag.SpanData {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -33,9 +33,9 @@ func readJSONFile(t testing.TB, path string) []dag.Span {
 	}
 	defer f.Close()
 	var n notices
-	var spans []dag.Span
-	err = readJSONStream(f, path, DefaultMaxFrame, &n, func(b []dag.Span) error {
-		spans = append(spans, b...)
+	var spans []dag.SpanData
+	err = readJSONStream(f, path, DefaultMaxFrame, &n, func(b []dag.SpanData) error {
+		spans = append(spans, dag.Unpack(dag.Pack(b))...)
 		return nil
 	})
 	if err != nil {
@@ -49,13 +49,13 @@ func readJSONFile(t testing.TB, path string) []dag.Span {
 
 // readFramedProto decodes a file of [4-byte big-endian length][request]
 // frames with the reference protobuf library, into dag spans, as an oracle.
-func readFramedProto(t testing.TB, path string) []dag.Span {
+func readFramedProto(t testing.TB, path string) []dag.SpanData {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var spans []dag.Span
+	var spans []dag.SpanData
 	for len(data) > 0 {
 		if len(data) < 4 {
 			t.Fatalf("%s: trailing %d bytes", path, len(data))
@@ -74,8 +74,8 @@ func readFramedProto(t testing.TB, path string) []dag.Span {
 	return spans
 }
 
-func spansFromProto(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
-	var out []dag.Span
+func spansFromProto(req *coltracepb.ExportTraceServiceRequest) []dag.SpanData {
+	var out []dag.SpanData
 	for _, rs := range req.GetResourceSpans() {
 		res := &dag.Resource{Attrs: fromKVs(rs.GetResource().GetAttributes()), SchemaURL: rs.GetSchemaUrl()}
 		if v, ok := dag.Lookup(res.Attrs, "service.name"); ok {
@@ -84,7 +84,7 @@ func spansFromProto(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 		for _, ss := range rs.GetScopeSpans() {
 			sc := &dag.Scope{Name: ss.GetScope().GetName(), Version: ss.GetScope().GetVersion(), Attrs: fromKVs(ss.GetScope().GetAttributes())}
 			for _, s := range ss.GetSpans() {
-				sp := dag.Span{
+				sp := dag.SpanData{
 					Kind: dag.Kind(s.GetKind()), Flags: s.GetFlags(),
 					Start: s.GetStartTimeUnixNano(), End: s.GetEndTimeUnixNano(),
 					Name: s.GetName(), TraceState: s.GetTraceState(),
@@ -110,7 +110,7 @@ func spansFromProto(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 	return out
 }
 
-func sortSpans(spans []dag.Span) {
+func sortSpans(spans []dag.SpanData) {
 	sort.SliceStable(spans, func(i, j int) bool {
 		if c := bytes.Compare(spans[i].TraceID[:], spans[j].TraceID[:]); c != 0 {
 			return c < 0
@@ -178,7 +178,7 @@ func TestJSONConformanceOneByteReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var flat []dag.Span
+	var flat []dag.SpanData
 	for _, b := range got {
 		flat = append(flat, b...)
 	}
@@ -193,7 +193,7 @@ func TestJSONConformanceSpecExample(t *testing.T) {
 	path := conformance(t, "otlp-proto-examples/trace.json")
 	got := readJSONFile(t, path)
 	res := &dag.Resource{Attrs: []dag.Attr{{Key: "service.name", Value: dag.StringValue("my.service")}}, Service: "my.service"}
-	want := []dag.Span{{
+	want := []dag.SpanData{{
 		TraceID:      mustTraceID(t, "5b8efff798038103d269b633813fc60c"),
 		SpanID:       mustSpanID(t, "eee19b7ec3c1b174"),
 		ParentSpanID: mustSpanID(t, "eee19b7ec3c1b173"),

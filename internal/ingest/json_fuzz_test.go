@@ -61,8 +61,8 @@ func FuzzDecodeJSONMessage(f *testing.F) {
 				t.Fatalf("offset %d outside the %d-byte input: %v", je.Offset, len(data), err)
 			}
 		}
-		var streamed []dag.Span
-		serr := readJSONStream(iotest.OneByteReader(bytes.NewReader(data)), "fuzz", len(data)+1, nil, func(b []dag.Span) error {
+		var streamed []dag.SpanData
+		serr := readJSONStream(iotest.OneByteReader(bytes.NewReader(data)), "fuzz", len(data)+1, nil, func(b []dag.SpanData) error {
 			streamed = append(streamed, b...)
 			return nil
 		})

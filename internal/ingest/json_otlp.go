@@ -306,7 +306,7 @@ func (d *jsonDecoder) spanList(res *dag.Resource, sc *dag.Scope) error {
 }
 
 // spanID decodes one of a span's own ids (field f, into dst).
-func (d *jsonDecoder) spanID(sp *dag.Span, f dag.IDFields, dst []byte, what string) error {
+func (d *jsonDecoder) spanID(sp *dag.SpanData, f dag.IDFields, dst []byte, what string) error {
 	raw, bad, err := d.id(dst, what)
 	if bad {
 		setRaw(sp, f, raw)
@@ -321,7 +321,7 @@ func (d *jsonDecoder) span(res *dag.Resource, sc *dag.Scope) error {
 	if ok, err := d.openObject("span"); !ok {
 		return err
 	}
-	d.spans = append(d.spans, dag.Span{Resource: res, Scope: sc})
+	d.spans = append(d.spans, dag.SpanData{Resource: res, Scope: sc})
 	sp := &d.spans[len(d.spans)-1] // nothing below appends to d.spans
 	return d.eachMember(func(key []byte) (err error) {
 		switch string(key) {
@@ -680,7 +680,7 @@ func setDerived(dst, key []byte, isText bool) {
 }
 
 // setRaw records an invalid id of the span's field f, with its raw text.
-func setRaw(sp *dag.Span, f dag.IDFields, raw string) {
+func setRaw(sp *dag.SpanData, f dag.IDFields, raw string) {
 	if sp.Raw == nil {
 		sp.Raw = new(dag.RawIDs)
 	}

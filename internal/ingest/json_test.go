@@ -60,8 +60,8 @@ var (
 )
 
 // baseSpan is what the minimal span object below decodes to.
-func baseSpan(t testing.TB) dag.Span {
-	return dag.Span{
+func baseSpan(t testing.TB) dag.SpanData {
+	return dag.SpanData{
 		TraceID: mustTraceID(t, tid), SpanID: mustSpanID(t, sid), ParentSpanID: mustSpanID(t, pid),
 		Name: "op", Kind: dag.KindServer, Start: 1544712660000000000, End: 1544712661000000000,
 		Resource: svcResource, Scope: libScope,
@@ -84,31 +84,31 @@ func TestDecodeJSONMessage(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
-		edit func(*dag.Span) // applied to baseSpan; nil: no spans expected
+		edit func(*dag.SpanData) // applied to baseSpan; nil: no spans expected
 		n    int             // spans expected when edit is nil and n > 0
 	}{
-		{name: "minimal", in: inRequest(spanWith("")), edit: func(*dag.Span) {}},
+		{name: "minimal", in: inRequest(spanWith("")), edit: func(*dag.SpanData) {}},
 		{
 			name: "uppercase hex ids",
 			in: inRequest(`{"traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"EEE19B7EC3C1B174","parentSpanId":"EEE19B7EC3C1B173",` +
 				`"name":"op","kind":2,"startTimeUnixNano":"1544712660000000000","endTimeUnixNano":"1544712661000000000"}`),
-			edit: func(*dag.Span) {},
+			edit: func(*dag.SpanData) {},
 		},
 		{
 			name: "times as numbers, exactly (beyond float64 precision)",
 			in: inRequest(`{"traceId":"` + tid + `","spanId":"` + sid + `","parentSpanId":"` + pid +
 				`","name":"op","kind":2,"startTimeUnixNano":1544712660000000001,"endTimeUnixNano":1544712661000000003}`),
-			edit: func(s *dag.Span) { s.Start, s.End = 1544712660000000001, 1544712661000000003 },
+			edit: func(s *dag.SpanData) { s.Start, s.End = 1544712660000000001, 1544712661000000003 },
 		},
 		{
 			name: "integral number in exponent form",
 			in:   inRequest(spanWith(`"startTimeUnixNano":1.5e18,"endTimeUnixNano":"2E18"`)),
-			edit: func(s *dag.Span) { s.Start, s.End = 1500000000000000000, 2000000000000000000 },
+			edit: func(s *dag.SpanData) { s.Start, s.End = 1500000000000000000, 2000000000000000000 },
 		},
 		{
 			name: "enum names",
 			in:   inRequest(spanWith(`"kind":"SPAN_KIND_CLIENT","status":{"code":"STATUS_CODE_ERROR","message":"boom"}`)),
-			edit: func(s *dag.Span) {
+			edit: func(s *dag.SpanData) {
 				s.Kind = dag.KindClient
 				s.Status = dag.Status{Code: dag.StatusError, Message: "boom"}
 			},
@@ -116,12 +116,12 @@ func TestDecodeJSONMessage(t *testing.T) {
 		{
 			name: "enum numbers as strings and numbers",
 			in:   inRequest(spanWith(`"kind":5,"status":{"code":1}`)),
-			edit: func(s *dag.Span) { s.Kind, s.Status.Code = dag.KindConsumer, dag.StatusOK },
+			edit: func(s *dag.SpanData) { s.Kind, s.Status.Code = dag.KindConsumer, dag.StatusOK },
 		},
 		{
 			name: "empty parentSpanId is a root, null is default",
 			in:   inRequest(spanWith(`"parentSpanId":"","traceState":null,"attributes":null,"status":null`)),
-			edit: func(s *dag.Span) { s.ParentSpanID = dag.SpanID{} },
+			edit: func(s *dag.SpanData) { s.ParentSpanID = dag.SpanID{} },
 		},
 		{
 			name: "snake_case member names",
@@ -133,7 +133,7 @@ func TestDecodeJSONMessage(t *testing.T) {
 				`{"key":"d","value":{"double_value":2.5}},{"key":"y","value":{"bytes_value":"aGk="}},` +
 				`{"key":"a","value":{"array_value":{"values":[{"int_value":1}]}}},{"key":"m","value":{"kvlist_value":{"values":[{"key":"k","value":{"string_value":"v"}}]}}}],` +
 				`"events":[{"time_unix_nano":"5","name":"e"}],"links":[{"trace_id":"` + tid + `","span_id":"` + pid + `","trace_state":"x=y"}]}]}]}]}`,
-			edit: func(s *dag.Span) {
+			edit: func(s *dag.SpanData) {
 				s.Resource = &dag.Resource{Attrs: svcResource.Attrs, Service: "svc", SchemaURL: "https://s"}
 				s.TraceState = "k=v"
 				s.Attrs = []dag.Attr{
@@ -149,17 +149,17 @@ func TestDecodeJSONMessage(t *testing.T) {
 			name: "old instrumentationLibrarySpans",
 			in: `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},` +
 				`"instrumentationLibrarySpans":[{"instrumentationLibrary":{"name":"lib"},"spans":[` + spanWith("") + `]}]}]}`,
-			edit: func(*dag.Span) {},
+			edit: func(*dag.SpanData) {},
 		},
 		{
 			name: "escapes",
 			in:   inRequest(spanWith(`"name":"a\"b\\c\/d\n\t\r\b\f \u00e9 \ud83d\ude00 \u0041 lone \ud800 end"`)),
-			edit: func(s *dag.Span) { s.Name = "a\"b\\c/d\n\t\r\b\f é 😀 A lone \uFFFD end" },
+			edit: func(s *dag.SpanData) { s.Name = "a\"b\\c/d\n\t\r\b\f é 😀 A lone \uFFFD end" },
 		},
 		{
 			name: "escaped member names and ids",
 			in:   inRequest(`{"trace\u0049d":"` + tid + `","span_id":"\u0065ee19b7ec3c1b174","parentSpanId":"` + pid + `","name":"op","kind":2,"startTimeUnixNano":"1544712660000000000","endTimeUnixNano":"1544712661000000000"}`),
-			edit: func(*dag.Span) {},
+			edit: func(*dag.SpanData) {},
 		},
 		{
 			name: "every attribute value type",
@@ -173,7 +173,7 @@ func TestDecodeJSONMessage(t *testing.T) {
 				`{"key":"arr","value":{"arrayValue":{"values":[{"stringValue":"a"},{"arrayValue":{"values":[{"intValue":1},{"kvlistValue":{"values":[{"key":"deep","value":{"boolValue":true}}]}}]}}]}}},` +
 				`{"key":"kv","value":{"kvlistValue":{"values":[{"key":"x","value":{"arrayValue":{"values":[]}}},{"key":"y","value":{"kvlistValue":{}}}]}}}` +
 				`]`)),
-			edit: func(s *dag.Span) {
+			edit: func(s *dag.SpanData) {
 				s.Attrs = []dag.Attr{
 					attr("s", dag.StringValue("x")), attr("t", dag.BoolValue(true)), attr("f", dag.BoolValue(false)),
 					attr("i", dag.IntValue(-42)), attr("j", dag.IntValue(math.MaxInt64)), attr("k", dag.IntValue(math.MinInt64)),
@@ -195,14 +195,14 @@ func TestDecodeJSONMessage(t *testing.T) {
 				`"scopeSpans":[{"scope":{"name":"lib","droppedAttributesCount":0},"schemaUrl":"s","spans":[` +
 				spanWith(`"droppedAttributesCount":1,"future":{"x":[true,false,-1.5e10]},"events":[{"name":"e","timeUnixNano":"1","droppedAttributesCount":2,"zz":[]}],"status":{"code":0,"deprecatedCode":1}`) +
 				`]}]}],"trailer":[]}`,
-			edit: func(s *dag.Span) { s.Events = []dag.Event{{Name: "e", Time: 1}} },
+			edit: func(s *dag.SpanData) { s.Events = []dag.Event{{Name: "e", Time: 1}} },
 		},
 		{
 			name: "events, links, flags, traceState",
 			in: inRequest(spanWith(`"flags":257,"traceState":"a=1,b=2",` +
 				`"events":[{"timeUnixNano":"10","name":"e1","attributes":[{"key":"k","value":{"stringValue":"v"}}]},{"timeUnixNano":20,"name":"e2"}],` +
 				`"links":[{"traceId":"` + tid + `","spanId":"` + pid + `","traceState":"l=1","flags":"1","attributes":[{"key":"link.type","value":{"stringValue":"parent"}}]}]`)),
-			edit: func(s *dag.Span) {
+			edit: func(s *dag.SpanData) {
 				s.Flags, s.TraceState = 257, "a=1,b=2"
 				s.Events = []dag.Event{{Name: "e1", Time: 10, Attrs: []dag.Attr{attr("k", dag.StringValue("v"))}}, {Name: "e2", Time: 20}}
 				s.Links = []dag.Link{{TraceID: s.TraceID, SpanID: s.ParentSpanID, TraceState: "l=1", Flags: 1,
@@ -227,11 +227,11 @@ func TestDecodeJSONMessage(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decodeJSONMessage: %v", err)
 			}
-			var want []dag.Span
+			var want []dag.SpanData
 			if tt.edit != nil {
 				s := baseSpan(t)
 				tt.edit(&s)
-				want = []dag.Span{s}
+				want = []dag.SpanData{s}
 			}
 			if tt.n > 0 {
 				if len(got) != tt.n {
@@ -247,7 +247,7 @@ func TestDecodeJSONMessage(t *testing.T) {
 }
 
 func TestDecodeJSONMessageAppends(t *testing.T) {
-	dst := []dag.Span{{Name: "already"}}
+	dst := []dag.SpanData{{Name: "already"}}
 	got, err := decodeJSONMessage([]byte(inRequest(spanWith(""), spanWith(`"name":"second"`))), dst, nil, "in")
 	if err != nil {
 		t.Fatal(err)
@@ -321,7 +321,7 @@ func TestDecodeJSONIDNotices(t *testing.T) {
 		t.Fatal(err)
 	}
 	type ids struct{ Trace, Span, Parent, RawTrace, RawSpan string }
-	view := func(s dag.Span) ids {
+	view := func(s dag.SpanData) ids {
 		return ids{s.TraceID.String(), s.SpanID.String(), s.ParentSpanID.String(), s.TraceIDText(), s.SpanIDText()}
 	}
 	abc := dag.DeriveTraceID([]byte("abc"), true)
@@ -393,7 +393,7 @@ func TestDecodeJSONMessageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := decodeJSONMessage([]byte(tt.in), []dag.Span{{Name: "keep"}}, nil, "in")
+			got, err := decodeJSONMessage([]byte(tt.in), []dag.SpanData{{Name: "keep"}}, nil, "in")
 			var je *jsonError
 			if !errors.As(err, &je) {
 				t.Fatalf("err = %v (%T), want a *jsonError", err, err)
@@ -426,18 +426,19 @@ func TestDecodeJSONDeepSkip(t *testing.T) {
 	}
 }
 
-// collect reads a stream and returns its batches.
-func collect(t testing.TB, r io.Reader, maxFrame int, n *notices) ([][]dag.Span, error) {
+// collect reads a stream and returns its batches, packed and unpacked
+// again as the readers do (a batch is the decoder's again once fn returns).
+func collect(t testing.TB, r io.Reader, maxFrame int, n *notices) ([][]dag.SpanData, error) {
 	t.Helper()
-	var batches [][]dag.Span
-	err := readJSONStream(r, "in.json", maxFrame, n, func(b []dag.Span) error {
-		batches = append(batches, b)
+	var batches [][]dag.SpanData
+	err := readJSONStream(r, "in.json", maxFrame, n, func(b []dag.SpanData) error {
+		batches = append(batches, dag.Unpack(dag.Pack(b)))
 		return nil
 	})
 	return batches, err
 }
 
-func names(batches [][]dag.Span) [][]string {
+func names(batches [][]dag.SpanData) [][]string {
 	var out [][]string
 	for _, b := range batches {
 		var ns []string
@@ -584,7 +585,7 @@ func (e *endless) Read(p []byte) (int, error) {
 
 func TestReadJSONStreamEndlessObject(t *testing.T) {
 	const maxFrame = 1 << 20
-	err := readJSONStream(&endless{}, "in.json", maxFrame, nil, func([]dag.Span) error { return nil })
+	err := readJSONStream(&endless{}, "in.json", maxFrame, nil, func([]dag.SpanData) error { return nil })
 	var e *Error
 	if !errors.As(err, &e) || e.Line != 1 || !strings.Contains(err.Error(), "larger than the limit") {
 		t.Fatalf("err = %v", err)
@@ -618,7 +619,7 @@ func TestReadJSONStreamCallbackError(t *testing.T) {
 	stop := errors.New("stop")
 	in := inRequest(spanWith("")) + "\n" + inRequest(spanWith(""))
 	calls := 0
-	err := readJSONStream(strings.NewReader(in), "in.json", 1<<20, nil, func([]dag.Span) error {
+	err := readJSONStream(strings.NewReader(in), "in.json", 1<<20, nil, func([]dag.SpanData) error {
 		calls++
 		return stop
 	})
@@ -631,10 +632,10 @@ func TestReadJSONStreamCallbackError(t *testing.T) {
 // before any more input arrives, as `tail -f` needs.
 func TestReadJSONStreamFollows(t *testing.T) {
 	pr, pw := io.Pipe()
-	batches := make(chan []dag.Span)
+	batches := make(chan []dag.SpanData)
 	done := make(chan error, 1)
 	go func() {
-		done <- readJSONStream(pr, "in.json", 1<<20, nil, func(b []dag.Span) error {
+		done <- readJSONStream(pr, "in.json", 1<<20, nil, func(b []dag.SpanData) error {
 			batches <- b
 			return nil
 		})
@@ -743,8 +744,8 @@ func TestJSONConformanceFileExporter2023(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var spans []dag.Span
-	err = readJSONStream(f, "in", DefaultMaxFrame, new(notices), func(b []dag.Span) error {
+	var spans []dag.SpanData
+	err = readJSONStream(f, "in", DefaultMaxFrame, new(notices), func(b []dag.SpanData) error {
 		spans = append(spans, b...)
 		return nil
 	})

@@ -22,17 +22,17 @@ import (
 // ResourceSpans/ScopeSpans by runs of the same *Resource and *Scope, which
 // is how the decoders hand them out. The receiver's --out, emit's JSON
 // lines and convert all write through here. OTLP has no field for
-// dag.Span.AsyncParent: it is not written.
+// dag.SpanData.AsyncParent: it is not written.
 
 // group is a run of spans sharing one resource and one scope.
 type group struct {
 	res   *dag.Resource
 	scope *dag.Scope
-	spans []dag.Span
+	spans []dag.SpanData
 }
 
 // resourceRuns splits spans into runs by resource, each into runs by scope.
-func resourceRuns(spans []dag.Span) [][]group {
+func resourceRuns(spans []dag.SpanData) [][]group {
 	var out [][]group
 	for i := 0; i < len(spans); {
 		res := spans[i].Resource
@@ -52,7 +52,8 @@ func resourceRuns(spans []dag.Span) [][]group {
 
 // AppendOTLPJSON appends spans as one OTLP/JSON ExportTraceServiceRequest,
 // no trailing newline.
-func AppendOTLPJSON(b []byte, spans []dag.Span) []byte {
+func AppendOTLPJSON(b []byte, packed []dag.Span) []byte {
+	spans := dag.Unpack(packed)
 	b = append(b, `{"resourceSpans":[`...)
 	for ri, groups := range resourceRuns(spans) {
 		if ri > 0 {
@@ -113,7 +114,7 @@ func AppendOTLPJSON(b []byte, spans []dag.Span) []byte {
 	return append(b, `]}`...)
 }
 
-func appendJSONSpan(b []byte, s *dag.Span) []byte {
+func appendJSONSpan(b []byte, s *dag.SpanData) []byte {
 	b = append(b, `{"traceId":"`...)
 	b = hex.AppendEncode(b, s.TraceID[:])
 	b = append(b, `","spanId":"`...)
@@ -310,7 +311,8 @@ const (
 )
 
 // AppendOTLPProto appends spans as one protobuf ExportTraceServiceRequest.
-func AppendOTLPProto(b []byte, spans []dag.Span) []byte {
+func AppendOTLPProto(b []byte, packed []dag.Span) []byte {
+	spans := dag.Unpack(packed)
 	for _, groups := range resourceRuns(spans) {
 		b = appendMessage(b, fRequestResourceSpans, func(b []byte) []byte {
 			res := groups[0].res
@@ -343,7 +345,7 @@ func AppendOTLPProto(b []byte, spans []dag.Span) []byte {
 	return b
 }
 
-func appendProtoSpan(b []byte, s *dag.Span) []byte {
+func appendProtoSpan(b []byte, s *dag.SpanData) []byte {
 	b = appendProtoBytes(b, fSpanTraceID, s.TraceID[:])
 	b = appendProtoBytes(b, fSpanSpanID, s.SpanID[:])
 	b = appendProtoString(b, fSpanTraceState, s.TraceState)

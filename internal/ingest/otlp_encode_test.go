@@ -27,14 +27,14 @@ import (
 
 // sampleSpans covers every field the encoders write, two resources and
 // two scopes, and a span long enough to need multi-byte lengths.
-func sampleSpans() []dag.Span {
+func sampleSpans() []dag.SpanData {
 	r1 := &dag.Resource{Service: "cart", SchemaURL: "https://opentelemetry.io/schemas/1.26.0",
 		Attrs: []dag.Attr{{Key: "service.name", Value: dag.StringValue("cart")}}}
 	r2 := &dag.Resource{}
 	s1 := &dag.Scope{Name: "lib", Version: "1.0", Attrs: []dag.Attr{{Key: "a", Value: dag.BoolValue(true)}}}
 	s2 := &dag.Scope{Name: "other"}
 	long := string(make([]byte, 300))
-	return []dag.Span{
+	return []dag.SpanData{
 		{
 			TraceID: dag.TraceID{0xab, 15: 1}, SpanID: dag.SpanID{0xcd, 7: 1}, Kind: dag.KindServer,
 			Flags: 0x301, Start: 1_700_000_000_000_000_000, End: 1_700_000_000_100_000_000,
@@ -67,10 +67,10 @@ var hexIDMember = regexp.MustCompile(`"(traceId|spanId|parentSpanId)":"([0-9a-f]
 func TestEncodersAgree(t *testing.T) {
 	spans := sampleSpans()
 	var fromProto coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(AppendOTLPProto(nil, spans), &fromProto); err != nil {
+	if err := proto.Unmarshal(AppendOTLPProto(nil, dag.Pack(spans)), &fromProto); err != nil {
 		t.Fatalf("proto.Unmarshal: %v", err)
 	}
-	js := AppendOTLPJSON(nil, spans)
+	js := AppendOTLPJSON(nil, dag.Pack(spans))
 	b64 := hexIDMember.ReplaceAllFunc(js, func(m []byte) []byte {
 		sub := hexIDMember.FindSubmatch(m)
 		raw, _ := hex.DecodeString(string(sub[2]))
@@ -112,7 +112,7 @@ func BenchmarkAppendOTLPJSON(b *testing.B) {
 	spans := sampleSpans()
 	var buf []byte
 	for b.Loop() {
-		buf = AppendOTLPJSON(buf[:0], spans)
+		buf = AppendOTLPJSON(buf[:0], dag.Pack(spans))
 	}
 	b.ReportMetric(float64(len(spans)*b.N)/b.Elapsed().Seconds(), "spans/s")
 }
@@ -134,7 +134,7 @@ func TestEncodeGolden(t *testing.T) {
 		{"encode-zipkin.json", AppendZipkinJSON},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			got := tc.encode(nil, spans)
+			got := tc.encode(nil, dag.Pack(spans))
 			if strings.HasSuffix(tc.file, ".json") {
 				got = append(got, '\n')
 			}
@@ -170,7 +170,7 @@ var spanCmp = cmp.Options{
 // OTLP protobuf written by the encoders and read back by the decoders, on
 // generated spans and on files real tools wrote.
 func TestOTLPRoundTrip(t *testing.T) {
-	inputs := map[string][]dag.Span{"generated": nil, "sample": sampleSpans()}
+	inputs := map[string][]dag.SpanData{"generated": nil, "sample": sampleSpans()}
 	gen, err := decodeJSONMessage(genOTLPJSON(700, 3), nil, nil, "gen")
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func TestOTLPRoundTrip(t *testing.T) {
 					want = slices.Clone(in)
 					want[0].Name = strings.ToValidUTF8(want[0].Name, "\uFFFD")
 				}
-				got, _, err := decodeAll(t, enc.encode(nil, in), Options{})
+				got, _, err := decodeAll(t, enc.encode(nil, dag.Pack(in)), Options{})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -3,14 +3,14 @@ package ingest
 // The OTLP protobuf decoder: a purpose-built walk over the wire format
 // (google.golang.org/protobuf/encoding/protowire) that decodes an
 // ExportTraceServiceRequest (or TracesData, which has the same shape)
-// straight into dag.Span, with no generated message types in between.
+// straight into dag.SpanData, with no generated message types in between.
 //
 // Field numbers are those of opentelemetry-proto (go.opentelemetry.io/proto/otlp):
 // collector/trace/v1, trace/v1, common/v1 and resource/v1.
 //
 // What makes it fast and small:
 //   - A first pass counts spans, attributes, events and links (tags and
-//     lengths only), so each message gets exactly one []dag.Span, one
+//     lengths only), so each message gets exactly one []dag.SpanData, one
 //     []dag.Attr slab for span attributes, one for every other attribute
 //     list, one []dag.Event and one []dag.Link; every span's lists are
 //     sub-slices of those with full slice expressions (appending to one
@@ -50,15 +50,22 @@ import (
 func DecodeProto(msg []byte, dst []dag.Span) ([]dag.Span, error) {
 	d := protoDecoders.Get().(*protoDecoder)
 	defer protoDecoders.Put(d)
-	// A pooled decoder forgets the strings of earlier calls, so that it
-	// keeps no earlier request's memory alive.
-	d.strs.reset()
 	d.n, d.name, d.base, d.inFrame = nil, "", 0, false
-	out, err := d.decode(msg, dst)
+	out, err := d.decode(msg, d.scratch[:0])
+	d.scratch = out[:0]
 	if err != nil {
 		return dst, d.asError("protobuf message", err)
 	}
-	return out, nil
+	return appendPacked(dst, d.packer.Pack(out)), nil
+}
+
+// appendPacked appends packed spans to dst, without a copy when dst is
+// empty.
+func appendPacked(dst, packed []dag.Span) []dag.Span {
+	if len(dst) == 0 {
+		return packed
+	}
+	return append(dst, packed...)
 }
 
 var protoDecoders = sync.Pool{New: func() any { return new(protoDecoder) }}
@@ -81,7 +88,7 @@ type protoDecoder struct {
 	base    int64
 	inFrame bool
 
-	spans     []dag.Span
+	spans     []dag.SpanData
 	spanAttrs []dag.Attr // slab of span attributes
 	attrs     []dag.Attr // slab of resource, scope, event and link attributes
 	events    []dag.Event
@@ -90,6 +97,11 @@ type protoDecoder struct {
 	scopes    []dag.Scope
 
 	strs strTable
+
+	// scratch is the SpanData of the last message, whose memory the next
+	// one reuses: packer has stored the spans by then.
+	scratch []dag.SpanData
+	packer  dag.Packer
 
 	// Per message: ids of the wrong length (kept zero), and the first one.
 	badIDs   int
@@ -354,7 +366,7 @@ func (d *protoDecoder) forFields(s, e int, fn func(num protowire.Number, s, e in
 
 // decode decodes the message msg and appends its spans to dst; on error it
 // returns dst and a *protoError.
-func (d *protoDecoder) decode(msg []byte, dst []dag.Span) ([]dag.Span, error) {
+func (d *protoDecoder) decode(msg []byte, dst []dag.SpanData) ([]dag.SpanData, error) {
 	d.b = msg
 	d.badIDs, d.badIDMsg = 0, ""
 	var c protoCounts
@@ -553,7 +565,7 @@ var spanWire = [...]protowire.Type{
 }
 
 func (d *protoDecoder) span(res *dag.Resource, sc *dag.Scope, s, e int) error {
-	d.spans = append(d.spans, dag.Span{Resource: res, Scope: sc})
+	d.spans = append(d.spans, dag.SpanData{Resource: res, Scope: sc})
 	sp := &d.spans[len(d.spans)-1]
 	attrStart, evStart, lkStart := len(d.spanAttrs), len(d.events), len(d.links)
 	b := d.b[:e]
@@ -671,7 +683,7 @@ func (d *protoDecoder) id(dst, src []byte, what string, p int) (bad bool) {
 
 // spanID decodes one of a span's own ids (field f, into dst), keeping the
 // raw bytes of an invalid one as hex on the span.
-func (d *protoDecoder) spanID(sp *dag.Span, f dag.IDFields, dst, src []byte, what string, p int) {
+func (d *protoDecoder) spanID(sp *dag.SpanData, f dag.IDFields, dst, src []byte, what string, p int) {
 	if d.id(dst, src, what, p) {
 		setRaw(sp, f, hex.EncodeToString(src))
 	} else if sp.Raw != nil && sp.Raw.Invalid&f != 0 {

@@ -91,7 +91,8 @@ func benchDecode(b *testing.B, data []byte) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		err := Decode(bytes.NewReader(data), "bench", Options{}, func(batch []dag.Span) error {
+		err := Decode(bytes.NewReader(data), "bench", Options{}, func(packed []dag.Span) error {
+				batch := dag.Unpack(packed)
 			spans += len(batch)
 			return nil
 		})

@@ -63,7 +63,7 @@ func FuzzDecodeProto(f *testing.F) {
 		if len(want) == 0 && len(got) == 0 {
 			return
 		}
-		if diff := cmp.Diff(fuzzSummary(want), fuzzSummary(got)); diff != "" {
+		if diff := cmp.Diff(fuzzSummary(want), fuzzSummary(dag.Unpack(got))); diff != "" {
 			t.Fatalf("differs from proto.Unmarshal (-want +got):\n%s", diff)
 		}
 	})
@@ -78,7 +78,7 @@ type fuzzSpan struct {
 	Events, Links int
 }
 
-func fuzzSummary(spans []dag.Span) []fuzzSpan {
+func fuzzSummary(spans []dag.SpanData) []fuzzSpan {
 	out := make([]fuzzSpan, len(spans))
 	for i := range spans {
 		s := &spans[i]
@@ -125,7 +125,8 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		spans := 0
-		err := Decode(bytes.NewReader(data), "fuzz", Options{MaxFrame: 1 << 20}, func(b []dag.Span) error {
+		err := Decode(bytes.NewReader(data), "fuzz", Options{MaxFrame: 1 << 20}, func(packed []dag.Span) error {
+				b := dag.Unpack(packed)
 			if len(b) == 0 {
 				t.Fatal("empty batch")
 			}

@@ -70,9 +70,9 @@ func frame(msgs ...[]byte) []byte {
 }
 
 // oracleSpans decodes messages with proto.Unmarshal and converts them.
-func oracleSpans(t testing.TB, msgs ...[]byte) []dag.Span {
+func oracleSpans(t testing.TB, msgs ...[]byte) []dag.SpanData {
 	t.Helper()
-	var out []dag.Span
+	var out []dag.SpanData
 	for i, m := range msgs {
 		var req coltracepb.ExportTraceServiceRequest
 		if err := proto.Unmarshal(m, &req); err != nil {
@@ -83,8 +83,8 @@ func oracleSpans(t testing.TB, msgs ...[]byte) []dag.Span {
 	return out
 }
 
-func fromOTLP(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
-	var out []dag.Span
+func fromOTLP(req *coltracepb.ExportTraceServiceRequest) []dag.SpanData {
+	var out []dag.SpanData
 	for _, rs := range req.ResourceSpans {
 		res := &dag.Resource{Attrs: fromKVs(rs.GetResource().GetAttributes()), SchemaURL: rs.SchemaUrl}
 		if v, ok := dag.Lookup(res.Attrs, "service.name"); ok {
@@ -93,7 +93,7 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) []dag.Span {
 		for _, ss := range rs.ScopeSpans {
 			sc := &dag.Scope{Name: ss.GetScope().GetName(), Version: ss.GetScope().GetVersion(), Attrs: fromKVs(ss.GetScope().GetAttributes())}
 			for _, s := range ss.Spans {
-				d := dag.Span{
+				d := dag.SpanData{
 					Kind: dag.Kind(s.Kind), Flags: s.Flags,
 					Start: s.StartTimeUnixNano, End: s.EndTimeUnixNano,
 					Name: s.Name, TraceState: s.TraceState,
@@ -138,7 +138,7 @@ func copyID(dst, src []byte) (bad bool) {
 }
 
 // spanIDs sets the span's ids and, for invalid ones, their raw hex.
-func spanIDs(d *dag.Span, s *tracepb.Span) {
+func spanIDs(d *dag.SpanData, s *tracepb.Span) {
 	var raw dag.RawIDs
 	if copyID(d.TraceID[:], s.TraceId) {
 		raw.Invalid, raw.TraceID = raw.Invalid|dag.FieldTraceID, hex.EncodeToString(s.TraceId)

@@ -130,7 +130,7 @@ func (d *protoDecoder) otherSignal(msg []byte) string {
 
 // decodeMessage decodes one message of an input: trace data is appended to
 // dst; a metrics or logs message is skipped with a notice.
-func (d *protoDecoder) decodeMessage(msg []byte, dst []dag.Span) ([]dag.Span, error) {
+func (d *protoDecoder) decodeMessage(msg []byte, dst []dag.SpanData) ([]dag.SpanData, error) {
 	out, err := d.decode(msg, dst)
 	defer func() {
 		if d.badIDs > 0 && len(out) > len(dst) {
@@ -162,7 +162,7 @@ func (d *protoDecoder) skipped(kind string) {
 	}
 }
 
-func noValidTraceIDs(spans []dag.Span) bool {
+func noValidTraceIDs(spans []dag.SpanData) bool {
 	for i := range spans {
 		s := &spans[i]
 		if !s.TraceID.IsZero() && (s.Raw == nil || s.Raw.Invalid&dag.FieldTraceID == 0) {

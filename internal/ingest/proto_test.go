@@ -68,12 +68,14 @@ func TestDecodeProtoConformance(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			msgs := conformanceMessages(t, tc.file)
-			var got []dag.Span
+			var got []dag.SpanData
 			for i, m := range msgs {
 				var err error
-				if got, err = DecodeProto(m, got); err != nil {
+				packed, err := DecodeProto(m, nil)
+				if err != nil {
 					t.Fatalf("message %d: %v", i, err)
 				}
+				got = append(got, dag.Unpack(packed)...)
 			}
 			if len(got) != tc.spans {
 				t.Errorf("got %d spans, want %d", len(got), tc.spans)
@@ -105,7 +107,7 @@ func TestDecodeProtoNoAliasing(t *testing.T) {
 	for i := range msg {
 		msg[i] = 0xff
 	}
-	if diff := cmp.Diff(want, got, protoCmp); diff != "" {
+	if diff := cmp.Diff(want, dag.Unpack(got), protoCmp); diff != "" {
 		t.Errorf("spans changed with the input buffer (-want +got):\n%s", diff)
 	}
 }
@@ -124,10 +126,10 @@ func TestDecodeProtoAppends(t *testing.T) {
 	if len(got) != 7 || got[0].Service() != "a" || got[6].Service() != "b" {
 		t.Fatalf("got %d spans, services %s..%s", len(got), got[0].Service(), got[len(got)-1].Service())
 	}
-	before := got[1].Attrs[0]
-	_ = append(got[0].Attrs, dag.Attr{Key: "x"})
-	_ = append(got[0].Resource.Attrs, dag.Attr{Key: "x"})
-	if got[1].Attrs[0] != before {
+	before := got[1].AttrAt(0)
+	_ = append(got[0].AttrList(), dag.Attr{Key: "x"})
+	_ = append(got[0].Resource().Attrs, dag.Attr{Key: "x"})
+	if got[1].AttrAt(0) != before {
 		t.Error("appending to one span's attributes overwrote the next span's")
 	}
 }
@@ -181,7 +183,7 @@ func checkOracle(t *testing.T, msg []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(oracleSpans(t, msg), got, protoCmp); diff != "" {
+	if diff := cmp.Diff(oracleSpans(t, msg), dag.Unpack(got), protoCmp); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -277,7 +279,7 @@ func TestDecodeProtoWire(t *testing.T) {
 		{Key: "service.name", Value: dag.StringValue("svc")},
 		{Key: "host.name", Value: dag.StringValue("h")},
 	}}
-	want := []dag.Span{{
+	want := []dag.SpanData{{
 		TraceID: dag.TraceID([]byte("0123456789abcdef")), SpanID: dag.SpanID([]byte("spanid01")),
 		Name:     "name",
 		Attrs:    []dag.Attr{{Key: "a", Value: dag.StringValue("1")}, {Key: "b", Value: dag.StringValue("2")}},
@@ -285,7 +287,7 @@ func TestDecodeProtoWire(t *testing.T) {
 		Status:   dag.Status{Message: "first", Code: dag.StatusError},
 		Resource: res, Scope: &dag.Scope{Name: "lib"},
 	}}
-	if diff := cmp.Diff(want, got, protoCmp); diff != "" {
+	if diff := cmp.Diff(want, dag.Unpack(got), protoCmp); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -347,8 +349,8 @@ func TestDecodeProtoErrors(t *testing.T) {
 		{"too deep", deepValue(100), "nested more than 64 deep"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dst := []dag.Span{{Name: "keep"}}
-			got, err := DecodeProto(tc.msg, dst)
+			dst := []dag.SpanData{{Name: "keep"}}
+			got, err := DecodeProto(tc.msg, dag.Pack(dst))
 			if err == nil {
 				t.Fatalf("no error; spans %v", got)
 			}
@@ -359,7 +361,7 @@ func TestDecodeProtoErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q, want it to contain %q", err, tc.want)
 			}
-			if len(got) != 1 || got[0].Name != "keep" {
+			if len(got) != 1 || got[0].Name() != "keep" {
 				t.Errorf("dst not returned unchanged: %v", got)
 			}
 		})

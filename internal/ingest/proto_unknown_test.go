@@ -41,7 +41,7 @@ func TestDecodeProtoUnknownHighFields(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", typ, err)
 		}
-		if len(spans) != 1 || spans[0].Name != "name" || spans[0].Start != 42 || spans[0].SpanID.String() != "3031323334353637" {
+		if len(spans) != 1 || spans[0].Name() != "name" || spans[0].Start != 42 || spans[0].SpanID.String() != "3031323334353637" {
 			t.Errorf("%v: got %+v", typ, spans)
 		}
 	}

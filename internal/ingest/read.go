@@ -262,6 +262,7 @@ type streamReader struct {
 	tr       *tracker
 	z        *zstdDecoders
 	fn       func([]dag.Span) error
+	packer   dag.Packer
 }
 
 // zstdDecoders are kept from one input to the next: a zstd decoder's
@@ -281,10 +282,12 @@ func (z *zstdDecoders) close() {
 	}
 }
 
-func (s *streamReader) deliver(batch []dag.Span) error {
+// deliver packs a decoded batch and hands it on. The batch's memory (and
+// the input its strings point into) is the decoder's again afterwards.
+func (s *streamReader) deliver(batch []dag.SpanData) error {
 	s.tr.spans += int64(len(batch))
 	s.tr.tick()
-	return s.fn(batch)
+	return s.fn(s.packer.Pack(batch))
 }
 
 // decode reads one input, named name in errors and warnings.
@@ -527,7 +530,7 @@ func (s *streamReader) readFrames(r io.Reader) error {
 			msg = zbuf
 			d.base, d.inFrame = off, true
 		}
-		var spans []dag.Span
+		var spans []dag.SpanData
 		if s.format == FormatJSON || s.format == FormatAuto && startsJSON(msg) {
 			spans, err = decodeJSONMessage(msg, nil, s.n, d.whereAt(0))
 			if err != nil && s.format == FormatAuto {

@@ -24,12 +24,13 @@ import (
 )
 
 // decodeAll runs Decode over b and returns every span and the warnings.
-func decodeAll(t testing.TB, b []byte, opts Options) ([]dag.Span, []string, error) {
+func decodeAll(t testing.TB, b []byte, opts Options) ([]dag.SpanData, []string, error) {
 	t.Helper()
-	var spans []dag.Span
+	var spans []dag.SpanData
 	var warnings []string
 	opts.Warn = func(s string) { warnings = append(warnings, s) }
-	err := Decode(bytes.NewReader(b), "in", opts, func(batch []dag.Span) error {
+	err := Decode(bytes.NewReader(b), "in", opts, func(packed []dag.Span) error {
+			batch := dag.Unpack(packed)
 		if len(batch) == 0 {
 			t.Error("empty batch")
 		}
@@ -87,7 +88,7 @@ var conformanceCases = []struct {
 // checks ids, names and times against the reference library's reading of
 // the protobuf files.
 func TestDecodeConformance(t *testing.T) {
-	want := map[string][]dag.Span{
+	want := map[string][]dag.SpanData{
 		"telemetrygen":         oracleSpans(t, conformanceMessages(t, "telemetrygen/traces.pb")...),
 		"otelcol-fileexporter": oracleSpans(t, conformanceMessages(t, "otelcol-fileexporter/traces.pb")...),
 	}
@@ -145,7 +146,7 @@ type spanSummary struct {
 
 // summarize sorts spans into a canonical order (files hold the same spans
 // in different batches).
-func summarize(spans []dag.Span) []spanSummary {
+func summarize(spans []dag.SpanData) []spanSummary {
 	out := make([]spanSummary, len(spans))
 	for i := range spans {
 		s := &spans[i]
@@ -431,10 +432,11 @@ func TestDecodeStreams(t *testing.T) {
 			if tc.wrap != nil {
 				w, flush, closeW = tc.wrap(pw)
 			}
-			batches := make(chan []dag.Span)
+			batches := make(chan []dag.SpanData)
 			done := make(chan error, 1)
 			go func() {
-				done <- Decode(pr, "pipe", Options{}, func(b []dag.Span) error {
+				done <- Decode(pr, "pipe", Options{}, func(packed []dag.Span) error {
+						b := dag.Unpack(packed)
 					batches <- b
 					return nil
 				})
@@ -494,7 +496,7 @@ func TestReadFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var got []dag.Span
+	var got []dag.SpanData
 	var warnings []string
 	var progress [][2]int64
 	opts := Options{
@@ -502,7 +504,8 @@ func TestReadFiles(t *testing.T) {
 		Progress: func(b, s int64) { progress = append(progress, [2]int64{b, s}) },
 	}
 	stdin := bytes.NewReader(frame(a))
-	err := ReadFiles([]string{filepath.Join(dir, "traces-*"), "-", pm}, stdin, opts, func(batch []dag.Span) error {
+	err := ReadFiles([]string{filepath.Join(dir, "traces-*"), "-", pm}, stdin, opts, func(packed []dag.Span) error {
+			batch := dag.Unpack(packed)
 		got = append(got, batch...)
 		return nil
 	})
@@ -570,7 +573,8 @@ func TestReadFilesConformance(t *testing.T) {
 	}
 	got := 0
 	var warnings []string
-	err := ReadFiles(paths, nil, Options{Warn: func(s string) { warnings = append(warnings, s) }}, func(b []dag.Span) error {
+	err := ReadFiles(paths, nil, Options{Warn: func(s string) { warnings = append(warnings, s) }}, func(packed []dag.Span) error {
+			b := dag.Unpack(packed)
 		got += len(b)
 		return nil
 	})
@@ -582,7 +586,8 @@ func TestReadFilesConformance(t *testing.T) {
 	}
 	// The same through a glob.
 	got = 0
-	if err := ReadFiles([]string{filepath.Join(conformanceDir, "otelcol-fileexporter", "traces*")}, nil, Options{}, func(b []dag.Span) error {
+	if err := ReadFiles([]string{filepath.Join(conformanceDir, "otelcol-fileexporter", "traces*")}, nil, Options{}, func(packed []dag.Span) error {
+			b := dag.Unpack(packed)
 		got += len(b)
 		return nil
 	}); err != nil {

@@ -18,5 +18,9 @@ func DecodeJSONRequest(body []byte) ([]dag.Span, error) {
 		return nil, nil
 	}
 	var n notices
-	return decodeJSONMessage(body, nil, &n, "request body")
+	spans, err := decodeJSONMessage(body, nil, &n, "request body")
+	if err != nil || len(spans) == 0 {
+		return nil, err
+	}
+	return dag.Pack(spans), nil
 }

@@ -24,7 +24,8 @@ func spanJSON(name string) string { return strings.Replace(oneSpan, "%s", name, 
 func readURLNames(t *testing.T, opts Options, inputs ...string) ([]string, error) {
 	t.Helper()
 	var names []string
-	err := ReadFiles(inputs, nil, opts, func(b []dag.Span) error {
+	err := ReadFiles(inputs, nil, opts, func(packed []dag.Span) error {
+			b := dag.Unpack(packed)
 		for i := range b {
 			names = append(names, b[i].Name)
 		}
@@ -163,7 +164,8 @@ func TestReadURLErrors(t *testing.T) {
 			u = srv.URL + tc.path
 		}
 		var got []string
-		err := ReadFiles([]string{u}, nil, fast, func(b []dag.Span) error {
+		err := ReadFiles([]string{u}, nil, fast, func(packed []dag.Span) error {
+				b := dag.Unpack(packed)
 			for i := range b {
 				got = append(got, b[i].Name)
 			}

@@ -116,7 +116,7 @@ func (d *jsonDecoder) zipkinTrace() error {
 func (d *jsonDecoder) zipkinSpan() error {
 	start := d.off()
 	d.pos++
-	d.spans = append(d.spans, dag.Span{})
+	d.spans = append(d.spans, dag.SpanData{})
 	sp := &d.spans[len(d.spans)-1] // nothing below appends to d.spans
 	var (
 		tsUS                      uint64
@@ -201,7 +201,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 	return nil
 }
 
-func (d *jsonDecoder) zipkinKind(sp *dag.Span) error {
+func (d *jsonDecoder) zipkinKind(sp *dag.SpanData) error {
 	c, ok := d.peek()
 	switch {
 	case !ok:
@@ -350,7 +350,7 @@ func (d *jsonDecoder) zipkinTagValue() (dag.Value, error) {
 }
 
 // zipkinSpanTags moves the tags that stand for OTLP fields into them.
-func (d *jsonDecoder) zipkinSpanTags(sp *dag.Span, mark int) {
+func (d *jsonDecoder) zipkinSpanTags(sp *dag.SpanData, mark int) {
 	var scopeName, scopeVersion string
 	var haveOtelStatus, haveError bool
 	var errorMsg string

@@ -21,7 +21,8 @@ import (
 
 // AppendZipkinJSON appends spans as one Zipkin v2 span array, grouped by
 // trace in order of first appearance, with no trailing newline.
-func AppendZipkinJSON(b []byte, spans []dag.Span) []byte {
+func AppendZipkinJSON(b []byte, packed []dag.Span) []byte {
+	spans := dag.Unpack(packed)
 	b = append(b, '[')
 	n := 0
 	for _, idx := range groupByTrace(spans) {
@@ -38,7 +39,7 @@ func AppendZipkinJSON(b []byte, spans []dag.Span) []byte {
 
 var zipkinKinds = [...]string{dag.KindClient: "CLIENT", dag.KindServer: "SERVER", dag.KindProducer: "PRODUCER", dag.KindConsumer: "CONSUMER"}
 
-func appendZipkinSpan(b []byte, s *dag.Span) []byte {
+func appendZipkinSpan(b []byte, s *dag.SpanData) []byte {
 	b = append(b, `{"traceId":"`...)
 	b = hex.AppendEncode(b, s.TraceID[:])
 	b = append(b, '"')

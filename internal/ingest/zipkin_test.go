@@ -91,7 +91,7 @@ func TestDecodeZipkinErrors(t *testing.T) {
 // TestZipkinRoundTrip: Zipkin JSON written by AppendZipkinJSON reads back
 // as the same spans, for everything Zipkin's model holds.
 func TestZipkinRoundTrip(t *testing.T) {
-	testRoundTrip(t, 9, AppendZipkinJSON, func(i int, s *dag.Span) {
+	testRoundTrip(t, 9, AppendZipkinJSON, func(i int, s *dag.SpanData) {
 		s.Start -= s.Start % 1000
 		s.End -= s.End % 1000
 		s.Links, s.Flags = nil, 0
