@@ -171,13 +171,13 @@ func retimeTrace(spans []dag.Span, now uint64) {
 	for i := range spans {
 		sp := &spans[i]
 		sp.Start, sp.End = dag.Add(sp.Start, d), dag.Add(sp.End, d)
-		if len(sp.Events) > 0 {
-			evs := make([]dag.Event, len(sp.Events))
-			for j, e := range sp.Events {
-				e.Time = dag.Add(e.Time, d)
-				evs[j] = e
+		if sp.NumEvents() > 0 {
+			// Event times live in the span's block: pack a re-timed copy.
+			sd := sp.Data()
+			for j := range sd.Events {
+				sd.Events[j].Time = dag.Add(sd.Events[j].Time, d)
 			}
-			sp.Events = evs
+			*sp = dag.Pack([]dag.SpanData{sd})[0]
 		}
 	}
 }

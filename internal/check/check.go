@@ -162,7 +162,7 @@ func (c *Checker) maskMessages(tr *dag.Tree, fs []dag.Finding) {
 		}
 	}
 	addSpan := func(s *dag.Span) {
-		add(s.Name)
+		add(s.Name())
 		add(s.Service())
 	}
 	for i := range tr.Nodes {

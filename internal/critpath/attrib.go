@@ -62,7 +62,7 @@ func KeyOf(tr *dag.Tree, i int32, by By) Key {
 	case by == ByService:
 		return Key{Service: s.Service()}
 	}
-	return Key{Service: s.Service(), Name: s.Name}
+	return Key{Service: s.Service(), Name: s.Name()}
 }
 
 // QueueSuffix marks a queue wait's group in Key.String.
@@ -295,9 +295,9 @@ func (at *Attribution) Add(a *Analysis) {
 		case s == nil:
 			ops[i] = opRef{res: placeholder}
 		case byService:
-			ops[i] = opRef{res: s.Resource}
+			ops[i] = opRef{res: s.Resource()}
 		default:
-			ops[i] = opRef{s.Resource, s.Name}
+			ops[i] = opRef{s.Resource(), s.Name()}
 		}
 	}
 	at.spans = ops[:0]

@@ -43,7 +43,7 @@ func (t *Targets) Add(tr *dag.Tree) {
 			t.services[svc] = true
 			t.serviceList = append(t.serviceList, svc)
 		}
-		op := svc + "/" + s.Name
+		op := svc + "/" + s.Name()
 		if !t.ops[op] {
 			t.ops[op] = true
 			t.opList = append(t.opList, op)

@@ -83,7 +83,7 @@ func factorOf(rules []Speedup, s *dag.Span) (float64, bool) {
 			continue
 		}
 		switch {
-		case r.Operation && r.Name == s.Name:
+		case r.Operation && r.Name == s.Name():
 			f, found, byOp = r.Factor, true, true
 		case !r.Operation && !byOp:
 			f, found = r.Factor, true

@@ -268,11 +268,13 @@ func (s *Span) Data() SpanData {
 	}
 }
 
-// Pack stores spans compactly (see Span), copying every string: the
-// result shares no memory with the input. It is Packer.Pack with a
-// Packer of its own.
+// Pack stores spans compactly (see Span), copying the strings of the
+// spans themselves. Unlike Packer.Pack it keeps the resources and scopes
+// as they are, shared with the input, so spans packed in several calls
+// (a redacted copy, a re-timed one) still share them: it is for callers
+// whose resources do not point into a buffer they reuse.
 func Pack(spans []SpanData) []Span {
-	var p Packer
+	p := Packer{keepShared: true}
 	return p.Pack(spans)
 }
 
@@ -288,6 +290,8 @@ type Packer struct {
 	pairs  internTable
 	res    map[*Resource]*Resource
 	scopes map[scopeRef]uint32
+	// keepShared keeps resources and scopes as they are (see Pack).
+	keepShared bool
 }
 
 // maxBlockStrings bounds a block's byte slab, whose offsets are 32-bit;
@@ -500,7 +504,9 @@ func (p *Packer) scope(res *Resource, sc *Scope) uint32 {
 		p.scopes, p.res = map[scopeRef]uint32{}, map[*Resource]*Resource{}
 	}
 	ref := scopeRef{}
-	if res != nil {
+	if p.keepShared {
+		ref = key
+	} else if res != nil {
 		c, ok := p.res[res]
 		if !ok {
 			c = &Resource{Attrs: cloneAttrs(res.Attrs), SchemaURL: clone(res.SchemaURL), Service: clone(res.Service)}
@@ -508,7 +514,7 @@ func (p *Packer) scope(res *Resource, sc *Scope) uint32 {
 		}
 		ref.res = c
 	}
-	if sc != nil {
+	if sc != nil && !p.keepShared {
 		ref.scope = &Scope{Name: clone(sc.Name), Version: clone(sc.Version), Attrs: cloneAttrs(sc.Attrs)}
 	}
 	p.b.scopes = append(p.b.scopes, ref)

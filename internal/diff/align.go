@@ -126,7 +126,7 @@ const MissingName = "(missing span)"
 
 func names(tr *dag.Tree, i int32) (string, string) {
 	if s := tr.Nodes[i].Span; s != nil {
-		return s.Service(), s.Name
+		return s.Service(), s.Name()
 	}
 	return "", MissingName
 }

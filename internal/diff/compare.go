@@ -432,9 +432,9 @@ func (f *folder) groupOf(tr *dag.Tree, i int32) *group {
 	sp := tr.Nodes[i].Span
 	ref := missingRef
 	if sp != nil {
-		ref = opRef{res: sp.Resource}
+		ref = opRef{res: sp.Resource()}
 		if f.by == critpath.ByOperation {
-			ref.name = sp.Name
+			ref.name = sp.Name()
 		}
 	}
 	if g, ok := f.cache[ref]; ok {
@@ -457,7 +457,7 @@ func (f *folder) add(a *critpath.Analysis) {
 	s.traces++
 	s.durations = append(s.durations, a.Duration())
 	if r := tr.Root(); r != dag.None {
-		if sp := tr.Nodes[r].Span; sp != nil && sp.Status.Code == dag.StatusError {
+		if sp := tr.Nodes[r].Span; sp != nil && sp.Status().Code == dag.StatusError {
 			s.rootErrs++
 		}
 	}
@@ -472,7 +472,7 @@ func (f *folder) add(a *critpath.Analysis) {
 		if sp := tr.Nodes[i].Span; sp != nil {
 			s.spans++
 			g.spans++
-			if sp.Status.Code == dag.StatusError {
+			if sp.Status().Code == dag.StatusError {
 				g.errors++
 			}
 		} else {

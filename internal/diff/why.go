@@ -143,9 +143,9 @@ func (acc *whyAcc) collect(a *critpath.Analysis, by critpath.By) int64 {
 		if sp == nil {
 			continue
 		}
-		acc.note(sp.Attrs)
+		acc.note(sp.AttrList())
 		if sp.Resource != nil {
-			acc.note(sp.Resource.Attrs)
+			acc.note(sp.Resource().Attrs)
 		}
 	}
 	return v

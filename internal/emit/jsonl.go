@@ -108,7 +108,7 @@ func AppendRequestJSON(b []byte, rs []*tracepb.ResourceSpans) []byte {
 // tracectl's span model, sharing one Resource and Scope per group as the
 // decoders do.
 func toDag(rs []*tracepb.ResourceSpans) []dag.Span {
-	var out []dag.Span
+	var out []dag.SpanData
 	for _, r := range rs {
 		res := &dag.Resource{Attrs: dagAttrs(r.GetResource().GetAttributes()), SchemaURL: r.GetSchemaUrl()}
 		if v, ok := dag.Lookup(res.Attrs, "service.name"); ok {
@@ -117,7 +117,7 @@ func toDag(rs []*tracepb.ResourceSpans) []dag.Span {
 		for _, ss := range r.GetScopeSpans() {
 			sc := &dag.Scope{Name: ss.GetScope().GetName(), Version: ss.GetScope().GetVersion(), Attrs: dagAttrs(ss.GetScope().GetAttributes())}
 			for _, s := range ss.GetSpans() {
-				sp := dag.Span{
+				sp := dag.SpanData{
 					Resource: res, Scope: sc, Name: s.GetName(), Kind: dag.Kind(s.GetKind()),
 					Start: s.GetStartTimeUnixNano(), End: s.GetEndTimeUnixNano(),
 					TraceState: s.GetTraceState(), Flags: s.GetFlags(), Attrs: dagAttrs(s.GetAttributes()),
@@ -139,7 +139,7 @@ func toDag(rs []*tracepb.ResourceSpans) []dag.Span {
 			}
 		}
 	}
-	return out
+	return dag.Pack(out)
 }
 
 func dagAttrs(kvs []*commonpb.KeyValue) []dag.Attr {

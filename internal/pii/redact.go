@@ -28,7 +28,7 @@ func NewRedactor(d *Detector) *Redactor {
 // Span returns s with its secrets masked, and whether anything was; when
 // nothing was, it returns s itself.
 func (r *Redactor) Span(s *dag.Span) (*dag.Span, bool) {
-	out := *s
+	out := s.Data()
 	changed := false
 	str := func(v string) string {
 		red, ok := r.d.Redact(v)
@@ -40,10 +40,10 @@ func (r *Redactor) Span(s *dag.Span) (*dag.Span, bool) {
 		changed = changed || ok
 		return red
 	}
-	out.Name = str(s.Name)
-	out.Status.Message = str(s.Status.Message)
-	out.Attrs = attrs(s.Attrs)
-	if evs := s.Events; len(evs) > 0 {
+	out.Name = str(out.Name)
+	out.Status.Message = str(out.Status.Message)
+	out.Attrs = attrs(out.Attrs)
+	if evs := out.Events; len(evs) > 0 {
 		copied := false
 		for k := range evs {
 			name, ok1 := r.d.Redact(evs[k].Name)
@@ -59,7 +59,7 @@ func (r *Redactor) Span(s *dag.Span) (*dag.Span, bool) {
 			changed = true
 		}
 	}
-	if ls := s.Links; len(ls) > 0 {
+	if ls := out.Links; len(ls) > 0 {
 		copied := false
 		for k := range ls {
 			as, ok := r.attrs(ls[k].Attrs)
@@ -74,18 +74,18 @@ func (r *Redactor) Span(s *dag.Span) (*dag.Span, bool) {
 			changed = true
 		}
 	}
-	if res := r.resource(s.Resource); res != s.Resource {
+	if res := r.resource(out.Resource); res != out.Resource {
 		out.Resource = res
 		changed = true
 	}
-	if sc := r.scope(s.Scope); sc != s.Scope {
+	if sc := r.scope(out.Scope); sc != out.Scope {
 		out.Scope = sc
 		changed = true
 	}
 	if !changed {
 		return s, false
 	}
-	return &out, true
+	return &dag.Pack([]dag.SpanData{out})[0], true
 }
 
 func (r *Redactor) resource(res *dag.Resource) *dag.Resource {

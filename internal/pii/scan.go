@@ -230,21 +230,20 @@ func (sc *Scanner) Scan(tr *dag.Tree) []dag.Finding {
 	var seenScope map[*dag.Scope]bool
 	scan := func(s *dag.Span) {
 		var places []place
-		places = sc.scanText(places, "span name", s.Name)
-		places = sc.scanText(places, "status message", s.Status.Message)
-		places = sc.scanAttrs(places, "span attribute", "", s.Attrs)
-		for k := range s.Events {
-			ev := &s.Events[k]
+		places = sc.scanText(places, "span name", s.Name())
+		places = sc.scanText(places, "status message", s.Status().Message)
+		places = sc.scanAttrs(places, "span attribute", "", s.AttrList())
+		for _, ev := range s.Events() {
 			places = sc.scanText(places, "event name", ev.Name)
 			places = sc.scanAttrs(places, "event", ev.Name, ev.Attrs)
 		}
-		for k := range s.Links {
-			places = sc.scanAttrs(places, "link attribute", "", s.Links[k].Attrs)
+		for _, l := range s.Links() {
+			places = sc.scanAttrs(places, "link attribute", "", l.Attrs)
 		}
-		if r := s.Resource; r != nil {
+		if r := s.Resource(); r != nil {
 			places = scanShared(sc, places, &seenRes, sc.resources, r, "resource attribute", r.Attrs)
 		}
-		if sp := s.Scope; sp != nil {
+		if sp := s.Scope(); sp != nil {
 			places = scanShared(sc, places, &seenScope, sc.scopes, sp, "scope attribute", sp.Attrs)
 		}
 		for _, p := range places {

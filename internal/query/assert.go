@@ -187,7 +187,7 @@ type RawIDs struct{ Trace, Span string }
 // rawIDs returns the raw text of span id's invalid ids in tr.
 // spanRef identifies span s of tree tr for a report.
 func spanRef(tr *dag.Tree, s *dag.Span) SpanRef {
-	return SpanRef{TraceID: tr.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name, Duration: s.Duration(), IDs: rawIDs(tr, s.SpanID)}
+	return SpanRef{TraceID: tr.TraceID, SpanID: s.SpanID, Service: s.Service(), Name: s.Name(), Duration: s.Duration(), IDs: rawIDs(tr, s.SpanID)}
 }
 
 func rawIDs(tr *dag.Tree, id dag.SpanID) RawIDs {

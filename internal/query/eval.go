@@ -539,15 +539,15 @@ func (ev *evaluator) operand(o operand, n *dag.Node) value {
 	case intrNone:
 		return ev.attr(o.attr, s)
 	case intrName:
-		return value{typ: tString, s: s.Name}
+		return value{typ: tString, s: s.Name()}
 	case intrStatus:
-		return value{typ: tStatus, i: int64(s.Status.Code)}
+		return value{typ: tStatus, i: int64(s.Status().Code)}
 	case intrKind:
 		return value{typ: tKind, i: int64(s.Kind)}
 	case intrDuration:
 		return value{typ: tDuration, i: s.Duration()}
 	case intrStatusMessage:
-		return value{typ: tString, s: s.Status.Message}
+		return value{typ: tString, s: s.Status().Message}
 	case intrSpanID:
 		return value{typ: tString, s: s.SpanIDText()}
 	case intrParentID:
@@ -572,7 +572,7 @@ func (ev *evaluator) operand(o operand, n *dag.Node) value {
 			return value{}
 		}
 		if o.intr == intrRootName {
-			return value{typ: tString, s: ev.root.Name}
+			return value{typ: tString, s: ev.root.Name()}
 		}
 		return value{typ: tString, s: ev.root.Service()}
 	case intrScopeName, intrScopeVersion:
@@ -580,9 +580,9 @@ func (ev *evaluator) operand(o operand, n *dag.Node) value {
 			return value{}
 		}
 		if o.intr == intrScopeName {
-			return value{typ: tString, s: s.Scope.Name}
+			return value{typ: tString, s: s.Scope().Name}
 		}
-		return value{typ: tString, s: s.Scope.Version}
+		return value{typ: tString, s: s.Scope().Version}
 	}
 	return value{}
 }
@@ -600,8 +600,8 @@ func (ev *evaluator) attr(a attrRef, s *dag.Span) value {
 		return fromDag(v)
 	}
 	// Decoders may keep service.name only in Resource.Service.
-	if a.name == "service.name" && s.Resource != nil && s.Resource.Service != "" {
-		return value{typ: tString, s: s.Resource.Service}
+	if a.name == "service.name" && s.Resource() != nil && s.Resource().Service != "" {
+		return value{typ: tString, s: s.Resource().Service}
 	}
 	return value{}
 }

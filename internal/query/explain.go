@@ -143,7 +143,7 @@ func (x *explainer) filterDiagnosis(f *filterExpr, within *sets) Diagnosis {
 			order++
 			passed, failed, dist := 0, 0, 0.0
 			var key strings.Builder
-			key.WriteString(n.Span.Service() + "\x00" + n.Span.Name + "\x00")
+			key.WriteString(n.Span.Service() + "\x00" + n.Span.Name() + "\x00")
 			ok := make([]bool, len(conds))
 			for j, c := range conds {
 				if ev.cond(c, n) {
@@ -351,7 +351,7 @@ func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right
 					continue
 				}
 				s := ev.tree.Nodes[i].Span
-				key := s.Service() + "\x00" + s.Name
+				key := s.Service() + "\x00" + s.Name()
 				if m, ok := seen[key]; ok {
 					m.Similar++
 					continue
@@ -382,7 +382,7 @@ func (ev *evaluator) relatives(op structOp, i int32) string {
 	nodes := ev.tree.Nodes
 	label := func(j int32) string {
 		if s := nodes[j].Span; s != nil {
-			return s.Service() + " " + s.Name
+			return s.Service() + " " + s.Name()
 		}
 		return dag.MissingSpan(ev.tree.IDText(nodes[j].ID))
 	}

@@ -79,14 +79,14 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 // has no service and is named for the span it stands for.
 func nodeNames(tr *dag.Tree, i int32) (string, string) {
 	if s := tr.Nodes[i].Span; s != nil {
-		return termstr.Escape(s.Service()), termstr.Escape(s.Name)
+		return termstr.Escape(s.Service()), termstr.Escape(s.Name())
 	}
 	return "?", missingSpan(tr.IDText(tr.Nodes[i].ID))
 }
 
 func nodeLabel(st *Styles, tr *dag.Tree, i int32) string {
 	if s := tr.Nodes[i].Span; s != nil {
-		return st.Service(termstr.Escape(s.Service())) + " " + termstr.Escape(s.Name)
+		return st.Service(termstr.Escape(s.Service())) + " " + termstr.Escape(s.Name())
 	}
 	return st.Faint(missingSpan(tr.IDText(tr.Nodes[i].ID)))
 }
@@ -186,7 +186,7 @@ func nodeJSON(b *jsonBuf, tr *dag.Tree, i int32) {
 	b.key("service")
 	b.str(n.Span.Service())
 	b.key("name")
-	b.str(n.Span.Name)
+	b.str(n.Span.Name())
 	if n.Span.TraceID != tr.TraceID {
 		b.key("trace_id") // a span of a joined trace
 		b.str(n.Span.TraceIDText())

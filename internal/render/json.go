@@ -188,7 +188,7 @@ func spanJSON(b *jsonBuf, tr *dag.Tree, n *dag.Node) {
 	b.key("service")
 	b.str(s.Service())
 	b.key("name")
-	b.str(s.Name)
+	b.str(s.Name())
 	b.key("kind")
 	b.str(s.Kind.String())
 	b.key("start_unix_nano")
@@ -200,33 +200,34 @@ func spanJSON(b *jsonBuf, tr *dag.Tree, n *dag.Node) {
 	b.key("status")
 	b.raw("{")
 	b.key("code")
-	b.str(s.Status.Code.String())
-	if s.Status.Message != "" {
+	st := s.Status()
+	b.str(st.Code.String())
+	if st.Message != "" {
 		b.key("message")
-		b.str(s.Status.Message)
+		b.str(st.Message)
 	}
 	b.raw("}")
 	b.key("attributes")
-	b.attrs(s.Attrs)
-	if s.Resource != nil && len(s.Resource.Attrs) > 0 {
+	b.attrs(s.AttrList())
+	if res := s.Resource(); res != nil && len(res.Attrs) > 0 {
 		b.key("resource")
-		b.attrs(s.Resource.Attrs)
+		b.attrs(res.Attrs)
 	}
-	if s.Scope != nil && s.Scope.Name != "" {
+	if sc := s.Scope(); sc != nil && sc.Name != "" {
 		b.key("scope")
 		b.raw("{")
 		b.key("name")
-		b.str(s.Scope.Name)
-		if s.Scope.Version != "" {
+		b.str(sc.Name)
+		if sc.Version != "" {
 			b.key("version")
-			b.str(s.Scope.Version)
+			b.str(sc.Version)
 		}
 		b.raw("}")
 	}
-	if len(s.Events) > 0 {
+	if evs := s.Events(); len(evs) > 0 {
 		b.key("events")
-		b.objects(len(s.Events), func(k int) {
-			e := &s.Events[k]
+		b.objects(len(evs), func(k int) {
+			e := &evs[k]
 			b.key("name")
 			b.str(e.Name)
 			b.key("time_unix_nano")
@@ -235,10 +236,10 @@ func spanJSON(b *jsonBuf, tr *dag.Tree, n *dag.Node) {
 			b.attrs(e.Attrs)
 		})
 	}
-	if len(s.Links) > 0 {
+	if ls := s.Links(); len(ls) > 0 {
 		b.key("links")
-		b.objects(len(s.Links), func(k int) {
-			l := &s.Links[k]
+		b.objects(len(ls), func(k int) {
+			l := &ls[k]
 			b.key("trace_id")
 			b.str(l.TraceID.String())
 			b.key("span_id")

@@ -28,8 +28,8 @@ func QuerySpans(w io.Writer, st *Styles, matches []QueryMatch) error {
 	var last *dag.Tree
 	for _, m := range matches {
 		s := m.Tree.Nodes[m.Node].Span
-		name := termstr.Escape(s.Name)
-		if s.Status.Code == dag.StatusError {
+		name := termstr.Escape(s.Name())
+		if s.Status().Code == dag.StatusError {
 			name = st.Error(name)
 		}
 		rows = append(rows, []string{st.Service(termstr.Escape(s.Service())), name, dag.FormatDuration(s.Duration()),
@@ -65,7 +65,7 @@ func QuerySpansJSON(w io.Writer, matches []QueryMatch) error {
 		s := m.Tree.Nodes[m.Node].Span
 		return querySpanJSON{
 			TraceID: m.Tree.TraceIDText(), SpanID: s.SpanIDText(), ParentSpanID: s.ParentIDText(),
-			Service: s.Service(), Name: s.Name, Kind: s.Kind.String(), Status: s.Status.Code.String(),
+			Service: s.Service(), Name: s.Name(), Kind: s.Kind.String(), Status: s.Status().Code.String(),
 			StartUnixNano: s.Start, EndUnixNano: s.End, DurationNS: s.Duration(),
 		}
 	})

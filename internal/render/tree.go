@@ -145,7 +145,7 @@ func (tw *treeWriter) header() {
 	root := "?"
 	if r := tr.Root(); r != dag.None {
 		if s := tr.Nodes[r].Span; s != nil {
-			svc, name := termstr.Escape(s.Service()), termstr.Escape(s.Name)
+			svc, name := termstr.Escape(s.Service()), termstr.Escape(s.Name())
 			sw, nw := cells(svc), cells(name)
 			svcRoom := min(sw, max(room/3, room-1-nw))
 			svc = truncEnd(svc, sw, svcRoom)
@@ -415,7 +415,7 @@ func (tw *treeWriter) alike(a, b int32) bool {
 	if na.Span == nil || nb.Span == nil {
 		return false
 	}
-	return na.Span.Name == nb.Span.Name && na.Span.Service() == nb.Span.Service() &&
+	return na.Span.Name() == nb.Span.Name() && na.Span.Service() == nb.Span.Service() &&
 		na.Span.Kind == nb.Span.Kind && len(na.Children) == len(nb.Children)
 }
 
@@ -430,7 +430,7 @@ func (r *foldRun) add(n dag.Node) {
 	r.max, r.end = max(r.max, d), max(r.end, n.End)
 	r.sum += d
 	r.count++
-	if n.Span != nil && n.Span.Status.Code == dag.StatusError {
+	if n.Span != nil && n.Span.Status().Code == dag.StatusError {
 		r.errors++
 	}
 }
@@ -481,7 +481,7 @@ func (tw *treeWriter) parts(l treeLine) labelParts {
 				p.service = termstr.Escape(s.Service())
 			}
 			if tw.fields.Name {
-				p.name = termstr.Escape(s.Name)
+				p.name = termstr.Escape(s.Name())
 			}
 			if tw.fields.Kind && s.Kind != dag.KindInternal && s.Kind != dag.KindUnspecified {
 				p.kind = " [" + s.Kind.String() + "]"
@@ -490,10 +490,10 @@ func (tw *treeWriter) parts(l treeLine) labelParts {
 				p.queued = " ⋯ queued " + dag.FormatDuration(q)
 				p.queuedShort = " ⋯" + dag.FormatDuration(q)
 			}
-			if s.Status.Code == dag.StatusError {
+			if s.Status().Code == dag.StatusError {
 				p.err = true
 				p.mark = errorMark
-				p.msg = termstr.Escape(s.Status.Message)
+				p.msg = termstr.Escape(s.Status().Message)
 				if p.msg == "" {
 					p.msg = "error"
 				}
@@ -831,7 +831,7 @@ func (tw *treeWriter) nodeBar(i int32) string {
 	switch {
 	case n.Span == nil:
 		glyph = "┄"
-	case n.Span.Status.Code == dag.StatusError:
+	case n.Span.Status().Code == dag.StatusError:
 		style = tw.st.Error
 	default:
 		style = tw.serviceStyle(n.Span.Service())
