@@ -156,19 +156,19 @@ func flattenDag(spans []dag.Span) []flatSpan {
 		s := &spans[i]
 		f := flatSpan{
 			TraceID: s.TraceID.String(), SpanID: s.SpanID.String(), ParentSpanID: s.ParentSpanID.String(),
-			TraceState: s.TraceState, Flags: s.Flags, Name: s.Name, Kind: int(s.Kind), Start: s.Start, End: s.End,
-			StatusCode: int(s.Status.Code), StatusMessage: s.Status.Message, Attrs: dagAttrs(s.Attrs),
+			TraceState: s.TraceState(), Flags: s.Flags, Name: s.Name(), Kind: int(s.Kind), Start: s.Start, End: s.End,
+			StatusCode: int(s.Status().Code), StatusMessage: s.Status().Message, Attrs: dagAttrs(s.AttrList()),
 		}
-		if s.Resource != nil {
-			f.Service, f.Resource, f.ResourceSchemaURL = s.Resource.Service, dagAttrs(s.Resource.Attrs), s.Resource.SchemaURL
+		if r := s.Resource(); r != nil {
+			f.Service, f.Resource, f.ResourceSchemaURL = r.Service, dagAttrs(r.Attrs), r.SchemaURL
 		}
-		if s.Scope != nil {
-			f.ScopeName, f.ScopeVersion, f.ScopeAttrs = s.Scope.Name, s.Scope.Version, dagAttrs(s.Scope.Attrs)
+		if sc := s.Scope(); sc != nil {
+			f.ScopeName, f.ScopeVersion, f.ScopeAttrs = sc.Name, sc.Version, dagAttrs(sc.Attrs)
 		}
-		for _, e := range s.Events {
+		for _, e := range s.Events() {
 			f.Events = append(f.Events, flatEvent{Name: e.Name, Time: e.Time, Attrs: dagAttrs(e.Attrs)})
 		}
-		for _, l := range s.Links {
+		for _, l := range s.Links() {
 			f.Links = append(f.Links, flatLink{TraceID: l.TraceID.String(), SpanID: l.SpanID.String(),
 				TraceState: l.TraceState, Flags: l.Flags, Attrs: dagAttrs(l.Attrs)})
 		}

@@ -156,7 +156,7 @@ func outSpanNames(t *testing.T, path string) []string {
 	var names []string
 	err := readSpans(&streams{Err: &bytes.Buffer{}}, &inputOptions{Files: []string{path}, Format: "auto"}, nil, func(b []dag.Span) error {
 		for i := range b {
-			names = append(names, b[i].Name)
+			names = append(names, b[i].Name())
 		}
 		return nil
 	})

@@ -36,8 +36,9 @@ func sendFixture(t *testing.T) string {
 // with its ids, times and attributes.
 func TestSendToReceiver(t *testing.T) {
 	file := sendFixture(t)
-	var want []dag.Span
-	if err := readSpans(&streams{Err: &bytes.Buffer{}}, &inputOptions{Files: []string{file}, Format: "auto"}, nil, func(b []dag.Span) error {
+	var want []dag.SpanData
+	if err := readSpans(&streams{Err: &bytes.Buffer{}}, &inputOptions{Files: []string{file}, Format: "auto"}, nil, func(packed []dag.Span) error {
+		b := dag.Unpack(packed)
 		want = append(want, b...)
 		return nil
 	}); err != nil {
@@ -46,17 +47,14 @@ func TestSendToReceiver(t *testing.T) {
 	for _, protocol := range []string{"grpc", "http"} {
 		t.Run(protocol, func(t *testing.T) {
 			var mu sync.Mutex
-			var got []dag.Span
+			var got []dag.SpanData
 			srv, err := receiver.Start(receiver.Options{
 				GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
 				MaxRequestSize: receiver.DefaultMaxRequestSize, MaxMemory: receiver.DefaultMaxMemory, RetryAfter: time.Second,
 				Deliver: func(b *receiver.Batch) error {
 					mu.Lock()
 					defer mu.Unlock()
-					for _, sp := range b.Spans {
-						sp.Name = strings.Clone(sp.Name) // b's memory is reused after Deliver
-						got = append(got, sp)
-					}
+					got = append(got, dag.Unpack(b.Spans)...) // b's memory is reused after Deliver
 					return nil
 				},
 			})
@@ -82,7 +80,7 @@ func TestSendToReceiver(t *testing.T) {
 				Name       string
 				Attrs      int
 			}
-			keys := func(spans []dag.Span) map[key]int {
+			keys := func(spans []dag.SpanData) map[key]int {
 				m := map[key]int{}
 				for _, s := range spans {
 					m[key{s.TraceID.String() + "/" + s.SpanID.String() + "/" + s.ParentSpanID.String(), s.Start, s.End, s.Name, len(s.Attrs)}]++
@@ -161,8 +159,8 @@ func TestSendRetriesAndPartialSuccess(t *testing.T) {
 }
 
 func TestRetimeTrace(t *testing.T) {
-	spans := []dag.Span{{Start: 100, End: 200, Events: []dag.Event{{Time: 150}}}, {Start: 120, End: 300}}
-	retimeTrace(spans, 1000)
+	spans := []dag.SpanData{{Start: 100, End: 200, Events: []dag.Event{{Time: 150}}}, {Start: 120, End: 300}}
+	retimeTrace(dag.Pack(spans), 1000)
 	got := [][3]uint64{{spans[0].Start, spans[0].End, spans[0].Events[0].Time}, {spans[1].Start, spans[1].End, 0}}
 	want := [][3]uint64{{800, 900, 850}, {820, 1000, 0}}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -17,9 +17,9 @@ var (
 
 // span makes a span; times are ns after an epoch far enough from 0 that
 // skewed children may start "before" it.
-func span(trace byte, id, parent byte, res *dag.Resource, name string, start, end int64) dag.Span {
+func span(trace byte, id, parent byte, res *dag.Resource, name string, start, end int64) dag.SpanData {
 	const epoch = 1_700_000_000_000_000_000
-	s := dag.Span{TraceID: dag.TraceID{15: trace}, SpanID: dag.SpanID{7: id}, Name: name, Resource: res, Start: uint64(epoch + start), End: uint64(epoch + end)}
+	s := dag.SpanData{TraceID: dag.TraceID{15: trace}, SpanID: dag.SpanID{7: id}, Name: name, Resource: res, Start: uint64(epoch + start), End: uint64(epoch + end)}
 	if parent != 0 {
 		s.ParentSpanID = dag.SpanID{7: parent}
 	}
@@ -27,9 +27,9 @@ func span(trace byte, id, parent byte, res *dag.Resource, name string, start, en
 }
 
 // trees builds one tree per trace id, in first-seen order.
-func trees(spans ...dag.Span) []*dag.Tree {
+func trees(spans ...dag.SpanData) []*dag.Tree {
 	var ts dag.Traces
-	ts.Add(spans)
+	ts.Add(dag.Pack(spans))
 	var out []*dag.Tree
 	for _, t := range ts.List() {
 		out = append(out, dag.Build(t))

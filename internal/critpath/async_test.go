@@ -13,14 +13,14 @@ import (
 )
 
 // kind sets a span's kind.
-func kind(s dag.Span, k dag.Kind) dag.Span {
+func kind(s dag.SpanData, k dag.Kind) dag.SpanData {
 	s.Kind = k
 	return s
 }
 
 // followsFrom marks a span's parent edge asynchronous, as the Jaeger reader
 // does for a FOLLOWS_FROM parent reference.
-func followsFrom(s dag.Span) dag.Span {
+func followsFrom(s dag.SpanData) dag.SpanData {
 	s.AsyncParent = true
 	return s
 }
@@ -35,14 +35,14 @@ func analyzeMode(tr *dag.Tree, mode Async) *Analysis {
 func TestAnalyzeAsync(t *testing.T) {
 	// Jaeger UI's CriticalPath test5 (PROVENANCE.md): A [1,31) producer
 	// root; B [10,20) consumer, FOLLOWS_FROM A; C [12,14) under B.
-	test5 := []dag.Span{
+	test5 := []dag.SpanData{
 		in(kind(sp(0xa, 0, 1, 31), dag.KindProducer), "svc", "A"),
 		in(followsFrom(kind(sp(0xb, 0xa, 10, 20), dag.KindConsumer)), "svc", "B"),
 		in(sp(0xc, 0xb, 12, 14), "svc", "C"),
 	}
 	// The usual messaging workflow in one trace: the frontend's checkout
 	// publishes an order and answers; a worker picks it up 50 later.
-	shop := []dag.Span{
+	shop := []dag.SpanData{
 		in(kind(sp(1, 0, 0, 100), dag.KindServer), "frontend", "POST /checkout"),
 		in(sp(2, 1, 5, 90), "checkout", "place order"),
 		in(kind(sp(3, 2, 60, 70), dag.KindProducer), "checkout", "orders publish"),
@@ -52,19 +52,19 @@ func TestAnalyzeAsync(t *testing.T) {
 	tests := []struct {
 		name  string
 		mode  Async
-		spans []dag.Span
+		spans []dag.SpanData
 		want  []pathView
 	}{
 		{
 			// B is pruned with C: A owns all of [1,31].
-			name: "jaeger test5 prune", mode: AsyncPrune, spans: test5,
+			name: "jaeger test5 prune", mode: AsyncPrune, spans: dag.Unpack(dag.Pack(test5)),
 			want: []pathView{{Root: "A", Duration: 30, Segments: []string{"A[1,31]"},
 				Spans: []string{"A crit=30 self=20", "B crit=0 self=8 dropped", "C crit=0 self=2 dropped"}}},
 		},
 		{
 			// Only the FOLLOWS_FROM flag, no kinds: still asynchronous.
 			name: "follows_from alone prunes", mode: AsyncPrune,
-			spans: []dag.Span{in(sp(0xa, 0, 1, 31), "svc", "A"), in(followsFrom(sp(0xb, 0xa, 10, 20)), "svc", "B")},
+			spans: []dag.SpanData{in(sp(0xa, 0, 1, 31), "svc", "A"), in(followsFrom(sp(0xb, 0xa, 10, 20)), "svc", "B")},
 			want: []pathView{{Root: "A", Duration: 30, Segments: []string{"A[1,31]"},
 				Spans: []string{"A crit=30 self=20", "B crit=0 self=10 dropped"}}},
 		},
@@ -72,7 +72,7 @@ func TestAnalyzeAsync(t *testing.T) {
 			// A CONSUMER under a non-PRODUCER parent (an RPC server
 			// mislabelled) stays synchronous.
 			name: "consumer under a client is synchronous", mode: AsyncPrune,
-			spans: []dag.Span{in(sp(0xa, 0, 1, 31), "svc", "A"), in(kind(sp(0xb, 0xa, 10, 20), dag.KindConsumer), "svc", "B")},
+			spans: []dag.SpanData{in(sp(0xa, 0, 1, 31), "svc", "A"), in(kind(sp(0xb, 0xa, 10, 20), dag.KindConsumer), "svc", "B")},
 			want: []pathView{{Root: "A", Duration: 30, Segments: []string{"A[1,10]", "B[10,20]", "A[20,31]"},
 				Spans: []string{"A crit=20 self=20", "B crit=10 self=10"}}},
 		},
@@ -80,7 +80,7 @@ func TestAnalyzeAsync(t *testing.T) {
 			// Extended ends: A 31, B 20 (nothing later under them). A cut
 			// 31: B → A [20,31]; B: C → B [14,20], C [12,14], B [10,12];
 			// A [1,10]. No span owns time past its real end: no queue.
-			name: "jaeger test5 follow", mode: AsyncFollow, spans: test5,
+			name: "jaeger test5 follow", mode: AsyncFollow, spans: dag.Unpack(dag.Pack(test5)),
 			want: []pathView{{Root: "A", Duration: 30,
 				Segments: []string{"A[1,10]", "B[10,12]", "C[12,14]", "B[14,20]", "A[20,31]"},
 				Spans:    []string{"A crit=20 self=20", "B crit=8 self=8", "C crit=2 self=2"}}},
@@ -90,7 +90,7 @@ func TestAnalyzeAsync(t *testing.T) {
 			// consumer is dropped. cut 100: place order → frontend
 			// [90,100]; place order: publish → [70,90], publish [60,70],
 			// place order [5,60]; frontend [0,5].
-			name: "workflow prune", mode: AsyncPrune, spans: shop,
+			name: "workflow prune", mode: AsyncPrune, spans: dag.Unpack(dag.Pack(shop)),
 			want: []pathView{{Root: "POST /checkout", Duration: 100,
 				Segments: []string{"POST /checkout[0,5]", "place order[5,60]", "orders publish[60,70]", "place order[70,90]", "POST /checkout[90,100]"},
 				Spans: []string{"POST /checkout crit=15 self=15", "place order crit=75 self=75", "orders publish crit=10 self=10",
@@ -107,7 +107,7 @@ func TestAnalyzeAsync(t *testing.T) {
 			// 60 owns [5,60] (its real end 90 is later: no queue); the root
 			// [0,5]. The frontend's answer at 100 is not on the workflow's
 			// path: the worker finishes later.
-			name: "workflow follow", mode: AsyncFollow, spans: shop,
+			name: "workflow follow", mode: AsyncFollow, spans: dag.Unpack(dag.Pack(shop)),
 			want: []pathView{{Root: "POST /checkout", Duration: 200,
 				Segments: []string{"POST /checkout[0,5]", "place order[5,60]", "orders publish[60,70]", "queue orders process[70,120]",
 					"orders process[120,130]", "INSERT[130,180]", "orders process[180,200]"},
@@ -122,7 +122,7 @@ func TestAnalyzeAsync(t *testing.T) {
 			// s2 owns [10,30]: [10,20] its own, [20,30] s3's queue wait.
 			// s1 [0,10].
 			name: "producer with two consumers follow", mode: AsyncFollow,
-			spans: []dag.Span{sp(1, 0, 0, 100), kind(sp(2, 1, 10, 20), dag.KindProducer),
+			spans: []dag.SpanData{sp(1, 0, 0, 100), kind(sp(2, 1, 10, 20), dag.KindProducer),
 				kind(sp(3, 2, 30, 80), dag.KindConsumer), kind(sp(4, 2, 15, 60), dag.KindConsumer)},
 			want: []pathView{{Root: "s1", Duration: 100,
 				Segments: []string{"s1[0,10]", "s2[10,20]", "queue s3[20,30]", "s3[30,80]", "s1[80,100]"},
@@ -135,7 +135,7 @@ func TestAnalyzeAsync(t *testing.T) {
 			// [30,55]: [30,40] its own, [40,55] s4 queued; s2 owns
 			// [10,30]: [10,20], s3 queued [20,30]; s1 [0,10].
 			name: "queue after queue follow", mode: AsyncFollow,
-			spans: []dag.Span{sp(1, 0, 0, 5), kind(sp(2, 1, 1, 20), dag.KindProducer),
+			spans: []dag.SpanData{sp(1, 0, 0, 5), kind(sp(2, 1, 1, 20), dag.KindProducer),
 				kind(sp(3, 2, 30, 40), dag.KindConsumer), followsFrom(sp(4, 3, 55, 60))},
 			want: []pathView{{Root: "s1", Duration: 60,
 				Segments: []string{"s1[0,1]", "s2[1,20]", "queue s3[20,30]", "s3[30,40]", "queue s4[40,55]", "s4[55,60]"},
@@ -159,16 +159,16 @@ func TestAnalyzeAsync(t *testing.T) {
 func TestAnalyzeJoinedTraces(t *testing.T) {
 	producer := dag.TraceID{1}
 	consumer := dag.TraceID{2}
-	at := func(id dag.TraceID, s dag.Span) dag.Span { s.TraceID = id; return s }
+	at := func(id dag.TraceID, s dag.SpanData) dag.SpanData { s.TraceID = id; return s }
 	process := in(kind(sp(4, 0, 120, 200), dag.KindConsumer), "worker", "orders process")
 	process.Links = []dag.Link{{TraceID: producer, SpanID: sid(3)}}
 	var ts dag.Traces
-	ts.Add([]dag.Span{
+	ts.Add(dag.Pack([]dag.SpanData{
 		at(producer, in(kind(sp(1, 0, 0, 100), dag.KindServer), "frontend", "POST /checkout")),
 		at(producer, in(kind(sp(3, 1, 60, 70), dag.KindProducer), "checkout", "orders publish")),
 		at(consumer, process),
 		at(consumer, in(kind(sp(5, 4, 130, 180), dag.KindClient), "db", "INSERT")),
-	})
+	}))
 	var trees []*dag.Tree
 	for _, tr := range ts.List() {
 		trees = append(trees, dag.Build(tr))
@@ -201,7 +201,7 @@ func TestAnalyzeJoinedTraces(t *testing.T) {
 
 // randomAsync makes randomTrace's shapes with producers, consumers and
 // FOLLOWS_FROM edges mixed in.
-func randomAsync(r *rand.Rand) []dag.Span {
+func randomAsync(r *rand.Rand) []dag.SpanData {
 	spans := randomTrace(r)
 	for i := range spans {
 		switch r.IntN(6) {

@@ -21,11 +21,11 @@ import (
 // each span's parent is an earlier span (fan-out around 4), children sit
 // inside their parent (some overlapping, a few overflowing), 10 services
 // and 40 operation names, three attributes per span.
-func benchTrace(r *rand.Rand, traceNo uint64, n int) []dag.Span {
+func benchTrace(r *rand.Rand, traceNo uint64, n int) []dag.SpanData {
 	var tid dag.TraceID
 	binary.BigEndian.PutUint64(tid[:8], traceNo+1)
 	binary.BigEndian.PutUint64(tid[8:], r.Uint64())
-	spans := make([]dag.Span, n)
+	spans := make([]dag.SpanData, n)
 	for i := range spans {
 		s := &spans[i]
 		s.TraceID = tid
@@ -79,7 +79,7 @@ var (
 // otlpMessages encodes spans as OTLP ExportTraceServiceRequest messages of
 // at most batch spans each, grouped by resource as an SDK or Collector
 // would, so decode benchmarks read the same data the analysis works on.
-func otlpMessages(b *testing.B, spans []dag.Span, batch int) [][]byte {
+func otlpMessages(b *testing.B, spans []dag.SpanData, batch int) [][]byte {
 	var msgs [][]byte
 	for lo := 0; lo < len(spans); lo += batch {
 		hi := min(lo+batch, len(spans))
@@ -145,11 +145,11 @@ type benchData struct {
 func makeBenchData(b *testing.B, name string, traces, perTrace int) *benchData {
 	r := rand.New(rand.NewPCG(1, 2))
 	d := &benchData{name: name, spans: traces * perTrace}
-	var all []dag.Span
+	var all []dag.SpanData
 	for t := range traces {
 		spans := benchTrace(r, uint64(t), perTrace)
 		var ts dag.Traces
-		ts.Add(spans)
+		ts.Add(dag.Pack(spans))
 		d.trees = append(d.trees, dag.Build(ts.List()[0]))
 		all = append(all, spans...)
 	}

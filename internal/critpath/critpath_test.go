@@ -33,29 +33,29 @@ func resource(svc string) *dag.Resource {
 
 // sp makes span n (named "s<n>", service "svc") under parent p (0: root).
 // Times are uint64: negative ones are a mistake in the test.
-func sp(n, p uint64, start, end int64) dag.Span {
+func sp(n, p uint64, start, end int64) dag.SpanData {
 	if start < 0 || end < 0 {
 		panic(fmt.Sprintf("sp(%d): negative time", n))
 	}
-	return dag.Span{TraceID: testTrace, SpanID: sid(n), ParentSpanID: sid(p), Name: fmt.Sprintf("s%d", n),
+	return dag.SpanData{TraceID: testTrace, SpanID: sid(n), ParentSpanID: sid(p), Name: fmt.Sprintf("s%d", n),
 		Start: uint64(start), End: uint64(end), Resource: resource("svc")}
 }
 
 // in sets a span's service and name.
-func in(s dag.Span, svc, name string) dag.Span {
+func in(s dag.SpanData, svc, name string) dag.SpanData {
 	s.Resource, s.Name = resource(svc), name
 	return s
 }
 
-func build(spans ...dag.Span) *dag.Tree {
+func build(spans ...dag.SpanData) *dag.Tree {
 	var ts dag.Traces
-	ts.Add(spans)
+	ts.Add(dag.Pack(spans))
 	return dag.Build(ts.List()[0])
 }
 
 func label(tr *dag.Tree, i int32) string {
 	if n := &tr.Nodes[i]; n.Span != nil {
-		return n.Span.Name
+		return n.Span.Name()
 	}
 	return "missing " + tr.Nodes[i].ID.String()
 }
@@ -101,14 +101,14 @@ func view(a *Analysis) []pathView {
 func TestAnalyzeShapes(t *testing.T) {
 	tests := []struct {
 		name  string
-		spans []dag.Span
+		spans []dag.SpanData
 		want  []pathView
 	}{
 		{
 			// cut 100: s3 ends last → s1 owns [90,100]; s3 owns [50,90];
 			// cut 50: s2 → s1 owns [40,50]; s2 [10,40]; cut 10: s1 [0,10].
 			name:  "sequential children",
-			spans: []dag.Span{sp(1, 0, 0, 100), sp(2, 1, 10, 40), sp(3, 1, 50, 90)},
+			spans: []dag.SpanData{sp(1, 0, 0, 100), sp(2, 1, 10, 40), sp(3, 1, 50, 90)},
 			want: []pathView{{
 				Root: "s1", Duration: 100,
 				Segments: []string{"s1[0,10]", "s2[10,40]", "s1[40,50]", "s3[50,90]", "s1[90,100]"},
@@ -120,7 +120,7 @@ func TestAnalyzeShapes(t *testing.T) {
 			// s2 (60) and s4 (50) end after 20 → s1 owns [0,20].
 			// self s1 = 100 − |[10,80]| = 30.
 			name:  "overlapping children",
-			spans: []dag.Span{sp(1, 0, 0, 100), sp(2, 1, 10, 60), sp(3, 1, 20, 80), sp(4, 1, 30, 50)},
+			spans: []dag.SpanData{sp(1, 0, 0, 100), sp(2, 1, 10, 60), sp(3, 1, 20, 80), sp(4, 1, 30, 50)},
 			want: []pathView{{
 				Root: "s1", Duration: 100,
 				Segments: []string{"s1[0,20]", "s3[20,80]", "s1[80,100]"},
@@ -133,7 +133,7 @@ func TestAnalyzeShapes(t *testing.T) {
 			// [50,60]; back in s1 at 50: [0,50]. Self of s2 uses its own
 			// interval: 100 − 10.
 			name:  "child ends after parent",
-			spans: []dag.Span{sp(1, 0, 0, 100), sp(2, 1, 50, 150), sp(3, 2, 60, 70)},
+			spans: []dag.SpanData{sp(1, 0, 0, 100), sp(2, 1, 50, 150), sp(3, 2, 60, 70)},
 			want: []pathView{{
 				Root: "s1", Duration: 100,
 				Segments: []string{"s1[0,50]", "s2[50,60]", "s3[60,70]", "s2[70,100]"},
@@ -145,7 +145,7 @@ func TestAnalyzeShapes(t *testing.T) {
 			// [50,80]. cut 100: s2 → s1 [90,100]; s2: s3 → s2 [80,90],
 			// s3 [50,80]; s2 owns [50,50] (nothing); s1 [0,50].
 			name:  "child starts before parent",
-			spans: []dag.Span{sp(1, 0, 0, 100), sp(2, 1, 50, 90), sp(3, 2, 40, 80)},
+			spans: []dag.SpanData{sp(1, 0, 0, 100), sp(2, 1, 50, 90), sp(3, 2, 40, 80)},
 			want: []pathView{{
 				Root: "s1", Duration: 100,
 				Segments: []string{"s1[0,50]", "s3[50,80]", "s2[80,90]", "s1[90,100]"},
@@ -156,7 +156,7 @@ func TestAnalyzeShapes(t *testing.T) {
 			// s4 ends before s1 starts, s3 starts after s1 ends: both
 			// dropped, s5 with its parent s3. Only s2 remains.
 			name: "child wholly outside dropped with subtree",
-			spans: []dag.Span{sp(1, 0, 100, 200), sp(2, 1, 110, 120), sp(3, 1, 250, 300), sp(5, 3, 260, 270),
+			spans: []dag.SpanData{sp(1, 0, 100, 200), sp(2, 1, 110, 120), sp(3, 1, 250, 300), sp(5, 3, 260, 270),
 				sp(4, 1, 50, 90)},
 			want: []pathView{{
 				Root: "s1", Duration: 100,
@@ -171,10 +171,10 @@ func TestAnalyzeShapes(t *testing.T) {
 			// Jaeger UI does; async_test.go has the follow mode). cut 100:
 			// s2 → s1 [20,100]; s2 has no kept child: s2 [10,20]; s1 [0,10].
 			name: "async producer and consumers",
-			spans: func() []dag.Span {
+			spans: func() []dag.SpanData {
 				prod, c1, c2 := sp(2, 1, 10, 20), sp(3, 2, 30, 80), sp(4, 2, 15, 60)
 				prod.Kind, c1.Kind, c2.Kind = dag.KindProducer, dag.KindConsumer, dag.KindConsumer
-				return []dag.Span{sp(1, 0, 0, 100), prod, c1, c2}
+				return []dag.SpanData{sp(1, 0, 0, 100), prod, c1, c2}
 			}(),
 			want: []pathView{{
 				Root: "s1", Duration: 100,
@@ -188,7 +188,7 @@ func TestAnalyzeShapes(t *testing.T) {
 			// ends at 50 too but starts latest, so it is taken first and owns
 			// nothing. Then s3, then at cut 20 s2 and s4 end too late.
 			name: "ties in end time",
-			spans: []dag.Span{sp(1, 0, 0, 100), sp(2, 1, 10, 50), sp(4, 1, 20, 50), sp(3, 1, 20, 50),
+			spans: []dag.SpanData{sp(1, 0, 0, 100), sp(2, 1, 10, 50), sp(4, 1, 20, 50), sp(3, 1, 20, 50),
 				sp(5, 1, 50, 50)},
 			want: []pathView{{
 				Root: "s1", Duration: 100,
@@ -200,7 +200,7 @@ func TestAnalyzeShapes(t *testing.T) {
 		{
 			// A zero-length child splits nothing: s1's two stretches merge.
 			name:  "zero-length child merges segments",
-			spans: []dag.Span{sp(1, 0, 0, 100), sp(2, 1, 50, 50)},
+			spans: []dag.SpanData{sp(1, 0, 0, 100), sp(2, 1, 50, 50)},
 			want: []pathView{{
 				Root: "s1", Duration: 100,
 				Segments: []string{"s1[0,100]"},
@@ -209,18 +209,18 @@ func TestAnalyzeShapes(t *testing.T) {
 		},
 		{
 			name:  "single span",
-			spans: []dag.Span{sp(1, 0, 0, 100)},
+			spans: []dag.SpanData{sp(1, 0, 0, 100)},
 			want:  []pathView{{Root: "s1", Duration: 100, Segments: []string{"s1[0,100]"}, Spans: []string{"s1 crit=100 self=100"}}},
 		},
 		{
 			// end before start: treated as lasting 0 ns.
 			name:  "single span ending before it starts",
-			spans: []dag.Span{sp(1, 0, 100, 50)},
+			spans: []dag.SpanData{sp(1, 0, 100, 50)},
 			want:  []pathView{{Root: "s1", Duration: 0, Spans: []string{"s1 crit=0 self=0"}}},
 		},
 		{
 			name: "multiple roots",
-			spans: []dag.Span{sp(1, 0, 0, 100), sp(2, 1, 10, 20),
+			spans: []dag.SpanData{sp(1, 0, 0, 100), sp(2, 1, 10, 20),
 				sp(3, 0, 200, 300), sp(4, 3, 250, 260)},
 			want: []pathView{
 				{
@@ -240,7 +240,7 @@ func TestAnalyzeShapes(t *testing.T) {
 			// extent is theirs, [10,50]. The gap between them is owned by the
 			// missing span.
 			name:  "orphans under a placeholder",
-			spans: []dag.Span{sp(1, 0, 0, 100), sp(2, 9, 10, 30), sp(3, 9, 40, 50)},
+			spans: []dag.SpanData{sp(1, 0, 0, 100), sp(2, 9, 10, 30), sp(3, 9, 40, 50)},
 			want: []pathView{
 				{Root: "s1", Duration: 100, Segments: []string{"s1[0,100]"}, Spans: []string{"s1 crit=100 self=100"}},
 				{
@@ -254,7 +254,7 @@ func TestAnalyzeShapes(t *testing.T) {
 			// A cycle s2 → s3 → s2 is broken at s3 (earliest), which becomes
 			// a root of its own.
 			name:  "broken parent cycle",
-			spans: []dag.Span{sp(1, 0, 0, 100), sp(2, 3, 10, 20), sp(3, 2, 5, 30)},
+			spans: []dag.SpanData{sp(1, 0, 0, 100), sp(2, 3, 10, 20), sp(3, 2, 5, 30)},
 			want: []pathView{
 				{Root: "s1", Duration: 100, Segments: []string{"s1[0,100]"}, Spans: []string{"s1 crit=100 self=100"}},
 				{
@@ -340,8 +340,8 @@ func checkInvariants(t *testing.T, a *Analysis, rawSelf bool) {
 
 // chain returns spans 1..n, each the parent of the next, span k lasting
 // [k, 2n−k]; the last one is zero-length.
-func chain(n int) []dag.Span {
-	spans := make([]dag.Span, n)
+func chain(n int) []dag.SpanData {
+	spans := make([]dag.SpanData, n)
 	for i := range spans {
 		id := uint64(n - i)
 		spans[i] = sp(id, id-1, int64(id), int64(2*n)-int64(id))
@@ -370,7 +370,7 @@ func TestAnalyzeDeepChain(t *testing.T) {
 	}
 	for _, i := range p.Nodes {
 		want := int64(2)
-		if tr.Nodes[i].Span.Name == fmt.Sprint("s", n) {
+		if tr.Nodes[i].Span.Name() == fmt.Sprint("s", n) {
 			want = 0
 		}
 		if a.Critical[i] != want || a.Self[i] != want {
@@ -421,57 +421,57 @@ func TestOnPath(t *testing.T) {
 }
 
 func TestRetime(t *testing.T) {
-	seq := []dag.Span{
+	seq := []dag.SpanData{
 		in(sp(1, 0, 0, 100), "front", "GET /"),
 		in(sp(2, 1, 10, 40), "pay", "charge"),
 		in(sp(3, 1, 50, 90), "db", "query"),
 	}
-	overlap := []dag.Span{
+	overlap := []dag.SpanData{
 		in(sp(1, 0, 0, 100), "front", "GET /"),
 		in(sp(2, 1, 10, 60), "pay", "charge"),
 		in(sp(3, 1, 20, 80), "db", "query"),
 	}
 	tests := []struct {
 		name    string
-		spans   []dag.Span
+		spans   []dag.SpanData
 		rules   string
 		matched int
 		want    []string // "name[start,end]" per node, pre-order
 		path    []string
 	}{
 		{
-			name: "factor 1 changes nothing", spans: seq, rules: "service=front:1", matched: 1,
+			name: "factor 1 changes nothing", spans: dag.Unpack(dag.Pack(seq)), rules: "service=front:1", matched: 1,
 			want: []string{"GET /[0,100]", "charge[10,40]", "query[50,90]"},
 			path: []string{"GET /[0,10]", "charge[10,40]", "GET /[40,50]", "query[50,90]", "GET /[90,100]"},
 		},
 		{
 			// front's three 10 ns gaps halve; its children move up.
-			name: "parent self work", spans: seq, rules: "service=front:2", matched: 1,
+			name: "parent self work", spans: dag.Unpack(dag.Pack(seq)), rules: "service=front:2", matched: 1,
 			want: []string{"GET /[0,85]", "charge[5,35]", "query[40,80]"},
 			path: []string{"GET /[0,5]", "charge[5,35]", "GET /[35,40]", "query[40,80]", "GET /[80,85]"},
 		},
 		{
 			// charge takes 15 instead of 30; query waited on it.
-			name: "earlier sibling", spans: seq, rules: "operation=pay/charge:2", matched: 1,
+			name: "earlier sibling", spans: dag.Unpack(dag.Pack(seq)), rules: "operation=pay/charge:2", matched: 1,
 			want: []string{"GET /[0,85]", "charge[10,25]", "query[35,75]"},
 			path: []string{"GET /[0,10]", "charge[10,25]", "GET /[25,35]", "query[35,75]", "GET /[75,85]"},
 		},
 		{
 			// query [20,80] ran alongside charge [10,60]: it keeps its
 			// 10 ns offset, ends at 50, and charge becomes critical.
-			name: "concurrent sibling", spans: overlap, rules: "service=db:2", matched: 1,
+			name: "concurrent sibling", spans: dag.Unpack(dag.Pack(overlap)), rules: "service=db:2", matched: 1,
 			want: []string{"GET /[0,80]", "charge[10,60]", "query[20,50]"},
 			path: []string{"GET /[0,10]", "charge[10,60]", "GET /[60,80]"},
 		},
 		{
 			// the operation rule wins over the service rule for charge.
-			name: "operation beats service", spans: seq, rules: "operation=pay/charge:3,service=pay:100", matched: 1,
+			name: "operation beats service", spans: dag.Unpack(dag.Pack(seq)), rules: "operation=pay/charge:3,service=pay:100", matched: 1,
 			want: []string{"GET /[0,80]", "charge[10,20]", "query[30,70]"},
 			path: []string{"GET /[0,10]", "charge[10,20]", "GET /[20,30]", "query[30,70]", "GET /[70,80]"},
 		},
 		{
 			// twice as slow
-			name: "slowdown", spans: seq, rules: "service=db:0.5", matched: 1,
+			name: "slowdown", spans: dag.Unpack(dag.Pack(seq)), rules: "service=db:0.5", matched: 1,
 			want: []string{"GET /[0,140]", "charge[10,40]", "query[50,130]"},
 			path: []string{"GET /[0,10]", "charge[10,40]", "GET /[40,50]", "query[50,130]", "GET /[130,140]"},
 		},

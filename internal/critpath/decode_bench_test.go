@@ -17,7 +17,7 @@ import (
 
 // otlpJSONMessages encodes spans as OTLP/JSON ExportTraceServiceRequest
 // bodies (hex ids, as the spec says) of at most batch spans each.
-func otlpJSONMessages(spans []dag.Span, batch int) [][]byte {
+func otlpJSONMessages(spans []dag.SpanData, batch int) [][]byte {
 	var msgs [][]byte
 	for lo := 0; lo < len(spans); lo += batch {
 		hi := min(lo+batch, len(spans))
@@ -66,10 +66,10 @@ func otlpJSONMessages(spans []dag.Span, batch int) [][]byte {
 func BenchmarkDecodeJSONSameData(b *testing.B) {
 	for _, shape := range benchShapes {
 		d := makeBenchData(b, shape.name, shape.traces, shape.perTrace)
-		var all []dag.Span
+		var all []dag.SpanData
 		for _, tr := range d.trees {
 			for i := range tr.Nodes {
-				all = append(all, *tr.Nodes[i].Span)
+				all = append(all, tr.Nodes[i].Span.Data())
 			}
 		}
 		msgs := otlpJSONMessages(all, 10_000)

@@ -21,8 +21,9 @@ func jaegerTrace(t *testing.T, name string) *Analysis {
 		t.Skipf("conformance file %s not present: %v", name, err)
 	}
 	var ts dag.Traces
-	err := ingest.ReadFiles([]string{p}, nil, ingest.Options{}, func(b []dag.Span) error {
-		ts.Add(b)
+	err := ingest.ReadFiles([]string{p}, nil, ingest.Options{}, func(packed []dag.Span) error {
+			b := dag.Unpack(packed)
+		ts.Add(dag.Pack(b))
 		return nil
 	})
 	if err != nil {

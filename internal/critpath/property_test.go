@@ -16,11 +16,11 @@ import (
 // and backwards spans, ties (times come from a small range), orphans under
 // absent parents, several roots. Times straddle the int64 maximum (they
 // are uint64), so any arithmetic that wraps shows.
-func randomTrace(r *rand.Rand) []dag.Span {
+func randomTrace(r *rand.Rand) []dag.SpanData {
 	const base = 1<<63 - 30
 	n := 1 + r.IntN(30)
 	ids := r.Perm(n) // span k gets id ids[k]+1: parents are not always smaller
-	spans := make([]dag.Span, 0, n)
+	spans := make([]dag.SpanData, 0, n)
 	services := []string{"a", "b", "c"}
 	for k := range n {
 		var parent uint64
@@ -230,7 +230,7 @@ func TestAnalyzeMatchesReference(t *testing.T) {
 	}
 }
 
-func describe(spans []dag.Span) string {
+func describe(spans []dag.SpanData) string {
 	s := ""
 	for _, sp := range spans {
 		s += fmt.Sprintf("\n  %d←%d [%d,%d]", binaryID(sp.SpanID), binaryID(sp.ParentSpanID), sp.Start, sp.End)

@@ -52,3 +52,13 @@ func (ts *Traces) Len() int { return len(ts.list) }
 
 // SpanCount returns the number of spans added, duplicates included.
 func (ts *Traces) SpanCount() int { return ts.spans }
+
+// NewTrace returns the trace of the given spans, all of one trace id, in
+// order; it points into spans.
+func NewTrace(id TraceID, spans []Span) *Trace {
+	t := &Trace{ID: id, Spans: make([]*Span, len(spans))}
+	for i := range spans {
+		t.Spans[i] = &spans[i]
+	}
+	return t
+}

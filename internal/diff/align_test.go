@@ -22,12 +22,12 @@ type tspan struct {
 func build(spans ...tspan) *critpath.Analysis {
 	t := &dag.Trace{ID: dag.TraceID{1}}
 	for _, s := range spans {
-		sp := &dag.Span{TraceID: t.ID, Resource: resource(s.svc), Name: s.name, Start: uint64(s.start * 1e6), End: uint64(s.end * 1e6)}
+		sp := dag.SpanData{TraceID: t.ID, Resource: resource(s.svc), Name: s.name, Start: uint64(s.start * 1e6), End: uint64(s.end * 1e6)}
 		binary.BigEndian.PutUint64(sp.SpanID[:], s.id)
 		if s.parent != 0 {
 			binary.BigEndian.PutUint64(sp.ParentSpanID[:], s.parent)
 		}
-		t.Spans = append(t.Spans, sp)
+		t.Spans = append(t.Spans, &dag.Pack([]dag.SpanData{sp})[0])
 	}
 	return critpath.Analyze(dag.Build(t))
 }

@@ -58,11 +58,11 @@ func (sh shop) traces(seed uint64, n int) []*dag.Tree {
 		var tid dag.TraceID
 		binary.BigEndian.PutUint64(tid[:], seed)
 		binary.BigEndian.PutUint64(tid[8:], uint64(t)+1)
-		var spans []*dag.Span
+		var spans []*dag.SpanData
 		next := uint64(0)
-		span := func(parent *dag.Span, svc, name string, start, end uint64, attrs ...dag.Attr) *dag.Span {
+		span := func(parent *dag.SpanData, svc, name string, start, end uint64, attrs ...dag.Attr) *dag.SpanData {
 			next++
-			s := &dag.Span{TraceID: tid, Resource: resource(svc), Name: name, Start: start, End: end, Attrs: attrs, Kind: dag.KindServer}
+			s := &dag.SpanData{TraceID: tid, Resource: resource(svc), Name: name, Start: start, End: end, Attrs: attrs, Kind: dag.KindServer}
 			binary.BigEndian.PutUint64(s.SpanID[:], next)
 			if parent != nil {
 				s.ParentSpanID = parent.SpanID
@@ -97,7 +97,11 @@ func (sh shop) traces(seed uint64, n int) []*dag.Tree {
 			ch.Status.Code = dag.StatusError
 		}
 		root.End = ch.End + work(r, 1)
-		trees = append(trees, dag.Build(&dag.Trace{ID: tid, Spans: spans}))
+		data := make([]dag.SpanData, len(spans))
+		for i, s := range spans {
+			data[i] = *s
+		}
+		trees = append(trees, dag.Build(dag.NewTrace(tid, dag.Pack(data))))
 	}
 	return trees
 }
@@ -235,8 +239,10 @@ func TestNewGoneAndTooSmall(t *testing.T) {
 	// Rename bank/authorize in the candidate: gone in one name, new in the other.
 	for _, tr := range cand {
 		for i := range tr.Nodes {
-			if s := tr.Nodes[i].Span; s != nil && s.Name == "authorize" {
-				s.Name = "authorize v2"
+			if s := tr.Nodes[i].Span; s != nil && s.Name() == "authorize" {
+				d := s.Data()
+				d.Name = "authorize v2"
+				tr.Nodes[i].Span = &dag.Pack([]dag.SpanData{d})[0]
 			}
 		}
 	}

@@ -144,8 +144,8 @@ func (acc *whyAcc) collect(a *critpath.Analysis, by critpath.By) int64 {
 			continue
 		}
 		acc.note(sp.AttrList())
-		if sp.Resource != nil {
-			acc.note(sp.Resource().Attrs)
+		if res := sp.Resource(); res != nil {
+			acc.note(res.Attrs)
 		}
 	}
 	return v

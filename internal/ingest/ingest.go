@@ -127,6 +127,37 @@ func (n *notices) addN(kind, msg string, count int) {
 	n.counts[kind] += count
 }
 
+// merge adds the notices of o (one frame's, decoded on its own) as if
+// they had been added here one by one, after the ones already here.
+func (n *notices) merge(o *notices) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.counts) == 0 {
+		return
+	}
+	kinds := make([]string, 0, len(o.counts))
+	for kind := range o.counts {
+		kinds = append(kinds, kind)
+	}
+	sort.Strings(kinds)
+	for _, kind := range kinds {
+		n.addN(kind, o.first[kind], o.counts[kind])
+		if len(o.what[kind]) > 0 {
+			n.mu.Lock()
+			if n.what == nil {
+				n.what = map[string]map[string]int{}
+			}
+			if n.what[kind] == nil {
+				n.what[kind] = map[string]int{}
+			}
+			for what, k := range o.what[kind] {
+				n.what[kind][what] += k
+			}
+			n.mu.Unlock()
+		}
+	}
+}
+
 // summary returns one line per kind, sorted, e.g.
 // "traces.json: line 3: skipped 12 metrics messages and 1 logs message (not
 // traces)" or "in.pb: offset 0: empty frame (length 0; zero padding?) (3

@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -96,12 +97,17 @@ type protoDecoder struct {
 	resources []dag.Resource
 	scopes    []dag.Scope
 
-	strs strTable
-
-	// scratch is the SpanData of the last message, whose memory the next
-	// one reuses: packer has stored the spans by then.
+	// The memory of the last message's SpanData, which the next one
+	// reuses: the spans are packed by then.
 	scratch []dag.SpanData
-	packer  dag.Packer
+	slabs   struct {
+		attrs     []dag.Attr
+		events    []dag.Event
+		links     []dag.Link
+		resources []dag.Resource
+		scopes    []dag.Scope
+	}
+	packer dag.Packer
 
 	// Per message: ids of the wrong length (kept zero), and the first one.
 	badIDs   int
@@ -372,19 +378,17 @@ func (d *protoDecoder) decode(msg []byte, dst []dag.SpanData) ([]dag.SpanData, e
 	var c protoCounts
 	d.count(&c)
 	d.spans = slices.Grow(dst, c.spans)
-	// One allocation for both attribute slabs (large allocations are
-	// rounded up to whole pages: one rounding, not two). The full slice
-	// expression keeps the span attributes from growing into the others.
-	all := makeSlab[dag.Attr](c.spanAttrs + c.attrs)
+	// One slab for both attribute lists; the full slice expression keeps
+	// the span attributes from growing into the others.
+	all := reuse(&d.slabs.attrs, c.spanAttrs+c.attrs)
 	d.spanAttrs = all[:0:c.spanAttrs]
 	d.attrs = all[c.spanAttrs:c.spanAttrs:cap(all)]
-	d.events = makeSlab[dag.Event](c.events)
-	d.links = makeSlab[dag.Link](c.links)
-	d.resources = makeSlab[dag.Resource](c.resources)
-	d.scopes = makeSlab[dag.Scope](c.scopes)
+	d.events = reuse(&d.slabs.events, c.events)
+	d.links = reuse(&d.slabs.links, c.links)
+	d.resources = reuse(&d.slabs.resources, c.resources)
+	d.scopes = reuse(&d.slabs.scopes, c.scopes)
 	err := d.request()
 	out := d.spans
-	// Keep nothing of this message: the next one gets its own slabs.
 	d.b, d.spans, d.spanAttrs, d.attrs, d.events, d.links, d.resources, d.scopes = nil, nil, nil, nil, nil, nil, nil, nil
 	if err != nil {
 		return dst, err
@@ -392,11 +396,27 @@ func (d *protoDecoder) decode(msg []byte, dst []dag.SpanData) ([]dag.SpanData, e
 	return out, nil
 }
 
-func makeSlab[T any](n int) []T {
-	if n == 0 {
-		return nil
+// reuse returns *slab emptied, with room for n elements, keeping its
+// memory from one message to the next: the spans of the last message are
+// packed (copied) by the time the next one is decoded.
+func reuse[T any](slab *[]T, n int) []T {
+	s := (*slab)[:cap(*slab)]
+	clear(s) // drop the last message's strings and lists
+	if cap(s) < n {
+		s = make([]T, 0, n+n/4)
 	}
-	return make([]T, 0, n)
+	*slab = s[:0]
+	return s[:0]
+}
+
+// str returns the bytes b of the message as a string, without a copy:
+// decoded spans alias the message until they are packed, which copies
+// what it keeps (see dag.Packer). Nothing decoded here outlives that.
+func (d *protoDecoder) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // push returns a pointer to a new zero element at the end of *slab. The
@@ -491,7 +511,7 @@ func (d *protoDecoder) resourceSpans(s, e int) error {
 			}
 			ns++
 		case fieldResourceSpansSchemaURL:
-			res.SchemaURL = d.strs.long(d.b[v:next])
+			res.SchemaURL = d.str(d.b[v:next])
 		}
 		return nil
 	})
@@ -534,9 +554,9 @@ func (d *protoDecoder) scope(sc *dag.Scope, s, e int) error {
 	err := d.walk(s, e, scopeFields, func(num protowire.Number, _ int, v uint64, next int) error {
 		switch num {
 		case fieldScopeName:
-			sc.Name = d.strs.short(d.b[v:next])
+			sc.Name = d.str(d.b[v:next])
 		case fieldScopeVersion:
-			sc.Version = d.strs.short(d.b[v:next])
+			sc.Version = d.str(d.b[v:next])
 		case fieldScopeAttributes:
 			return d.attr(&start, int(v), next)
 		}
@@ -602,7 +622,7 @@ func (d *protoDecoder) span(res *dag.Resource, sc *dag.Scope, s, e int) error {
 		case fieldSpanSpanID:
 			d.spanID(sp, dag.FieldSpanID, sp.SpanID[:], b[v:next], "span_id", p)
 		case fieldSpanTraceState:
-			sp.TraceState = d.strs.long(b[v:next])
+			sp.TraceState = d.str(b[v:next])
 		case fieldSpanParentSpanID:
 			if next > int(v) {
 				d.spanID(sp, dag.FieldParentSpanID, sp.ParentSpanID[:], b[v:next], "parent_span_id", p)
@@ -613,7 +633,7 @@ func (d *protoDecoder) span(res *dag.Resource, sc *dag.Scope, s, e int) error {
 				}
 			}
 		case fieldSpanName:
-			sp.Name = d.strs.short(b[v:next])
+			sp.Name = d.str(b[v:next])
 		case fieldSpanKind:
 			sp.Kind = enum8[dag.Kind](v)
 		case fieldSpanStart:
@@ -695,7 +715,7 @@ func (d *protoDecoder) spanID(sp *dag.SpanData, f dag.IDFields, dst, src []byte,
 func (d *protoDecoder) status(st *dag.Status, s, e int) error {
 	return d.walk(s, e, statusFields, func(num protowire.Number, _ int, v uint64, next int) error {
 		if num == fieldStatusMessage {
-			st.Message = d.strs.long(d.b[v:next])
+			st.Message = d.str(d.b[v:next])
 		} else {
 			st.Code = enum8[dag.StatusCode](v)
 		}
@@ -710,7 +730,7 @@ func (d *protoDecoder) event(ev *dag.Event, s, e int) error {
 		case fieldEventTime:
 			ev.Time = v
 		case fieldEventName:
-			ev.Name = d.strs.short(d.b[v:next])
+			ev.Name = d.str(d.b[v:next])
 		case fieldEventAttributes:
 			return d.attr(&start, int(v), next)
 		}
@@ -732,7 +752,7 @@ func (d *protoDecoder) link(l *dag.Link, s, e int) error {
 		case fieldLinkSpanID:
 			d.id(l.SpanID[:], d.b[v:next], "link span_id", p)
 		case fieldLinkTraceState:
-			l.TraceState = d.strs.long(d.b[v:next])
+			l.TraceState = d.str(d.b[v:next])
 		case fieldLinkAttributes:
 			return d.attr(&start, int(v), next)
 		case fieldLinkFlags:
@@ -758,12 +778,12 @@ func (d *protoDecoder) keyValue(a *dag.Attr, s, e, depth int) error {
 			switch {
 			case b[0] == 1<<3|2 && b[2+l] == 2<<3|2: // key, value
 				if v, ok := d.scalarValue(b[4+l:]); ok {
-					a.Key, a.Value = d.strs.short(b[2:2+l]), v
+					a.Key, a.Value = d.str(b[2:2+l]), v
 					return nil
 				}
 			case b[0] == 2<<3|2 && b[2+l] == 1<<3|2: // value, key
 				if v, ok := d.scalarValue(b[2 : 2+l]); ok {
-					a.Key, a.Value = d.strs.short(b[4+l:]), v
+					a.Key, a.Value = d.str(b[4+l:]), v
 					return nil
 				}
 			}
@@ -771,7 +791,7 @@ func (d *protoDecoder) keyValue(a *dag.Attr, s, e, depth int) error {
 	}
 	return d.walk(s, e, keyValueFields, func(num protowire.Number, _ int, v uint64, next int) error {
 		if num == fieldKeyValueKey {
-			a.Key = d.strs.short(d.b[v:next])
+			a.Key = d.str(d.b[v:next])
 			return nil
 		}
 		var err error
@@ -789,7 +809,7 @@ func (d *protoDecoder) scalarValue(v []byte) (val dag.Value, ok bool) {
 	switch v[0] {
 	case 1<<3 | 2: // string_value
 		if v[1] < 0x80 && 2+int(v[1]) == len(v) {
-			return dag.StringValue(d.strs.value(v[2:])), true
+			return dag.StringValue(d.str(v[2:])), true
 		}
 	case 3 << 3: // int_value
 		if x, n := protowire.ConsumeVarint(v[1:]); n == len(v)-1 {
@@ -814,7 +834,7 @@ func (d *protoDecoder) anyValue(s, e, depth int) (dag.Value, error) {
 	err := d.walk(s, e, anyValueFields, func(num protowire.Number, _ int, v uint64, next int) error {
 		switch num {
 		case fieldAnyString:
-			val = dag.StringValue(d.strs.value(d.b[v:next]))
+			val = dag.StringValue(d.str(d.b[v:next]))
 		case fieldAnyBool:
 			val = dag.BoolValue(v != 0)
 		case fieldAnyInt:
@@ -834,7 +854,7 @@ func (d *protoDecoder) anyValue(s, e, depth int) (dag.Value, error) {
 			}
 			val = dag.MapValue(kvs)
 		case fieldAnyBytes:
-			val = dag.BytesValue(d.strs.long(d.b[v:next]))
+			val = dag.BytesValue(d.str(d.b[v:next]))
 		}
 		return nil
 	})

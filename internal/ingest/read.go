@@ -25,8 +25,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -57,6 +59,10 @@ type Options struct {
 	Progress func(bytes, spans int64)
 	// HTTP controls fetching the inputs that are URLs.
 	HTTP HTTPOptions
+
+	// parallel is the number of goroutines decoding frames; 0 means
+	// GOMAXPROCS (tests compare 1 with many).
+	parallel int
 }
 
 func (o *Options) maxFrame() int {
@@ -217,7 +223,8 @@ func warn(fn func(string), n *notices) {
 type tracker struct {
 	fn    func(bytes, spans int64)
 	bytes atomic.Int64
-	spans int64
+	spans atomic.Int64
+	mu    sync.Mutex // tick runs on the reader and on the frame decoders
 	last  time.Time
 }
 
@@ -228,15 +235,17 @@ func (t *tracker) tick() {
 	if t.fn == nil {
 		return
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if now := time.Now(); now.Sub(t.last) >= progressEvery {
 		t.last = now
-		t.fn(t.bytes.Load(), t.spans)
+		t.fn(t.bytes.Load(), t.spans.Load())
 	}
 }
 
 func (t *tracker) flush() {
 	if t.fn != nil {
-		t.fn(t.bytes.Load(), t.spans)
+		t.fn(t.bytes.Load(), t.spans.Load())
 	}
 }
 
@@ -263,6 +272,7 @@ type streamReader struct {
 	z        *zstdDecoders
 	fn       func([]dag.Span) error
 	packer   dag.Packer
+	parallel int // frame decoders; 0 means GOMAXPROCS
 }
 
 // zstdDecoders are kept from one input to the next: a zstd decoder's
@@ -285,14 +295,18 @@ func (z *zstdDecoders) close() {
 // deliver packs a decoded batch and hands it on. The batch's memory (and
 // the input its strings point into) is the decoder's again afterwards.
 func (s *streamReader) deliver(batch []dag.SpanData) error {
-	s.tr.spans += int64(len(batch))
+	return s.deliverPacked(s.packer.Pack(batch))
+}
+
+func (s *streamReader) deliverPacked(batch []dag.Span) error {
+	s.tr.spans.Add(int64(len(batch)))
 	s.tr.tick()
-	return s.fn(s.packer.Pack(batch))
+	return s.fn(batch)
 }
 
 // decode reads one input, named name in errors and warnings.
 func (rd *reading) decode(r io.Reader, name string, fn func([]dag.Span) error) error {
-	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, fn: fn}
+	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, fn: fn, parallel: rd.opts.parallel}
 	return s.layer(&countingReader{r: r, tr: rd.tr}, 0)
 }
 
@@ -458,45 +472,52 @@ func (s *streamReader) readError(off int64, err error) error {
 }
 
 // readFrames reads [4-byte big-endian length][message] frames, decoding
-// each as soon as it is complete.
-func (s *streamReader) readFrames(r io.Reader) error {
-	d := &protoDecoder{n: s.n, name: s.name}
-	var (
-		hdr  [4]byte
-		buf  []byte // frame payload, reused: decoded spans never point into it
-		zbuf []byte // decompressed payload, reused
-	)
+// each as soon as it is complete. Frames are decoded on every core (the
+// framing makes the split points free): this goroutine reads them, and
+// decompresses the legacy per-message zstd ones, workers decode and pack
+// them, and this goroutine delivers the batches and merges the notices in
+// input order, so the result, warnings and errors included, is the one
+// decoding frame by frame gives (TestParallelFramesMatchSequential).
+func (s *streamReader) readFrames(r io.Reader) (err error) {
 	var empty struct{ off, n int64 } // empty frames: the first, how many
 	defer func() {
 		if empty.n > 0 {
 			s.n.addN("empty frames", fmt.Sprintf("%s: offset %d: empty frame (length 0; zero padding?)", s.name, empty.off), int(empty.n))
 		}
 	}()
+	p := newFramePipeline(s, s.workers())
+	defer p.stop()
+	var hdr [4]byte
 	for off := int64(0); ; {
 		k, err := io.ReadFull(r, hdr[:])
 		switch {
 		case k == 0 && err == io.EOF:
-			return nil
+			return p.drain()
 		case errors.Is(err, io.ErrUnexpectedEOF):
-			return offsetError(s.name, off, fmt.Errorf("truncated frame header: %d of 4 bytes, then end of input", k))
+			return p.fail(offsetError(s.name, off, fmt.Errorf("truncated frame header: %d of 4 bytes, then end of input", k)))
 		case err != nil:
-			return s.readError(off, err)
+			return p.fail(s.readError(off, err))
 		}
 		l := uint64(hdr[0])<<24 | uint64(hdr[1])<<16 | uint64(hdr[2])<<8 | uint64(hdr[3])
 		if l > uint64(s.maxFrame) {
-			return offsetError(s.name, off, fmt.Errorf("frame length %d is larger than the limit of %d bytes (not a length-framed OTLP file, or raise the frame limit)", l, s.maxFrame))
+			return p.fail(offsetError(s.name, off, fmt.Errorf("frame length %d is larger than the limit of %d bytes (not a length-framed OTLP file, or raise the frame limit)", l, s.maxFrame)))
 		}
-		buf, err = readN(r, buf, int(l))
+		f := p.frame()
+		f.off = off
+		f.buf, err = readN(r, f.buf, int(l))
 		if err != nil {
+			got := len(f.buf)
+			p.drop(f)
 			if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
-				return offsetError(s.name, off, fmt.Errorf("truncated frame: its header says %d bytes, the input ends after %d", l, len(buf)))
+				return p.fail(offsetError(s.name, off, fmt.Errorf("truncated frame: its header says %d bytes, the input ends after %d", l, got)))
 			}
-			return s.readError(off+4+int64(len(buf)), err)
+			return p.fail(s.readError(off+4+int64(got), err))
 		}
 		if l == 0 {
 			// An empty request is valid, but no exporter writes one: zeros
 			// are more likely the padding a crashed writer leaves (or a
 			// decompression bomb). Skip a run of them at memory speed.
+			p.drop(f)
 			if empty.n == 0 {
 				empty.off = off
 			}
@@ -505,59 +526,261 @@ func (s *streamReader) readFrames(r io.Reader) error {
 			off += 4 + 4*skipped
 			continue
 		}
-		msg := buf
-		d.base, d.inFrame = off+4, false
-		if bytes.HasPrefix(msg, zstdMagic) {
+		f.msg, f.inFrame = f.buf, false
+		if bytes.HasPrefix(f.msg, zstdMagic) {
 			// The file exporter's legacy `compression: zstd`: each message
 			// compressed on its own.
-			if s.z.frame == nil {
-				// DecodeAll stops at the frame limit: a bomb costs at most that.
-				opts := append(s.zstdOptions(), zstd.WithDecoderMaxMemory(uint64(s.maxFrame)))
-				if s.z.frame, err = zstd.NewReader(nil, opts...); err != nil {
-					return &Error{Name: s.name, Err: fmt.Errorf("zstd: %w", err)}
-				}
-			}
-			zbuf, err = s.z.frame.DecodeAll(msg, zbuf[:0])
-			if err != nil {
-				if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
-					err = fmt.Errorf("decompressed message is larger than the limit of %d bytes (raise the frame limit to read it)", s.maxFrame)
-				}
-				return offsetError(s.name, off, fmt.Errorf("zstd-compressed frame: %w", err))
-			}
-			if len(zbuf) > s.maxFrame {
-				return offsetError(s.name, off, fmt.Errorf("zstd-compressed frame: decompressed message is larger than the limit of %d bytes", s.maxFrame))
-			}
-			msg = zbuf
-			d.base, d.inFrame = off, true
-		}
-		var spans []dag.SpanData
-		if s.format == FormatJSON || s.format == FormatAuto && startsJSON(msg) {
-			spans, err = decodeJSONMessage(msg, nil, s.n, d.whereAt(0))
-			if err != nil && s.format == FormatAuto {
-				// A protobuf message can start with bytes that look like
-				// JSON ("\n{": resource_spans of 123 bytes). The frame is
-				// whole, so rather than guess from its first bytes, read
-				// it as protobuf when it is not JSON.
-				if ps, perr := d.decodeMessage(msg, nil); perr == nil {
-					spans, err = ps, nil
-				}
-			}
-			if err != nil {
-				return s.jsonFrameError(off, d.inFrame, err)
-			}
-		} else {
-			spans, err = d.decodeMessage(msg, nil)
-			if err != nil {
-				return d.asError(s.name, err)
+			if err := s.decompressFrame(f); err != nil {
+				p.drop(f)
+				return p.fail(err)
 			}
 		}
-		if len(spans) > 0 {
-			if err := s.deliver(spans); err != nil {
-				return err
-			}
+		if err := p.submit(f); err != nil {
+			return err
 		}
 		off += 4 + int64(l)
 	}
+}
+
+// decompressFrame decompresses a frame of the legacy per-message zstd mode
+// into f.zbuf.
+func (s *streamReader) decompressFrame(f *framedMsg) error {
+	var err error
+	if s.z.frame == nil {
+		// DecodeAll stops at the frame limit: a bomb costs at most that.
+		opts := append(s.zstdOptions(), zstd.WithDecoderMaxMemory(uint64(s.maxFrame)))
+		if s.z.frame, err = zstd.NewReader(nil, opts...); err != nil {
+			return &Error{Name: s.name, Err: fmt.Errorf("zstd: %w", err)}
+		}
+	}
+	f.zbuf, err = s.z.frame.DecodeAll(f.msg, f.zbuf[:0])
+	if err != nil {
+		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
+			err = fmt.Errorf("decompressed message is larger than the limit of %d bytes (raise the frame limit to read it)", s.maxFrame)
+		}
+		return offsetError(s.name, f.off, fmt.Errorf("zstd-compressed frame: %w", err))
+	}
+	if len(f.zbuf) > s.maxFrame {
+		return offsetError(s.name, f.off, fmt.Errorf("zstd-compressed frame: decompressed message is larger than the limit of %d bytes", s.maxFrame))
+	}
+	f.msg, f.inFrame = f.zbuf, true
+	return nil
+}
+
+// frameWorker is what decoding one frame at a time needs: a decoder whose
+// scratch memory is reused, and the packer that copies the spans out.
+type frameWorker struct {
+	d      protoDecoder
+	packer dag.Packer
+}
+
+// decode decodes and packs f's message into f.spans, or sets f.err.
+// Notices go to f.n, merged in input order when f is delivered.
+func (w *frameWorker) decode(s *streamReader, f *framedMsg) {
+	d := &w.d
+	d.n, d.name = &f.n, s.name
+	d.base, d.inFrame = f.off+4, false
+	if f.inFrame {
+		d.base, d.inFrame = f.off, true
+	}
+	msg := f.msg
+	var (
+		spans []dag.SpanData
+		err   error
+	)
+	if s.format == FormatJSON || s.format == FormatAuto && startsJSON(msg) {
+		spans, err = decodeJSONMessage(msg, nil, &f.n, d.whereAt(0))
+		if err != nil && s.format == FormatAuto {
+			// A protobuf message can start with bytes that look like
+			// JSON ("\n{": resource_spans of 123 bytes). The frame is
+			// whole, so rather than guess from its first bytes, read
+			// it as protobuf when it is not JSON.
+			if ps, perr := d.decodeMessage(msg, d.scratch[:0]); perr == nil {
+				spans, err = ps, nil
+			}
+		}
+		if err != nil {
+			f.err = s.jsonFrameError(f.off, d.inFrame, err)
+			return
+		}
+	} else {
+		spans, err = d.decodeMessage(msg, d.scratch[:0])
+		if err != nil {
+			f.err = d.asError(s.name, err)
+			return
+		}
+		d.scratch = spans[:0]
+	}
+	if len(spans) > 0 {
+		f.spans = w.packer.Pack(spans)
+	}
+}
+
+// framedMsg is one frame on its way through the pipeline.
+type framedMsg struct {
+	off     int64  // of the frame header
+	buf     []byte // the payload as read
+	zbuf    []byte // the payload decompressed, for the legacy zstd mode
+	msg     []byte // buf or zbuf
+	inFrame bool   // msg was decompressed: it has no offsets in the input
+	spans   []dag.Span
+	n       notices
+	err     error
+	decoded bool
+}
+
+// framePipeline decodes frames on workers and delivers them in input
+// order: whichever goroutine completes the oldest frame delivers it (and
+// the completed ones after it), under mu, so a batch is handed on as soon
+// as it is decoded even while the reader waits for more input, and fn is
+// never called twice at once.
+type framePipeline struct {
+	s     *streamReader
+	seq   *frameWorker // one worker: decode on the reading goroutine
+	jobs  chan *framedMsg
+	limit int // frames in flight at most
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	room    sync.Cond    // signalled when frames are delivered
+	pending []*framedMsg // submitted and not delivered, in input order
+	free    []*framedMsg
+	err     error // the first error: a frame's, or fn's
+}
+
+// workers is how many goroutines decode frames.
+func (s *streamReader) workers() int {
+	if s.parallel > 0 {
+		return s.parallel
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func newFramePipeline(s *streamReader, workers int) *framePipeline {
+	p := &framePipeline{s: s, limit: 2 * workers}
+	p.room.L = &p.mu
+	if workers <= 1 {
+		p.seq = new(frameWorker)
+		return p
+	}
+	p.jobs = make(chan *framedMsg, p.limit)
+	p.wg.Add(workers)
+	for range workers {
+		go func() {
+			defer p.wg.Done()
+			w := new(frameWorker)
+			for f := range p.jobs {
+				w.decode(s, f)
+				p.done(f)
+			}
+		}()
+	}
+	return p
+}
+
+// frame returns a frame to read into, reusing the memory of one delivered.
+func (p *framePipeline) frame() *framedMsg {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if k := len(p.free); k > 0 {
+		f := p.free[k-1]
+		p.free = p.free[:k-1]
+		return f
+	}
+	return new(framedMsg)
+}
+
+// release recycles a frame; mu is held.
+func (p *framePipeline) release(f *framedMsg) {
+	*f = framedMsg{buf: f.buf[:0], zbuf: f.zbuf[:0]}
+	p.free = append(p.free, f)
+}
+
+// drop recycles a frame that was not submitted.
+func (p *framePipeline) drop(f *framedMsg) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.release(f)
+}
+
+// submit queues f for decoding, waiting while the pipeline is full. It
+// returns the first error met downstream, if any, instead.
+func (p *framePipeline) submit(f *framedMsg) error {
+	p.mu.Lock()
+	for len(p.pending) >= p.limit && p.err == nil {
+		p.room.Wait()
+	}
+	if err := p.err; err != nil {
+		p.release(f)
+		p.mu.Unlock()
+		return err
+	}
+	p.pending = append(p.pending, f)
+	p.mu.Unlock()
+	if p.seq != nil {
+		p.seq.decode(p.s, f)
+		p.done(f)
+		return p.firstErr()
+	}
+	p.jobs <- f
+	return nil
+}
+
+// done marks f decoded and delivers every decoded frame at the head of
+// the queue.
+func (p *framePipeline) done(f *framedMsg) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f.decoded = true
+	for len(p.pending) > 0 && p.pending[0].decoded {
+		h := p.pending[0]
+		p.pending = p.pending[1:]
+		if p.err == nil {
+			p.s.n.merge(&h.n)
+			switch {
+			case h.err != nil:
+				p.err = h.err
+			case len(h.spans) > 0:
+				p.err = p.s.deliverPacked(h.spans)
+			}
+		}
+		p.release(h)
+	}
+	p.room.Broadcast()
+}
+
+func (p *framePipeline) firstErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// drain waits until every frame in flight is delivered.
+func (p *framePipeline) drain() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.pending) > 0 {
+		p.room.Wait()
+	}
+	return p.err
+}
+
+// fail returns the reading error err once the frames read before it are
+// delivered: an error of theirs comes first, as when decoding in order.
+func (p *framePipeline) fail(err error) error {
+	if derr := p.drain(); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// stop ends the workers, after the frames in flight.
+func (p *framePipeline) stop() {
+	if p.jobs == nil {
+		return
+	}
+	close(p.jobs)
+	p.wg.Wait()
 }
 
 // skipZeroFrames discards the whole empty frames (four zero bytes each)

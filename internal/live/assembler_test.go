@@ -19,10 +19,10 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 func tid(n byte) dag.TraceID { return dag.TraceID{15: n} }
 
 // spans makes one span per trace number given, e.g. spans(1, 1, 2).
-func spans(traces ...byte) []dag.Span {
-	out := make([]dag.Span, len(traces))
+func spans(traces ...byte) []dag.SpanData {
+	out := make([]dag.SpanData, len(traces))
 	for i, t := range traces {
-		out[i] = dag.Span{TraceID: tid(t), SpanID: dag.SpanID{7: byte(i + 1)}}
+		out[i] = dag.SpanData{TraceID: tid(t), SpanID: dag.SpanID{7: byte(i + 1)}}
 	}
 	return out
 }
@@ -114,7 +114,7 @@ func TestAssembler(t *testing.T) {
 				clock.advance(st.advance)
 				var got []*dag.Trace
 				if st.add != nil {
-					got = append(got, a.Add(spans(st.add...))...)
+					got = append(got, a.Add(dag.Pack(spans(st.add...)))...)
 				}
 				if st.expire {
 					got = append(got, a.Expire()...)
@@ -136,13 +136,13 @@ func TestAssemblerStatsAndDeadline(t *testing.T) {
 	if _, ok := a.NextDeadline(); ok {
 		t.Error("NextDeadline on an empty assembler: ok = true")
 	}
-	a.Add(spans(1))
+	a.Add(dag.Pack(spans(1)))
 	clock.advance(300 * time.Millisecond)
-	a.Add(spans(2))
+	a.Add(dag.Pack(spans(2)))
 	if d, ok := a.NextDeadline(); !ok || !d.Equal(time.Unix(1001, 0)) {
 		t.Errorf("NextDeadline = %v, %v; want %v", d, ok, time.Unix(1001, 0))
 	}
-	a.Add(spans(3, 3)) // evicts 1 and 2
+	a.Add(dag.Pack(spans(3, 3))) // evicts 1 and 2
 	want := Stats{Spans: 4, Traces: 2, Early: 2, Buffered: 2, OpenTrace: 1}
 	if diff := cmp.Diff(want, a.Stats()); diff != "" {
 		t.Errorf("Stats (-want +got):\n%s", diff)
@@ -161,7 +161,7 @@ func BenchmarkAssembler(b *testing.B) {
 			b.ReportAllocs()
 			next := uint64(0)
 			for b.Loop() {
-				batch := make([]dag.Span, size)
+				batch := make([]dag.SpanData, size)
 				for i := range batch {
 					id := next + uint64(i/perTrace)
 					batch[i].SpanID = dag.SpanID{7: byte(i + 1)}
@@ -170,7 +170,7 @@ func BenchmarkAssembler(b *testing.B) {
 					}
 				}
 				next += size / uint64(perTrace)
-				a.Add(batch)
+				a.Add(dag.Pack(batch))
 				clock.advance(40 * time.Millisecond)
 				a.Expire()
 			}

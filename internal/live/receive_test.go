@@ -116,7 +116,8 @@ func outKeys(t *testing.T, path string) (keys []string, warnings []string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	err = ingest.Decode(f, path, ingest.Options{Warn: func(m string) { warnings = append(warnings, m) }}, func(b []dag.Span) error {
+	err = ingest.Decode(f, path, ingest.Options{Warn: func(m string) { warnings = append(warnings, m) }}, func(packed []dag.Span) error {
+			b := dag.Unpack(packed)
 		for i := range b {
 			keys = append(keys, fmt.Sprintf("%s/%s", b[i].TraceID, b[i].SpanID))
 		}

@@ -60,15 +60,15 @@ func TestSession(t *testing.T) {
 	// asserted, never timing.
 	rec := newRecorder()
 	s := NewSession(SessionOptions{Idle: time.Millisecond, MaxSpans: 10, Emit: rec.emit})
-	if err := s.Add(spans(1, 1)); err != nil {
+	if err := s.Add(dag.Pack(spans(1, 1))); err != nil {
 		t.Fatal(err)
 	}
 	rec.wait(t)                                                           // trace 1 goes idle while nothing arrives
-	if err := s.Add(spans(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2)); err != nil { // 11 > 10 spans: handed on early
+	if err := s.Add(dag.Pack(spans(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2))); err != nil { // 11 > 10 spans: handed on early
 		t.Fatal(err)
 	}
 	rec.wait(t)
-	if err := s.Add(spans(3)); err != nil {
+	if err := s.Add(dag.Pack(spans(3))); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(context.Background()); err != nil {
@@ -83,7 +83,7 @@ func TestSession(t *testing.T) {
 	if diff := cmp.Diff(want, got[:2]); diff != "" {
 		t.Errorf("emitted (-want +got):\n%s", diff)
 	}
-	if err := s.Add(spans(4)); !errors.Is(err, ErrClosed) {
+	if err := s.Add(dag.Pack(spans(4))); !errors.Is(err, ErrClosed) {
 		t.Errorf("Add after Close = %v, want ErrClosed", err)
 	}
 }
@@ -91,7 +91,7 @@ func TestSession(t *testing.T) {
 func TestSessionEmitError(t *testing.T) {
 	boom := errors.New("stdout closed")
 	s := NewSession(SessionOptions{MaxSpans: 1, Emit: func([]*dag.Trace, Reason) error { return boom }})
-	s.Add(spans(1, 1))
+	s.Add(dag.Pack(spans(1, 1)))
 	select {
 	case <-s.Failed():
 	case <-time.After(time.Minute):
@@ -114,8 +114,8 @@ func TestSessionLossyNeverWaits(t *testing.T) {
 	var released atomic.Int64
 	const batches = 2000
 	for i := range batches {
-		b := []dag.Span{{TraceID: dag.TraceID{14: byte(i >> 8), 15: byte(i)}, SpanID: dag.SpanID{7: 1}}}
-		if err := s.AddHeld(b, func() { released.Add(1) }); err != nil {
+		b := []dag.SpanData{{TraceID: dag.TraceID{14: byte(i >> 8), 15: byte(i)}, SpanID: dag.SpanID{7: 1}}}
+		if err := s.AddHeld(dag.Pack(b), func() { released.Add(1) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -140,10 +140,10 @@ func TestSessionHolds(t *testing.T) {
 	rec := newRecorder()
 	s := NewSession(SessionOptions{Idle: time.Hour, Emit: rec.emit})
 	var released atomic.Int32
-	if err := s.AddHeld(spans(1, 2), func() { released.Add(1) }); err != nil {
+	if err := s.AddHeld(dag.Pack(spans(1, 2)), func() { released.Add(1) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddHeld(spans(2), func() { released.Add(10) }); err != nil {
+	if err := s.AddHeld(dag.Pack(spans(2)), func() { released.Add(10) }); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(10 * time.Millisecond) // give a wrong early release a chance
@@ -165,8 +165,8 @@ func TestSessionPressure(t *testing.T) {
 	var calls atomic.Int32 // memory is short after the second batch only
 	short := func() bool { return calls.Add(1) == 2 }
 	s := NewSession(SessionOptions{Idle: time.Hour, Emit: rec.emit, Pressure: short})
-	s.Add(spans(1, 2, 3, 4))
-	s.Add(spans(5))
+	s.Add(dag.Pack(spans(1, 2, 3, 4)))
+	s.Add(dag.Pack(spans(5)))
 	rec.wait(t)
 	if err := s.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -186,8 +186,8 @@ func TestSessionWatch(t *testing.T) {
 	seen := make(chan string, 10)
 	s := NewSession(SessionOptions{Idle: time.Hour, Watch: func(tr *dag.Trace) { seen <- describe([]*dag.Trace{tr})[0] }})
 	defer s.Close(context.Background())
-	s.Add(spans(1, 1, 2))
-	s.Add(spans(1))
+	s.Add(dag.Pack(spans(1, 1, 2)))
+	s.Add(dag.Pack(spans(1)))
 	var got []string
 	for range 3 {
 		select {

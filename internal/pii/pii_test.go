@@ -318,14 +318,14 @@ var (
 	scope = &dag.Scope{Name: "io.opentelemetry.contrib.http"}
 )
 
-func span(id byte, parent byte, name string) dag.Span {
-	return dag.Span{TraceID: tid, SpanID: dag.SpanID{7: id}, ParentSpanID: dag.SpanID{7: parent}, Name: name,
+func span(id byte, parent byte, name string) dag.SpanData {
+	return dag.SpanData{TraceID: tid, SpanID: dag.SpanID{7: id}, ParentSpanID: dag.SpanID{7: parent}, Name: name,
 		Resource: res, Scope: scope, Start: uint64(id), End: 100 - uint64(id)}
 }
 
-func tree(spans ...dag.Span) *dag.Tree {
+func tree(spans ...dag.SpanData) *dag.Tree {
 	var ts dag.Traces
-	ts.Add(spans)
+	ts.Add(dag.Pack(spans))
 	return dag.Build(ts.List()[0])
 }
 
@@ -444,7 +444,7 @@ func FuzzParsePattern(f *testing.F) {
 // carrying a secret.
 func BenchmarkScan(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
-		spans := make([]dag.Span, n)
+		spans := make([]dag.SpanData, n)
 		for i := range spans {
 			s := span(0, 0, "GET /api/v1/orders/{id}")
 			s.SpanID = dag.SpanID{4: byte(i >> 24), 5: byte(i >> 16), 6: byte(i >> 8), 7: byte(i)}

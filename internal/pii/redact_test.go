@@ -37,19 +37,20 @@ func TestRedactor(t *testing.T) {
 	clean.Attrs = []dag.Attr{{Key: "db.statement", Value: dag.StringValue("SELECT 1")}}
 
 	r := NewRedactor(NewDetector())
-	red, changed := r.Span(&s)
+	packed := dag.Pack([]dag.SpanData{s, clean})
+	red, changed := r.Span(&packed[0])
 	if !changed {
 		t.Fatal("span with secrets reported unchanged")
 	}
-	if got, ok := r.Span(&clean); ok || got != &clean {
+	if got, ok := r.Span(&packed[1]); ok || got != &packed[1] {
 		t.Error("a clean span was copied")
 	}
 	if diff := cmp.Diff(orig.Attrs, s.Attrs, cmp.Comparer(func(a, b dag.Value) bool { return a.Equal(b) })); diff != "" {
 		t.Errorf("input modified (-want +got):\n%s", diff)
 	}
-	got := map[string]string{"name": red.Name, "status": red.Status.Message, "event": red.Events[0].Attrs[0].Value.String(),
-		"link": red.Links[0].Attrs[0].Value.String(), "resource": red.Resource.Attrs[1].Value.String(), "service": red.Resource.Service}
-	for _, a := range red.Attrs {
+	got := map[string]string{"name": red.Name(), "status": red.Status().Message, "event": red.Events()[0].Attrs[0].Value.String(),
+		"link": red.Links()[0].Attrs[0].Value.String(), "resource": red.Resource().Attrs[1].Value.String(), "service": red.Resource().Service}
+	for _, a := range red.Attrs() {
 		got[a.Key] = a.Value.String()
 	}
 	want := map[string]string{
@@ -70,7 +71,7 @@ func TestRedactor(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("redacted (-want +got):\n%s", diff)
 	}
-	if fs := NewScanner().Scan(tree(*red, clean)); len(fs) != 0 {
+	if fs := NewScanner().Scan(tree(red.Data(), clean)); len(fs) != 0 {
 		t.Errorf("redacted trace still has findings: %v", fs)
 	}
 	if fs := NewScanner().Scan(tree(s, clean)); len(fs) == 0 {
@@ -79,8 +80,8 @@ func TestRedactor(t *testing.T) {
 	// The resource is redacted once and shared.
 	s2 := span(3, 1, "x")
 	s2.Resource = secretRes
-	red2, _ := r.Span(&s2)
-	if red2.Resource != red.Resource {
+	red2, _ := r.Span(&dag.Pack([]dag.SpanData{s2})[0])
+	if red2.Resource() != red.Resource() {
 		t.Error("resource redacted twice")
 	}
 }

@@ -16,7 +16,7 @@ func benchTree(b *testing.B, n int) *dag.Tree {
 		name := fmt.Sprintf("svc-%d", i)
 		services[i] = &dag.Resource{Service: name, Attrs: []dag.Attr{{Key: "service.name", Value: dag.StringValue(name)}}}
 	}
-	batch := make([]dag.Span, n)
+	batch := make([]dag.SpanData, n)
 	for i := range batch {
 		parent := 0
 		if i > 0 {
@@ -30,7 +30,7 @@ func benchTree(b *testing.B, n int) *dag.Tree {
 		if i%97 == 0 {
 			st = dag.StatusError
 		}
-		batch[i] = dag.Span{
+		batch[i] = dag.SpanData{
 			TraceID: testTraceID, SpanID: sid(i + 1), ParentSpanID: sid(parent), Kind: kind,
 			Start: uint64(i), End: uint64(i + 1000 + i%5000), Name: fmt.Sprintf("op-%d", i%50),
 			Status: dag.Status{Code: st}, Resource: services[i%len(services)],
@@ -38,7 +38,7 @@ func benchTree(b *testing.B, n int) *dag.Tree {
 		}
 	}
 	var ts dag.Traces
-	ts.Add(batch)
+	ts.Add(dag.Pack(batch))
 	return dag.Build(ts.List()[0])
 }
 

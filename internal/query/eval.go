@@ -576,13 +576,14 @@ func (ev *evaluator) operand(o operand, n *dag.Node) value {
 		}
 		return value{typ: tString, s: ev.root.Service()}
 	case intrScopeName, intrScopeVersion:
-		if s.Scope == nil {
+		sc := s.Scope()
+		if sc == nil {
 			return value{}
 		}
 		if o.intr == intrScopeName {
-			return value{typ: tString, s: s.Scope().Name}
+			return value{typ: tString, s: sc.Name}
 		}
-		return value{typ: tString, s: s.Scope().Version}
+		return value{typ: tString, s: sc.Version}
 	}
 	return value{}
 }

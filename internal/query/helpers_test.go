@@ -35,7 +35,7 @@ var testTraceID = dag.TraceID{0x5b, 0x8e, 0xff, 0xf7, 1, 2, 3, 4, 5, 6, 7, 8, 9,
 func build(t testing.TB, env map[string]string, spans ...sp) *dag.Tree {
 	t.Helper()
 	res := map[string]*dag.Resource{}
-	batch := make([]dag.Span, len(spans))
+	batch := make([]dag.SpanData, len(spans))
 	for i, s := range spans {
 		r := res[s.svc]
 		if r == nil {
@@ -45,7 +45,7 @@ func build(t testing.TB, env map[string]string, spans ...sp) *dag.Tree {
 			}
 			res[s.svc] = r
 		}
-		batch[i] = dag.Span{
+		batch[i] = dag.SpanData{
 			TraceID: testTraceID, SpanID: sid(s.id), ParentSpanID: sid(s.parent),
 			Kind: s.kind, Start: uint64(s.start * 1e6), End: uint64(s.end * 1e6), Name: s.name,
 			Status: dag.Status{Code: s.status, Message: s.msg}, Resource: r,
@@ -53,7 +53,7 @@ func build(t testing.TB, env map[string]string, spans ...sp) *dag.Tree {
 		}
 	}
 	var ts dag.Traces
-	ts.Add(batch)
+	ts.Add(dag.Pack(batch))
 	return dag.Build(ts.List()[0])
 }
 

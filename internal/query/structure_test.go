@@ -44,7 +44,7 @@ func TestEvalDeepChain(t *testing.T) {
 	}
 	const depth = 1_000_000
 	res := &dag.Resource{Service: "deep"}
-	batch := make([]dag.Span, depth)
+	batch := make([]dag.SpanData, depth)
 	for i := range batch {
 		name := "mid"
 		switch i {
@@ -53,11 +53,11 @@ func TestEvalDeepChain(t *testing.T) {
 		case depth - 1:
 			name = "bottom"
 		}
-		batch[i] = dag.Span{TraceID: testTraceID, SpanID: sid(i + 1), ParentSpanID: sid(i),
+		batch[i] = dag.SpanData{TraceID: testTraceID, SpanID: sid(i + 1), ParentSpanID: sid(i),
 			Start: uint64(i), End: uint64(2*depth - i), Name: name, Resource: res}
 	}
 	var ts dag.Traces
-	ts.Add(batch)
+	ts.Add(dag.Pack(batch))
 	tr := dag.Build(ts.List()[0])
 
 	for _, tc := range []struct {

@@ -37,14 +37,14 @@ import (
 // collector records delivered batches.
 type collector struct {
 	mu      sync.Mutex
-	spans   []dag.Span
+	spans   []dag.SpanData
 	batches int
 }
 
 func (c *collector) deliver(b *Batch) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.spans = append(c.spans, b.Spans...)
+	c.spans = append(c.spans, dag.Unpack(b.Spans)...)
 	c.batches++
 	return nil
 }

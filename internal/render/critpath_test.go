@@ -14,7 +14,7 @@ import (
 // span rides along.
 func checkout() *dag.Tree {
 	bank := &dag.Resource{Service: "bank;ext"}
-	return buildTree([]dag.Span{
+	return buildTree([]dag.SpanData{
 		span(1, 0, frontend, "GET /checkout", 0, 100),
 		span(2, 1, cart, "get", 5, 20),
 		span(3, 1, payment, "charge", 25, 90),

@@ -50,7 +50,7 @@ func hostileTree() *dag.Tree {
 	root.Attrs = []dag.Attr{{Key: "k" + hostile, Value: dag.StringValue("v" + hostile)}}
 	child := span(2, 1, res, "child"+hostile, 10, 90)
 	orphan := span(3, 9, res, "orphan"+hostile, 20, 30)
-	return buildTree([]dag.Span{root, child, orphan})
+	return buildTree([]dag.SpanData{root, child, orphan})
 }
 
 // TestEscapedEverywhere runs every text renderer on hostile span data,

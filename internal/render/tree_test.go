@@ -47,21 +47,21 @@ const ms = int64(1_000_000)
 
 // span builds a test span: id, parent (0 = root), resource, name, start and
 // end in milliseconds after a fixed epoch.
-func span(id, parent byte, res *dag.Resource, name string, start, end int64) dag.Span {
+func span(id, parent byte, res *dag.Resource, name string, start, end int64) dag.SpanData {
 	const epoch = int64(1_764_000_000_000_000_000)
-	return dag.Span{
+	return dag.SpanData{
 		TraceID: dag.TraceID{0xab, 0xcd, 15: 1}, SpanID: dag.SpanID{7: id}, ParentSpanID: dag.SpanID{7: parent},
 		Resource: res, Name: name, Kind: dag.KindInternal, Start: uint64(epoch + start*ms), End: uint64(epoch + end*ms),
 	}
 }
 
-func buildTree(spans []dag.Span) *dag.Tree {
+func buildTree(spans []dag.SpanData) *dag.Tree {
 	var ts dag.Traces
-	ts.Add(spans)
+	ts.Add(dag.Pack(spans))
 	return dag.Build(ts.List()[0])
 }
 
-func shopTrace() []dag.Span {
+func shopTrace() []dag.SpanData {
 	root := span(1, 0, frontend, "GET /checkout", 0, 245)
 	root.Kind = dag.KindServer
 	cartCall := span(2, 1, frontend, "GET /cart", 2, 40)
@@ -71,21 +71,21 @@ func shopTrace() []dag.Span {
 	charge := span(4, 1, payment, "charge", 45, 240)
 	charge.Kind = dag.KindServer
 	charge.Status = dag.Status{Code: dag.StatusError, Message: "card declined"}
-	spans := []dag.Span{root, cartCall, cartSrv, charge}
+	spans := []dag.SpanData{root, cartCall, cartSrv, charge}
 	for k := range 6 {
 		spans = append(spans, span(byte(10+k), 3, cart, "SELECT items", 6+int64(k)*5, 10+int64(k)*5))
 	}
-	return spans
+	return dag.Unpack(dag.Pack(spans))
 }
 
 func TestTree(t *testing.T) {
-	orphans := []dag.Span{
+	orphans := []dag.SpanData{
 		span(1, 0, frontend, "GET /", 0, 100),
 		span(2, 9, cart, "late child", 30, 80),
 	}
 	tests := []struct {
 		name  string
-		spans []dag.Span
+		spans []dag.SpanData
 		opt   TreeOptions
 	}{
 		{"shop.txt", shopTrace(), TreeOptions{Width: 110, MaxDepth: -1, Fold: true}},
@@ -93,7 +93,7 @@ func TestTree(t *testing.T) {
 		{"shop-depth1.txt", shopTrace(), TreeOptions{Width: 110, MaxDepth: 1, Fold: true}},
 		{"shop-min5ms.txt", shopTrace(), TreeOptions{Width: 110, MaxDepth: -1, MinDuration: 5 * ms, Fold: true}},
 		{"shop-narrow.txt", shopTrace(), TreeOptions{Width: 60, MaxDepth: -1, Fold: true}},
-		{"orphan.txt", orphans, TreeOptions{Width: 90, MaxDepth: -1, Fold: true}},
+		{"orphan.txt", dag.Unpack(dag.Pack(orphans)), TreeOptions{Width: 90, MaxDepth: -1, Fold: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,9 +151,9 @@ func TestTreeJSON(t *testing.T) {
 
 func TestTreeJSONDeep(t *testing.T) {
 	const n = 200_000
-	spans := make([]dag.Span, n)
+	spans := make([]dag.SpanData, n)
 	for i := range spans {
-		spans[i] = dag.Span{TraceID: dag.TraceID{1}, SpanID: dag.SpanID{0, 0, 0, 0, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i) + 0}, Name: "s"}
+		spans[i] = dag.SpanData{TraceID: dag.TraceID{1}, SpanID: dag.SpanID{0, 0, 0, 0, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i) + 0}, Name: "s"}
 		spans[i].SpanID[3] = 1
 		if i > 0 {
 			spans[i].ParentSpanID = spans[i-1].SpanID
@@ -174,11 +174,11 @@ func TestTreeJSONDeep(t *testing.T) {
 }
 
 // chain builds one trace of n spans, each the parent of the next.
-func chain(n int) []dag.Span {
-	spans := make([]dag.Span, n)
+func chain(n int) []dag.SpanData {
+	spans := make([]dag.SpanData, n)
 	for i := range spans {
 		id := dag.SpanID{1, 0, 0, 0, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}
-		spans[i] = dag.Span{TraceID: dag.TraceID{1}, SpanID: id, Resource: cart, Name: "load item", Start: uint64(i), End: uint64(2*n - i)}
+		spans[i] = dag.SpanData{TraceID: dag.TraceID{1}, SpanID: id, Resource: cart, Name: "load item", Start: uint64(i), End: uint64(2*n - i)}
 		if i > 0 {
 			spans[i].ParentSpanID = spans[i-1].SpanID
 		}
@@ -254,7 +254,7 @@ func TestTreeNarrowQueued(t *testing.T) {
 	tr := buildTree(shopTrace())
 	queued := make([]int64, len(tr.Nodes))
 	for i, n := range tr.Nodes {
-		if n.Span != nil && n.Span.Name == "charge" {
+		if n.Span != nil && n.Span.Name() == "charge" {
 			queued[i] = 38 * ms
 		}
 	}
