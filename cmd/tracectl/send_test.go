@@ -160,8 +160,9 @@ func TestSendRetriesAndPartialSuccess(t *testing.T) {
 
 func TestRetimeTrace(t *testing.T) {
 	spans := []dag.SpanData{{Start: 100, End: 200, Events: []dag.Event{{Time: 150}}}, {Start: 120, End: 300}}
-	retimeTrace(dag.Pack(spans), 1000)
-	got := [][3]uint64{{spans[0].Start, spans[0].End, spans[0].Events[0].Time}, {spans[1].Start, spans[1].End, 0}}
+	packed := dag.Pack(spans)
+	retimeTrace(packed, 1000)
+	got := [][3]uint64{{packed[0].Start, packed[0].End, packed[0].Events()[0].Time}, {packed[1].Start, packed[1].End, 0}}
 	want := [][3]uint64{{800, 900, 850}, {820, 1000, 0}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

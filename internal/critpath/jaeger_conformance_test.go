@@ -22,7 +22,7 @@ func jaegerTrace(t *testing.T, name string) *Analysis {
 	}
 	var ts dag.Traces
 	err := ingest.ReadFiles([]string{p}, nil, ingest.Options{}, func(packed []dag.Span) error {
-			b := dag.Unpack(packed)
+		b := dag.Unpack(packed)
 		ts.Add(dag.Pack(b))
 		return nil
 	})

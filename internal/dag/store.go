@@ -632,3 +632,23 @@ func Unpack(spans []Span) []SpanData {
 	}
 	return out
 }
+
+// MemSize estimates the memory spans hold: their records and the blocks
+// they point to (each counted once), without the shared resources and
+// scopes. It is what a memory budget charges for a decoded batch.
+func MemSize(spans []Span) int64 {
+	n := int64(len(spans)) * int64(unsafe.Sizeof(Span{}))
+	var last *block
+	for i := range spans {
+		b := spans[i].blk
+		if b == nil || b == last {
+			continue
+		}
+		last = b
+		n += int64(unsafe.Sizeof(block{})) + int64(cap(b.strs)) + int64(cap(b.keys))*8 + int64(cap(b.pairs))*16 +
+			int64(cap(b.lists))*4 + int64(cap(b.rare))*int64(unsafe.Sizeof(rareFields{})) +
+			int64(cap(b.events))*int64(unsafe.Sizeof(eventRec{})) + int64(cap(b.links))*int64(unsafe.Sizeof(linkRec{})) +
+			int64(cap(b.scopes))*16 + int64(cap(b.comps))*int64(unsafe.Sizeof(Value{}))
+	}
+	return n
+}

@@ -85,7 +85,7 @@ func TestDecodeJSONMessage(t *testing.T) {
 		name string
 		in   string
 		edit func(*dag.SpanData) // applied to baseSpan; nil: no spans expected
-		n    int             // spans expected when edit is nil and n > 0
+		n    int                 // spans expected when edit is nil and n > 0
 	}{
 		{name: "minimal", in: inRequest(spanWith("")), edit: func(*dag.SpanData) {}},
 		{

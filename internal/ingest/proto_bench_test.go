@@ -92,7 +92,7 @@ func benchDecode(b *testing.B, data []byte) {
 	b.ReportAllocs()
 	for b.Loop() {
 		err := Decode(bytes.NewReader(data), "bench", Options{}, func(packed []dag.Span) error {
-				batch := dag.Unpack(packed)
+			batch := dag.Unpack(packed)
 			spans += len(batch)
 			return nil
 		})

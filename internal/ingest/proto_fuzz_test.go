@@ -126,7 +126,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		spans := 0
 		err := Decode(bytes.NewReader(data), "fuzz", Options{MaxFrame: 1 << 20}, func(packed []dag.Span) error {
-				b := dag.Unpack(packed)
+			b := dag.Unpack(packed)
 			if len(b) == 0 {
 				t.Fatal("empty batch")
 			}

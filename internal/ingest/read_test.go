@@ -30,7 +30,7 @@ func decodeAll(t testing.TB, b []byte, opts Options) ([]dag.SpanData, []string, 
 	var warnings []string
 	opts.Warn = func(s string) { warnings = append(warnings, s) }
 	err := Decode(bytes.NewReader(b), "in", opts, func(packed []dag.Span) error {
-			batch := dag.Unpack(packed)
+		batch := dag.Unpack(packed)
 		if len(batch) == 0 {
 			t.Error("empty batch")
 		}
@@ -436,7 +436,7 @@ func TestDecodeStreams(t *testing.T) {
 			done := make(chan error, 1)
 			go func() {
 				done <- Decode(pr, "pipe", Options{}, func(packed []dag.Span) error {
-						b := dag.Unpack(packed)
+					b := dag.Unpack(packed)
 					batches <- b
 					return nil
 				})
@@ -505,7 +505,7 @@ func TestReadFiles(t *testing.T) {
 	}
 	stdin := bytes.NewReader(frame(a))
 	err := ReadFiles([]string{filepath.Join(dir, "traces-*"), "-", pm}, stdin, opts, func(packed []dag.Span) error {
-			batch := dag.Unpack(packed)
+		batch := dag.Unpack(packed)
 		got = append(got, batch...)
 		return nil
 	})
@@ -574,7 +574,7 @@ func TestReadFilesConformance(t *testing.T) {
 	got := 0
 	var warnings []string
 	err := ReadFiles(paths, nil, Options{Warn: func(s string) { warnings = append(warnings, s) }}, func(packed []dag.Span) error {
-			b := dag.Unpack(packed)
+		b := dag.Unpack(packed)
 		got += len(b)
 		return nil
 	})
@@ -587,7 +587,7 @@ func TestReadFilesConformance(t *testing.T) {
 	// The same through a glob.
 	got = 0
 	if err := ReadFiles([]string{filepath.Join(conformanceDir, "otelcol-fileexporter", "traces*")}, nil, Options{}, func(packed []dag.Span) error {
-			b := dag.Unpack(packed)
+		b := dag.Unpack(packed)
 		got += len(b)
 		return nil
 	}); err != nil {

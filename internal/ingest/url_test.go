@@ -25,7 +25,7 @@ func readURLNames(t *testing.T, opts Options, inputs ...string) ([]string, error
 	t.Helper()
 	var names []string
 	err := ReadFiles(inputs, nil, opts, func(packed []dag.Span) error {
-			b := dag.Unpack(packed)
+		b := dag.Unpack(packed)
 		for i := range b {
 			names = append(names, b[i].Name)
 		}
@@ -165,7 +165,7 @@ func TestReadURLErrors(t *testing.T) {
 		}
 		var got []string
 		err := ReadFiles([]string{u}, nil, fast, func(packed []dag.Span) error {
-				b := dag.Unpack(packed)
+			b := dag.Unpack(packed)
 			for i := range b {
 				got = append(got, b[i].Name)
 			}

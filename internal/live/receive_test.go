@@ -117,7 +117,7 @@ func outKeys(t *testing.T, path string) (keys []string, warnings []string) {
 	}
 	defer f.Close()
 	err = ingest.Decode(f, path, ingest.Options{Warn: func(m string) { warnings = append(warnings, m) }}, func(packed []dag.Span) error {
-			b := dag.Unpack(packed)
+		b := dag.Unpack(packed)
 		for i := range b {
 			keys = append(keys, fmt.Sprintf("%s/%s", b[i].TraceID, b[i].SpanID))
 		}

@@ -63,7 +63,7 @@ func TestSession(t *testing.T) {
 	if err := s.Add(dag.Pack(spans(1, 1))); err != nil {
 		t.Fatal(err)
 	}
-	rec.wait(t)                                                           // trace 1 goes idle while nothing arrives
+	rec.wait(t)                                                                     // trace 1 goes idle while nothing arrives
 	if err := s.Add(dag.Pack(spans(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2))); err != nil { // 11 > 10 spans: handed on early
 		t.Fatal(err)
 	}

@@ -22,7 +22,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"google.golang.org/grpc"
 
@@ -274,9 +273,6 @@ const (
 
 func (f *failure) Error() string { return f.msg }
 
-// spanSize estimates a decoded span's footprint for the memory budget.
-const spanSize = int64(unsafe.Sizeof(dag.Span{})) + 64
-
 // accept decodes a request body (holding held bytes of the budget
 // already), keeps the valid spans, delivers them and releases the budget.
 // It returns the number of rejected spans and, when there are any, why.
@@ -293,7 +289,7 @@ func (s *Server) accept(body []byte, isProto bool, held int64) (rejected int, wh
 		s.bad.Add(1)
 		return 0, "", &failure{failBadData, err.Error()}
 	}
-	if n := int64(len(spans)) * spanSize; !s.budget.tryGrow(n, held) {
+	if n := dag.MemSize(spans); !s.budget.tryGrow(n, held) {
 		return 0, "", s.busy()
 	} else {
 		held += n

@@ -288,7 +288,7 @@ func TestBusy(t *testing.T) {
 	entered := make(chan struct{}, 10)
 	var blocked sync.Once
 	srv := start(t, Options{
-		MaxMemory:  4 << 10,
+		MaxMemory:  2 << 10, // one 10-span request (body and decoded spans), not two
 		RetryAfter: 3 * time.Second,
 		Deliver: func(b *Batch) error {
 			blocked.Do(func() {
@@ -408,7 +408,7 @@ func TestRetain(t *testing.T) {
 	var mu sync.Mutex
 	srv := start(t, Options{
 		HTTPAddr:  "127.0.0.1:0",
-		MaxMemory: 4 << 10,
+		MaxMemory: 2 << 10, // one 10-span request (body and decoded spans), not two
 		Deliver: func(b *Batch) error {
 			mu.Lock()
 			defer mu.Unlock()
