@@ -168,8 +168,9 @@ func (o *inputOptions) interrupted() error {
 // analysis and renderer then works on these.
 func buildTrees(ts *dag.Traces) []*dag.Tree {
 	trees := make([]*dag.Tree, 0, ts.Len())
+	var b dag.Builder
 	for _, t := range ts.List() {
-		trees = append(trees, dag.Build(t))
+		trees = append(trees, b.Build(t))
 	}
 	return trees
 }

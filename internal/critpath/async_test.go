@@ -240,7 +240,7 @@ func TestFollowMatchesReference(t *testing.T) {
 		extend = func(i int32) uint64 {
 			n := &tr.Nodes[i]
 			e := max(n.Start, n.End)
-			for _, c := range n.Children {
+			for _, c := range tr.Children(i) {
 				e = max(e, extend(c))
 			}
 			if n.Span != nil {

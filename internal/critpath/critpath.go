@@ -375,7 +375,7 @@ func (a *Analysis) walk(sc *scratch, buf []Segment, ends []int) ([]Segment, []in
 	follow := a.Async == AsyncFollow
 	enter := func(node int32, cut uint64) {
 		from := len(kids)
-		for _, c := range slices.Backward(a.Tree.Nodes[node].Children) {
+		for _, c := range slices.Backward(a.Tree.Children(node)) {
 			if !a.Dropped[c] {
 				kids = append(kids, c)
 			}

@@ -104,7 +104,7 @@ func newReference(tr *dag.Tree) *reference {
 			}
 		}
 		ref.start[i], ref.end[i] = s, e
-		for _, c := range nd.Children {
+		for _, c := range tr.Children(i) {
 			clip(c, s, e, false)
 		}
 	}
@@ -116,7 +116,7 @@ func newReference(tr *dag.Tree) *reference {
 
 func (ref *reference) markDropped(i int32) {
 	ref.dropped[i] = true
-	for _, c := range ref.tr.Nodes[i].Children {
+	for _, c := range ref.tr.Children(i) {
 		ref.markDropped(c)
 	}
 }
@@ -143,7 +143,7 @@ func (ref *reference) path(root int32) []Segment {
 func (ref *reference) visit(i int32, cut uint64) {
 	for {
 		best := int32(-1)
-		for _, c := range ref.tr.Nodes[i].Children {
+		for _, c := range ref.tr.Children(i) {
 			if ref.dropped[c] || ref.taken[c] || ref.end[c] > cut {
 				continue
 			}
@@ -186,7 +186,7 @@ func bruteSelf(tr *dag.Tree, i int32) int64 {
 	var self int64
 	for t := n.Start; t < n.End; t++ {
 		covered := false
-		for _, c := range n.Children {
+		for _, c := range tr.Children(i) {
 			if cn := &tr.Nodes[c]; cn.Start <= t && t+1 <= cn.End {
 				covered = true
 				break

@@ -177,7 +177,7 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 				stage2   int64        // stage start', relative
 				anyChild bool
 			)
-			for _, c := range tr.Nodes[i].Children {
+			for _, c := range tr.Children(i) {
 				if a.Dropped[c] {
 					continue
 				}
@@ -219,7 +219,7 @@ func (a *Analysis) retime(rules []Speedup, z *Analyzer) (*Analysis, int) {
 		s, e := b.Start[i], b.End[i]
 		runE := s
 		b.Self[i] = dag.Sub(e, s)
-		for _, c := range tr.Nodes[i].Children {
+		for _, c := range tr.Children(int32(i)) {
 			if !b.Dropped[c] {
 				b.Self[i] -= growUnion(&runE, s, e, b.Start[c], b.End[c])
 			}

@@ -13,6 +13,19 @@ import (
 // It works on compact, pointer-free records first (parents, cycles,
 // sorted children) and writes each Node once, in pre-order, at the end.
 func Build(t *Trace) *Tree {
+	var b Builder
+	return b.Build(t)
+}
+
+// Builder builds trees one after another, reusing its scratch memory, so
+// that building the trees of a large input leaves little garbage (Build
+// with a Builder of its own). A Builder is not safe for concurrent use.
+type Builder struct {
+	b builder
+}
+
+// Build is the package's Build.
+func (bd *Builder) Build(t *Trace) *Tree {
 	tr := &Tree{TraceID: t.ID}
 	for _, s := range t.Spans {
 		if s.rare == 0 {
@@ -30,8 +43,10 @@ func Build(t *Trace) *Tree {
 			tr.addFinding(s.SpanID, RuleInvalidTraceID, fmt.Sprintf("trace id is empty or all zeros (%s)", Plural(len(t.Spans), "span")))
 		}
 	}
-	b := &builder{tr: tr, spans: make([]*Span, 0, len(t.Spans)), ps: make([]protoNode, 0, len(t.Spans))}
-	byID := newIDIndex(len(t.Spans))
+	b := &bd.b
+	b.reset(tr, len(t.Spans))
+	byID := &b.byID
+	byID.reset(len(t.Spans))
 	for _, s := range t.Spans {
 		var r *RawIDs
 		if s.rare != 0 {
@@ -75,7 +90,25 @@ func Build(t *Trace) *Tree {
 	b.linkChildren()
 	b.layOut()
 	tr.reportRoots()
+	b.tr = nil
+	clear(b.spans) // keep no span alive
 	return tr
+}
+
+// reset empties the builder for a trace of n spans.
+func (b *builder) reset(tr *Tree, n int) {
+	b.tr = tr
+	b.spans = grow(b.spans[:0], n)
+	b.ps = grow(b.ps[:0], n)
+	b.roots = b.roots[:0]
+}
+
+// grow returns s with room for n elements.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, 0, n)
+	}
+	return s
 }
 
 // builder holds a tree under construction. Record i stands for spans[i],
@@ -89,6 +122,14 @@ type builder struct {
 	first []int32
 	kids  []int32
 	roots []int32
+
+	// Scratch memory of the passes, kept from one tree to the next.
+	byID  idIndex
+	mark  []int32
+	path  []int32
+	next  []int32
+	pos   []int32
+	stack []int32
 }
 
 type protoNode struct {
@@ -138,8 +179,11 @@ func (b *builder) breakCycles() {
 		unseen = 0
 		done   = -1
 	)
-	mark := make([]int32, len(b.ps)) // unseen, done, or walk number
-	var path []int32
+	b.mark = grow(b.mark[:0], len(b.ps))[:len(b.ps)]
+	clear(b.mark)
+	mark := b.mark // unseen, done, or walk number
+	path := b.path[:0]
+	defer func() { b.path = path[:0] }()
 	for start := range b.ps {
 		if mark[start] != unseen {
 			continue
@@ -184,7 +228,8 @@ func (b *builder) compare(x, y int32) int {
 // linkChildren lists every record's children and the roots, each sorted.
 func (b *builder) linkChildren() {
 	n := len(b.ps)
-	b.first = make([]int32, n+1)
+	b.first = grow(b.first[:0], n+1)[:n+1]
+	clear(b.first)
 	for i := range b.ps {
 		if p := b.ps[i].parent; p != None {
 			b.first[p+1]++
@@ -193,8 +238,9 @@ func (b *builder) linkChildren() {
 	for i := range n {
 		b.first[i+1] += b.first[i]
 	}
-	b.kids = make([]int32, b.first[n])
-	next := slices.Clone(b.first[:n])
+	b.kids = grow(b.kids[:0], int(b.first[n]))[:b.first[n]]
+	b.next = append(b.next[:0], b.first[:n]...)
+	next := b.next
 	for i := range b.ps {
 		if p := b.ps[i].parent; p != None {
 			b.kids[next[p]] = int32(i)
@@ -216,9 +262,11 @@ func (b *builder) linkChildren() {
 // parent and children renumbered.
 func (b *builder) layOut() {
 	n := len(b.ps)
-	order := make([]int32, 0, n) // new index → record
-	pos := make([]int32, n)      // record → new index
-	stack := make([]int32, 0, 64)
+	order := make([]int32, 0, n) // new index → record; becomes the tree's pre-order
+	b.pos = grow(b.pos[:0], n)[:n]
+	pos := b.pos // record → new index
+	stack := b.stack[:0]
+	defer func() { b.stack = stack[:0] }()
 	for _, r := range slices.Backward(b.roots) {
 		stack = append(stack, r)
 	}
@@ -234,6 +282,7 @@ func (b *builder) layOut() {
 	tr := b.tr
 	tr.Nodes = make([]Node, n)
 	children := make([]int32, len(b.kids))
+	tr.kids = children
 	off := int32(0)
 	for k, i := range order {
 		p := &b.ps[i]
@@ -252,11 +301,11 @@ func (b *builder) layOut() {
 			}
 		}
 		if ks := b.kids[b.first[i]:b.first[i+1]]; len(ks) > 0 {
-			cs := children[off : off+int32(len(ks)) : off+int32(len(ks))]
+			cs := children[off : off+int32(len(ks))]
 			for j, c := range ks {
 				cs[j] = pos[c]
 			}
-			nd.Children = cs
+			nd.kids, nd.nKids = off, int32(len(ks))
 			off += int32(len(ks))
 		}
 		order[k] = int32(k) // order becomes the pre-order of the new indexes

@@ -25,11 +25,24 @@ type idSlot struct {
 }
 
 func newIDIndex(n int) *idIndex {
+	x := new(idIndex)
+	x.reset(n)
+	return x
+}
+
+// reset empties the index and sizes it for n ids, reusing its memory.
+func (x *idIndex) reset(n int) {
 	size := 16
 	if n > 8 {
 		size = 1 << bits.Len(uint(2*n-1))
 	}
-	return &idIndex{slots: make([]idSlot, size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
+	if cap(x.slots) >= size {
+		x.slots = x.slots[:size]
+		clear(x.slots)
+	} else {
+		x.slots = make([]idSlot, size)
+	}
+	x.shift = uint8(64 - bits.TrailingZeros(uint(size)))
 }
 
 func (x *idIndex) slot(id SpanID) uint64 {

@@ -146,7 +146,7 @@ func checkLayout(t *testing.T, tr *Tree) {
 			}
 			continue
 		}
-		if p := &tr.Nodes[n.Parent]; n.Depth != p.Depth+1 || !slices.Contains(p.Children, i) {
+		if p := &tr.Nodes[n.Parent]; n.Depth != p.Depth+1 || !slices.Contains(tr.Children(n.Parent), i) {
 			t.Fatalf("node %d: depth %d under parent %d at depth %d", i, n.Depth, n.Parent, p.Depth)
 		}
 		p := tr.Nodes[n.Parent].Span

@@ -243,8 +243,8 @@ func (a *SkewAdjuster) Adjust(tr *Tree) {
 		}
 	}
 	for i := range tr.Nodes {
-		if resort[i] && len(tr.Nodes[i].Children) > 1 {
-			slices.SortFunc(tr.Nodes[i].Children, tr.compare)
+		if resort[i] && tr.Nodes[i].NumChildren() > 1 {
+			slices.SortFunc(tr.Children(int32(i)), tr.compare)
 		}
 	}
 	tr.preorder = nil // siblings moved

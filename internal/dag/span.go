@@ -146,12 +146,12 @@ type Span struct {
 	Start        uint64 // unix nanoseconds
 	End          uint64
 	blk          *block
-	name         strRef
+	name         uint32 // index into blk.names
 	attrs        uint32 // blk.lists[attrs:attrs+nAttrs]
-	nAttrs       uint32
 	rare         uint32 // 1 + index into blk.rare; 0 when the span has no rare fields
-	scope        uint32 // index into blk.scopes
 	Flags        uint32
+	nAttrs       uint16 // manyAttrs: see rareFields.nAttrs
+	scope        uint16 // index into blk.scopes
 	Kind         Kind
 	code         StatusCode
 	// AsyncParent is set when the source marks the edge to the parent as
@@ -163,24 +163,24 @@ type Span struct {
 // TraceIDText returns the trace id as output shows it: lowercase hex, or
 // the input's raw text (escaped) when the id is invalid and not empty.
 func (s *Span) TraceIDText() string {
-	if r := s.rareFields(); r != nil && r.raw[0].n > 0 {
-		return displayID(s.blk.str(r.raw[0]))
+	if r := s.rawIDs(); r != nil && r.ids[0].n > 0 {
+		return displayID(s.blk.str(r.ids[0]))
 	}
 	return s.TraceID.String()
 }
 
 // SpanIDText is TraceIDText for the span id.
 func (s *Span) SpanIDText() string {
-	if r := s.rareFields(); r != nil && r.raw[1].n > 0 {
-		return displayID(s.blk.str(r.raw[1]))
+	if r := s.rawIDs(); r != nil && r.ids[1].n > 0 {
+		return displayID(s.blk.str(r.ids[1]))
 	}
 	return s.SpanID.String()
 }
 
 // ParentIDText is TraceIDText for the parent span id ("" for a root).
 func (s *Span) ParentIDText() string {
-	if r := s.rareFields(); r != nil && r.raw[2].n > 0 {
-		return displayID(s.blk.str(r.raw[2]))
+	if r := s.rawIDs(); r != nil && r.ids[2].n > 0 {
+		return displayID(s.blk.str(r.ids[2]))
 	}
 	if s.ParentSpanID.IsZero() {
 		return ""
@@ -256,14 +256,14 @@ func (s *Span) ResourceAttr(key string) (Value, bool) {
 func (s *Span) SameContent(o *Span) bool {
 	if s.TraceID != o.TraceID || s.SpanID != o.SpanID || s.ParentSpanID != o.ParentSpanID ||
 		s.Kind != o.Kind || s.AsyncParent != o.AsyncParent || s.Start != o.Start || s.End != o.End ||
-		s.code != o.code || s.nAttrs != o.nAttrs || s.Name() != o.Name() || s.Service() != o.Service() ||
+		s.code != o.code || s.NumAttrs() != o.NumAttrs() || s.Name() != o.Name() || s.Service() != o.Service() ||
 		s.NumEvents() != o.NumEvents() || s.NumLinks() != o.NumLinks() || s.Status() != o.Status() {
 		return false
 	}
 	if r, q := s.Raw(), o.Raw(); (r == nil) != (q == nil) || r != nil && *r != *q {
 		return false
 	}
-	for i := range int(s.nAttrs) {
+	for i := range s.NumAttrs() {
 		a, b := s.AttrAt(i), o.AttrAt(i)
 		if a.Key != b.Key || !a.Value.Equal(b.Value) {
 			return false

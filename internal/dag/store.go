@@ -39,10 +39,12 @@ type pair struct {
 // block is the shared storage of one batch of spans.
 type block struct {
 	strs   []byte
+	names  []strRef // span names
 	keys   []strRef
 	pairs  []pair
 	lists  []uint32 // attribute lists: indexes into pairs
 	rare   []rareFields
+	raws   []rawIDs
 	events []eventRec
 	links  []linkRec
 	scopes []scopeRef
@@ -54,8 +56,21 @@ type rareFields struct {
 	traceState, statusMsg strRef
 	events, nEvents       uint32 // block.events[events:events+nEvents]
 	links, nLinks         uint32
-	raw                   [3]strRef // raw text of the invalid trace, span and parent ids
-	invalid               IDFields
+	raw                   uint32 // 1 + index into block.raws; 0 when every id is valid
+	nAttrs                uint32 // the attribute count, when Span.nAttrs is manyAttrs
+}
+
+// manyAttrs in Span.nAttrs says the count is in rareFields.nAttrs.
+const manyAttrs = math.MaxUint16
+
+// maxScopes bounds the (resource, scope) pairs of a block (Span.scope is
+// 16 bits); a batch with more is split into several blocks.
+const maxScopes = math.MaxUint16
+
+// rawIDs is the raw text of a span's invalid trace, span and parent ids.
+type rawIDs struct {
+	ids     [3]strRef
+	invalid IDFields
 }
 
 type eventRec struct {
@@ -117,7 +132,7 @@ func (b *block) attrList(off, n uint32) []Attr {
 // nothing is allocated.
 func (s *Span) Attrs() iter.Seq2[int, Attr] {
 	return func(yield func(int, Attr) bool) {
-		for i := range s.nAttrs {
+		for i := range s.numAttrs() {
 			if !yield(int(i), s.blk.attr(s.attrs+i)) {
 				return
 			}
@@ -125,8 +140,15 @@ func (s *Span) Attrs() iter.Seq2[int, Attr] {
 	}
 }
 
+func (s *Span) numAttrs() uint32 {
+	if s.nAttrs == manyAttrs {
+		return s.blk.rare[s.rare-1].nAttrs
+	}
+	return uint32(s.nAttrs)
+}
+
 // NumAttrs returns the number of span attributes.
-func (s *Span) NumAttrs() int { return int(s.nAttrs) }
+func (s *Span) NumAttrs() int { return int(s.numAttrs()) }
 
 // AttrAt returns the i-th span attribute (0 ≤ i < NumAttrs).
 func (s *Span) AttrAt(i int) Attr { return s.blk.attr(s.attrs + uint32(i)) }
@@ -136,14 +158,14 @@ func (s *Span) AttrList() []Attr {
 	if s.blk == nil {
 		return nil
 	}
-	return s.blk.attrList(s.attrs, s.nAttrs)
+	return s.blk.attrList(s.attrs, s.numAttrs())
 }
 
 // Attr returns the span attribute with the given key (the first, if the
 // input repeated it).
 func (s *Span) Attr(key string) (Value, bool) {
 	b := s.blk
-	for i := s.attrs; i < s.attrs+s.nAttrs; i++ {
+	for i := s.attrs; i < s.attrs+s.numAttrs(); i++ {
 		p := &b.pairs[b.lists[i]]
 		if b.str(b.keys[p.key]) == key {
 			return b.value(p), true
@@ -164,7 +186,7 @@ func (s *Span) Name() string {
 	if s.blk == nil {
 		return ""
 	}
-	return s.blk.str(s.name)
+	return s.blk.str(s.blk.names[s.name])
 }
 
 // Resource returns the resource that produced the span (nil when the
@@ -249,11 +271,18 @@ func (s *Span) Links() []Link {
 // Raw returns what the input said for the span's invalid ids; nil when
 // every id is valid (see RawIDs).
 func (s *Span) Raw() *RawIDs {
-	r := s.rareFields()
-	if r == nil || r.invalid == 0 && r.raw == [3]strRef{} {
+	r := s.rawIDs()
+	if r == nil {
 		return nil
 	}
-	return &RawIDs{TraceID: s.blk.str(r.raw[0]), SpanID: s.blk.str(r.raw[1]), ParentSpanID: s.blk.str(r.raw[2]), Invalid: r.invalid}
+	return &RawIDs{TraceID: s.blk.str(r.ids[0]), SpanID: s.blk.str(r.ids[1]), ParentSpanID: s.blk.str(r.ids[2]), Invalid: r.invalid}
+}
+
+func (s *Span) rawIDs() *rawIDs {
+	if r := s.rareFields(); r != nil && r.raw != 0 {
+		return &s.blk.raws[r.raw-1]
+	}
+	return nil
 }
 
 // Data returns the span in the long form, for code that changes spans
@@ -283,13 +312,14 @@ func Pack(spans []SpanData) []Span {
 // message allocates only what the packed spans keep. The zero value is
 // ready to use; a Packer is not safe for concurrent use.
 type Packer struct {
-	b      block
-	strIdx internTable // strings: index → strRef, via b.keys's sibling strs
-	strs   []strRef
-	keyIdx internTable
-	pairs  internTable
-	res    map[*Resource]*Resource
-	scopes map[scopeRef]uint32
+	b       block
+	strIdx  internTable // strings: index → strRef, via b.keys's sibling strs
+	strs    []strRef
+	nameIdx internTable
+	keyIdx  internTable
+	pairs   internTable
+	res     map[*Resource]*Resource
+	scopes  map[scopeRef]uint32
 	// keepShared keeps resources and scopes as they are (see Pack).
 	keepShared bool
 }
@@ -305,7 +335,7 @@ func (p *Packer) Pack(spans []SpanData) []Span {
 	p.reset()
 	first := 0
 	for i := range spans {
-		if len(p.b.strs)+spanStringBytes(&spans[i]) > maxBlockStrings {
+		if len(p.b.strs)+spanStringBytes(&spans[i]) > maxBlockStrings || len(p.b.scopes) >= maxScopes {
 			p.finish(out[first:i])
 			p.reset()
 			first = i
@@ -340,10 +370,11 @@ func attrBytes(as []Attr) int {
 }
 
 func (p *Packer) reset() {
-	p.b = block{strs: p.b.strs[:0], keys: p.b.keys[:0], pairs: p.b.pairs[:0], lists: p.b.lists[:0],
-		rare: p.b.rare[:0], events: p.b.events[:0], links: p.b.links[:0], scopes: p.b.scopes[:0]}
+	p.b = block{strs: p.b.strs[:0], names: p.b.names[:0], keys: p.b.keys[:0], pairs: p.b.pairs[:0], lists: p.b.lists[:0],
+		rare: p.b.rare[:0], raws: p.b.raws[:0], events: p.b.events[:0], links: p.b.links[:0], scopes: p.b.scopes[:0]}
 	p.strs = p.strs[:0]
 	p.strIdx.reset()
+	p.nameIdx.reset()
 	p.keyIdx.reset()
 	p.pairs.reset()
 	clear(p.res)
@@ -355,10 +386,12 @@ func (p *Packer) reset() {
 func (p *Packer) finish(spans []Span) {
 	b := &block{
 		strs:   clip(p.b.strs),
+		names:  clip(p.b.names),
 		keys:   clip(p.b.keys),
 		pairs:  clip(p.b.pairs),
 		lists:  clip(p.b.lists),
 		rare:   clip(p.b.rare),
+		raws:   clip(p.b.raws),
 		events: clip(p.b.events),
 		links:  clip(p.b.links),
 		scopes: clip(p.b.scopes),
@@ -381,13 +414,14 @@ func clip[T any](s []T) []T {
 func (p *Packer) span(s *Span, d *SpanData) {
 	s.TraceID, s.SpanID, s.ParentSpanID = d.TraceID, d.SpanID, d.ParentSpanID
 	s.Start, s.End, s.Kind, s.code, s.AsyncParent, s.Flags = d.Start, d.End, d.Kind, d.Status.Code, d.AsyncParent, d.Flags
-	s.name = p.str(d.Name)
-	s.scope = p.scope(d.Resource, d.Scope)
-	s.attrs, s.nAttrs = p.attrs(d.Attrs)
-	if d.TraceState == "" && d.Status.Message == "" && len(d.Events) == 0 && len(d.Links) == 0 && d.Raw == nil {
+	s.name = p.name(d.Name)
+	s.scope = uint16(p.scope(d.Resource, d.Scope))
+	attrs, n := p.attrs(d.Attrs)
+	s.attrs, s.nAttrs = attrs, uint16(min(n, manyAttrs))
+	if d.TraceState == "" && d.Status.Message == "" && len(d.Events) == 0 && len(d.Links) == 0 && d.Raw == nil && n < manyAttrs {
 		return
 	}
-	r := rareFields{traceState: p.str(d.TraceState), statusMsg: p.str(d.Status.Message)}
+	r := rareFields{traceState: p.str(d.TraceState), statusMsg: p.str(d.Status.Message), nAttrs: n}
 	r.events, r.nEvents = uint32(len(p.b.events)), uint32(len(d.Events))
 	for i := range d.Events {
 		e := &d.Events[i]
@@ -401,8 +435,8 @@ func (p *Packer) span(s *Span, d *SpanData) {
 		p.b.links = append(p.b.links, linkRec{traceID: l.TraceID, spanID: l.SpanID, traceState: p.str(l.TraceState), attrs: off, nAttrs: n, flags: l.Flags})
 	}
 	if d.Raw != nil {
-		r.raw = [3]strRef{p.str(d.Raw.TraceID), p.str(d.Raw.SpanID), p.str(d.Raw.ParentSpanID)}
-		r.invalid = d.Raw.Invalid
+		p.b.raws = append(p.b.raws, rawIDs{ids: [3]strRef{p.str(d.Raw.TraceID), p.str(d.Raw.SpanID), p.str(d.Raw.ParentSpanID)}, invalid: d.Raw.Invalid})
+		r.raw = uint32(len(p.b.raws))
 	}
 	p.b.rare = append(p.b.rare, r)
 	s.rare = uint32(len(p.b.rare))
@@ -430,6 +464,18 @@ func (p *Packer) str(s string) strRef {
 	p.strs = append(p.strs, r)
 	p.strIdx.insert(slot, uint32(len(p.strs)))
 	return r
+}
+
+// name returns the index of a span name in block.names.
+func (p *Packer) name(n string) uint32 {
+	h := hashString(n, 2)
+	slot, found := p.nameIdx.find(h, func(i uint32) bool { return p.b.str(p.b.names[i]) == n })
+	if found {
+		return *slot - 1
+	}
+	p.b.names = append(p.b.names, p.str(n))
+	p.nameIdx.insert(slot, uint32(len(p.b.names)))
+	return uint32(len(p.b.names) - 1)
 }
 
 func (p *Packer) appendStr(s string) strRef {
@@ -645,7 +691,8 @@ func MemSize(spans []Span) int64 {
 			continue
 		}
 		last = b
-		n += int64(unsafe.Sizeof(block{})) + int64(cap(b.strs)) + int64(cap(b.keys))*8 + int64(cap(b.pairs))*16 +
+		n += int64(unsafe.Sizeof(block{})) + int64(cap(b.strs)) + int64(cap(b.names)+cap(b.keys))*8 + int64(cap(b.pairs))*16 +
+			int64(cap(b.raws))*int64(unsafe.Sizeof(rawIDs{})) +
 			int64(cap(b.lists))*4 + int64(cap(b.rare))*int64(unsafe.Sizeof(rareFields{})) +
 			int64(cap(b.events))*int64(unsafe.Sizeof(eventRec{})) + int64(cap(b.links))*int64(unsafe.Sizeof(linkRec{})) +
 			int64(cap(b.scopes))*16 + int64(cap(b.comps))*int64(unsafe.Sizeof(Value{}))

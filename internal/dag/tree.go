@@ -16,14 +16,25 @@ const None int32 = -1
 // Fields are ordered so a Node is 64 bytes, one cache line: analyses sweep
 // Tree.Nodes and are bound by memory traffic.
 type Node struct {
-	Span     *Span   // nil for a placeholder
-	ID       SpanID  // the span's id, or the absent parent's id
-	Children []int32 // indexes into Tree.Nodes, by start time then span id
+	Span *Span  // nil for a placeholder
+	ID   SpanID // the span's id, or the absent parent's id
 	// Start and End are the span's times; for a placeholder, the extent of
 	// its children, so it sorts and draws where the missing span would be.
 	Start, End uint64
 	Parent     int32 // index into Tree.Nodes, or None
 	Depth      int32 // 0 for roots
+	// The node's children are Tree.kids[kids:kids+nKids] (Tree.Children).
+	kids, nKids int32
+}
+
+// NumChildren returns the number of the node's children.
+func (n *Node) NumChildren() int { return int(n.nKids) }
+
+// Children returns the children of node i, as indexes into Nodes, by start
+// time then span id. The slice is the tree's: callers must not change it.
+func (tr *Tree) Children(i int32) []int32 {
+	n := &tr.Nodes[i]
+	return tr.kids[n.kids : n.kids+n.nKids : n.kids+n.nKids]
 }
 
 // Missing reports whether the node is a placeholder for an absent span.
@@ -41,6 +52,7 @@ func (n *Node) Duration() int64 { return Sub(n.End, n.Start) }
 type Tree struct {
 	TraceID TraceID
 	Nodes   []Node
+	kids    []int32 // every node's children, node by node (see Children)
 	// Roots are the nodes without a parent: spans without parent_span_id,
 	// placeholders for absent parents, and spans where a parent cycle was
 	// broken; by start time.
@@ -181,7 +193,7 @@ func (tr *Tree) preOrder() []int32 {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		order = append(order, i)
-		ch := tr.Nodes[i].Children
+		ch := tr.Children(i)
 		for c := len(ch) - 1; c >= 0; c-- {
 			stack = append(stack, ch[c])
 		}

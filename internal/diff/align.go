@@ -76,13 +76,13 @@ func Align(base, cand *critpath.Analysis) []SpanDiff {
 			d.Service, d.Name = names(base.Tree, p.b)
 			d.BaseDuration = nodeDuration(base.Tree, p.b)
 			d.BaseCritical = base.Critical[p.b]
-			bKids = base.Tree.Nodes[p.b].Children
+			bKids = base.Tree.Children(p.b)
 		}
 		if p.c >= 0 {
 			d.Service, d.Name = names(cand.Tree, p.c)
 			d.CandDuration = nodeDuration(cand.Tree, p.c)
 			d.CandCritical = cand.Critical[p.c]
-			cKids = cand.Tree.Nodes[p.c].Children
+			cKids = cand.Tree.Children(p.c)
 		}
 		switch {
 		case p.b < 0:

@@ -553,7 +553,7 @@ func (ev *evaluator) operand(o operand, n *dag.Node) value {
 	case intrParentID:
 		return value{typ: tString, s: s.ParentIDText()}
 	case intrChildCount:
-		return value{typ: tInt, i: int64(len(n.Children))}
+		return value{typ: tInt, i: int64(n.NumChildren())}
 	case intrTraceID:
 		if ev.traceID == "" {
 			ev.traceID = ev.tree.TraceIDText()

@@ -423,7 +423,7 @@ func (ev *evaluator) relatives(op structOp, i int32) string {
 			return "it is a root: no siblings"
 		}
 		var sib []int32
-		for _, c := range nodes[p].Children {
+		for _, c := range ev.tree.Children(p) {
 			if c != i {
 				sib = append(sib, c)
 			}
@@ -433,10 +433,10 @@ func (ev *evaluator) relatives(op structOp, i int32) string {
 		}
 		return list("siblings", sib)
 	}
-	if len(nodes[i].Children) == 0 {
+	if nodes[i].NumChildren() == 0 {
 		return "no children"
 	}
-	return list("children", nodes[i].Children)
+	return list("children", ev.tree.Children(i))
 }
 
 // aggDiagnosis reports an aggregate stage that no trace passed, with the

@@ -157,8 +157,9 @@ func treeJSON(w io.Writer, tr *dag.Tree, chunk int) error {
 		b.key("children")
 		b.raw("[")
 		stack = append(stack, ^i)
-		for c := len(n.Children) - 1; c >= 0; c-- {
-			stack = append(stack, n.Children[c])
+		kids := tr.Children(i)
+		for c := len(kids) - 1; c >= 0; c-- {
+			stack = append(stack, kids[c])
 		}
 	}
 	b.raw("]}\n")

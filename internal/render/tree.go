@@ -220,7 +220,7 @@ func (tw *treeWriter) layout() {
 		}
 		n := &tr.Nodes[f.node]
 		kids = kids[:0]
-		for _, c := range n.Children {
+		for _, c := range tr.Children(f.node) {
 			if tw.visible(c) {
 				kids = append(kids, c)
 			} else {
@@ -402,7 +402,7 @@ func (tw *treeWriter) subtreeSize(i int32) int {
 		if tw.tr.Nodes[k].Span != nil {
 			count++
 		}
-		stack = append(stack, tw.tr.Nodes[k].Children...)
+		stack = append(stack, tw.tr.Children(k)...)
 	}
 	return count
 }
@@ -416,7 +416,7 @@ func (tw *treeWriter) alike(a, b int32) bool {
 		return false
 	}
 	return na.Span.Name() == nb.Span.Name() && na.Span.Service() == nb.Span.Service() &&
-		na.Span.Kind == nb.Span.Kind && len(na.Children) == len(nb.Children)
+		na.Span.Kind == nb.Span.Kind && na.NumChildren() == nb.NumChildren()
 }
 
 func (r *foldRun) add(n dag.Node) {
