@@ -165,12 +165,15 @@ func (o *inputOptions) interrupted() error {
 }
 
 // buildTrees builds every trace's tree once, in first-seen order; every
-// analysis and renderer then works on these.
+// analysis and renderer then works on these. It consumes ts: each trace's
+// span list is dropped once its tree is built, so the lists and the trees
+// are never all in memory at once.
 func buildTrees(ts *dag.Traces) []*dag.Tree {
 	trees := make([]*dag.Tree, 0, ts.Len())
 	var b dag.Builder
 	for _, t := range ts.List() {
 		trees = append(trees, b.Build(t))
+		t.Spans = nil
 	}
 	return trees
 }

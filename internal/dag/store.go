@@ -38,17 +38,20 @@ type pair struct {
 
 // block is the shared storage of one batch of spans.
 type block struct {
-	strs   []byte
-	names  []strRef // span names
-	keys   []strRef
-	pairs  []pair
-	lists  []uint32 // attribute lists: indexes into pairs
-	rare   []rareFields
-	raws   []rawIDs
-	events []eventRec
-	links  []linkRec
-	scopes []scopeRef
-	comps  []Value // array and map values (they hold Go pointers; rare)
+	strs  []byte
+	names []strRef // span names
+	keys  []strRef
+	pairs []pair
+	lists []uint32 // attribute lists: indexes into pairs
+	// lists16 replaces lists when every index fits in 16 bits (a batch
+	// of fewer than 65,536 distinct pairs: nearly always).
+	lists16 []uint16
+	rare    []rareFields
+	raws    []rawIDs
+	events  []eventRec
+	links   []linkRec
+	scopes  []scopeRef
+	comps   []Value // array and map values (they hold Go pointers; rare)
 }
 
 // rareFields are the fields of a span that most spans lack.
@@ -111,8 +114,16 @@ func (b *block) value(p *pair) Value {
 	return Value{typ: p.typ, num: p.val}
 }
 
+// pairAt returns the i-th entry of the attribute lists.
+func (b *block) pairAt(i uint32) *pair {
+	if b.lists16 != nil {
+		return &b.pairs[b.lists16[i]]
+	}
+	return &b.pairs[b.lists[i]]
+}
+
 func (b *block) attr(i uint32) Attr {
-	p := &b.pairs[b.lists[i]]
+	p := b.pairAt(i)
 	return Attr{Key: b.str(b.keys[p.key]), Value: b.value(p)}
 }
 
@@ -166,7 +177,7 @@ func (s *Span) AttrList() []Attr {
 func (s *Span) Attr(key string) (Value, bool) {
 	b := s.blk
 	for i := s.attrs; i < s.attrs+s.numAttrs(); i++ {
-		p := &b.pairs[b.lists[i]]
+		p := b.pairAt(i)
 		if b.str(b.keys[p.key]) == key {
 			return b.value(p), true
 		}
@@ -389,7 +400,7 @@ func (p *Packer) finish(spans []Span) {
 		names:  clip(p.b.names),
 		keys:   clip(p.b.keys),
 		pairs:  clip(p.b.pairs),
-		lists:  clip(p.b.lists),
+		lists:  narrow(p.b.lists, len(p.b.pairs)),
 		rare:   clip(p.b.rare),
 		raws:   clip(p.b.raws),
 		events: clip(p.b.events),
@@ -397,10 +408,25 @@ func (p *Packer) finish(spans []Span) {
 		scopes: clip(p.b.scopes),
 		comps:  p.b.comps,
 	}
+	if b.lists == nil && len(p.b.lists) > 0 {
+		b.lists16 = make([]uint16, len(p.b.lists))
+		for i, k := range p.b.lists {
+			b.lists16[i] = uint16(k)
+		}
+	}
 	p.b.comps = nil
 	for i := range spans {
 		spans[i].blk = b
 	}
+}
+
+// narrow returns an exactly sized copy of lists, or nil when every index
+// into pairs fits in 16 bits (finish stores them as lists16 then).
+func narrow(lists []uint32, pairs int) []uint32 {
+	if pairs <= math.MaxUint16+1 {
+		return nil
+	}
+	return clip(lists)
 }
 
 // clip returns an exactly sized copy of s (nil when empty).
@@ -693,7 +719,7 @@ func MemSize(spans []Span) int64 {
 		last = b
 		n += int64(unsafe.Sizeof(block{})) + int64(cap(b.strs)) + int64(cap(b.names)+cap(b.keys))*8 + int64(cap(b.pairs))*16 +
 			int64(cap(b.raws))*int64(unsafe.Sizeof(rawIDs{})) +
-			int64(cap(b.lists))*4 + int64(cap(b.rare))*int64(unsafe.Sizeof(rareFields{})) +
+			int64(cap(b.lists))*4 + int64(cap(b.lists16))*2 + int64(cap(b.rare))*int64(unsafe.Sizeof(rareFields{})) +
 			int64(cap(b.events))*int64(unsafe.Sizeof(eventRec{})) + int64(cap(b.links))*int64(unsafe.Sizeof(linkRec{})) +
 			int64(cap(b.scopes))*16 + int64(cap(b.comps))*int64(unsafe.Sizeof(Value{}))
 	}

@@ -22,7 +22,7 @@ func randomTraces(n, spansPer, services int) ([]*dag.Tree, int) {
 	trees := make([]*dag.Tree, 0, n)
 	total := 0
 	for t := range n {
-		spans := make([]dag.Span, spansPer)
+		spans := make([]dag.SpanData, spansPer)
 		for i := range spans {
 			s := &spans[i]
 			s.TraceID = dag.TraceID{byte(t >> 16), byte(t >> 8), byte(t), 1}
@@ -43,7 +43,7 @@ func randomTraces(n, spansPer, services int) ([]*dag.Tree, int) {
 			}
 		}
 		var ts dag.Traces
-		ts.Add(spans)
+		ts.Add(dag.Pack(spans))
 		trees = append(trees, dag.Build(ts.List()[0]))
 		total += spansPer
 	}

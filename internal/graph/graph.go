@@ -225,7 +225,7 @@ func (b *builder) add(tr *dag.Tree) {
 			continue // a placeholder: nobody knows its service
 		}
 		svc := s.Service()
-		failed := s.Status.Code == dag.StatusError
+		failed := s.Status().Code == dag.StatusError
 		nd := b.node(svc)
 		nd.Spans++
 		if failed {
@@ -245,15 +245,16 @@ func (b *builder) add(tr *dag.Tree) {
 			}
 		}
 		if s.Kind == dag.KindClient || s.Kind == dag.KindProducer {
-			b.virtualCall(tr, n, svc, failed)
+			b.virtualCall(tr, int32(i), svc, failed)
 		}
 	}
 }
 
 // virtualCall records the call of a CLIENT or PRODUCER span that no span of
 // another service answered to the peer it names, if any.
-func (b *builder) virtualCall(tr *dag.Tree, n *dag.Node, svc string, failed bool) {
-	for _, c := range n.Children {
+func (b *builder) virtualCall(tr *dag.Tree, i int32, svc string, failed bool) {
+	n := &tr.Nodes[i]
+	for _, c := range tr.Children(i) {
 		if cs := tr.Nodes[c].Span; cs != nil && cs.Service() != svc {
 			return
 		}

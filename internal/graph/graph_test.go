@@ -30,21 +30,21 @@ func sid(n uint64) dag.SpanID {
 // trace builds one trace (trace id t) from spans.
 func trace(t byte, spans ...span) *dag.Tree {
 	res := map[string]*dag.Resource{}
-	out := make([]dag.Span, len(spans))
+	out := make([]dag.SpanData, len(spans))
 	for i, s := range spans {
 		r := res[s.svc]
 		if r == nil {
 			r = &dag.Resource{Service: s.svc}
 			res[s.svc] = r
 		}
-		out[i] = dag.Span{TraceID: dag.TraceID{t}, SpanID: sid(s.n), ParentSpanID: sid(s.p), Resource: r,
+		out[i] = dag.SpanData{TraceID: dag.TraceID{t}, SpanID: sid(s.n), ParentSpanID: sid(s.p), Resource: r,
 			Name: "op", Kind: s.kind, Start: s.start, End: s.end, Attrs: s.attrs, AsyncParent: s.follows}
 		if s.err {
 			out[i].Status.Code = dag.StatusError
 		}
 	}
 	var ts dag.Traces
-	ts.Add(out)
+	ts.Add(dag.Pack(out))
 	return dag.Build(ts.List()[0])
 }
 

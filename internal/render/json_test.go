@@ -11,12 +11,12 @@ import (
 
 // wideTrace is one trace of n spans: a root with chains of 10 below it,
 // each span with a few attributes and every 7th with an event.
-func wideTrace(n int) []dag.Span {
-	spans := make([]dag.Span, n)
+func wideTrace(n int) []dag.SpanData {
+	spans := make([]dag.SpanData, n)
 	for i := range spans {
 		id := dag.SpanID{1, 0, 0, 0, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}
 		s := &spans[i]
-		*s = dag.Span{TraceID: dag.TraceID{1}, SpanID: id, Resource: cart, Name: "GET /item/{id}", Start: uint64(i), End: uint64(i + 100),
+		*s = dag.SpanData{TraceID: dag.TraceID{1}, SpanID: id, Resource: cart, Name: "GET /item/{id}", Start: uint64(i), End: uint64(i + 100),
 			Attrs: []dag.Attr{{Key: "http.route", Value: dag.StringValue("/item/{id}")}, {Key: "http.status_code", Value: dag.IntValue(200)}}}
 		switch {
 		case i == 0:

@@ -41,23 +41,22 @@ func (tw *treeWriter) spanDetails(i int32) []detail {
 		return nil
 	}
 	var out []detail
-	if s.Status.Code == dag.StatusError || s.Status.Message != "" {
+	if st := s.Status(); st.Code == dag.StatusError || st.Message != "" {
 		style := tw.st.Faint
-		if s.Status.Code == dag.StatusError {
+		if st.Code == dag.StatusError {
 			style = tw.st.Error
 		}
-		status := s.Status.Code.String()
-		if s.Status.Message != "" {
-			out = tw.appendValue(out, 0, "status", dag.StringValue(status+": "+s.Status.Message), style)
+		status := st.Code.String()
+		if st.Message != "" {
+			out = tw.appendValue(out, 0, "status", dag.StringValue(status+": "+st.Message), style)
 		} else {
 			out = tw.appendValue(out, 0, "status", dag.StringValue(status), style)
 		}
 	}
-	for _, a := range s.Attrs {
+	for _, a := range s.Attrs() {
 		out = tw.appendValue(out, 0, a.Key, a.Value, nil)
 	}
-	for k := range s.Events {
-		e := &s.Events[k]
+	for _, e := range s.Events() {
 		head := termstr.Escape(e.Name) + "  " + dag.FormatOffset(dag.Sub(e.Time, s.Start))
 		style := tw.st.Bold
 		if e.Name == "exception" {
@@ -68,8 +67,7 @@ func (tw *treeWriter) spanDetails(i int32) []detail {
 			out = tw.appendValue(out, 1, a.Key, a.Value, nil)
 		}
 	}
-	for k := range s.Links {
-		l := &s.Links[k]
+	for _, l := range s.Links() {
 		text := "trace " + l.TraceID.String() + " span " + l.SpanID.String()
 		if l.TraceID == s.TraceID {
 			text = "span " + l.SpanID.String() + " (this trace)"
@@ -83,13 +81,13 @@ func (tw *treeWriter) spanDetails(i int32) []detail {
 	if n.Parent != dag.None {
 		parent = tw.tr.Nodes[n.Parent].Span
 	}
-	if r := s.Resource; r != nil && len(r.Attrs) > 0 && (tw.opt.Details >= 2 || parent == nil || !sameResource(r, parent.Resource)) {
+	if r := s.Resource(); r != nil && len(r.Attrs) > 0 && (tw.opt.Details >= 2 || parent == nil || !sameResource(r, parent.Resource())) {
 		out = append(out, detail{key: "resource", text: termstr.Escape(s.Service())})
 		for _, a := range r.Attrs {
 			out = tw.appendValue(out, 1, a.Key, a.Value, nil)
 		}
 	}
-	if sc := s.Scope; tw.opt.Details >= 2 && sc != nil && sc.Name != "" {
+	if sc := s.Scope(); tw.opt.Details >= 2 && sc != nil && sc.Name != "" {
 		text := termstr.Escape(sc.Name)
 		if sc.Version != "" {
 			text += " " + termstr.Escape(sc.Version)

@@ -11,7 +11,7 @@ import (
 // detailTrace is the shop trace with details to show: attributes of every
 // type, an exception event with a Go stack trace (tabs, many lines), a
 // link, a long value, hostile text, and resources.
-func detailTrace() []dag.Span {
+func detailTrace() []dag.SpanData {
 	spans := shopTrace()
 	fe := &dag.Resource{Service: "frontend", Attrs: []dag.Attr{{Key: "service.name", Value: dag.StringValue("frontend")}, {Key: "host.name", Value: dag.StringValue("web-1")}}}
 	pay := &dag.Resource{Service: "payment", Attrs: []dag.Attr{{Key: "service.name", Value: dag.StringValue("payment")}}}
@@ -111,7 +111,7 @@ func TestSpanDetails(t *testing.T) {
 	tr := buildTree(detailTrace())
 	var charge int32 = -1
 	for i, n := range tr.Nodes {
-		if n.Span != nil && n.Span.Name == "charge" {
+		if n.Span != nil && n.Span.Name() == "charge" {
 			charge = int32(i)
 		}
 	}
