@@ -2,8 +2,9 @@
 // traces in every format tracectl accepts (OTLP/JSON objects and JSON
 // Lines, length-framed or single OTLP protobuf messages, the Collector file
 // exporter's zstd modes, gzip, Jaeger JSON, Zipkin v2 JSON, from files,
-// stdin or URLs) and decodes them straight into dag.Span batches,
-// streaming; and it writes dag spans back out as OTLP/JSON, OTLP protobuf,
+// stdin or URLs) and decodes them into dag.SpanData, packed batch by
+// batch into compact dag.Span (dag.Packer), streaming, framed protobuf on
+// every core; and it writes dag spans back out as OTLP/JSON, OTLP protobuf,
 // Jaeger JSON and Zipkin JSON, each encoder beside its decoder. Wire types
 // stop here.
 //

@@ -10,17 +10,15 @@ package ingest
 //
 // What makes it fast and small:
 //   - A first pass counts spans, attributes, events and links (tags and
-//     lengths only), so each message gets exactly one []dag.SpanData, one
-//     []dag.Attr slab for span attributes, one for every other attribute
-//     list, one []dag.Event and one []dag.Link; every span's lists are
-//     sub-slices of those with full slice expressions (appending to one
-//     never writes into its neighbour).
-//   - Strings are copied out of the input into large append-only chunks
-//     (strTable), never one allocation per string, and short ones (keys,
-//     names, enum-like values) go through a small direct-mapped table so
-//     the attribute keys that repeat on every span are stored once per
-//     message, or once per stream. Decoded spans never point into the
-//     input, so input buffers are reused.
+//     lengths only), so each message's SpanData lists are sub-slices of a
+//     few slabs (full slice expressions: appending to one never writes
+//     into its neighbour), and the slabs are the decoder's, reused from one
+//     message to the next.
+//   - Strings alias the message: nothing is copied while decoding. The
+//     decoded batch is then packed (dag.Packer), which copies what it keeps
+//     into the batch's block once — each distinct string and attribute
+//     key/value pair of the message once — so packed spans never point
+//     into the input and input buffers are reused.
 
 import (
 	"encoding/binary"
