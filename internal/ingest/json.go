@@ -11,7 +11,7 @@ package ingest
 //     framing pass and never holds more than one token plus one read in
 //     memory; the size limit is counted, not buffered.
 //   - No decoded string points into the input: strings are copied out, short
-//     ones through the string table both decoders share (strTable), so the
+//     ones through the JSON decoders' string table (strTable), so the
 //     attribute keys, span names and values that repeat on every span cost
 //     nothing after their first occurrence and the input buffer is reused.
 //   - Attribute lists, events and links are collected on reusable stacks and

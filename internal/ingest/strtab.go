@@ -6,9 +6,11 @@ import (
 	"strings"
 )
 
-// One string table serves both decoders (JSON and protobuf): strings are
-// copied out of the input once, so decoded spans never pin an input
-// buffer, and the short ones that repeat across spans are shared.
+// The JSON decoders' string table: strings are copied out of the input
+// buffer (which the streaming reader refills and compacts while an object
+// is decoded), and the short ones that repeat across spans are shared.
+// (The protobuf decoder needs no copies: its message is whole until the
+// batch is packed.)
 
 // strTable copies strings out of the input. Copies go into large
 // append-only chunks (a chunk's bytes are never written twice, so every
@@ -26,10 +28,6 @@ const (
 	// Strings up to maxShort bytes go through the table: attribute keys,
 	// span and event names, and most enum-like values.
 	maxShort = 128
-	// Values up to maxValue bytes go through it too (status codes,
-	// methods, hosts, routes, queries); longer ones (stack traces) rarely
-	// repeat, so they skip the hashing.
-	maxValue = 128
 )
 
 // reset forgets the strings of the table, so that it keeps no earlier
@@ -54,14 +52,6 @@ func (t *strTable) short(b []byte) string {
 	s := t.long(b)
 	*slot = s
 	return s
-}
-
-// value is short for attribute values up to maxValue bytes.
-func (t *strTable) value(b []byte) string {
-	if len(b) > maxValue {
-		return t.long(b)
-	}
-	return t.short(b)
 }
 
 // long copies b into the current chunk (or, when large, on its own).
