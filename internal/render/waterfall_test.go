@@ -53,10 +53,10 @@ func TestWaterfallCollapsedUnfolded(t *testing.T) {
 		for k := 0; k < wf.Len(); k++ {
 			n, parent := wf.Line(k)
 			if n == dag.None {
-				names = append(names, "fold of "+tr.Nodes[parent].Span.Name)
+				names = append(names, "fold of "+tr.Nodes[parent].Span.Name())
 				continue
 			}
-			names = append(names, tr.Nodes[n].Span.Name)
+			names = append(names, tr.Nodes[n].Span.Name())
 		}
 		return names
 	}

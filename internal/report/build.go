@@ -122,7 +122,7 @@ func Build(trees, base []*dag.Tree, opts Options) *Page {
 		for i := range tr.Nodes {
 			if s := tr.Nodes[i].Span; s != nil {
 				p.Summary.Spans++
-				if s.Status.Code == dag.StatusError {
+				if s.Status().Code == dag.StatusError {
 					info.errors++
 				}
 			}
@@ -193,14 +193,14 @@ func Build(trees, base []*dag.Tree, opts Options) *Page {
 func errorSignature(tr *dag.Tree) string {
 	for _, i := range tr.PreOrder() {
 		s := tr.Nodes[i].Span
-		if s == nil || s.Status.Code != dag.StatusError {
+		if s == nil || s.Status().Code != dag.StatusError {
 			continue
 		}
-		if !slices.ContainsFunc(tr.Nodes[i].Children, func(c int32) bool {
+		if !slices.ContainsFunc(tr.Children(i), func(c int32) bool {
 			cs := tr.Nodes[c].Span
-			return cs != nil && cs.Status.Code == dag.StatusError
+			return cs != nil && cs.Status().Code == dag.StatusError
 		}) {
-			return s.Service() + "\x00" + s.Name + "\x00" + s.Status.Message
+			return s.Service() + "\x00" + s.Name() + "\x00" + s.Status().Message
 		}
 	}
 	return ""
@@ -530,24 +530,24 @@ func (b *builder) waterfall(sel selected, opts Options) Waterfall {
 			continue
 		}
 		sp.Service = b.service(s.Service())
-		sp.Name, sp.Kind = termstr.Escape(s.Name), s.Kind.String()
+		sp.Name, sp.Kind = termstr.Escape(s.Name()), s.Kind.String()
 		sp.Dur = s.Duration()
-		if s.Status.Code != dag.StatusUnset {
-			sp.Status = s.Status.Code.String()
+		if s.Status().Code != dag.StatusUnset {
+			sp.Status = s.Status().Code.String()
 		}
-		sp.Error, sp.Message = s.Status.Code == dag.StatusError, cut(termstr.Escape(s.Status.Message))
+		sp.Error, sp.Message = s.Status().Code == dag.StatusError, cut(termstr.Escape(s.Status().Message))
 		if s.TraceID != tr.TraceID {
 			sp.TraceID = s.TraceIDText()
 		}
-		sp.Attrs = attrs(s.Attrs)
-		sp.Resource = b.resource(s.Resource)
-		if s.Scope != nil && s.Scope.Name != "" {
-			sp.Scope = termstr.Escape(strings.TrimSpace(s.Scope.Name + " " + s.Scope.Version))
+		sp.Attrs = attrs(s.AttrList())
+		sp.Resource = b.resource(s.Resource())
+		if sc := s.Scope(); sc != nil && sc.Name != "" {
+			sp.Scope = termstr.Escape(strings.TrimSpace(sc.Name + " " + sc.Version))
 		}
-		for _, e := range s.Events {
+		for _, e := range s.Events() {
 			sp.Events = append(sp.Events, Event{Time: off(e.Time), Name: cut(termstr.Escape(e.Name)), Attrs: attrs(e.Attrs)})
 		}
-		for _, l := range s.Links {
+		for _, l := range s.Links() {
 			sp.Links = append(sp.Links, Link{TraceID: l.TraceID.String(), SpanID: l.SpanID.String(), Attrs: attrs(l.Attrs)})
 		}
 		w.Nodes[k] = sp

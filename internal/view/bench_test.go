@@ -11,10 +11,10 @@ import (
 // bigTrace is a trace of n spans: a root with fan-outs of alike calls,
 // each with a few children, as a batch job's trace looks.
 func bigTrace(n int) *dag.Tree {
-	spans := make([]dag.Span, 0, n)
+	spans := make([]dag.SpanData, 0, n)
 	tid := dag.TraceID{0xbe, 15: 1}
 	id := func(k int) dag.SpanID { return dag.SpanID{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k), 7: 1} }
-	spans = append(spans, dag.Span{TraceID: tid, SpanID: id(0), Resource: frontend, Name: "batch", Kind: dag.KindServer,
+	spans = append(spans, dag.SpanData{TraceID: tid, SpanID: id(0), Resource: frontend, Name: "batch", Kind: dag.KindServer,
 		Start: uint64(epoch), End: uint64(epoch + int64(n)*ms)})
 	for k := 1; len(spans) < n; k++ {
 		parent := id(0)
@@ -23,7 +23,7 @@ func bigTrace(n int) *dag.Tree {
 			parent = id(k - (k-1)%4)
 			name = "query"
 		}
-		spans = append(spans, dag.Span{TraceID: tid, SpanID: id(k), ParentSpanID: parent, Resource: cart, Name: name,
+		spans = append(spans, dag.SpanData{TraceID: tid, SpanID: id(k), ParentSpanID: parent, Resource: cart, Name: name,
 			Start: uint64(epoch + int64(k)*ms), End: uint64(epoch + int64(k+3)*ms)})
 	}
 	return build(spans)

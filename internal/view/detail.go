@@ -75,16 +75,16 @@ func spanDetails(st *render.Styles, e *entry, an *critpath.Analysis, i int32, wi
 	if s == nil {
 		d.line("", termstr.Escape(dag.MissingSpan(tr.IDText(n.ID))), st.Faint, 0)
 		d.line("", "This span's children name it as their parent, but it is not in the input.", st.Faint, 0)
-		d.field("children", strconv.Itoa(len(n.Children)), nil)
+		d.field("children", strconv.Itoa(n.NumChildren()), nil)
 		d.field("extent", dag.FormatDuration(n.Duration())+" (of its children)", nil)
 		return details{lines: d.lines}
 	}
 
-	title := st.Service(termstr.Escape(s.Service())) + " " + st.Bold(termstr.Escape(s.Name))
+	title := st.Service(termstr.Escape(s.Service())) + " " + st.Bold(termstr.Escape(s.Name()))
 	d.line("", title, nil, 0)
 	d.field("kind", s.Kind.String(), nil)
-	if s.Status.Code != dag.StatusError && s.Status.Message == "" {
-		d.field("status", s.Status.Code.String(), nil) // else the details below say it
+	if s.Status().Code != dag.StatusError && s.Status().Message == "" {
+		d.field("status", s.Status().Code.String(), nil) // else the details below say it
 	}
 	d.field("duration", dag.FormatDuration(s.Duration()), st.Bold)
 	d.field("start", render.Timestamp(s.Start)+"  ("+dag.FormatOffset(dag.Sub(s.Start, tr.Start))+" in the trace)", nil)
@@ -105,8 +105,8 @@ func spanDetails(st *render.Styles, e *entry, an *critpath.Analysis, i int32, wi
 	if p := s.ParentIDText(); p != "" {
 		d.field("parent", termstr.Escape(p), nil)
 	}
-	if s.TraceState != "" {
-		d.field("state", termstr.Escape(s.TraceState), nil)
+	if ts := s.TraceState(); ts != "" {
+		d.field("state", termstr.Escape(ts), nil)
 	}
 
 	// Status message, attributes, events, links, resource and scope: what
@@ -119,9 +119,9 @@ func spanDetails(st *render.Styles, e *entry, an *critpath.Analysis, i int32, wi
 	}
 
 	var links []spanRef
-	if len(s.Links) > 0 {
+	if ls := s.Links(); len(ls) > 0 {
 		d.section("Follow a link")
-		for k, l := range s.Links {
+		for k, l := range ls {
 			ref := find(l.TraceID, l.SpanID)
 			links = append(links, ref)
 			if k >= 9 {
@@ -133,7 +133,7 @@ func spanDetails(st *render.Styles, e *entry, an *critpath.Analysis, i int32, wi
 				continue
 			}
 			t := ref.e.tree.Nodes[ref.node].Span
-			d.line(num, "→ "+termstr.Escape(t.Service())+" "+termstr.Escape(t.Name), st.Bold, len(num))
+			d.line(num, "→ "+termstr.Escape(t.Service())+" "+termstr.Escape(t.Name()), st.Bold, len(num))
 		}
 	}
 	return details{lines: d.lines, links: links}

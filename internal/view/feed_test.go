@@ -11,9 +11,10 @@ import (
 
 // liveTrace is how a session shows a trace to Watch: one *dag.Trace whose
 // Spans grow.
-func addSpans(t *dag.Trace, spans ...dag.Span) {
-	for i := range spans {
-		t.Spans = append(t.Spans, &spans[i])
+func addSpans(t *dag.Trace, spans ...dag.SpanData) {
+	packed := dag.Pack(spans)
+	for i := range packed {
+		t.Spans = append(t.Spans, &packed[i])
 	}
 }
 

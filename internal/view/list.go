@@ -49,10 +49,10 @@ func (e *entry) set(tr *dag.Tree) {
 	}
 	seen := map[string]bool{}
 	for i := range tr.Nodes {
-		if s := tr.Nodes[i].Span; s != nil && !seen[s.Name] && len(seen) < maxNames {
-			seen[s.Name] = true
+		if s := tr.Nodes[i].Span; s != nil && !seen[s.Name()] && len(seen) < maxNames {
+			seen[s.Name()] = true
 			b.WriteByte(' ')
-			b.WriteString(s.Name)
+			b.WriteString(s.Name())
 		}
 	}
 	e.text = strings.ToLower(b.String())

@@ -465,7 +465,7 @@ func (m *Model) syncDetail() {
 	w := max(10, m.width-2)
 	var d details
 	if n == dag.None {
-		kids := t.tree().Nodes[parent].Children
+		kids := t.tree().Children(parent)
 		d.lines = []string{m.st.Faint(ansi.Wrap(fmt.Sprintf("Alike siblings folded (same service, name and kind): %d children of this span in all. Press enter to show them one by one.", len(kids)), w, ""))}
 	} else {
 		d = spanDetails(m.st, t.e, t.an, n, w, m.find)

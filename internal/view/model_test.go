@@ -28,8 +28,8 @@ const (
 
 // span builds a test span of trace t: id, parent (0 = root), resource,
 // name, start and end in milliseconds after a fixed epoch.
-func span(t, id, parent byte, res *dag.Resource, name string, start, end int64) dag.Span {
-	s := dag.Span{
+func span(t, id, parent byte, res *dag.Resource, name string, start, end int64) dag.SpanData {
+	s := dag.SpanData{
 		TraceID: dag.TraceID{0xab, 15: t}, SpanID: dag.SpanID{0: t, 7: id},
 		Resource: res, Name: name, Kind: dag.KindInternal, Start: uint64(epoch + start*ms), End: uint64(epoch + end*ms),
 	}
@@ -43,7 +43,7 @@ const stack = "java.lang.IllegalStateException: card declined\n\tat shop.Payment
 
 // checkout is a trace with a cart call whose server runs six alike
 // queries, and a failing payment with an exception event.
-func checkout() []dag.Span {
+func checkout() []dag.SpanData {
 	r := span(1, 1, 0, frontend, "GET /checkout", 0, 245)
 	r.Kind = dag.KindServer
 	r.Attrs = []dag.Attr{{Key: "http.method", Value: dag.StringValue("GET")}, {Key: "http.status_code", Value: dag.IntValue(500)}}
@@ -62,7 +62,7 @@ func checkout() []dag.Span {
 		{TraceID: dag.TraceID{0xab, 15: 2}, SpanID: dag.SpanID{0: 2, 7: 2}},
 		{TraceID: dag.TraceID{0xee}, SpanID: dag.SpanID{0xee}},
 	}
-	spans := []dag.Span{r, cartCall, cartSrv, charge}
+	spans := []dag.SpanData{r, cartCall, cartSrv, charge}
 	for k := range 6 {
 		spans = append(spans, span(1, byte(10+k), 3, cart, "SELECT items", 6+int64(k)*5, 10+int64(k)*5))
 	}
@@ -70,15 +70,15 @@ func checkout() []dag.Span {
 }
 
 // refund is a second, shorter trace the checkout links to.
-func refund() []dag.Span {
+func refund() []dag.SpanData {
 	r := span(2, 1, 0, payment, "POST /refund", 300, 320)
 	r.Kind = dag.KindServer
-	return []dag.Span{r, span(2, 2, 1, payment, "refund ledger", 302, 318)}
+	return []dag.SpanData{r, span(2, 2, 1, payment, "refund ledger", 302, 318)}
 }
 
-func build(spans []dag.Span) *dag.Tree {
+func build(spans []dag.SpanData) *dag.Tree {
 	var ts dag.Traces
-	ts.Add(spans)
+	ts.Add(dag.Pack(spans))
 	return dag.Build(ts.List()[0])
 }
 
@@ -333,7 +333,7 @@ func TestHostileNames(t *testing.T) {
 	s.Status = dag.Status{Code: dag.StatusError, Message: "boom\x1b[H\u2066"}
 	s.Attrs = []dag.Attr{{Key: "k\x1b", Value: dag.StringValue("v\x9b1m\nline2\u202e")}}
 	s.Events = []dag.Event{{Name: "ev\x07", Time: s.Start}}
-	tr := build([]dag.Span{s})
+	tr := build([]dag.SpanData{s})
 	for _, color := range []bool{false, true} {
 		opts := Options{}
 		if color {
@@ -409,7 +409,7 @@ func TestSortOrders(t *testing.T) {
 	var trees []*dag.Tree
 	for k, d := range []int64{30, 10, 20} {
 		s := span(byte(k+1), 1, 0, cart, "op", int64(k)*100, int64(k)*100+d)
-		trees = append(trees, build([]dag.Span{s}))
+		trees = append(trees, build([]dag.SpanData{s}))
 	}
 	m := newTest(t, 80, 24, trees...)
 	order := func() []string {
@@ -447,7 +447,7 @@ func TestSortPutsCursorOnTop(t *testing.T) {
 
 func TestMissingParentDetails(t *testing.T) {
 	orphan := span(4, 2, 9, cart, "late child", 30, 80)
-	m := newTest(t, 80, 24, build([]dag.Span{orphan}))
+	m := newTest(t, 80, 24, build([]dag.SpanData{orphan}))
 	press(t, m, "enter")
 	v := screen(t, m)
 	contains(t, v, "missing span 0400000000000009", "not in the input", "children  1")

@@ -166,7 +166,7 @@ func (tv *traceView) toggle() {
 	switch {
 	case n == dag.None:
 		tv.unfolded[tr.Nodes[parent].ID] = true
-	case len(tr.Nodes[n].Children) > 0:
+	case len(tr.Children(n)) > 0:
 		id := tr.Nodes[n].ID
 		tv.collapsed[id] = !tv.collapsed[id]
 		if !tv.collapsed[id] {
@@ -183,7 +183,7 @@ func (tv *traceView) toggle() {
 func (tv *traceView) collapse(height int) {
 	n, parent := tv.wf.Line(tv.cur)
 	tr := tv.tree()
-	if n != dag.None && len(tr.Nodes[n].Children) > 0 && !tv.collapsed[tr.Nodes[n].ID] {
+	if n != dag.None && len(tr.Children(n)) > 0 && !tv.collapsed[tr.Nodes[n].ID] {
 		tv.collapsed[tr.Nodes[n].ID] = true
 		tv.layout(tv.width)
 		return
@@ -210,7 +210,7 @@ func (tv *traceView) expand(height int) {
 		tv.layout(tv.width)
 		return
 	}
-	if kids := tr.Nodes[n].Children; len(kids) > 0 {
+	if kids := tr.Children(n); len(kids) > 0 {
 		tv.goTo(kids[0], height)
 	}
 }
@@ -228,8 +228,8 @@ func (tv *traceView) expandAll() {
 func (tv *traceView) collapseAll() {
 	tr := tv.tree()
 	for _, r := range tr.Roots {
-		for _, c := range tr.Nodes[r].Children {
-			if len(tr.Nodes[c].Children) > 0 {
+		for _, c := range tr.Children(r) {
+			if len(tr.Children(c)) > 0 {
 				tv.collapsed[tr.Nodes[c].ID] = true
 			}
 		}
@@ -264,7 +264,7 @@ func (tv *traceView) find(text string) error {
 	needle := strings.ToLower(text)
 	for _, i := range tr.PreOrder() {
 		s := tr.Nodes[i].Span
-		if s != nil && (strings.Contains(strings.ToLower(s.Name), needle) || strings.Contains(strings.ToLower(s.Service()), needle)) {
+		if s != nil && (strings.Contains(strings.ToLower(s.Name()), needle) || strings.Contains(strings.ToLower(s.Service()), needle)) {
 			tv.matches = append(tv.matches, i)
 		}
 	}
@@ -326,7 +326,7 @@ func (tv *traceView) nextError(dir, height int) bool {
 	}
 	for step := 1; step <= len(order); step++ {
 		k := ((at+dir*step)%len(order) + len(order)) % len(order)
-		if s := tr.Nodes[order[k]].Span; s != nil && s.Status.Code == dag.StatusError {
+		if s := tr.Nodes[order[k]].Span; s != nil && s.Status().Code == dag.StatusError {
 			tv.goTo(order[k], height)
 			return true
 		}
