@@ -165,15 +165,17 @@ func (o *inputOptions) interrupted() error {
 }
 
 // buildTrees builds every trace's tree once, in first-seen order; every
-// analysis and renderer then works on these. It consumes ts: each trace's
+// analysis and renderer then works on these. With consume, each trace's
 // span list is dropped once its tree is built, so the lists and the trees
-// are never all in memory at once.
-func buildTrees(ts *dag.Traces) []*dag.Tree {
+// are never all in memory at once (for callers done with the traces).
+func buildTrees(ts *dag.Traces, consume bool) []*dag.Tree {
 	trees := make([]*dag.Tree, 0, ts.Len())
 	var b dag.Builder
 	for _, t := range ts.List() {
 		trees = append(trees, b.Build(t))
-		t.Spans = nil
+		if consume {
+			t.Spans = nil
+		}
 	}
 	return trees
 }

@@ -30,7 +30,7 @@ func generatedTraces(t *testing.T, n int) string {
 	for _, name := range []string{"frontend", "cart", "payment", "db"} {
 		services = append(services, &dag.Resource{Service: name, Attrs: []dag.Attr{{Key: "service.name", Value: dag.StringValue(name)}}})
 	}
-	var spans []dag.Span
+	var spans []dag.SpanData
 	for k := range n {
 		var tid dag.TraceID
 		for i := range tid {
@@ -39,7 +39,7 @@ func generatedTraces(t *testing.T, n int) string {
 		start := uint64(1_700_000_000_000_000_000) + uint64(rng.IntN(1_000_000_000))
 		m := 2 + rng.IntN(40)
 		for i := range m {
-			s := dag.Span{TraceID: tid, SpanID: dag.SpanID{byte(i + 1), byte(k), byte(k >> 8)}, Resource: services[rng.IntN(len(services))],
+			s := dag.SpanData{TraceID: tid, SpanID: dag.SpanID{byte(i + 1), byte(k), byte(k >> 8)}, Resource: services[rng.IntN(len(services))],
 				Name: fmt.Sprintf("op-%d", rng.IntN(12)), Kind: dag.Kind(1 + rng.IntN(5))}
 			if i > 0 {
 				s.ParentSpanID = dag.SpanID{byte(rng.IntN(i) + 1), byte(k), byte(k >> 8)}
@@ -67,7 +67,7 @@ func generatedTraces(t *testing.T, n int) string {
 	var buf bytes.Buffer
 	w := ingest.NewWriter(&buf, ingest.OutputOTLPJSON)
 	for b := range slices.Chunk(spans, 100) {
-		if err := w.Write(b); err != nil {
+		if err := w.Write(dag.Pack(b)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -123,7 +123,7 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		return ts, ts.selectTrace(o.Trace)
 	}
 	ts.close() // held in memory: no limit while analysing (as without --max-memory)
-	trees := buildTrees(&held)
+	trees := buildTrees(&held, true)
 	if o.AdjustSkew {
 		adjustSkew(s, trees)
 	}
@@ -327,7 +327,7 @@ func (ts *traceSet) partitions(fn func([]*dag.Tree, []*dag.Trace) error) error {
 			g.Add(b)
 		}
 		traces := g.List()
-		trees := buildTrees(&g)
+		trees := buildTrees(&g, false) // the sorted runs take the traces' spans
 		ts.total += len(trees)
 		keep := trees[:0]
 		keptTraces := traces[:0]

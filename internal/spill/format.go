@@ -108,7 +108,8 @@ func (e *encoder) scope(s *dag.Scope) {
 
 // span appends s, whose resource and scope have the given refs (id+1, 0
 // for none).
-func (e *encoder) span(s *dag.Span, res, scope uint64) {
+func (e *encoder) span(sp *dag.Span, res, scope uint64) {
+	s := sp.Data()
 	e.b = append(e.b, s.TraceID[:]...)
 	e.b = append(e.b, s.SpanID[:]...)
 	e.b = append(e.b, s.ParentSpanID[:]...)
@@ -332,7 +333,7 @@ func newTable() *table {
 	return &table{res: make(map[uint64]*dag.Resource), scopes: make(map[uint64]*dag.Scope)}
 }
 
-func (d *decoder) span(s *dag.Span, t *table) {
+func (d *decoder) span(s *dag.SpanData, t *table) {
 	d.fixed(s.TraceID[:])
 	d.fixed(s.SpanID[:])
 	d.fixed(s.ParentSpanID[:])
@@ -385,9 +386,10 @@ func (d *decoder) span(s *dag.Span, t *table) {
 }
 
 // records decodes a buffer of records (a whole partition, or one trace of
-// a sorted run) and appends its spans to spans. Resource and scope
-// definitions go into t.
+// a sorted run) and appends its spans, packed, to spans. Resource and
+// scope definitions go into t.
 func (d *decoder) records(t *table, spans []dag.Span) ([]dag.Span, error) {
+	var data []dag.SpanData
 	for d.off < len(d.b) && d.err == nil {
 		switch tag := d.byte(); tag {
 		case tagResource, tagScope:
@@ -405,14 +407,18 @@ func (d *decoder) records(t *table, spans []dag.Span) ([]dag.Span, error) {
 		case tagSpan:
 			i, j := d.bytes()
 			sub := &decoder{b: d.b[:j], s: d.s[:j], off: i, intern: d.intern}
-			spans = append(spans, dag.Span{})
-			sub.span(&spans[len(spans)-1], t)
+			data = append(data, dag.SpanData{})
+			sub.span(&data[len(data)-1], t)
 			if sub.err != nil || sub.off != j {
 				d.fail()
 			}
 		default:
 			d.fail()
 		}
+	}
+	if len(data) > 0 {
+		spans = append(spans, dag.Pack(data)...)
+		data = nil
 	}
 	if d.err != nil {
 		return spans, fmt.Errorf("%w (at byte %d)", d.err, d.off)

@@ -213,8 +213,8 @@ func (w *spanWriter) forget() {
 // encode encodes s as a span record in w.enc, after writing to fw any
 // definitions it needs.
 func (w *spanWriter) encode(fw *fileWriter, s *dag.Span) error {
-	res, r1 := w.dict.res.ref(s.Resource, (*encoder).resource)
-	scope, r2 := w.dict.scopes.ref(s.Scope, (*encoder).scope)
+	res, r1 := w.dict.res.ref(s.Resource(), (*encoder).resource)
+	scope, r2 := w.dict.scopes.ref(s.Scope(), (*encoder).scope)
 	if r1 || r2 {
 		w.dict.gen++ // ids restart: every file forgets what it had defined
 	}

@@ -16,9 +16,12 @@ import (
 	"github.com/tracectl/tracectl/internal/testenv"
 )
 
-// allFields compares spans field by field, unexported ones (attribute
-// values) included.
-var allFields = cmp.Exporter(func(reflect.Type) bool { return true })
+// allFields compares spans field by field (in the long form), unexported
+// ones (attribute values) included.
+var allFields = cmp.Options{
+	cmp.Transformer("Data", func(s dag.Span) dag.SpanData { return s.Data() }),
+	cmp.Exporter(func(reflect.Type) bool { return true }),
+}
 
 // oddSpans are spans with everything the model can hold: invalid raw ids,
 // an async parent, events, links, every value type, nested values, shared
@@ -33,7 +36,7 @@ func oddSpans() []dag.Span {
 	})
 	tid := dag.TraceID{1, 2, 3}
 	bad := dag.DeriveTraceID([]byte("not-hex"), true)
-	return []dag.Span{
+	return dag.Pack([]dag.SpanData{
 		{TraceID: tid, SpanID: dag.SpanID{1}, Start: 10, End: 1<<64 - 1, Resource: res, Scope: scope, Name: "GET /cart",
 			Kind: dag.KindServer, Flags: 0x301, TraceState: "a=b", Status: dag.Status{Code: dag.StatusError, Message: "boom"},
 			Attrs:  []dag.Attr{{Key: "n", Value: nested}, {Key: "empty", Value: dag.Value{}}},
@@ -44,7 +47,7 @@ func oddSpans() []dag.Span {
 		{TraceID: bad, SpanID: dag.DeriveSpanID([]byte("span-1"), true), ParentSpanID: dag.DeriveSpanID([]byte{0xab}, false),
 			Name: "raw", Raw: &dag.RawIDs{TraceID: "not-hex", SpanID: "span-1", ParentSpanID: "ab", Invalid: dag.FieldTraceID | dag.FieldSpanID | dag.FieldParentSpanID}},
 		{TraceID: tid, SpanID: dag.SpanID{1}, Start: 10, End: 11, Name: "duplicate id, other content"},
-	}
+	})
 }
 
 // conformanceSpans reads every trace file of the shared conformance data.
@@ -144,11 +147,11 @@ func TestDictionaryStartsOver(t *testing.T) {
 	for i := range 50 {
 		res := &dag.Resource{Service: fmt.Sprint("svc", i%7), Attrs: []dag.Attr{{Key: "i", Value: dag.IntValue(int64(i % 7))}}}
 		scope := &dag.Scope{Name: fmt.Sprint("scope", i%5)}
-		var b []dag.Span
+		var b []dag.SpanData
 		for j := range 20 {
-			b = append(b, dag.Span{TraceID: dag.TraceID{byte(j), byte(i)}, SpanID: dag.SpanID{byte(j + 1)}, Resource: res, Scope: scope, Name: "op"})
+			b = append(b, dag.SpanData{TraceID: dag.TraceID{byte(j), byte(i)}, SpanID: dag.SpanID{byte(j + 1)}, Resource: res, Scope: scope, Name: "op"})
 		}
-		batches = append(batches, b)
+		batches = append(batches, dag.Pack(b))
 	}
 	got, _ := roundTrip(t, batches, 1<<20)
 	if diff := cmp.Diff(byTrace(batches), got, allFields); diff != "" {
