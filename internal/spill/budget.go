@@ -106,4 +106,3 @@ func SpanSize(s *dag.Span) int64 {
 	return int64(unsafe.Sizeof(*s)) + treeBytesPerSpan + blockBytesPerSpan + 4*int64(s.NumAttrs()) +
 		96*int64(s.NumEvents()+s.NumLinks())
 }
-
