@@ -108,7 +108,7 @@ func completeFromInputs(offer func(trees []*dag.Tree, prefix string) []cobra.Com
 		if f := cmd.Flags().Lookup("format"); f != nil {
 			format, _ = ingest.ParseFormat(f.Value.String())
 		}
-		trees := buildTrees(readForCompletion(completionFiles(inputs), format, defaultCompletionBudget))
+		trees := buildTrees(readForCompletion(completionFiles(inputs), format, defaultCompletionBudget), true)
 		sortByStart(trees)
 		out := offer(trees, strings.ToLower(toComplete))
 		return out[:min(len(out), completeMaxIDs)], cobra.ShellCompDirectiveNoFileComp
