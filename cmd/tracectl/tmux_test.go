@@ -1,61 +1,31 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 )
 
-// tmuxRun runs a tracectl command line in a fresh 80×24 terminal (tmux, on
-// a server of the test's own) with the given environment, and returns the
-// screen as plain text and with its colours (capture-pane -e).
+// tmuxRun runs a tracectl command line in a fresh 80×24 terminal (tmuxTerm)
+// with the given environment, and returns the screen as plain text and with
+// its colours (capture-pane -e), up to the end mark the shell prints after
+// tracectl.
 func tmuxRun(t *testing.T, env []string, args ...string) (plain, styled string) {
 	t.Helper()
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		t.Skip("tmux is not installed: skipping the real-terminal test (apt-get install tmux to run it)")
-	}
-	bin, err := exec.LookPath("tracectl") // the test binary, installed by testscript.Main
-	if err != nil {
-		t.Fatal(err)
-	}
-	socket := fmt.Sprintf("tracectl-test-%d-%d", os.Getpid(), time.Now().UnixNano())
-	ctl := func(args ...string) (string, error) {
-		out, err := exec.Command(tmux, append([]string{"-L", socket, "-f", "/dev/null"}, args...)...).CombinedOutput()
-		return string(out), err
-	}
-	t.Cleanup(func() { ctl("kill-server") })
+	tt := newTmuxTerm(t)
 	quoted := make([]string, len(args))
 	for i, a := range args {
 		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
-	// The end mark is printed by the shell after tracectl, so the screen is
-	// complete once it shows; sleep keeps the pane open to be captured
-	// (kill-server ends it).
-	script := fmt.Sprintf("env -u COLUMNS -u NO_COLOR -u CLICOLOR_FORCE -u COLORTERM %s %s %s; printf '\\n__END__'; sleep 60",
-		strings.Join(env, " "), bin, strings.Join(quoted, " "))
-	if out, err := ctl("new-session", "-d", "-x", "80", "-y", "24", "-s", "t", "sh", "-c", script); err != nil {
-		t.Fatalf("tmux new-session: %v\n%s", err, out)
-	}
-	for range 200 { // at most 10s
-		plain, err = ctl("capture-pane", "-p", "-t", "t")
-		if err == nil && strings.Contains(plain, "__END__") {
-			styled, err = ctl("capture-pane", "-p", "-e", "-t", "t")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return plain, styled
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("tracectl did not finish in the terminal within 10s; screen:\n%s", plain)
-	return "", ""
+	// The screen is cleared first so it holds tracectl's output only (not
+	// the typed line); the mark is assembled by printf, so the typed line
+	// never shows it.
+	tt.keys("printf '\\033[H\\033[2J'; env -u COLUMNS -u NO_COLOR -u CLICOLOR_FORCE -u COLORTERM "+
+		strings.Join(env, " ")+" tracectl "+strings.Join(quoted, " ")+"; printf '\\n__%s__' END", "Enter")
+	plain = tt.waitText("__END__")
+	return plain, tt.screen(true)
 }
 
 // TestTerminal runs `tracectl tree` in a real 80-column terminal: the width
