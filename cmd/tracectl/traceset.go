@@ -85,9 +85,7 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		}
 		held.Add(batch)
 		batches = append(batches, batch)
-		for i := range batch {
-			heldSize += spill.SpanSize(&batch[i])
-		}
+		heldSize += spill.BatchSize(batch)
 		// Spans are a share of what analysing them takes: switch to
 		// spilling with room left for trees and output.
 		if !spillable || heldSize <= budget/4*3 {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
@@ -88,21 +87,13 @@ func memTotal() int64 {
 	return 0
 }
 
-// Per-span memory beyond the span's own record: its share of the tree (a
-// 48-byte node, child lists, the pre-order) and of the grouping by trace.
+// treeBytesPerSpan is a span's share of its tree (a 48-byte node, child
+// lists, the pre-order) and of the grouping by trace.
 const treeBytesPerSpan = 144
 
-// blockBytesPerSpan is a span's usual share of its batch's block: the
-// distinct strings and attribute key/value pairs (dag stores each once per
-// batch). Measured on the bench data: about 35 bytes.
-const blockBytesPerSpan = 48
-
-// SpanSize estimates the memory a decoded span takes once it is grouped
-// and built into a tree: its record, its attribute list (2 to 4 bytes an
-// attribute), its share of its batch's strings and pairs, and its events
-// and links (stored out of line). Resources and scopes are shared by many
-// spans and not counted.
-func SpanSize(s *dag.Span) int64 {
-	return int64(unsafe.Sizeof(*s)) + treeBytesPerSpan + blockBytesPerSpan + 4*int64(s.NumAttrs()) +
-		96*int64(s.NumEvents()+s.NumLinks())
+// BatchSize estimates the memory a decoded batch takes once its spans are
+// grouped and built into trees: what the batch holds (dag.MemSize: records
+// and their block) and each span's share of its tree.
+func BatchSize(batch []dag.Span) int64 {
+	return dag.MemSize(batch) + treeBytesPerSpan*int64(len(batch))
 }
