@@ -10,7 +10,9 @@
 // assembling, and keeps each batch's memory charged until its traces are
 // done. Receive runs a Session behind the OTLP receiver (package receiver)
 // with --out, the stop conditions and the shutdown order. Follow reads a
-// file across rotation, like tail -F.
+// file across rotation, like tail -F. Window completes the traces of a
+// finite input on the input's own clock, for output that starts before
+// the input ends (`--stream`).
 //
 // It does not decode input (package ingest), build trees (dag.Build),
 // evaluate queries or print: callers pass callbacks for that.

@@ -11,6 +11,12 @@ const (
 	ReasonEarly
 	// ReasonEnd: the input ended (or the receiver shut down).
 	ReasonEnd
+	// ReasonWindow: the input's own clock (the highest span end read)
+	// passed the trace's latest span end by the window (Window).
+	ReasonWindow
+	// ReasonWhole: the input said the trace was whole: an envelope that
+	// holds whole traces, such as a Jaeger trace object, closed (Window).
+	ReasonWhole
 )
 
 func (r Reason) String() string {
@@ -21,6 +27,10 @@ func (r Reason) String() string {
 		return "early"
 	case ReasonEnd:
 		return "end"
+	case ReasonWindow:
+		return "window"
+	case ReasonWhole:
+		return "whole"
 	}
 	return "unknown"
 }
