@@ -89,6 +89,13 @@ func decodeJSONMessage(msg []byte, dst []dag.SpanData, n *notices, where string)
 // An object larger than maxFrame bytes is an error. Errors are *Error with
 // the 1-based line where the input went bad.
 func readJSONStream(r io.Reader, name string, maxFrame int, n *notices, fn func([]dag.SpanData) error) error {
+	return readJSONObjects(r, name, maxFrame, n, func(batch []dag.SpanData, _ bool) error { return fn(batch) })
+}
+
+// readJSONObjects is readJSONStream whose fn also learns whether the
+// object holds whole traces (a backend's answer: a Jaeger trace object, a
+// Zipkin array of traces, Jaeger v3's result, Tempo's).
+func readJSONObjects(r io.Reader, name string, maxFrame int, n *notices, fn func(batch []dag.SpanData, whole bool) error) error {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
 	}
@@ -131,7 +138,7 @@ func readJSONStream(r io.Reader, name string, maxFrame int, n *notices, fn func(
 		}
 		batch := d.spans
 		d.spans = d.spans[:0]
-		if err := fn(batch); err != nil {
+		if err := fn(batch, d.whole); err != nil {
 			return err
 		}
 	}
@@ -237,6 +244,9 @@ type jsonDecoder struct {
 	objStart int64 // stream offset of the current object's '{'
 	objLine  int
 	objects  int // objects decoded
+	// whole: the last object decoded holds whole traces (an envelope a
+	// backend answers with), for Options.WholeTraces.
+	whole bool
 
 	// Line bookkeeping: line is the 1-based line of buf[lineIdx].
 	line, lineIdx int

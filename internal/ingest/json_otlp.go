@@ -46,6 +46,9 @@ type topMembers struct {
 	skipped [3]bool // metrics, logs, profiles
 	jaeger  *jaegerTrace
 	data    bool     // Jaeger's "data"
+	// envelope: Jaeger v3's "result", Tempo's "trace" or "batches": an
+	// answer for whole traces.
+	envelope bool
 	names   []string // the first few member names, to describe an unknown object
 }
 
@@ -63,6 +66,9 @@ func (d *jsonDecoder) object() error {
 	if m.jaeger != nil {
 		d.endJaegerTrace(m.jaeger)
 	}
+	// Backends answer with whole traces: a Jaeger trace object (or
+	// several under "data"), Jaeger v3's result, Tempo's by-id answer.
+	d.whole = m.jaeger != nil || m.data || m.envelope
 	for i, what := range [...]string{"metrics", "logs", "profiles"} {
 		if m.skipped[i] {
 			if d.n != nil {
@@ -130,6 +136,7 @@ func (d *jsonDecoder) members(m *topMembers, top bool) error {
 		switch k := string(key); {
 		case k == "resourceSpans" || k == "resource_spans" || top && k == "batches":
 			m.traces = true
+			m.envelope = m.envelope || k == "batches"
 			err = d.resourceSpansList()
 		case k == "resourceMetrics" || k == "resource_metrics":
 			m.skipped[0] = true
@@ -141,6 +148,7 @@ func (d *jsonDecoder) members(m *topMembers, top bool) error {
 			m.skipped[2] = true
 			err = d.skipValue()
 		case top && (k == "result" || k == "trace"):
+			m.envelope = true
 			var ok bool
 			if ok, err = d.openObject(k); ok {
 				err = d.members(m, false)

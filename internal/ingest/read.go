@@ -59,6 +59,13 @@ type Options struct {
 	Progress func(bytes, spans int64)
 	// HTTP controls fetching the inputs that are URLs.
 	HTTP HTTPOptions
+	// WholeTraces, when set, is called instead of the batch callback with
+	// each batch whose traces the input says are whole: a backend's
+	// answer (a Jaeger trace object, each under "data" too; a Zipkin
+	// array of trace arrays; Jaeger v3's {"result"}; Tempo's {"trace"} or
+	// {"batches"}). No span of those traces is in another batch of that
+	// object. It owns each batch, as the batch callback does.
+	WholeTraces func(batch []dag.Span) error
 
 	// parallel is the number of goroutines decoding frames; 0 means
 	// GOMAXPROCS (tests compare 1 with many).
@@ -271,6 +278,7 @@ type streamReader struct {
 	tr       *tracker
 	z        *zstdDecoders
 	fn       func([]dag.Span) error
+	whole    func([]dag.Span) error // Options.WholeTraces
 	packer   dag.Packer
 	parallel int // frame decoders; 0 means GOMAXPROCS
 }
@@ -298,15 +306,27 @@ func (s *streamReader) deliver(batch []dag.SpanData) error {
 	return s.deliverPacked(s.packer.Pack(batch))
 }
 
-func (s *streamReader) deliverPacked(batch []dag.Span) error {
+func (s *streamReader) deliverPacked(batch []dag.Span) error { return s.hand(s.fn, batch) }
+
+// deliverJSON is deliver for a JSON object, whole when it holds whole
+// traces (Options.WholeTraces).
+func (s *streamReader) deliverJSON(batch []dag.SpanData, whole bool) error {
+	if whole && s.whole != nil {
+		return s.hand(s.whole, s.packer.Pack(batch))
+	}
+	return s.deliver(batch)
+}
+
+// hand counts a packed batch for progress and gives it to fn.
+func (s *streamReader) hand(fn func([]dag.Span) error, batch []dag.Span) error {
 	s.tr.spans.Add(int64(len(batch)))
 	s.tr.tick()
-	return s.fn(batch)
+	return fn(batch)
 }
 
 // decode reads one input, named name in errors and warnings.
 func (rd *reading) decode(r io.Reader, name string, fn func([]dag.Span) error) error {
-	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, fn: fn, parallel: rd.opts.parallel}
+	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, fn: fn, whole: rd.opts.WholeTraces, parallel: rd.opts.parallel}
 	return s.layer(&countingReader{r: r, tr: rd.tr}, 0)
 }
 
@@ -358,7 +378,7 @@ func (s *streamReader) layer(r io.Reader, depth int) error {
 		// and JSON text never starts with one).
 		return s.readFrames(br)
 	case s.format == FormatJSON || s.format == FormatAuto && looksJSON(br) && !(head[0] == '\n' && looksProto(br)):
-		return readJSONStream(br, s.name, s.maxFrame, s.n, s.deliver)
+		return readJSONObjects(br, s.name, s.maxFrame, s.n, s.deliverJSON)
 	}
 	return s.readUnframed(br)
 }

@@ -46,6 +46,9 @@ func (d *jsonDecoder) zipkinList() error {
 	clear(d.zres) // resources are per input object, as OTLP's are
 	d.pos++
 	mark := len(d.spans)
+	// An array of arrays is /api/v2/traces' answer: whole traces. A flat
+	// span list may be any spans (a POST /api/v2/spans body).
+	arrays, spans := 0, 0
 	for i := 0; ; i++ {
 		more, err := d.nextElem(i)
 		if err != nil {
@@ -59,10 +62,12 @@ func (d *jsonDecoder) zipkinList() error {
 		case !ok:
 			return d.eofError()
 		case c == '[':
+			arrays++
 			if err := d.zipkinTrace(); err != nil {
 				return err
 			}
 		case c == '{':
+			spans++
 			if err := d.zipkinSpan(); err != nil {
 				return err
 			}
@@ -75,6 +80,7 @@ func (d *jsonDecoder) zipkinList() error {
 		}
 	}
 	d.zipkinShared(mark)
+	d.whole = arrays > 0 && spans == 0
 	if d.derivedIDs > 0 {
 		d.notice("derived ids", fmt.Sprintf("%s: %s; non-hex ids (%d occurrences) were mapped to stable ids derived from their text", d.whereStr(), d.derivedID, d.derivedIDs))
 	}
