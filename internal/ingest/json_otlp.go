@@ -45,11 +45,11 @@ type topMembers struct {
 	traces  bool    // resourceSpans, Tempo's batches, Jaeger's data or a bare Jaeger trace
 	skipped [3]bool // metrics, logs, profiles
 	jaeger  *jaegerTrace
-	data    bool     // Jaeger's "data"
+	data    bool // Jaeger's "data"
 	// envelope: Jaeger v3's "result", Tempo's "trace" or "batches": an
 	// answer for whole traces.
 	envelope bool
-	names   []string // the first few member names, to describe an unknown object
+	names    []string // the first few member names, to describe an unknown object
 }
 
 // object decodes one top-level object; d.pos is at its '{'.
