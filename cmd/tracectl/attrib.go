@@ -82,7 +82,7 @@ func attribRun(s *streams, opts *attribOptions) error {
 	if opts.Top < 0 {
 		return usageError{errors.New("--top must be 0 (all) or more")}
 	}
-	so, ts, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups)
+	so, ts, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, nil, opts.Weight, opts.Speedups)
 	if err != nil {
 		return err
 	}

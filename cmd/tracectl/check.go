@@ -17,6 +17,7 @@ import (
 
 type checkOptions struct {
 	inputOptions
+	streamOptions
 	Output      string
 	FailOn      string
 	Tolerance   time.Duration
@@ -64,6 +65,7 @@ Exit status 1 when a finding at or above --fail-on exists.`,
 	}
 	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return checkRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
+	opts.streamOptions.addFlags(cmd)
 	f := cmd.Flags()
 	addOutputFlag(cmd, &opts.Output, "text", "json")
 	addChoiceFlag(cmd, &opts.FailOn, "fail-on", "", "error", "exit 1 when a finding at or above this severity exists: error or warning", "error", "warning")
@@ -106,14 +108,17 @@ func checkRun(s *streams, opts *checkOptions) error {
 		copts.Patterns = append(copts.Patterns, pat)
 	}
 
-	ts, err := openTraces(s, &opts.inputOptions, true)
+	ts, err := openPerTrace(s, &opts.inputOptions, &opts.streamOptions)
 	if err != nil {
 		return err
 	}
 	defer ts.close()
+	c := check.New(copts)
+	if opts.Stream {
+		return checkStream(s, opts, ts, c, failOn)
+	}
 	// Traces are checked in any order (a partition at a time when the input
 	// is spilled) and reported by start time, then trace id.
-	c := check.New(copts)
 	var keys []spill.Key
 	err = ts.each(func(tr *dag.Tree) error {
 		c.Add(tr)
@@ -141,6 +146,37 @@ func checkRun(s *streams, opts *checkOptions) error {
 	}
 	if err != nil {
 		return err
+	}
+	if report.Worst >= failOn {
+		return errFailed
+	}
+	return nil
+}
+
+// checkStream is check --stream: each trace's findings as the trace
+// completes, then the summary.
+func checkStream(s *streams, opts *checkOptions, ts *traceSet, c *check.Checker, failOn dag.Severity) error {
+	st := s.styles(opts.Color, opts.Width)
+	groups := 0
+	err := ts.each(func(tr *dag.Tree) error {
+		t := c.Add(tr)
+		if opts.Output == "json" {
+			return render.CheckJSON(s.Out, check.Report{Traces: []check.Trace{t}})
+		}
+		if len(t.Findings) == 0 {
+			return nil
+		}
+		groups++
+		return render.CheckTrace(s.Out, st, t, groups > 1)
+	})
+	if err != nil {
+		return err
+	}
+	report := c.Report()
+	if opts.Output != "json" {
+		if err := render.CheckSummary(s.Out, st, report); err != nil {
+			return err
+		}
 	}
 	if report.Worst >= failOn {
 		return errFailed

@@ -13,6 +13,7 @@ import (
 type critpathOptions struct {
 	inputOptions
 	asyncOptions
+	streamOptions
 	Output   string
 	Weight   string
 	Speedups []string
@@ -53,6 +54,7 @@ summary on stderr.`,
 	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return critpathRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
+	opts.streamOptions.addFlags(cmd)
 	f := cmd.Flags()
 	addOutputFlag(cmd, &opts.Output, "text", "json", "folded")
 	addChoiceFlag(cmd, &opts.Weight, "weight", "", "critical", "folded stacks weighted by critical or self time", "critical", "self")
@@ -76,10 +78,10 @@ func parseSpeedups(flags []string) ([]critpath.Speedup, error) {
 
 // loadWhatIf is the start critpath and attrib share: --weight, --speedup and --async
 // parsed and checked against each other, the traces opened (narrowed by --where and
-// --trace), and every --speedup target checked against those traces before any output.
-// The options it returns hold Weight, Rules and Async; the caller adds the rest, and
-// closes the set.
-func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag string, speedupFlags []string) (critpath.SummaryOptions, *traceSet, error) {
+// --trace), and every --speedup target checked against those traces before any output
+// (with --stream, once the input has ended; stream is nil for attrib). The options it
+// returns hold Weight, Rules and Async; the caller adds the rest, and closes the set.
+func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, stream *streamOptions, weightFlag string, speedupFlags []string) (critpath.SummaryOptions, *traceSet, error) {
 	var so critpath.SummaryOptions
 	weight, err := critpath.ParseWeight(weightFlag)
 	if err != nil {
@@ -96,7 +98,7 @@ func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag st
 	if err := checkSpeedupAsync(rules, mode); err != nil {
 		return so, nil, err
 	}
-	ts, err := openTraces(s, in, true)
+	ts, err := openPerTrace(s, in, stream)
 	if err != nil {
 		return so, nil, err
 	}
@@ -115,7 +117,7 @@ func loadWhatIf(s *streams, in *inputOptions, async *asyncOptions, weightFlag st
 }
 
 func critpathRun(s *streams, opts *critpathOptions) error {
-	so, ts, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, opts.Weight, opts.Speedups)
+	so, ts, err := loadWhatIf(s, &opts.inputOptions, &opts.asyncOptions, &opts.streamOptions, opts.Weight, opts.Speedups)
 	if err != nil {
 		return err
 	}

@@ -107,6 +107,12 @@ func (o *inputOptions) httpOptions() (ingest.HTTPOptions, error) {
 // decoded. Warnings (skipped metrics lines, base64 ids) go to stderr once
 // each; progress is drawn on p when it is not nil.
 func readSpans(s *streams, o *inputOptions, p *progress, fn func([]dag.Span) error) error {
+	return readSpansWith(s, o, p, fn, nil)
+}
+
+// readSpansWith is readSpans with set, when not nil, changing the reading
+// options first.
+func readSpansWith(s *streams, o *inputOptions, p *progress, fn func([]dag.Span) error, set func(*ingest.Options)) error {
 	files, err := o.inputs()
 	if err != nil {
 		return err
@@ -129,6 +135,9 @@ func readSpans(s *streams, o *inputOptions, p *progress, fn func([]dag.Span) err
 		p = newProgress(s, files)
 	}
 	opts.Progress = p.reading
+	if set != nil {
+		set(&opts)
+	}
 	err = ingest.ReadFiles(files, s.In, opts, func(batch []dag.Span) error {
 		if err := o.interrupted(); err != nil {
 			return err

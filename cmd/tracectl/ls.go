@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 
 type lsOptions struct {
 	inputOptions
+	streamOptions
 	Sort   string
 	Output string
 	Color  string
@@ -32,6 +34,7 @@ This is the first thing to run on an unknown dump.`,
 	}
 	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return lsRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
+	opts.streamOptions.addFlags(cmd)
 	addChoiceFlag(cmd, &opts.Sort, "sort", "", "start", "order rows by start, duration (longest first) or spans (most first)", "start", "duration", "spans")
 	addOutputFlag(cmd, &opts.Output, "table", "json")
 	addColorFlag(cmd, &opts.Color)
@@ -49,7 +52,10 @@ func lsRun(s *streams, opts *lsOptions) error {
 	default: // start
 		order = func(a, b dag.Summary) int { return cmp.Compare(a.Start, b.Start) }
 	}
-	ts, err := openTraces(s, &opts.inputOptions, true)
+	if opts.Stream && (opts.Output != "json" || opts.Sort != "start") {
+		return usageError{errors.New("--stream prints a row as each trace completes, as JSON lines: add -o json, and leave out --sort (a table and a sort need every row first)")}
+	}
+	ts, err := openPerTrace(s, &opts.inputOptions, &opts.streamOptions)
 	if err != nil {
 		return err
 	}
@@ -57,9 +63,14 @@ func lsRun(s *streams, opts *lsOptions) error {
 	var sums []dag.Summary // a compact row per trace: what is kept when the input is spilled
 	err = ts.each(func(tr *dag.Tree) error {
 		sums = append(sums, dag.Summarize(tr))
+		if opts.Stream {
+			err := render.LsJSON(s.Out, sums)
+			sums = sums[:0]
+			return err
+		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || opts.Stream {
 		return err
 	}
 	slices.SortStableFunc(sums, func(a, b dag.Summary) int {

@@ -14,6 +14,7 @@ import (
 
 type queryOptions struct {
 	inputOptions
+	streamOptions
 	Expr   string
 	Traces bool
 	Output string
@@ -55,6 +56,7 @@ A missing attribute matches no comparison, != included; use = nil to find it.`,
 		},
 	}
 	opts.inputOptions.addFlags(cmd)
+	opts.streamOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&opts.Traces, "traces", false, "print the matching traces, one row each, instead of spans")
 	addOutputFlag(cmd, &opts.Output, "table", "json")
@@ -71,7 +73,10 @@ func queryRun(s *streams, opts *queryOptions) error {
 		}
 		return usageError{fmt.Errorf("query: %w", err)}
 	}
-	ts, err := openTraces(s, &opts.inputOptions, true)
+	if opts.Stream && opts.Output != "json" {
+		return usageError{errors.New("--stream prints rows as traces complete, as JSON lines: add -o json (a table is sized to all its rows)")}
+	}
+	ts, err := openPerTrace(s, &opts.inputOptions, &opts.streamOptions)
 	if err != nil {
 		return err
 	}
@@ -87,16 +92,26 @@ func queryRun(s *streams, opts *queryOptions) error {
 		}
 		if opts.Traces {
 			traces = append(traces, render.QueryTrace{Summary: dag.Summarize(tr), Matched: len(r.Spans)})
-			return nil
+		} else {
+			for _, i := range r.Spans {
+				spans = append(spans, render.QueryMatch{Tree: tr, Node: i})
+			}
 		}
-		for _, i := range r.Spans {
-			spans = append(spans, render.QueryMatch{Tree: tr, Node: i})
+		if opts.Stream { // this trace's rows now
+			err := writeQuery(s, opts, spans, traces)
+			spans, traces = spans[:0], traces[:0]
+			return err
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || opts.Stream {
 		return err
 	}
+	return writeQuery(s, opts, spans, traces)
+}
+
+// writeQuery writes query's rows: the traces with --traces, else the spans.
+func writeQuery(s *streams, opts *queryOptions, spans []render.QueryMatch, traces []render.QueryTrace) error {
 	st := s.styles(opts.Color, opts.Width)
 	switch {
 	case opts.Traces && opts.Output == "json":

@@ -29,12 +29,13 @@ type traceSet struct {
 
 	trees []*dag.Tree // in memory
 
-	sp       *spill.Spill // spilled
-	memLimit int64        // the soft memory limit before reading
-	limited  bool         // memLimit is to be restored
-	prefix   string       // --trace: only the traces whose id starts with it
-	kept     int          // traces kept by --where and --trace
-	total    int          // traces read
+	sp       *spill.Spill   // spilled
+	memLimit int64          // the soft memory limit before reading
+	limited  bool           // memLimit is to be restored
+	prefix   string         // --trace: only the traces whose id starts with it
+	kept     int            // traces kept by --where and --trace
+	stream   *streamOptions // --stream: read while handing traces on (stream.go)
+	total    int            // traces read
 
 	// seen, when set, is called with every tree kept before any is
 	// analysed, and ready after the last: a check over all traces (that
@@ -216,6 +217,9 @@ func (ts *traceSet) selectTrace(prefix string) error {
 // each calls fn with every tree, in an order that depends on how the input
 // was held: only for results that do not depend on the order.
 func (ts *traceSet) each(fn func(*dag.Tree) error) error {
+	if ts.stream != nil {
+		return ts.streamed(fn)
+	}
 	return ts.batches(func(trees []*dag.Tree) error {
 		for _, tr := range trees {
 			if err := fn(tr); err != nil {
@@ -256,6 +260,9 @@ func (ts *traceSet) check(trees []*dag.Tree) error {
 // are merged: output starts once every partition is analysed, and only
 // one trace per run is in memory while it is written.
 func (ts *traceSet) sorted(fn func(*dag.Tree) error) error {
+	if ts.stream != nil {
+		return ts.streamed(fn)
+	}
 	if ts.sp == nil {
 		if err := ts.check(ts.trees); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ type treeOptions struct {
 	inputOptions
 	followOptions
 	asyncOptions
+	streamOptions
 	MaxDepth    int
 	MinDuration time.Duration
 	Width       int
@@ -44,12 +46,14 @@ span it links to, as one workflow; --critical then marks the workflow's critical
 path and shows each consumer's wait as "⋯ queued 38ms".`,
 		Example: `  tracectl tree traces.json
   tracectl tree --trace 4bf92f35 --max-depth 3 dump.pb
+  tracectl tree --stream big.pb | head -40
   otelcol-dump | tracectl tree -o json - | jq .roots[0].name`,
 	}
 	opts.inputOptions.runOnFiles(cmd, func(*cobra.Command) error { return treeRun(s, opts) })
 	opts.inputOptions.addFlags(cmd)
 	opts.followOptions.addFlags(cmd)
 	opts.asyncOptions.addFlags(cmd)
+	opts.streamOptions.addFlags(cmd)
 	f := cmd.Flags()
 	f.IntVar(&opts.MaxDepth, "max-depth", -1, "deepest level to print (roots are 0; -1 for all)")
 	f.DurationVar(&opts.MinDuration, "min-duration", 0, "hide spans shorter than this, with their subtrees")
@@ -70,10 +74,13 @@ func treeRun(s *streams, opts *treeOptions) error {
 	if _, err := opts.treeFields(); err != nil {
 		return err
 	}
-	if opts.streaming(s, opts.Files) {
+	if opts.Stream && opts.Follow {
+		return usageError{errors.New("--follow already prints each trace as it completes: leave out --stream")}
+	}
+	if !opts.Stream && opts.streaming(s, opts.Files) {
 		return treeLive(s, opts)
 	}
-	ts, err := openTraces(s, &opts.inputOptions, true)
+	ts, err := openPerTrace(s, &opts.inputOptions, &opts.streamOptions)
 	if err != nil {
 		return err
 	}

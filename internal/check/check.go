@@ -113,8 +113,9 @@ func New(opts Options) *Checker {
 	return c
 }
 
-// Add checks one trace. Traces are reported in the order they are added.
-func (c *Checker) Add(tr *dag.Tree) {
+// Add checks one trace and returns its findings. Traces are reported in
+// the order they are added.
+func (c *Checker) Add(tr *dag.Tree) Trace {
 	fs := dag.Check(tr, dag.CheckOptions{Tolerance: c.tol, Skew: c.skew})
 	if c.scanner != nil {
 		c.maskMessages(tr, fs)
@@ -135,8 +136,10 @@ func (c *Checker) Add(tr *dag.Tree) {
 	if len(fs) > 0 {
 		r.WithFindings++
 	}
-	r.Traces = append(r.Traces, Trace{TraceID: tr.TraceID, Findings: fs})
+	t := Trace{TraceID: tr.TraceID, Findings: fs}
+	r.Traces = append(r.Traces, t)
 	r.Spans += tr.SpanCount()
+	return t
 }
 
 // maskMessages rewrites the messages of the other rules, which quote

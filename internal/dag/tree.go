@@ -68,6 +68,9 @@ type Tree struct {
 	Conflicts []*Span
 	// Start and End span every span of the trace.
 	Start, End uint64
+	// Continued marks the late spans of a trace already output (tracectl
+	// --stream): spans that arrived after it was printed.
+	Continued bool
 	// Joined lists the traces Join merged into this one, as asynchronous
 	// children of the spans their roots link to; empty for a plain trace.
 	Joined []TraceID

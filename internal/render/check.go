@@ -19,21 +19,44 @@ func Check(w io.Writer, st *Styles, r check.Report) error {
 	var b strings.Builder
 	withFindings := 0
 	for _, t := range r.Traces {
-		if len(t.Findings) == 0 {
-			continue
-		}
-		if withFindings > 0 {
-			b.WriteByte('\n')
-		}
-		withFindings++
-		fmt.Fprintf(&b, "%s %s\n", st.Bold("Trace"), termstr.Escape(t.Findings[0].TraceIDText()))
-		for _, f := range t.Findings {
-			fmt.Fprintf(&b, "  %s %-26s %s  %s\n", severity(st, f.Severity, 7), f.Rule, st.Faint(termstr.Escape(f.SpanIDText())), termstr.Escape(f.Message))
+		if len(t.Findings) > 0 {
+			checkTrace(&b, st, t, withFindings > 0)
+			withFindings++
 		}
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
+	return CheckSummary(w, st, r)
+}
+
+// CheckTrace writes one trace's findings as Check groups them (nothing
+// for a trace without findings), after a blank line when sep is set: for
+// output trace by trace (--stream), followed by CheckSummary.
+func CheckTrace(w io.Writer, st *Styles, t check.Trace, sep bool) error {
+	if len(t.Findings) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	checkTrace(&b, st, t, sep)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func checkTrace(b *strings.Builder, st *Styles, t check.Trace, sep bool) {
+	if sep {
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(b, "%s %s\n", st.Bold("Trace"), termstr.Escape(t.Findings[0].TraceIDText()))
+	for _, f := range t.Findings {
+		fmt.Fprintf(b, "  %s %-26s %s  %s\n", severity(st, f.Severity, 7), f.Rule, st.Faint(termstr.Escape(f.SpanIDText())), termstr.Escape(f.Message))
+	}
+}
+
+// CheckSummary writes what follows Check's findings: the summary table
+// (rule, severity, count) and the clock skew per service pair, or that
+// nothing was found.
+func CheckSummary(w io.Writer, st *Styles, r check.Report) error {
 	if r.Findings == 0 {
 		_, err := fmt.Fprintf(w, "%s checked (%s): no findings\n", dag.Plural(len(r.Traces), "trace"), dag.Plural(r.Spans, "span"))
 		return err

@@ -34,6 +34,9 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 			bw.WriteString("\n")
 		}
 		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), termstr.Escape(tr.TraceIDText()), nodeLabel(st, tr, p.Root), st.Bold(dag.FormatDuration(p.Duration())))
+		if tr.Continued {
+			fmt.Fprintf(bw, "  %s\n", st.Faint(continuedNote))
+		}
 		if opt.WhatIf != nil {
 			before, after := p.Duration(), opt.WhatIf.Paths[pi].Duration()
 			fmt.Fprintf(bw, "  what-if: %s → %s (%s)\n", dag.FormatDuration(before), dag.FormatDuration(after), change(before, after))
@@ -126,7 +129,8 @@ var critPathBufs = sync.Pool{New: func() any { return new(jsonBuf) }}
 // analysis), each object also has "whatif_duration_ns". An AsyncFollow
 // analysis adds "joined_trace_ids" (the traces dag.Join merged in, maybe
 // none; their spans carry their own "trace_id"), "queue":true on a queue wait's segment (its span is the child that
-// waited) and "queue_ns" on every span.
+// waited) and "queue_ns" on every span. The late spans of a trace printed
+// before (dag.Tree.Continued) have "continued":true.
 func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) error {
 	tr := a.Tree
 	// One buffer for every object, kept between calls: a fresh one per
@@ -139,6 +143,7 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 		b := (*bp)[:0]
 		b.raw(`{"trace_id":`)
 		b.str(tr.TraceIDText())
+		continuedJSON(&b, tr)
 		b.key("root_span_id")
 		b.str(tr.IDText(tr.Nodes[p.Root].ID))
 		follow := a.Async == critpath.AsyncFollow

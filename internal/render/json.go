@@ -100,6 +100,8 @@ func (b *jsonBuf) value(v dag.Value) {
 // TreeJSON writes one trace as a JSON object on one line (DESIGN.md §3):
 // {"trace_id","roots":[span…]} with spans nested under "children"; a
 // placeholder for an absent parent is {"span_id","missing":true,"children"}.
+// The late spans of a trace printed before (dag.Tree.Continued) have
+// "continued":true.
 //
 // The encoding streams: it is written out in chunks of about
 // treeJSONChunk bytes, cut between spans, so it holds no second copy of
@@ -119,6 +121,7 @@ func treeJSON(w io.Writer, tr *dag.Tree, chunk int) error {
 	}
 	b.raw(`{"trace_id":`)
 	b.str(tr.TraceIDText())
+	continuedJSON(&b, tr)
 	if len(tr.Joined) > 0 {
 		joinedJSON(&b, tr)
 	}
@@ -164,6 +167,14 @@ func treeJSON(w io.Writer, tr *dag.Tree, chunk int) error {
 	}
 	b.raw("]}\n")
 	return flush()
+}
+
+// continuedJSON writes ,"continued":true for the late spans of a trace
+// printed before (dag.Tree.Continued), and nothing otherwise.
+func continuedJSON(b *jsonBuf, tr *dag.Tree) {
+	if tr.Continued {
+		b.raw(`,"continued":true`)
+	}
 }
 
 // joinedJSON writes ,"joined_trace_ids":[…], the traces dag.Join merged

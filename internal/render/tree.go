@@ -165,6 +165,9 @@ func (tw *treeWriter) header() {
 		list := termstr.Join(ids, ", ")
 		tw.printf("%s\n", st.Faint(lead+truncEnd(list, cells(list), max(1, tw.opt.Width-len(lead)))))
 	}
+	if tr.Continued {
+		tw.printf("%s\n", st.Faint(continuedNote))
+	}
 	services := tr.Services()
 	head := dag.Plural(tr.SpanCount(), "span") + " · " + dag.Plural(len(services), "service") + " ("
 	tail := ") · " + dag.FormatDuration(tr.Duration())
@@ -172,6 +175,10 @@ func (tw *treeWriter) header() {
 	room = max(1, tw.opt.Width-cells(head)-cells(tail))
 	tw.printf("%s\n", st.Faint(head+truncEnd(list, cells(list), room)+tail))
 }
+
+// continuedNote heads the late spans of a trace printed before
+// (dag.Tree.Continued).
+const continuedNote = "continued: spans that arrived after this trace was printed"
 
 // plan sizes the guides: up to maxGuides levels are drawn in full; deeper
 // lines keep the first keepGuides levels, then a depth marker.
