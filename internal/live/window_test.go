@@ -88,13 +88,26 @@ func TestWindow(t *testing.T) {
 			steps: []step{
 				{add: []at{{1, 100}}},
 				{add: []at{{2, 115}}, want: []string{"1:1:window"}},
-				// Already past the window: the continuation completes at once.
-				{add: []at{{1, 101}, {1, 102}}, want: []string{"1:2:window+"}},
+				// The continuation waits for input after it, as any trace.
+				{add: []at{{1, 101}, {1, 102}}},
 				{add: []at{{1, 112}}},
-				{flush: true, want: []string{"1:1:end+", "2:1:end"}},
+				{flush: true, want: []string{"1:3:end+", "2:1:end"}},
 			},
-			split:  2,
+			split:  1,
 			missed: 15 * time.Second,
+		},
+		{
+			name:   "when the input's time runs back, a trace is judged by what is read after its last span",
+			window: 10 * time.Second,
+			steps: []step{
+				{add: []at{{1, 100}}},
+				{add: []at{{2, 200}}, want: []string{"1:1:window"}},
+				// A second dump of an earlier hour: not complete at its first span.
+				{add: []at{{3, 50}}},
+				{add: []at{{3, 55}}},
+				{add: []at{{4, 70}}, want: []string{"3:2:window"}},
+				{flush: true, want: []string{"4:1:end", "2:1:end"}},
+			},
 		},
 		{
 			name: "a whole batch completes its traces at once, in the order they appear",
