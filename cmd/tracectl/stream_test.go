@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
