@@ -174,13 +174,17 @@ func readSpansWhole(s *streams, o *inputOptions, p *progress, fn, whole func([]d
 // would have held them.
 func reportWindow(s *streams, st live.WindowStats, window time.Duration) {
 	if st.Split > 0 {
-		msg := fmt.Sprintf("tracectl: --stream: %s arrived after their trace was printed: printed after it as a continuation (same trace id, marked continued) for %s",
-			dag.Plural(st.LateSpans, "span"), dag.Plural(st.Split, "trace"))
+		were := "they were"
+		if st.Split == 1 {
+			were = "it was"
+		}
+		msg := fmt.Sprintf("tracectl: --stream: %s got %s after %s printed; those follow as continuations (the same trace id, marked continued)",
+			dag.Plural(st.Split, "trace"), dag.Plural(st.LateSpans, "span"), were)
 		if st.MaxMissed > 0 {
 			// The window must be longer than the most it was missed by.
 			suggest := st.MaxMissed.Truncate(time.Second) + time.Second
-			msg += fmt.Sprintf("; the latest came %s past its trace's last span end (window %s): --stream-window %s would have held them",
-				dag.FormatDuration(st.MaxMissed.Nanoseconds()), window, suggest)
+			msg += fmt.Sprintf("; the latest came when the input was %s past its trace's last span end: --stream-window %s (not %s) would have held them",
+				dag.FormatDuration(st.MaxMissed.Nanoseconds()), suggest, window)
 		}
 		fmt.Fprintln(s.Err, msg)
 	}
