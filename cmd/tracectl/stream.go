@@ -58,7 +58,14 @@ func openPerTrace(s *streams, o *inputOptions, so *streamOptions) (*traceSet, er
 	if err != nil {
 		return nil, err
 	}
-	return &traceSet{s: s, o: o, where: where, p: newProgress(s, files), stream: so, prefix: strings.ToLower(o.Trace)}, nil
+	p := newProgress(s, files)
+	if s.OutTTY {
+		// Traces appear on the terminal as they complete: that is the
+		// progress, and a status line on stderr, drawn from the decoding
+		// goroutines, would tangle with them.
+		p = &progress{start: p.start}
+	}
+	return &traceSet{s: s, o: o, where: where, p: p, stream: so, prefix: strings.ToLower(o.Trace)}, nil
 }
 
 // streamed reads the inputs and calls fn with each trace kept (--where,
@@ -96,9 +103,6 @@ func (ts *traceSet) streamed(fn func(*dag.Tree) error) error {
 		}
 		if end {
 			sortByStart(trees) // what is left at the end comes as the batch path would
-		}
-		if len(trees) > 0 && ts.s.OutTTY {
-			ts.p.done() // the status line on the terminal goes before output
 		}
 		for _, tr := range trees {
 			ts.total++
