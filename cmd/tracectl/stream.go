@@ -133,10 +133,11 @@ func (ts *traceSet) streamed(fn func(*dag.Tree) error) error {
 		return nil
 	}
 	add := func(batch []dag.Span) error { return emit(w.Add(batch), false) }
+	whole := func(batch []dag.Span) error { return emit(w.AddWhole(batch), false) }
 	if ts.o.Intercept != nil {
-		add = ts.o.Intercept(add)
+		add, whole = ts.o.Intercept(add), ts.o.Intercept(whole)
 	}
-	err := readSpansWhole(ts.s, ts.o, ts.p, add, func(batch []dag.Span) error { return emit(w.AddWhole(batch), false) })
+	err := readSpansWhole(ts.s, ts.o, ts.p, add, whole)
 	if err == nil {
 		err = emit(w.Flush(), true)
 	}
