@@ -137,7 +137,7 @@ func TestStreamWindowTooSmall(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	suggested := regexp.MustCompile(`--stream-window (\S+) would have held them`).FindStringSubmatch(errs)
+	suggested := regexp.MustCompile(`--stream-window (\S+) \(not \S+\) would have held them`).FindStringSubmatch(errs)
 	if n := strings.Count(errs, "\n"); n != 1 || !strings.Contains(errs, "after they were printed") || suggested == nil {
 		t.Fatalf("stderr %q: want one note suggesting a --stream-window", errs)
 	}
