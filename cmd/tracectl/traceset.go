@@ -26,16 +26,18 @@ type traceSet struct {
 	o     *inputOptions
 	where *query.Query
 	p     *progress
+	// stream is --stream: the input is read while each and sorted hand
+	// the traces on (stream.go).
+	stream *streamOptions
 
 	trees []*dag.Tree // in memory
 
-	sp       *spill.Spill   // spilled
-	memLimit int64          // the soft memory limit before reading
-	limited  bool           // memLimit is to be restored
-	prefix   string         // --trace: only the traces whose id starts with it
-	kept     int            // traces kept by --where and --trace
-	stream   *streamOptions // --stream: read while handing traces on (stream.go)
-	total    int            // traces read
+	sp       *spill.Spill // spilled
+	memLimit int64        // the soft memory limit before reading
+	limited  bool         // memLimit is to be restored
+	prefix   string       // --trace: only the traces whose id starts with it
+	kept     int          // traces kept by --where and --trace
+	total    int          // traces read
 
 	// seen, when set, is called with every tree kept before any is
 	// analysed, and ready after the last: a check over all traces (that
