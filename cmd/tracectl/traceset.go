@@ -219,7 +219,7 @@ func (ts *traceSet) selectTrace(prefix string) error {
 // each calls fn with every tree, in an order that depends on how the input
 // was held: only for results that do not depend on the order.
 func (ts *traceSet) each(fn func(*dag.Tree) error) error {
-	if ts.stream != nil {
+	if ts.stream != nil { // as each trace completes
 		return ts.streamed(fn)
 	}
 	return ts.batches(func(trees []*dag.Tree) error {
@@ -262,7 +262,7 @@ func (ts *traceSet) check(trees []*dag.Tree) error {
 // are merged: output starts once every partition is analysed, and only
 // one trace per run is in memory while it is written.
 func (ts *traceSet) sorted(fn func(*dag.Tree) error) error {
-	if ts.stream != nil {
+	if ts.stream != nil { // --stream: in the order traces complete instead
 		return ts.streamed(fn)
 	}
 	if ts.sp == nil {
