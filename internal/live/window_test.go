@@ -1,11 +1,13 @@
 package live
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
@@ -144,7 +146,7 @@ func TestWindow(t *testing.T) {
 					got = w.Add(timedBatch(st.add...))
 				}
 				total += len(st.add)
-				if diff := cmp.Diff(st.want, describeDone(got)); diff != "" {
+				if diff := gocmp.Diff(st.want, describeDone(got)); diff != "" {
 					t.Fatalf("step %d (-want +got):\n%s", i, diff)
 				}
 			}
@@ -187,4 +189,38 @@ func TestWindowKeepsEverySpan(t *testing.T) {
 			t.Errorf("window %s: %d spans out, %d in", window, n, want)
 		}
 	}
+}
+
+// BenchmarkWindow files 100,000 spans of 10,000 interleaved traces, in
+// batches of 512 by end time as an exporter writes them, through a Window
+// with the default window; it reports spans/s and the traces still open
+// at the peak.
+func BenchmarkWindow(b *testing.B) {
+	const traces, perTrace, batchSize = 10_000, 10, 512
+	spans := make([]dag.SpanData, 0, traces*perTrace)
+	for k := range traces {
+		start := uint64(k) * uint64(10*time.Millisecond) // 100 traces a second
+		for i := range perTrace {
+			end := start + uint64(i+1)*uint64(50*time.Millisecond)
+			spans = append(spans, dag.SpanData{TraceID: dag.TraceID{0: byte(k), 1: byte(k >> 8), 15: 1}, SpanID: dag.SpanID{byte(i + 1)}, Start: start, End: end})
+		}
+	}
+	slices.SortStableFunc(spans, func(a, c dag.SpanData) int { return cmp.Compare(a.End, c.End) })
+	var batches [][]dag.Span
+	for c := range slices.Chunk(spans, batchSize) {
+		batches = append(batches, dag.Pack(c))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	peak := 0
+	for range b.N {
+		w := NewWindow(WindowOptions{})
+		for _, batch := range batches {
+			w.Add(batch)
+			peak = max(peak, w.Stats().Open)
+		}
+		w.Flush()
+	}
+	b.ReportMetric(float64(len(spans))*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+	b.ReportMetric(float64(peak), "open-traces")
 }
