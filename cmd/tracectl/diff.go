@@ -150,45 +150,49 @@ func diffRun(s *streams, opts *diffOptions) error {
 		return usageError{fmt.Errorf("--min-shift %s: want 0 or more", opts.MinShift)}
 	}
 
-	load := func(files []string, trace, side string) ([]*dag.Tree, error) {
+	budget, err := opts.budget()
+	if err != nil {
+		return err
+	}
+	dopts := diff.Options{By: by, Alpha: opts.Alpha, MinChange: minChangeOption(minChange),
+		MinShift: int64(opts.MinShift), Why: opts.Why}
+	oneTrace := opts.BaseTrace != "" || opts.CandTrace != "" || opts.Trace != ""
+	read := func(files []string, trace, name string) (*diffSide, error) {
 		in := opts.inputOptions
 		in.Files, in.Trace = files, ""
-		trees, err := loadTrees(s, &in)
-		if err != nil {
-			return nil, err
-		}
-		flag := "--" + side + "-trace"
+		// Both sides are open at once (--why reads them again): each
+		// has half the budget.
+		in.MaxMemory = strconv.FormatInt(max(budget/2, 1), 10)
+		in.Reread = opts.Why && !oneTrace
+		flag := "--" + name + "-trace"
 		if trace == "" {
 			flag, trace = "--trace", opts.Trace
 		}
-		if trace != "" {
-			if trees, err = selectTrace(trees, trace); err != nil {
-				return nil, fmt.Errorf("%s: %s: %w", side, flag, err)
-			}
+		d := &diffSide{name: name, files: files}
+		if !oneTrace {
+			d.sum = diff.NewSide(dopts)
 		}
-		if len(trees) == 0 {
-			what := "no traces"
-			if opts.Where != "" {
-				what = "no traces match --where"
-			}
-			return nil, usageError{fmt.Errorf("%s: %s in %s", side, what, strings.Join(files, ", "))}
+		if err := d.read(s, &in, trace, flag); err != nil {
+			d.close()
+			return nil, err
 		}
-		sortByStart(trees)
-		return trees, nil
+		return d, nil
 	}
-	base, err := load(opts.Base, opts.BaseTrace, "base")
+	base, err := read(opts.Base, opts.BaseTrace, "base")
 	if err != nil {
 		return err
 	}
-	cand, err := load(opts.Cand, opts.CandTrace, "cand")
+	defer base.close()
+	cand, err := read(opts.Cand, opts.CandTrace, "cand")
 	if err != nil {
 		return err
 	}
+	defer cand.close()
 	st := s.styles(opts.Color, opts.Width)
 
-	if opts.BaseTrace != "" || opts.CandTrace != "" || (len(base) == 1 && len(cand) == 1) {
-		if len(base) != 1 || len(cand) != 1 {
-			return usageError{fmt.Errorf("comparing one trace per side, but base has %d and cand %d: give --base-trace and --cand-trace", len(base), len(cand))}
+	if oneTrace || (base.traces == 1 && cand.traces == 1) {
+		if base.traces != 1 || cand.traces != 1 {
+			return usageError{fmt.Errorf("comparing one trace per side, but base has %d and cand %d: give --base-trace and --cand-trace", base.traces, cand.traces)}
 		}
 		if opts.JUnit != "" {
 			return usageError{errors.New("--junit reports groups: it needs many traces per side, not one")}
@@ -196,15 +200,26 @@ func diffRun(s *streams, opts *diffOptions) error {
 		if opts.Output == "markdown" {
 			return usageError{errors.New("-o markdown reports groups: use text or json for one trace per side")}
 		}
-		spans := diff.Align(critpath.Analyze(base[0]), critpath.Analyze(cand[0]))
+		spans := diff.Align(critpath.Analyze(base.first[0]), critpath.Analyze(cand.first[0]))
 		if opts.Output == "json" {
 			return render.DiffTreeJSON(s.Out, spans)
 		}
-		return render.DiffTree(s.Out, st, base[0].TraceIDText(), cand[0].TraceIDText(), spans)
+		return render.DiffTree(s.Out, st, base.first[0].TraceIDText(), cand.first[0].TraceIDText(), spans)
 	}
 
-	rep := diff.Compare(base, cand, diff.Options{By: by, Alpha: opts.Alpha, MinChange: minChangeOption(minChange),
-		MinShift: int64(opts.MinShift), Why: opts.Why})
+	rep := diff.CompareSides(base.sum, cand.sum, dopts)
+	if x := diff.NewExplainer(rep, dopts); x != nil {
+		// The explanation's counts are bounded and so depend on the order
+		// of the traces: they come sorted, as in memory.
+		err := cand.ts.sorted(func(tr *dag.Tree) error { x.AddCand([]*dag.Tree{tr}); return nil })
+		if err == nil && x.NeedBase() {
+			err = base.ts.sorted(func(tr *dag.Tree) error { x.AddBase([]*dag.Tree{tr}); return nil })
+		}
+		if err != nil {
+			return err
+		}
+		x.Finish()
+	}
 	switch opts.Output {
 	case "json":
 		err = render.DiffJSON(s.Out, rep)
@@ -225,6 +240,72 @@ func diffRun(s *streams, opts *diffOptions) error {
 		return errFailed
 	}
 	return nil
+}
+
+// diffSide is one side of a diff, read through the spilling path: its
+// traces folded into a summary (many traces per side), and the first few
+// trees that match its trace id prefix (one trace per side).
+type diffSide struct {
+	name   string
+	files  []string
+	ts     *traceSet
+	sum    *diff.SideSummary // nil when comparing one trace per side
+	traces int               // traces matching the prefix
+	first  []*dag.Tree       // the first few of them by start (one is the one compared)
+}
+
+// read reads the side's inputs and goes over its traces once, a partition
+// at a time when they do not fit in memory.
+func (d *diffSide) read(s *streams, in *inputOptions, prefix, flag string) error {
+	ts, err := openTraces(s, in, true)
+	if err != nil {
+		return err
+	}
+	d.ts = ts
+	prefix = strings.ToLower(prefix)
+	total := 0
+	err = ts.batches(func(trees []*dag.Tree) error {
+		total += len(trees)
+		for _, tr := range trees {
+			if prefix != "" && !traceHasPrefix(tr, prefix) {
+				continue
+			}
+			d.traces++
+			// Only the one trace compared, or the ids an ambiguous prefix
+			// quotes, are kept: a tree holds its partition's spans.
+			if d.traces == 1 || prefix != "" {
+				d.first = append(d.first, tr)
+				sortByStart(d.first)
+				d.first = d.first[:min(len(d.first), 3)]
+			} else {
+				d.first = nil
+			}
+		}
+		if d.sum != nil {
+			d.sum.Add(trees)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if prefix != "" && d.traces != 1 {
+		return fmt.Errorf("%s: %s: %w", d.name, flag, traceMatchError(prefix, d.traces, total, d.first))
+	}
+	if d.traces == 0 {
+		what := "no traces"
+		if in.Where != "" {
+			what = "no traces match --where"
+		}
+		return usageError{fmt.Errorf("%s: %s in %s", d.name, what, strings.Join(d.files, ", "))}
+	}
+	return nil
+}
+
+func (d *diffSide) close() {
+	if d.ts != nil {
+		d.ts.close()
+	}
 }
 
 // minChangeOption maps the flag's 0 (any shift counts) to diff's "none".

@@ -39,6 +39,9 @@ type inputOptions struct {
 	MaxMemory string
 	// SpillDir is where spill files go ("" for $TMPDIR).
 	SpillDir string
+	// Reread keeps spilled partitions after a pass over them, for a
+	// command that reads its traces twice (diff --why).
+	Reread bool
 	// A backend search read as one more input (--jaeger …).
 	searchOptions
 	// Intercept, when set, wraps what is done with each batch of spans

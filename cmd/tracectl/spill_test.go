@@ -25,6 +25,13 @@ import (
 // asynchronous consumer, orphans and duplicates.
 func generatedTraces(t *testing.T, n int) string {
 	t.Helper()
+	return generatedTracesSlow(t, n, "", 1)
+}
+
+// generatedTracesSlow is generatedTraces with the spans of one service
+// slower by a factor: the same traces, a regression to find.
+func generatedTracesSlow(t *testing.T, n int, service string, factor float64) string {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	services := []*dag.Resource{}
 	for _, name := range []string{"frontend", "cart", "payment", "db"} {
@@ -49,6 +56,9 @@ func generatedTraces(t *testing.T, n int) string {
 			}
 			s.Start = start + uint64(rng.IntN(1000))*1000
 			s.End = s.Start + uint64(rng.IntN(5_000_000))
+			if s.Resource.Service == service {
+				s.End = s.Start + uint64(float64(s.End-s.Start)*factor)
+			}
 			if rng.IntN(10) == 0 {
 				s.Status = dag.Status{Code: dag.StatusError, Message: "boom"}
 				s.Events = []dag.Event{{Name: "exception", Time: s.Start + 1, Attrs: []dag.Attr{{Key: "exception.message", Value: dag.StringValue("boom")}}}}
@@ -74,7 +84,7 @@ func generatedTraces(t *testing.T, n int) string {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "generated.jsonl")
+	path := filepath.Join(t.TempDir(), "generated-"+service+".jsonl")
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +107,12 @@ var spillCommands = [][]string{
 	{"critpath"}, {"critpath", "-o", "json", "--where", "{ status = error }"},
 	{"tree", "--width", "100"}, {"tree", "-o", "json"},
 	{"query", "{ kind = server }"}, {"query", "--traces", "-o", "json", "{ status = error }"},
+	// diff reads BASE and CAND: the input and, for the generated traces,
+	// the same traces with payment three times slower (a regression: exit
+	// 1, explained); for the conformance files, the input again.
+	{"diff", "--by", "service", "BASE", "CAND"}, {"diff", "-o", "json", "BASE", "CAND"},
+	{"diff", "--by", "service", "-o", "markdown", "--why=false", "BASE", "CAND"},
+	{"diff", "--where", "{ kind = server }", "-o", "json", "BASE", "CAND"},
 }
 
 // TestSpilledOutputIsTheSame runs every file command on real files (the
@@ -104,6 +120,7 @@ var spillCommands = [][]string{
 // disk a partition at a time, and compares the bytes of what they print.
 func TestSpilledOutputIsTheSame(t *testing.T) {
 	inputs := []string{generatedTraces(t, 300)}
+	slower := generatedTracesSlow(t, 300, "payment", 3)
 	if testenv.HaveConformance() {
 		filepath.WalkDir(testenv.ConformanceDir(), func(path string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && slices.Contains([]string{".json", ".jsonl", ".pb"}, filepath.Ext(path)) {
@@ -121,6 +138,14 @@ func TestSpilledOutputIsTheSame(t *testing.T) {
 			args := append(slices.Clone(c), in)
 			if c[0] == "query" { // the query goes last
 				args = append(slices.Clone(c[:len(c)-1]), in, c[len(c)-1])
+			}
+			if c[0] == "diff" {
+				cand := in
+				if in == inputs[0] {
+					cand = slower
+				}
+				args = slices.Clone(c)
+				args[len(args)-2], args[len(args)-1] = in, cand
 			}
 			name := strings.Join(c, " ") + " " + filepath.Base(in)
 			t.Run(name, func(t *testing.T) {

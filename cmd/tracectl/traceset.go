@@ -38,6 +38,7 @@ type traceSet struct {
 	prefix   string       // --trace: only the traces whose id starts with it
 	kept     int          // traces kept by --where and --trace
 	total    int          // traces read
+	passes   int          // passes over the partitions so far
 
 	// seen, when set, is called with every tree kept before any is
 	// analysed, and ready after the last: a check over all traces (that
@@ -98,7 +99,7 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		if read := ts.p.bytes; total > 0 && read > 0 {
 			expected = int64(float64(heldSize) * float64(total) / float64(read))
 		}
-		sp, err := spill.New(spill.Options{Dir: o.SpillDir, Budget: budget, Expected: expected})
+		sp, err := spill.New(spill.Options{Dir: o.SpillDir, Budget: budget, Expected: expected, Reread: o.Reread})
 		if err != nil {
 			return err
 		}
@@ -318,9 +319,13 @@ func keyOf(tr *dag.Tree) spill.Key { return spill.Key{Start: tr.Start, TraceID: 
 
 // partitions builds the trees of each partition in turn, applies
 // --adjust-skew, --where and --trace as the in-memory path does, and calls
-// fn with the trees kept and their traces. At the end it reports, as the
-// in-memory path does, what --adjust-skew moved and what --where kept.
+// fn with the trees kept and their traces. At the end of the first pass it
+// reports, as the in-memory path does, what --adjust-skew moved and what
+// --where kept (a second pass needs inputOptions.Reread).
 func (ts *traceSet) partitions(fn func([]*dag.Tree, []*dag.Trace) error) error {
+	first := ts.passes == 0
+	ts.passes++
+	ts.total, ts.kept = 0, 0
 	var adj dag.SkewAdjuster
 	var matches []*dag.Tree // --trace: the first few by start, for the error
 	matched, whereKept := 0, 0
@@ -371,10 +376,10 @@ func (ts *traceSet) partitions(fn func([]*dag.Tree, []*dag.Trace) error) error {
 	if err != nil {
 		return err
 	}
-	if ts.o.AdjustSkew {
+	if ts.o.AdjustSkew && first {
 		reportShifts(ts.s, &adj)
 	}
-	if ts.where != nil {
+	if ts.where != nil && first {
 		reportKept(ts.s, "--where", ts.kept, ts.total)
 	}
 	if ts.prefix != "" && matched != 1 {

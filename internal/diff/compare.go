@@ -168,14 +168,77 @@ func (r *Report) Regressed() bool {
 	return false
 }
 
-// Compare compares the candidate traces with the base traces. Every tree
-// is analysed once per side; with Options.Why, the candidate and base
-// traces are read again for the regressed rows.
+// Compare compares the candidate traces with the base traces, all in
+// memory. Every tree is analysed once per side; with Options.Why, the
+// candidate and base traces are read again for the regressed rows. It is
+// NewSide, Side.Add, CompareSides and Explainer in one call: a caller that
+// cannot hold every trace (tracectl diff on a dump larger than memory)
+// feeds them batch by batch.
 func Compare(base, cand []*dag.Tree, opts Options) *Report {
-	bs := summarizeSide(base, opts)
-	cs := summarizeSide(cand, opts)
+	bs, cs := NewSide(opts), NewSide(opts)
+	bs.Add(base)
+	cs.Add(cand)
+	rep := CompareSides(bs, cs, opts)
+	if x := NewExplainer(rep, opts); x != nil {
+		x.AddCand(cand)
+		if x.NeedBase() {
+			x.AddBase(base)
+		}
+		x.Finish()
+	}
+	return rep
+}
+
+// SideSummary is one side's traces folded per group: per group the
+// per-trace critical times (8 bytes per trace the group occurs in), calls,
+// errors and self time, and per trace its duration. It is all CompareSides
+// needs, so a side can be fed in batches (a partition of a spilled input at
+// a time) and its trees let go; the result does not depend on how the
+// traces were split or in what order they came.
+type SideSummary struct {
+	opts Options
+	s    *side
+	zs   []*critpath.Analyzer // one per worker, kept between batches
+}
+
+// NewSide returns an empty side.
+func NewSide(opts Options) *SideSummary {
+	return &SideSummary{opts: opts, s: &side{groups: make(map[critpath.Key]*group)}}
+}
+
+// Traces returns how many traces were added.
+func (s *SideSummary) Traces() int { return s.s.traces }
+
+// Add analyses trees, on several workers, each folding a contiguous run of
+// them, and folds them into the side.
+func (s *SideSummary) Add(trees []*dag.Tree) {
+	workers := s.opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, len(trees)/64))
+	for len(s.zs) < workers {
+		s.zs = append(s.zs, newAnalyzer(s.opts))
+	}
+	parts := make([]*side, workers)
+	var wg sync.WaitGroup
+	for w := range parts {
+		part := trees[len(trees)*w/workers : len(trees)*(w+1)/workers]
+		wg.Go(func() { parts[w] = foldSide(s.zs[w], part, s.opts) })
+	}
+	wg.Wait()
+	for _, p := range parts {
+		s.s.merge(p)
+	}
+}
+
+// CompareSides compares two sides: every row's statistics and verdict.
+// Explanations (Options.Why) come from an Explainer, which reads the
+// traces again.
+func CompareSides(base, cand *SideSummary, opts Options) *Report {
+	bs, cs := base.s, cand.s
 	rep := &Report{By: opts.By, Alpha: opts.alpha(), MinChange: opts.minChange(),
-		BaseTraces: len(base), CandTraces: len(cand)}
+		BaseTraces: bs.traces, CandTraces: cs.traces}
 
 	keys := make([]critpath.Key, 0, len(bs.groups)+len(cs.groups))
 	for k := range bs.groups {
@@ -215,9 +278,6 @@ func Compare(base, cand []*dag.Tree, opts Options) *Report {
 	}
 	slices.SortStableFunc(rows[1:], compareRows)
 	rep.Rows = rows
-	if opts.Why {
-		explain(rep, base, cand, opts)
-	}
 	return rep
 }
 
@@ -356,7 +416,13 @@ func (g *group) side(traces int) Side {
 	return s
 }
 
-func (s *side) endToEnd() []int64 { return slices.Clone(s.durations) }
+// endToEnd returns the per-trace durations, sorted: the mean is then
+// summed in the same order however the traces came.
+func (s *side) endToEnd() []int64 {
+	d := slices.Clone(s.durations)
+	slices.Sort(d)
+	return d
+}
 
 func (s *side) e2eSide() Side {
 	out := Side{Traces: s.traces, With: s.traces}
@@ -365,29 +431,6 @@ func (s *side) e2eSide() Side {
 		out.ErrorRate = float64(s.rootErrs) / float64(s.traces)
 	}
 	return out
-}
-
-// summarizeSide analyses every tree of one side, on several workers, each
-// folding a contiguous run of traces; the merge does not depend on how the
-// traces were split (samples are only ever sorted).
-func summarizeSide(trees []*dag.Tree, opts Options) *side {
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = max(1, min(workers, len(trees)/64))
-	parts := make([]*side, workers)
-	var wg sync.WaitGroup
-	for w := range parts {
-		part := trees[len(trees)*w/workers : len(trees)*(w+1)/workers]
-		wg.Go(func() { parts[w] = foldSide(part, opts) })
-	}
-	wg.Wait()
-	s := parts[0]
-	for _, p := range parts[1:] {
-		s.merge(p)
-	}
-	return s
 }
 
 func newAnalyzer(opts Options) *critpath.Analyzer {
@@ -413,13 +456,12 @@ type folder struct {
 	touched []*group
 }
 
-func foldSide(trees []*dag.Tree, opts Options) *side {
+func foldSide(z *critpath.Analyzer, trees []*dag.Tree, opts Options) *side {
 	f := &folder{
 		s:     &side{groups: make(map[critpath.Key]*group)},
 		by:    opts.By,
 		cache: make(map[opRef]*group),
 	}
-	z := newAnalyzer(opts)
 	for _, tr := range trees {
 		f.add(z.Analyze(tr))
 	}

@@ -64,14 +64,30 @@ type whyAcc struct {
 	seen      map[[2]string]bool // values of the current trace
 }
 
-// explain fills Why for the regressed rows: one pass over the candidate
-// traces (re-timing and attribute counts for every row at once), and one
-// over the base traces when some row has too few fast candidate traces.
-func explain(rep *Report, base, cand []*dag.Tree, opts Options) {
-	var accs []*whyAcc
+// Explainer fills Why for the regressed rows of a report: one pass over
+// the candidate traces (re-timing and attribute counts for every row at
+// once), and one over the base traces when NeedBase says some row has too
+// few fast candidate traces. The traces must come in the same order on
+// every run (tracectl: by start time, then trace id): counts are bounded,
+// and once full only values already counted go on counting.
+type Explainer struct {
+	rep      *Report
+	by       critpath.By
+	z        *critpath.Analyzer
+	accs     []*whyAcc
+	needBase []*whyAcc
+}
+
+// NewExplainer returns the explainer of rep's regressed rows, or nil when
+// Options.Why is not set or no row regressed.
+func NewExplainer(rep *Report, opts Options) *Explainer {
+	if !opts.Why {
+		return nil
+	}
+	x := &Explainer{rep: rep, by: rep.By}
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
-		if r.Verdict != Regressed || r.EndToEnd || len(accs) == maxWhyRows {
+		if r.Verdict != Regressed || r.EndToEnd || len(x.accs) == maxWhyRows {
 			continue
 		}
 		acc := &whyAcc{row: r, threshold: r.Base.Latency.P90,
@@ -83,19 +99,24 @@ func explain(rep *Report, base, cand []*dag.Tree, opts Options) {
 				Operation: rep.By == critpath.ByOperation, Factor: r.Why.Factor}
 			acc.whatIf = &critpath.WhatIf{Rules: []critpath.Speedup{rule}}
 		}
-		accs = append(accs, acc)
+		x.accs = append(x.accs, acc)
 	}
-	if len(accs) == 0 {
-		return
+	if len(x.accs) == 0 {
+		return nil
 	}
-	z := newAnalyzer(opts)
-	for _, tr := range cand {
-		a := z.Analyze(tr)
-		for _, acc := range accs {
+	x.z = newAnalyzer(opts)
+	return x
+}
+
+// AddCand reads candidate traces.
+func (x *Explainer) AddCand(trees []*dag.Tree) {
+	for _, tr := range trees {
+		a := x.z.Analyze(tr)
+		for _, acc := range x.accs {
 			if acc.whatIf != nil {
 				acc.whatIf.Add(a)
 			}
-			v := acc.collect(a, rep.By)
+			v := acc.collect(a, x.by)
 			if v > acc.threshold {
 				acc.slow++
 				acc.count(acc.slowAttrs)
@@ -105,25 +126,42 @@ func explain(rep *Report, base, cand []*dag.Tree, opts Options) {
 			}
 		}
 	}
-	var needBase []*whyAcc
-	for _, acc := range accs {
+}
+
+// NeedBase reports, once every candidate trace is read, whether some row
+// compares its slow traces with the base traces, which AddBase then reads.
+func (x *Explainer) NeedBase() bool {
+	x.needBase = x.needBase[:0]
+	for _, acc := range x.accs {
 		if acc.fast < minBaseline {
-			acc.baseAttrs = map[[2]string]int{}
-			needBase = append(needBase, acc)
+			if acc.baseAttrs == nil {
+				acc.baseAttrs = map[[2]string]int{}
+			}
+			x.needBase = append(x.needBase, acc)
 		}
 	}
-	for _, tr := range base {
-		if len(needBase) == 0 {
-			break
-		}
-		a := z.Analyze(tr)
-		for _, acc := range needBase {
-			acc.collect(a, rep.By)
+	return len(x.needBase) > 0
+}
+
+// AddBase reads base traces, after NeedBase.
+func (x *Explainer) AddBase(trees []*dag.Tree) {
+	if len(x.needBase) == 0 {
+		return
+	}
+	for _, tr := range trees {
+		a := x.z.Analyze(tr)
+		for _, acc := range x.needBase {
+			acc.collect(a, x.by)
 			acc.count(acc.baseAttrs)
 		}
 	}
+}
+
+// Finish fills the rows' Why.
+func (x *Explainer) Finish() {
+	rep := x.rep
 	e2e := rep.Rows[0].Cand.Mean - rep.Rows[0].Base.Mean
-	for _, acc := range accs {
+	for _, acc := range x.accs {
 		acc.finish(e2e, rep.BaseTraces)
 	}
 }

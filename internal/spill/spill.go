@@ -20,6 +20,9 @@ type Options struct {
 	// Expected is the expected size of everything spilled, in spill bytes
 	// (0 when unknown, as for stdin): it sets the number of partitions.
 	Expected int64
+	// Reread keeps the partition files once read, so that Partitions can
+	// be called again (a second pass over the same traces: diff --why).
+	Reread bool
 }
 
 // Expansion is about how many bytes of memory analysing spans takes per
@@ -37,6 +40,11 @@ type Spill struct {
 	runs  []string
 	seq   int
 	split int // partitions split again for being too big
+	// read lists the partitions read, in order, when they are kept for
+	// another pass (Options.Reread); done is set once the first pass ended.
+	reread bool
+	read   []Part
+	done   bool
 }
 
 // New makes the temporary directory and the partition files.
@@ -49,7 +57,7 @@ func New(opts Options) (*Spill, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--spill-dir: %w", diskError(err))
 	}
-	s := &Spill{dir: dir, part: max(opts.Budget/Expansion, 1)}
+	s := &Spill{dir: dir, part: max(opts.Budget/Expansion, 1), reread: opts.Reread}
 	n := 64
 	if opts.Expected > 0 {
 		n = int(min(opts.Expected/s.part+opts.Expected/s.part/4+1, 1024))
@@ -85,8 +93,13 @@ const maxSplitDepth = 3
 // n. Each partition holds whole traces. A partition bigger than the budget
 // is first split again by another hash; one that still is (a trace bigger
 // than the budget) is analysed as it is. Each file is removed once fn
-// returns.
+// returns, unless Options.Reread keeps it: then a later call reads the same
+// partitions again, in the same order.
 func (s *Spill) Partitions(fn func(batches [][]dag.Span, k, n int) error) error {
+	if s.done {
+		return s.again(fn)
+	}
+	s.done = true
 	queue, err := s.p.finish()
 	if err != nil {
 		return err
@@ -114,7 +127,28 @@ func (s *Spill) Partitions(fn func(batches [][]dag.Span, k, n int) error) error 
 		if err := fn(batches, k, k+len(queue)); err != nil {
 			return err
 		}
-		os.Remove(pt.Path)
+		if s.reread {
+			s.read = append(s.read, pt)
+		} else {
+			os.Remove(pt.Path)
+		}
+	}
+	return nil
+}
+
+// again reads the partitions kept by a first pass.
+func (s *Spill) again(fn func(batches [][]dag.Span, k, n int) error) error {
+	if !s.reread {
+		return fmt.Errorf("spill: partitions read twice without Options.Reread")
+	}
+	for k, pt := range s.read {
+		batches, err := readAll(pt.Path)
+		if err != nil {
+			return err
+		}
+		if err := fn(batches, k+1, len(s.read)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

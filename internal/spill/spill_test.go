@@ -85,7 +85,12 @@ func byTrace(batches [][]dag.Span) map[dag.TraceID][]dag.Span {
 
 func roundTrip(t *testing.T, batches [][]dag.Span, budget int64) (map[dag.TraceID][]dag.Span, *Spill) {
 	t.Helper()
-	sp, err := New(Options{Dir: t.TempDir(), Budget: budget})
+	return roundTripOpts(t, batches, Options{Dir: t.TempDir(), Budget: budget})
+}
+
+func roundTripOpts(t *testing.T, batches [][]dag.Span, opts Options) (map[dag.TraceID][]dag.Span, *Spill) {
+	t.Helper()
+	sp, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +140,43 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("partition files left after reading: %d", len(left))
 			}
 		})
+	}
+}
+
+// TestReread: with Options.Reread a second pass reads the same partitions,
+// split the same way, in the same order; Remove then deletes them.
+func TestReread(t *testing.T) {
+	batches := append(conformanceSpans(t), oddSpans())
+	want := byTrace(batches)
+	first, sp := roundTripOpts(t, batches, Options{Dir: t.TempDir(), Budget: 4 << 10, Reread: true})
+	if diff := cmp.Diff(want, first, allFields); diff != "" {
+		t.Fatalf("first pass (-want +got):\n%s", diff)
+	}
+	var order [2][]dag.TraceID
+	var again [][]dag.Span
+	for pass := range order {
+		err := sp.Partitions(func(bs [][]dag.Span, k, n int) error {
+			order[pass] = append(order[pass], bs[0][0].TraceID)
+			if pass == 1 {
+				again = append(again, bs...)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(order[0], order[1]); diff != "" {
+		t.Errorf("partition order between passes (-second +third):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, byTrace(again), allFields); diff != "" {
+		t.Errorf("another pass (-want +got):\n%s", diff)
+	}
+	if err := sp.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sp.Dir()); !os.IsNotExist(err) {
+		t.Errorf("spill directory left after Remove: %v", err)
 	}
 }
 
