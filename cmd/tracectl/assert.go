@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/query"
 	"github.com/tracectl/tracectl/internal/render"
 )
@@ -150,15 +151,33 @@ func assertEval(s *streams, opts *assertOptions, names *[]string) error {
 	for _, e := range exps {
 		*names = append(*names, e.Label())
 	}
-	trees, err := loadTrees(s, &opts.inputOptions)
+	ts, err := openTraces(s, &opts.inputOptions, true)
 	if err != nil {
 		return err
 	}
-	sortByStart(trees)
+	defer ts.close()
+	// Each expectation is checked trace by trace, a partition at a time
+	// when the input does not fit in memory; in start order, so the traces
+	// and spans a failure quotes are the first ones either way.
+	checks := make([]*query.Assertion, len(exps))
+	for i, e := range exps {
+		checks[i] = query.NewAssertion(e, opts.NearMisses)
+	}
+	traces := 0
+	err = ts.sorted(func(tr *dag.Tree) error {
+		traces++
+		for _, c := range checks {
+			c.Add(tr)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	outcomes := make([]query.Outcome, len(exps))
 	failed := 0
-	for i, e := range exps {
-		outcomes[i] = query.Assert(e, trees, opts.NearMisses)
+	for i, c := range checks {
+		outcomes[i] = c.Outcome()
 		if !outcomes[i].Passed {
 			failed++
 		}
@@ -167,7 +186,7 @@ func assertEval(s *streams, opts *assertOptions, names *[]string) error {
 		return err
 	}
 	if opts.JUnit != "" {
-		if err := writeJUnit(opts, outcomes, len(trees)); err != nil {
+		if err := writeJUnit(opts, outcomes, traces); err != nil {
 			return err
 		}
 	}

@@ -113,6 +113,13 @@ var spillCommands = [][]string{
 	{"diff", "--by", "service", "BASE", "CAND"}, {"diff", "-o", "json", "BASE", "CAND"},
 	{"diff", "--by", "service", "-o", "markdown", "--why=false", "BASE", "CAND"},
 	{"diff", "--where", "{ kind = server }", "-o", "json", "BASE", "CAND"},
+	// assert, passing and failing (exit 1 with its explanation: near
+	// misses, structure, aggregates, traces that did not match, spans
+	// that should not be there).
+	{"assert", "-e", "{ kind = server }", "-e", "{ name = \"op-3\" && duration > 1h }", "-e", "{ name = \"op-3\" } >> { name = \"op-4\" && status = error && kind = consumer }"},
+	{"assert", "--every-trace", "-e", "{ status = error }", "-e", "{ kind = server } | count() > 40"},
+	{"assert", "--near-misses", "5", "--absent", "{ status = error }", "-e", "{ resource.service.name = \"paymnt\" }"},
+	{"assert", "--where", "{ kind = client }", "-e", "{ kind = client } ~ { kind = producer && duration > 4ms }", "-e", "{ name =~ \"op-1.*\" } && { name = \"nope\" }"},
 }
 
 // TestSpilledOutputIsTheSame runs every file command on real files (the

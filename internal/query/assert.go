@@ -217,32 +217,46 @@ func idOr(raw, hex string) string {
 // Assert evaluates an expectation over all trees. limit bounds the near
 // misses per diagnosis and the spans or traces listed.
 func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
-	start := time.Now()
-	o := Outcome{Expectation: e, Traces: len(trees)}
-	var unmatched []*dag.Tree
+	c := NewAssertion(e, limit)
 	for _, t := range trees {
-		r := e.Query.Eval(t)
-		if !r.Matched {
-			unmatched = append(unmatched, t)
-			continue
-		}
-		o.MatchedTraces++
-		o.MatchedSpans += len(r.Spans)
-		if e.Mode == Absent {
-			for _, i := range r.Spans {
-				if len(o.Found) >= limit {
-					break
-				}
-				o.Found = append(o.Found, spanRef(t, t.Nodes[i].Span))
-			}
-		}
+		c.Add(t)
 	}
-	switch e.Mode {
-	case Some:
-		o.Passed = o.MatchedTraces > 0
-	case Every:
-		o.Passed = o.Traces > 0 && o.MatchedTraces == o.Traces
-		for _, t := range unmatched[:min(len(unmatched), limit)] {
+	return c.Outcome()
+}
+
+// Assertion is Assert fed one trace at a time, so that the traces need not all
+// be in memory at once: it counts, keeps the first few traces or spans it
+// lists, and explains the traces that did not match as they come (see
+// Explainer). Fed the same traces in the same order (tracectl: by start
+// time, then trace id), its Outcome is Assert's.
+type Assertion struct {
+	e         Expectation
+	limit     int
+	o         Outcome
+	x         *Explainer // the traces that did not match, while a failure needs them
+	unmatched int
+	elapsed   time.Duration
+}
+
+// NewAssertion returns an assertion of e with no trace read.
+func NewAssertion(e Expectation, limit int) *Assertion {
+	c := &Assertion{e: e, limit: limit, o: Outcome{Expectation: e}}
+	if e.Mode != Absent {
+		c.x = NewExplainer(e.Query, limit)
+	}
+	return c
+}
+
+// Add evaluates the expectation on one more trace.
+func (c *Assertion) Add(t *dag.Tree) {
+	start := time.Now()
+	defer func() { c.elapsed += time.Since(start) }()
+	o, e := &c.o, c.e
+	o.Traces++
+	r := e.Query.Eval(t)
+	if !r.Matched {
+		c.unmatched++
+		if e.Mode == Every && len(o.Unmatched) < c.limit {
 			o.Unmatched = append(o.Unmatched, t.TraceID)
 			if raw := rawIDs(t, dag.SpanID{}).Trace; raw != "" {
 				if o.RawUnmatched == nil {
@@ -251,23 +265,52 @@ func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
 				o.RawUnmatched[t.TraceID] = raw
 			}
 		}
+		if c.x != nil {
+			c.x.Add(t)
+		}
+		return
+	}
+	o.MatchedTraces++
+	o.MatchedSpans += len(r.Spans)
+	switch e.Mode {
+	case Some:
+		c.x = nil // it passes: nothing to explain
+	case Absent:
+		for _, i := range r.Spans {
+			if len(o.Found) >= c.limit {
+				break
+			}
+			o.Found = append(o.Found, spanRef(t, t.Nodes[i].Span))
+		}
+	}
+}
+
+// Outcome is the verdict on the traces read.
+func (c *Assertion) Outcome() Outcome {
+	start := time.Now()
+	o, e := c.o, c.e
+	switch e.Mode {
+	case Some:
+		o.Passed = o.MatchedTraces > 0
+	case Every:
+		o.Passed = o.Traces > 0 && o.MatchedTraces == o.Traces
 	case Absent:
 		o.Passed = o.MatchedTraces == 0
 	}
 	if !o.Passed && e.Mode != Absent {
-		if len(trees) == 0 {
+		if o.Traces == 0 {
 			o.Diagnoses = []Diagnosis{{Summary: "the input holds no traces"}}
 		} else {
-			o.Diagnoses = Explain(e.Query, unmatched, limit)
+			o.Diagnoses = c.x.Diagnoses()
 		}
 		if e.Mode == Every && o.MatchedTraces > 0 {
 			// Explain saw only the traces that failed; say so, or "no
 			// trace has …" would contradict the matched count.
 			for i := range o.Diagnoses {
-				o.Diagnoses[i].Summary += fmt.Sprintf(" (among the %s that did not match)", dag.Plural(len(unmatched), "trace"))
+				o.Diagnoses[i].Summary += fmt.Sprintf(" (among the %s that did not match)", dag.Plural(c.unmatched, "trace"))
 			}
 		}
 	}
-	o.Elapsed = time.Since(start)
+	o.Elapsed = c.elapsed + time.Since(start)
 	return o
 }

@@ -46,10 +46,9 @@ func (q *Query) Match(t *dag.Tree) bool {
 // evalOne walks the query over one trace, and returns what it selects and
 // the pre-order if the walk computed it.
 func (q *Query) evalOne(t *dag.Tree) (set spanset, pre []int32) {
-	one := [1]evaluator{{tree: t}}
-	w := walker{evs: one[:]}
-	sets, _ := w.set(q.root)
-	return sets.first, one[0].pre
+	ev := evaluator{tree: t}
+	w := walker{ev: &ev}
+	return w.set(q.root), ev.pre
 }
 
 // spanset is a set of nodes of one tree, as membership flags by node index.
@@ -60,82 +59,24 @@ type spanset struct {
 
 func (s spanset) empty() bool { return s.n == 0 }
 
-// sets holds one spanset per trace of a walk, the first inline, so that
-// a one-trace walk (once per trace for --where) allocates no room for
-// them and keeps its state on the stack.
-type sets struct {
-	first spanset
-	rest  []spanset // traces 1… of an explaining walk
-}
-
-// at is the spanset of trace k.
-func (s *sets) at(k int) *spanset {
-	if k == 0 {
-		return &s.first
-	}
-	return &s.rest[k-1]
-}
-
-func (s *sets) empty() bool {
-	if !s.first.empty() {
-		return false
-	}
-	for _, x := range s.rest {
-		if !x.empty() {
-			return false
-		}
-	}
-	return true
-}
-
-// setCount is how many spans a part selected, and in how many traces.
-type setCount struct{ spans, traces int }
-
-func (s *sets) count() setCount {
-	var c setCount
-	for k := range len(s.rest) + 1 {
-		if x := s.at(k); x.n > 0 {
-			c.spans += x.n
-			c.traces++
-		}
-	}
-	return c
-}
-
-// walker is the one evaluator of the query language. It walks the syntax
-// tree once for a batch of traces, evaluating each part on every trace
-// before the next part, so that when explaining it can tell which part
-// selected nothing in any trace and say why (see Explain). Eval and Match
-// walk a batch of one trace and do not explain.
+// walker is the one evaluator of the query language: it walks the syntax
+// tree over one trace. When explaining, it tells the Explainer what each
+// part selected in the trace, so that once every trace is read it can say
+// which part selected nothing in any of them and why.
 type walker struct {
-	evs []evaluator // one per trace
-	// x is told of each part that selected nothing, and says why; nil
-	// unless explaining.
-	x *explainer
+	ev *evaluator
+	x  *Explainer // nil unless explaining
 }
 
-// newSets returns empty sets, one per trace.
-func (w *walker) newSets() sets {
-	if n := len(w.evs); n > 1 {
-		return sets{rest: make([]spanset, n-1)}
-	}
-	return sets{}
-}
-
-// set evaluates e on every trace. When explaining, and e selects nothing
-// in any trace, it also returns why: the diagnoses of the parts that
-// emptied it. A part that selects spans somewhere returns no diagnosis.
-func (w *walker) set(e spansetExpr) (sets, []Diagnosis) {
+// set evaluates e on the trace.
+func (w *walker) set(e spansetExpr) spanset {
 	switch e := e.(type) {
 	case *filterExpr:
-		out := w.newSets()
-		for k := range w.evs {
-			*out.at(k) = w.evs[k].filter(e)
+		out := w.ev.filter(e)
+		if w.x != nil {
+			w.x.filter(e, w.ev, out)
 		}
-		if w.x != nil && out.empty() {
-			return out, []Diagnosis{w.x.filterDiagnosis(e, nil)}
-		}
-		return out, nil
+		return out
 	case *setExpr:
 		return w.setOp(e)
 	case *structExpr:
@@ -143,106 +84,74 @@ func (w *walker) set(e spansetExpr) (sets, []Diagnosis) {
 	case *pipelineExpr:
 		return w.pipeline(e)
 	}
-	return w.newSets(), nil
+	return spanset{}
 }
 
 // setOp is Tempo's spanset && (both sides found spans: their union) and
-// || (the union), trace by trace.
-func (w *walker) setOp(e *setExpr) (sets, []Diagnosis) {
-	out := w.newSets()
-	var failed []Diagnosis
-	var counts []setCount // kept when explaining
+// || (the union).
+func (w *walker) setOp(e *setExpr) spanset {
+	var out spanset
 	for i, t := range e.terms {
-		s, d := w.set(t)
-		failed = append(failed, d...)
+		s := w.set(t)
 		if w.x != nil {
-			counts = append(counts, s.count())
+			w.x.term(e, i, s)
 		}
-		for k := range w.evs {
-			o, x := out.at(k), s.at(k)
-			switch {
-			case e.op == setAnd && (x.empty() || i > 0 && o.empty()):
-				*o = spanset{} // a side selected nothing in this trace
-			case !x.empty():
-				*o = union(*o, *x) // copies: s stays as it is
-			}
+		switch {
+		case e.op == setAnd && (s.empty() || i > 0 && out.empty()):
+			out = spanset{} // a side selected nothing in this trace
+		case !s.empty():
+			out = union(out, s) // copies: s stays as it is
 		}
 		if e.op == setAnd && w.x == nil && out.empty() {
-			return out, nil // no later term can change it
+			return out // no later term can change it
 		}
 	}
-	if w.x == nil || !out.empty() {
-		return out, nil
+	if w.x != nil {
+		w.x.selected(e, out)
 	}
-	if e.op == setOr || len(failed) > 0 {
-		return out, failed
-	}
-	return out, []Diagnosis{w.x.setDiagnosis(e, counts)}
+	return out
 }
 
 // relation evaluates a structural chain A op B op C … left to right.
-func (w *walker) relation(e *structExpr) (sets, []Diagnosis) {
-	cur, failed := w.set(e.first)
-	// The first step that emptied the chain, reported when no operand
-	// selected nothing.
-	emptied, left, right := -1, sets{}, sets{}
+func (w *walker) relation(e *structExpr) spanset {
+	cur := w.set(e.first)
 	for i, st := range e.steps {
-		rhs, d := w.set(st.rhs)
-		failed = append(failed, d...)
-		next := w.newSets()
-		for k := range w.evs {
-			*next.at(k) = w.evs[k].relate(st.op, *cur.at(k), *rhs.at(k)) // relate reads its inputs only
-		}
-		if w.x != nil && emptied < 0 && next.empty() {
-			emptied, left, right = i, cur, rhs
+		rhs := w.set(st.rhs)
+		next := w.ev.relate(st.op, cur, rhs) // relate reads its inputs only
+		if w.x != nil {
+			w.x.step(e, i, w.ev, cur, rhs, next)
 		}
 		cur = next
 	}
-	if w.x == nil || !cur.empty() {
-		return cur, nil
+	if w.x != nil {
+		w.x.selected(e, cur)
 	}
-	if len(failed) > 0 {
-		return cur, failed
-	}
-	part := &structExpr{first: e.first, steps: e.steps[:emptied+1]}
-	return cur, []Diagnosis{w.x.relationDiagnosis(part, e.steps[emptied].op, &left, &right)}
+	return cur
 }
 
-// pipeline passes the spans of its source through its stages, trace by
-// trace, stopping where none are left.
-func (w *walker) pipeline(e *pipelineExpr) (sets, []Diagnosis) {
-	cur, diags := w.set(e.src)
-	for _, st := range e.stages {
+// pipeline passes the spans of its source through its stages, stopping
+// where none are left.
+func (w *walker) pipeline(e *pipelineExpr) spanset {
+	cur := w.set(e.src)
+	for i, st := range e.stages {
 		if cur.empty() {
 			break
 		}
-		next := w.newSets()
-		for k := range w.evs {
-			c := cur.at(k)
-			if c.empty() {
-				continue
-			}
-			ev := &w.evs[k]
-			switch st := st.(type) {
-			case *filterExpr:
-				*next.at(k) = intersect(ev.filter(st), *c)
-			case *aggStage:
-				if st.passes(ev, *c) {
-					*next.at(k) = *c
-				}
+		var next spanset
+		switch st := st.(type) {
+		case *filterExpr:
+			next = intersect(w.ev.filter(st), cur)
+		case *aggStage:
+			if st.passes(w.ev, cur) {
+				next = cur
 			}
 		}
-		if w.x != nil && next.empty() {
-			switch st := st.(type) {
-			case *filterExpr:
-				diags = []Diagnosis{w.x.filterDiagnosis(st, &cur)}
-			case *aggStage:
-				diags = []Diagnosis{w.x.aggDiagnosis(st, &cur)}
-			}
+		if w.x != nil {
+			w.x.stage(e, i, w.ev, cur, next)
 		}
 		cur = next
 	}
-	return cur, diags
+	return cur
 }
 
 // evaluator evaluates the parts of a query on one tree.

@@ -54,25 +54,257 @@ type Check struct {
 // At most limit near misses (or traces, for aggregates) are listed per
 // diagnosis. It returns nil when q does match one of the trees.
 func Explain(q *Query, trees []*dag.Tree, limit int) []Diagnosis {
-	x := &explainer{evs: make([]evaluator, len(trees)), limit: max(limit, 1)}
-	for k, t := range trees {
-		x.evs[k].tree = t
+	x := NewExplainer(q, limit)
+	for _, t := range trees {
+		x.Add(t)
 	}
-	w := &walker{evs: x.evs, x: x}
-	_, diags := w.set(q.root)
-	return diags
+	return x.Diagnoses()
 }
 
-// explainer builds the diagnoses of an explaining walk, when a part of the
-// query selected nothing.
-type explainer struct {
-	evs   []evaluator // the walk's, one per trace
-	limit int         // near misses or traces listed per diagnosis
+// Explainer is Explain fed one trace at a time, so that the traces need
+// not all be in memory at once. For each part of the query it keeps
+// whether the part selected spans in some trace so far and, while it has
+// not, what its diagnosis would quote: the near misses (one per kind of
+// span, with how many others missed the same way), the spans each side of
+// a relation selected, an aggregate's closest traces — all bounded by the
+// limit or by the number of distinct operations, not by the traces. The
+// examples quoted are the first in the order the traces are added, so they
+// must come in a stable order (tracectl: by start time, then trace id).
+type Explainer struct {
+	q      *Query
+	limit  int // near misses or traces listed per diagnosis
+	spans  int // spans of the traces added
+	parts  map[spansetExpr]*partState
+	traces int
+}
+
+// partState is what one part of the query selected over the traces so far.
+type partState struct {
+	nonEmpty bool         // selected spans in some trace
+	filter   *filterAcc   // a filter, while it has selected nothing
+	terms    []setCount   // a spanset && or ||: what each term selected
+	steps    []stepState  // a structural chain, step by step
+	stages   []stageState // a pipeline, stage by stage
+}
+
+type stepState struct {
+	nonEmpty bool
+	rel      *relationAcc // while the step has selected nothing
+}
+
+type stageState struct {
+	reached, nonEmpty bool // the spans before it, what it kept, in some trace
+	filter            *filterAcc
+	agg               *aggAcc
+}
+
+// setCount is how many spans a part selected, and in how many traces.
+type setCount struct{ spans, traces int }
+
+func (c *setCount) add(s spanset) {
+	if s.n > 0 {
+		c.spans += s.n
+		c.traces++
+	}
+}
+
+// NewExplainer returns an Explainer of q with nothing read.
+func NewExplainer(q *Query, limit int) *Explainer {
+	return &Explainer{q: q, limit: max(limit, 1), parts: map[spansetExpr]*partState{}}
+}
+
+// Add evaluates the query on one more trace, noting what each part
+// selected.
+func (x *Explainer) Add(t *dag.Tree) {
+	x.traces++
+	x.spans += t.SpanCount()
+	w := walker{ev: &evaluator{tree: t}, x: x}
+	w.set(x.q.root)
+}
+
+// Diagnoses says why the query matched none of the traces added; nil when
+// it matched one.
+func (x *Explainer) Diagnoses() []Diagnosis {
+	_, d := x.diagnose(x.q.root)
+	return d
+}
+
+func (x *Explainer) part(e spansetExpr) *partState {
+	p := x.parts[e]
+	if p == nil {
+		p = &partState{}
+		x.parts[e] = p
+	}
+	return p
+}
+
+// filter notes what a filter (not a pipeline stage) selected in a trace.
+func (x *Explainer) filter(e *filterExpr, ev *evaluator, out spanset) {
+	p := x.part(e)
+	switch {
+	case p.nonEmpty:
+	case !out.empty():
+		p.nonEmpty, p.filter = true, nil
+	default:
+		if p.filter == nil {
+			p.filter = x.newFilterAcc(e, false)
+		}
+		p.filter.add(ev, nil)
+	}
+}
+
+// term notes what term i of a spanset && or || selected in a trace.
+func (x *Explainer) term(e *setExpr, i int, s spanset) {
+	p := x.part(e)
+	if p.terms == nil {
+		p.terms = make([]setCount, len(e.terms))
+	}
+	p.terms[i].add(s)
+}
+
+// selected notes what a spanset operation or a structural chain selected
+// in a trace.
+func (x *Explainer) selected(e spansetExpr, out spanset) {
+	if !out.empty() {
+		x.part(e).nonEmpty = true
+	}
+}
+
+// step notes what step i of a structural chain related in a trace: next
+// of the right side's spans, given the left side's.
+func (x *Explainer) step(e *structExpr, i int, ev *evaluator, left, right, next spanset) {
+	p := x.part(e)
+	if p.steps == nil {
+		p.steps = make([]stepState, len(e.steps))
+	}
+	st := &p.steps[i]
+	switch {
+	case st.nonEmpty:
+	case !next.empty():
+		st.nonEmpty, st.rel = true, nil
+	default:
+		if st.rel == nil {
+			st.rel = x.newRelationAcc(e, i)
+		}
+		st.rel.add(ev, left, right)
+	}
+}
+
+// stage notes what stage i of a pipeline kept of the spans before it in
+// a trace (cur, not empty).
+func (x *Explainer) stage(e *pipelineExpr, i int, ev *evaluator, cur, next spanset) {
+	p := x.part(e)
+	if p.stages == nil {
+		p.stages = make([]stageState, len(e.stages))
+	}
+	st := &p.stages[i]
+	st.reached = true
+	switch {
+	case st.nonEmpty:
+	case !next.empty():
+		st.nonEmpty, st.filter, st.agg = true, nil, nil
+	default:
+		switch s := e.stages[i].(type) {
+		case *filterExpr:
+			if st.filter == nil {
+				st.filter = x.newFilterAcc(s, true)
+			}
+			st.filter.add(ev, &cur)
+		case *aggStage:
+			if st.agg == nil {
+				st.agg = &aggAcc{a: s, limit: x.limit}
+			}
+			st.agg.add(ev, cur)
+		}
+	}
+}
+
+// diagnose goes over the query as the walk does, with what each part
+// selected over all the traces: whether e selected spans in some trace,
+// and when it did not, the diagnoses of the parts that emptied it. A part
+// that selects spans somewhere has no diagnosis.
+func (x *Explainer) diagnose(e spansetExpr) (bool, []Diagnosis) {
+	p := x.parts[e]
+	if p == nil {
+		p = &partState{} // no trace read
+	}
+	switch e := e.(type) {
+	case *filterExpr:
+		if p.nonEmpty {
+			return true, nil
+		}
+		acc := p.filter
+		if acc == nil {
+			acc = x.newFilterAcc(e, false)
+		}
+		return false, []Diagnosis{acc.diagnosis(x.spans)}
+	case *setExpr:
+		var failed []Diagnosis
+		for _, t := range e.terms {
+			_, d := x.diagnose(t)
+			failed = append(failed, d...)
+		}
+		switch {
+		case p.nonEmpty:
+			return true, nil
+		case e.op == setOr || len(failed) > 0:
+			return false, failed
+		}
+		counts := p.terms
+		if counts == nil {
+			counts = make([]setCount, len(e.terms))
+		}
+		return false, []Diagnosis{setDiagnosis(e, counts)}
+	case *structExpr:
+		_, failed := x.diagnose(e.first)
+		for _, st := range e.steps {
+			_, d := x.diagnose(st.rhs)
+			failed = append(failed, d...)
+		}
+		switch {
+		case p.nonEmpty:
+			return true, nil
+		case len(failed) > 0:
+			return false, failed
+		}
+		// The first step that emptied the chain.
+		for i := range e.steps {
+			if i < len(p.steps) && p.steps[i].nonEmpty {
+				continue
+			}
+			rel := x.newRelationAcc(e, i)
+			if i < len(p.steps) && p.steps[i].rel != nil {
+				rel = p.steps[i].rel
+			}
+			return false, []Diagnosis{rel.diagnosis()}
+		}
+		return false, nil
+	case *pipelineExpr:
+		ok, diags := x.diagnose(e.src)
+		for i, s := range e.stages {
+			if i >= len(p.stages) || !p.stages[i].reached {
+				break
+			}
+			st := &p.stages[i]
+			ok = st.nonEmpty
+			if ok {
+				continue
+			}
+			switch s := s.(type) {
+			case *filterExpr:
+				diags = []Diagnosis{st.filter.diagnosis(x.spans)}
+			case *aggStage:
+				diags = []Diagnosis{st.agg.diagnosis(s)}
+			}
+		}
+		return ok, diags
+	}
+	return false, nil
 }
 
 // setDiagnosis reports a spanset && whose sides each select spans, but
 // never all in the same trace.
-func (x *explainer) setDiagnosis(e *setExpr, counts []setCount) Diagnosis {
+func setDiagnosis(e *setExpr, counts []setCount) Diagnosis {
 	d := Diagnosis{Part: exprString(e), Summary: "each side selects spans, but never in the same trace"}
 	for i, t := range e.terms {
 		c := counts[i]
@@ -87,113 +319,129 @@ func exprString(e spansetExpr) string {
 	return b.String()
 }
 
-// filterDiagnosis reports a filter that selected nothing among the spans
-// of within (nil: all spans), with the spans that satisfy most of its
+// filterAcc gathers the near misses of a filter that selected nothing:
+// among all spans (a filter), or among the spans the stages before it
+// selected (a pipeline stage), the spans that satisfy most of its
 // top-level && conditions.
-func (x *explainer) filterDiagnosis(f *filterExpr, within *sets) Diagnosis {
-	d := Diagnosis{Part: exprString(f), Summary: "no span matches"}
-	if within != nil {
-		d.Summary = "no span selected by the stages before matches"
-	}
-	total := 0
-	for k := range x.evs {
-		total += x.evs[k].tree.SpanCount()
-	}
-	if total == 0 {
-		d.Summary = "the input holds no spans"
-		return d
-	}
+type filterAcc struct {
+	f       *filterExpr
+	stage   bool
+	limit   int
+	conds   []cond
+	weights []int
+	total   int // of the weights
+	cands   []*filterCandidate
+	byKey   map[string]*filterCandidate
+	order   int // spans considered so far
+}
+
+type filterCandidate struct {
+	miss   NearMiss
+	passed int
+	dist   float64
+	order  int
+}
+
+func (x *Explainer) newFilterAcc(f *filterExpr, stage bool) *filterAcc {
+	a := &filterAcc{f: f, stage: stage, limit: x.limit, byKey: map[string]*filterCandidate{}}
 	if f.c == nil {
-		return d
+		return a
 	}
-	conds := []cond{f.c}
+	a.conds = []cond{f.c}
 	if and, ok := f.c.(*andCond); ok {
-		conds = and.terms
+		a.conds = and.terms
 	}
 	// Conditions that identify a span (a name, a service: string
 	// equality or a regular expression) weigh twice what checks on it
 	// (duration, status, kind) weigh, so that "right span, too slow"
 	// is a near miss and "any span that is fast enough" is not.
-	weights := make([]int, len(conds))
-	totalWeight := 0
-	for j, c := range conds {
-		weights[j] = 1
+	a.weights = make([]int, len(a.conds))
+	for j, c := range a.conds {
+		a.weights[j] = 1
 		if cc, ok := c.(*cmpCond); ok && (cc.op == opEq || cc.op == opRe) &&
 			(!cc.r.isField && cc.r.lit.typ == tString || !cc.l.isField && cc.l.lit.typ == tString) {
-			weights[j] = 2
+			a.weights[j] = 2
 		}
-		totalWeight += weights[j]
+		a.total += a.weights[j]
 	}
-	type candidate struct {
-		miss   NearMiss
-		passed int
-		dist   float64
-		order  int
+	return a
+}
+
+// add considers the spans of one trace (those in within, when set).
+func (a *filterAcc) add(ev *evaluator, within *spanset) {
+	if a.f.c == nil {
+		return
 	}
-	var cands []*candidate
-	byKey := map[string]*candidate{}
-	order := 0
-	for k := range x.evs {
-		ev := &x.evs[k]
-		for i := range ev.tree.Nodes {
-			n := &ev.tree.Nodes[i]
-			if n.Span == nil || within != nil && (within.at(k).empty() || !within.at(k).in[i]) {
-				continue
-			}
-			order++
-			passed, failed, dist := 0, 0, 0.0
-			var key strings.Builder
-			key.WriteString(n.Span.Service() + "\x00" + n.Span.Name() + "\x00")
-			ok := make([]bool, len(conds))
-			for j, c := range conds {
-				if ev.cond(c, n) {
-					ok[j] = true
-					passed += weights[j]
-					key.WriteByte('1')
-				} else {
-					failed++
-					dist += ev.distance(c, n)
-					key.WriteByte('0')
-				}
-			}
-			if failed == 0 {
-				continue // cannot happen for a filter that selected nothing
-			}
-			// A near miss satisfies an identifying condition or half the
-			// conditions by weight, or is close on the ones it fails (a
-			// similar name, a value near the bound).
-			if passed < 2 && passed*2 < totalWeight && dist/float64(failed) > 0.5 {
-				continue
-			}
-			if c, seen := byKey[key.String()]; seen {
-				c.miss.Similar++
-				if dist < c.dist { // keep the closest of its kind on show
-					c.dist, c.order = dist, order
-					c.miss = x.nearMiss(ev, n, conds, ok, c.miss.Similar)
-				}
-				continue
-			}
-			c := &candidate{passed: passed, dist: dist, order: order, miss: x.nearMiss(ev, n, conds, ok, 0)}
-			byKey[key.String()] = c
-			cands = append(cands, c)
+	for i := range ev.tree.Nodes {
+		n := &ev.tree.Nodes[i]
+		if n.Span == nil || within != nil && !within.in[i] {
+			continue
 		}
+		a.order++
+		passed, failed, dist := 0, 0, 0.0
+		var key strings.Builder
+		key.WriteString(n.Span.Service() + "\x00" + n.Span.Name() + "\x00")
+		ok := make([]bool, len(a.conds))
+		for j, c := range a.conds {
+			if ev.cond(c, n) {
+				ok[j] = true
+				passed += a.weights[j]
+				key.WriteByte('1')
+			} else {
+				failed++
+				dist += ev.distance(c, n)
+				key.WriteByte('0')
+			}
+		}
+		if failed == 0 {
+			continue // cannot happen for a filter that selected nothing
+		}
+		// A near miss satisfies an identifying condition or half the
+		// conditions by weight, or is close on the ones it fails (a
+		// similar name, a value near the bound).
+		if passed < 2 && passed*2 < a.total && dist/float64(failed) > 0.5 {
+			continue
+		}
+		if c, seen := a.byKey[key.String()]; seen {
+			c.miss.Similar++
+			if dist < c.dist { // keep the closest of its kind on show
+				c.dist, c.order = dist, a.order
+				c.miss = nearMiss(ev, n, a.conds, ok, c.miss.Similar)
+			}
+			continue
+		}
+		c := &filterCandidate{passed: passed, dist: dist, order: a.order, miss: nearMiss(ev, n, a.conds, ok, 0)}
+		a.byKey[key.String()] = c
+		a.cands = append(a.cands, c)
 	}
-	slices.SortStableFunc(cands, func(a, b *candidate) int {
-		if c := cmp.Compare(b.passed, a.passed); c != 0 {
+}
+
+// diagnosis reports the filter, spans being how many the traces hold.
+func (a *filterAcc) diagnosis(spans int) Diagnosis {
+	d := Diagnosis{Part: exprString(a.f), Summary: "no span matches"}
+	if a.stage {
+		d.Summary = "no span selected by the stages before matches"
+	}
+	if spans == 0 {
+		d.Summary = "the input holds no spans"
+		return d
+	}
+	slices.SortStableFunc(a.cands, func(p, q *filterCandidate) int {
+		if c := cmp.Compare(q.passed, p.passed); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.dist, b.dist); c != 0 {
+		if c := cmp.Compare(p.dist, q.dist); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.order, b.order)
+		return cmp.Compare(p.order, q.order)
 	})
-	for _, c := range cands[:min(len(cands), x.limit)] {
+	for _, c := range a.cands[:min(len(a.cands), a.limit)] {
 		d.NearMisses = append(d.NearMisses, c.miss)
 	}
 	return d
 }
 
-func (x *explainer) nearMiss(ev *evaluator, n *dag.Node, conds []cond, ok []bool, similar int) NearMiss {
+func nearMiss(ev *evaluator, n *dag.Node, conds []cond, ok []bool, similar int) NearMiss {
 	s := n.Span
 	m := NearMiss{SpanRef: spanRef(ev.tree, s), Similar: similar}
 	for j, c := range conds {
@@ -318,54 +566,106 @@ var relationPhrases = [...]string{
 	structNotAnce: "has no descendant matching", structNotParent: "has no child matching",
 }
 
-// relationDiagnosis reports a structural step whose two sides selected
-// spans that never stand in the relation; the near misses are right-side
-// spans, preferring traces where the left side matched too.
-func (x *explainer) relationDiagnosis(part *structExpr, op structOp, left, right *sets) Diagnosis {
-	lhs := &structExpr{first: part.first, steps: part.steps[:len(part.steps)-1]}
+// relationAcc gathers the diagnosis of a structural step whose two sides
+// selected spans that never stand in the relation. Its near misses are
+// right-side spans, one per service and name, first from traces where the
+// left side matched too, then (when there are fewer than the limit) from
+// the others.
+type relationAcc struct {
+	part  *structExpr // the chain up to the step
+	op    structOp
+	cond  string
+	limit int
+	l, r  setCount
+	// Near misses from traces where the left side matched, and the index
+	// of each by key.
+	both   []NearMiss
+	bothAt map[string]int
+	// From the other traces: the first few of each key, and how many
+	// spans of each key there were.
+	others   []NearMiss
+	otherKey []string
+	otherN   map[string]int
+}
+
+func (x *Explainer) newRelationAcc(e *structExpr, step int) *relationAcc {
+	part := &structExpr{first: e.first, steps: e.steps[:step+1]}
+	lhs := &structExpr{first: part.first, steps: part.steps[:step]}
 	var lhsExpr spansetExpr = lhs
-	if len(lhs.steps) == 0 {
+	if step == 0 {
 		lhsExpr = lhs.first
 	}
-	l, r := left.count(), right.count()
-	verdict := "no right-side span " + relationPhrases[op]
-	if pos, neg := op.negated(); neg {
+	op := e.steps[step].op
+	return &relationAcc{part: part, op: op, cond: relationPhrases[op] + " " + wrapped(lhsExpr), limit: x.limit,
+		bothAt: map[string]int{}, otherN: map[string]int{}}
+}
+
+// add reads one trace's sides of the step.
+func (a *relationAcc) add(ev *evaluator, left, right spanset) {
+	a.l.add(left)
+	a.r.add(right)
+	both := !left.empty()
+	if right.empty() || !both && len(a.both) >= a.limit {
+		return
+	}
+	for _, i := range ev.preOrder() {
+		if !right.in[i] {
+			continue
+		}
+		s := ev.tree.Nodes[i].Span
+		key := s.Service() + "\x00" + s.Name()
+		if both {
+			if j, ok := a.bothAt[key]; ok {
+				a.both[j].Similar++
+				continue
+			}
+			if len(a.both) < a.limit {
+				a.bothAt[key] = len(a.both)
+				a.both = append(a.both, a.nearMiss(ev, i))
+			}
+			continue
+		}
+		a.otherN[key]++
+		// Up to limit keys of these may be among both's: twice the limit
+		// leaves enough for the list.
+		if a.otherN[key] == 1 && len(a.others) < 2*a.limit {
+			a.others = append(a.others, a.nearMiss(ev, i))
+			a.otherKey = append(a.otherKey, key)
+		}
+	}
+}
+
+func (a *relationAcc) nearMiss(ev *evaluator, i int32) NearMiss {
+	return NearMiss{SpanRef: spanRef(ev.tree, ev.tree.Nodes[i].Span), Checks: []Check{{Cond: a.cond, Actual: ev.relatives(a.op, i)}}}
+}
+
+func (a *relationAcc) diagnosis() Diagnosis {
+	verdict := "no right-side span " + relationPhrases[a.op]
+	if pos, neg := a.op.negated(); neg {
 		verdict = "every right-side span " + relationPhrases[pos]
 	}
 	d := Diagnosis{
-		Part: exprString(part),
+		Part: exprString(a.part),
 		Summary: fmt.Sprintf("the left side selects %s in %s and the right side %s in %s, but %s the left side",
-			dag.Plural(l.spans, "span"), dag.Plural(l.traces, "trace"), dag.Plural(r.spans, "span"), dag.Plural(r.traces, "trace"), verdict),
+			dag.Plural(a.l.spans, "span"), dag.Plural(a.l.traces, "trace"), dag.Plural(a.r.spans, "span"), dag.Plural(a.r.traces, "trace"), verdict),
 	}
-	cond := relationPhrases[op] + " " + wrapped(lhsExpr)
-	seen := map[string]*NearMiss{}
-	for pass := 0; pass < 2 && len(d.NearMisses) < x.limit; pass++ {
-		for k := range x.evs {
-			ev := &x.evs[k]
-			// First pass: traces where both sides matched.
-			if (pass == 0) == left.at(k).empty() || right.at(k).empty() {
-				continue
-			}
-			for _, i := range ev.preOrder() {
-				if !right.at(k).in[i] {
-					continue
-				}
-				s := ev.tree.Nodes[i].Span
-				key := s.Service() + "\x00" + s.Name()
-				if m, ok := seen[key]; ok {
-					m.Similar++
-					continue
-				}
-				if len(d.NearMisses) >= x.limit {
-					continue
-				}
-				d.NearMisses = append(d.NearMisses, NearMiss{
-					SpanRef: spanRef(ev.tree, s),
-					Checks:  []Check{{Cond: cond, Actual: ev.relatives(op, i)}},
-				})
-				seen[key] = &d.NearMisses[len(d.NearMisses)-1]
-			}
+	d.NearMisses = slices.Clone(a.both)
+	if len(d.NearMisses) >= a.limit {
+		return d
+	}
+	for key, j := range a.bothAt {
+		d.NearMisses[j].Similar += a.otherN[key]
+	}
+	for k, m := range a.others {
+		key := a.otherKey[k]
+		if _, ok := a.bothAt[key]; ok {
+			continue
 		}
+		if len(d.NearMisses) >= a.limit {
+			break
+		}
+		m.Similar = a.otherN[key] - 1
+		d.NearMisses = append(d.NearMisses, m)
 	}
 	return d
 }
@@ -439,38 +739,48 @@ func (ev *evaluator) relatives(op structOp, i int32) string {
 	return list("children", ev.tree.Children(i))
 }
 
-// aggDiagnosis reports an aggregate stage that no trace passed, with the
-// aggregate's value in the traces that came closest.
-func (x *explainer) aggDiagnosis(a *aggStage, in *sets) Diagnosis {
+// aggAcc gathers the diagnosis of an aggregate stage that no trace
+// passed: the aggregate's value in the traces that came closest.
+type aggAcc struct {
+	a     *aggStage
+	limit int
+	rows  []aggRow // the closest, at most limit
+	n     int      // traces that reached the stage
+}
+
+type aggRow struct {
+	trace string // as output shows it
+	v     float64
+	ok    bool
+	n     int
+}
+
+// add reads one trace's spans that reached the stage, keeping the closest
+// rows (the first of equals).
+func (acc *aggAcc) add(ev *evaluator, s spanset) {
+	acc.n++
+	v, ok := acc.a.aggregate(ev, s)
+	r := aggRow{ev.tree.TraceIDText(), v, ok, s.n}
+	want := acc.a.lit.float()
+	at := slices.IndexFunc(acc.rows, func(q aggRow) bool {
+		if r.ok != q.ok {
+			return r.ok
+		}
+		return cmp.Compare(math.Abs(r.v-want), math.Abs(q.v-want)) < 0
+	})
+	if at < 0 {
+		at = len(acc.rows)
+	}
+	if at < acc.limit {
+		acc.rows = slices.Insert(acc.rows, at, r)
+		acc.rows = acc.rows[:min(len(acc.rows), acc.limit)]
+	}
+}
+
+func (acc *aggAcc) diagnosis(a *aggStage) Diagnosis {
 	var b strings.Builder
 	a.write(&b)
 	d := Diagnosis{Part: b.String()}
-	type row struct {
-		trace string // as output shows it
-		v     float64
-		ok    bool
-		n     int
-	}
-	var rows []row
-	for k := range x.evs {
-		ev := &x.evs[k]
-		s := in.at(k)
-		if s.empty() {
-			continue
-		}
-		v, ok := a.aggregate(ev, *s)
-		rows = append(rows, row{ev.tree.TraceIDText(), v, ok, s.n})
-	}
-	want := a.lit.float()
-	slices.SortStableFunc(rows, func(p, q row) int {
-		if p.ok != q.ok {
-			if p.ok {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(math.Abs(p.v-want), math.Abs(q.v-want))
-	})
 	isDur := a.lit.typ == tDuration
 	if a.fn != aggCount {
 		if t, ok := a.field.staticType(); ok && t == tDuration {
@@ -484,15 +794,15 @@ func (x *explainer) aggDiagnosis(a *aggStage, in *sets) Diagnosis {
 		return strconv.FormatFloat(v, 'g', 6, 64)
 	}
 	d.Summary = fmt.Sprintf("no trace has %s %s %s", a.aggString(), a.op, a.lit.display())
-	for _, r := range rows[:min(len(rows), x.limit)] {
+	for _, r := range acc.rows {
 		if !r.ok {
 			d.Details = append(d.Details, fmt.Sprintf("trace %s: none of its %s has a numeric %s", r.trace, dag.Plural(r.n, "selected span"), a.field))
 			continue
 		}
 		d.Details = append(d.Details, fmt.Sprintf("trace %s: %s = %s over %s", r.trace, a.aggString(), format(r.v), dag.Plural(r.n, "span")))
 	}
-	if len(rows) > x.limit {
-		d.Details = append(d.Details, dag.Plural(len(rows)-x.limit, "more trace"))
+	if acc.n > acc.limit {
+		d.Details = append(d.Details, dag.Plural(acc.n-acc.limit, "more trace"))
 	}
 	return d
 }

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -140,5 +141,33 @@ func TestExplainStageAfterSetAnd(t *testing.T) {
 	want := []Diagnosis{{Part: `{ name = "z" }`, Summary: "no span selected by the stages before matches"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestExplainCountsAcrossTraces: an Explainer fed trace by trace counts
+// the spans that missed alike over every trace, for each near miss it
+// lists (not only the last one listed).
+func TestExplainCountsAcrossTraces(t *testing.T) {
+	q, err := Parse(`{ name = "fraud-check" } > { kind = client }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := NewExplainer(q, 3)
+	x.Add(shop(t))
+	x.Add(shop(t))
+	d := x.Diagnoses()
+	if len(d) != 1 {
+		t.Fatalf("%d diagnoses, want 1: %+v", len(d), d)
+	}
+	var got []string
+	for _, m := range d[0].NearMisses {
+		got = append(got, fmt.Sprintf("%s %s +%d", m.Service, m.Name, m.Similar))
+	}
+	want := []string{"frontend GET /cart +1", "cart SELECT items +3"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("near misses (-want +got):\n%s", diff)
+	}
+	if want := "the left side selects 2 spans in 2 traces and the right side 6 spans in 2 traces, but no right-side span has a parent matching the left side"; d[0].Summary != want {
+		t.Errorf("summary %q, want %q", d[0].Summary, want)
 	}
 }
