@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -224,18 +225,38 @@ func Assert(e Expectation, trees []*dag.Tree, limit int) Outcome {
 	return c.Outcome()
 }
 
-// Assertion is Assert fed one trace at a time, so that the traces need not all
-// be in memory at once: it counts, keeps the first few traces or spans it
-// lists, and explains the traces that did not match as they come (see
-// Explainer). Fed the same traces in the same order (tracectl: by start
-// time, then trace id), its Outcome is Assert's.
+// Assertion is Assert fed one trace at a time, so that the traces need not
+// all be in memory at once: it counts, keeps the first few traces or spans
+// it lists, and explains the traces that did not match as they come (see
+// Explainer). The traces and spans it quotes are the first by the traces'
+// start time and id, whatever the order they come in: its Outcome is
+// Assert's on the traces sorted so.
 type Assertion struct {
 	e         Expectation
 	limit     int
 	o         Outcome
 	x         *Explainer // the traces that did not match, while a failure needs them
 	unmatched int
-	elapsed   time.Duration
+	// The first traces that did not match (Every), or spans that should
+	// not be there (Absent), at most limit.
+	firstTraces []quoted[dag.TraceID]
+	firstSpans  []quoted[SpanRef]
+	elapsed     time.Duration
+}
+
+type quoted[T any] struct {
+	at place
+	v  T
+}
+
+// keepFirst inserts v at its place in list, which holds the first limit.
+func keepFirst[T any](list []quoted[T], at place, v T, limit int) []quoted[T] {
+	i, _ := slices.BinarySearchFunc(list, at, func(q quoted[T], at place) int { return q.at.compare(at) })
+	if i >= limit {
+		return list
+	}
+	list = slices.Insert(list, i, quoted[T]{at, v})
+	return list[:min(len(list), limit)]
 }
 
 // NewAssertion returns an assertion of e with no trace read.
@@ -256,14 +277,8 @@ func (c *Assertion) Add(t *dag.Tree) {
 	r := e.Query.Eval(t)
 	if !r.Matched {
 		c.unmatched++
-		if e.Mode == Every && len(o.Unmatched) < c.limit {
-			o.Unmatched = append(o.Unmatched, t.TraceID)
-			if raw := rawIDs(t, dag.SpanID{}).Trace; raw != "" {
-				if o.RawUnmatched == nil {
-					o.RawUnmatched = make(map[dag.TraceID]string)
-				}
-				o.RawUnmatched[t.TraceID] = raw
-			}
+		if e.Mode == Every && c.limit > 0 {
+			c.firstTraces = keepFirst(c.firstTraces, traceOrder(t), t.TraceID, c.limit)
 		}
 		if c.x != nil {
 			c.x.Add(t)
@@ -276,11 +291,12 @@ func (c *Assertion) Add(t *dag.Tree) {
 	case Some:
 		c.x = nil // it passes: nothing to explain
 	case Absent:
-		for _, i := range r.Spans {
-			if len(o.Found) >= c.limit {
-				break
+		at := traceOrder(t)
+		for k, i := range r.Spans {
+			if n := len(c.firstSpans); n == c.limit && (n == 0 || at.in(k).compare(c.firstSpans[n-1].at) > 0) {
+				break // the rest of the trace comes later still
 			}
-			o.Found = append(o.Found, spanRef(t, t.Nodes[i].Span))
+			c.firstSpans = keepFirst(c.firstSpans, at.in(k), spanRef(t, t.Nodes[i].Span), c.limit)
 		}
 	}
 }
@@ -289,6 +305,18 @@ func (c *Assertion) Add(t *dag.Tree) {
 func (c *Assertion) Outcome() Outcome {
 	start := time.Now()
 	o, e := c.o, c.e
+	for _, q := range c.firstTraces {
+		o.Unmatched = append(o.Unmatched, q.v)
+		if q.at.raw != "" {
+			if o.RawUnmatched == nil {
+				o.RawUnmatched = make(map[dag.TraceID]string)
+			}
+			o.RawUnmatched[q.v] = q.at.raw
+		}
+	}
+	for _, q := range c.firstSpans {
+		o.Found = append(o.Found, q.v)
+	}
 	switch e.Mode {
 	case Some:
 		o.Passed = o.MatchedTraces > 0

@@ -157,6 +157,7 @@ func (w *walker) pipeline(e *pipelineExpr) spanset {
 // evaluator evaluates the parts of a query on one tree.
 type evaluator struct {
 	tree *dag.Tree
+	at   place   // where the trace comes in what an explanation quotes
 	pre  []int32 // pre-order, computed on first use
 	// Trace-level intrinsics, computed on first use.
 	traceID  string

@@ -68,8 +68,9 @@ func Explain(q *Query, trees []*dag.Tree, limit int) []Diagnosis {
 // span, with how many others missed the same way), the spans each side of
 // a relation selected, an aggregate's closest traces — all bounded by the
 // limit or by the number of distinct operations, not by the traces. The
-// examples quoted are the first in the order the traces are added, so they
-// must come in a stable order (tracectl: by start time, then trace id).
+// examples it quotes are the first by the traces' start time and id (then
+// by position in the trace), whatever the order the traces come in: a
+// spilled input is read a partition at a time.
 type Explainer struct {
 	q      *Query
 	limit  int // near misses or traces listed per diagnosis
@@ -119,7 +120,40 @@ func (x *Explainer) Add(t *dag.Tree) {
 	x.traces++
 	x.spans += t.SpanCount()
 	w := walker{ev: &evaluator{tree: t}, x: x}
+	w.ev.at = traceOrder(t)
 	w.set(x.q.root)
+}
+
+// place orders what an Explainer or an Assertion quotes: by the trace's
+// start time, id and raw id text (as tracectl lists traces), then by
+// position within the trace.
+type place struct {
+	start uint64
+	id    dag.TraceID
+	raw   string // the raw id text of an invalid id, else ""
+	pos   int
+}
+
+func traceOrder(t *dag.Tree) place {
+	return place{start: t.Start, id: t.TraceID, raw: rawIDs(t, dag.SpanID{}).Trace}
+}
+
+func (p place) in(pos int) place {
+	p.pos = pos
+	return p
+}
+
+func (p place) compare(q place) int {
+	if c := cmp.Compare(p.start, q.start); c != 0 {
+		return c
+	}
+	if c := slices.Compare(p.id[:], q.id[:]); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(p.raw, q.raw); c != 0 {
+		return c
+	}
+	return cmp.Compare(p.pos, q.pos)
 }
 
 // Diagnoses says why the query matched none of the traces added; nil when
@@ -332,14 +366,13 @@ type filterAcc struct {
 	total   int // of the weights
 	cands   []*filterCandidate
 	byKey   map[string]*filterCandidate
-	order   int // spans considered so far
 }
 
 type filterCandidate struct {
 	miss   NearMiss
 	passed int
 	dist   float64
-	order  int
+	at     place
 }
 
 func (x *Explainer) newFilterAcc(f *filterExpr, stage bool) *filterAcc {
@@ -377,7 +410,7 @@ func (a *filterAcc) add(ev *evaluator, within *spanset) {
 		if n.Span == nil || within != nil && !within.in[i] {
 			continue
 		}
-		a.order++
+		at := ev.at.in(i)
 		passed, failed, dist := 0, 0, 0.0
 		var key strings.Builder
 		key.WriteString(n.Span.Service() + "\x00" + n.Span.Name() + "\x00")
@@ -404,13 +437,14 @@ func (a *filterAcc) add(ev *evaluator, within *spanset) {
 		}
 		if c, seen := a.byKey[key.String()]; seen {
 			c.miss.Similar++
-			if dist < c.dist { // keep the closest of its kind on show
-				c.dist, c.order = dist, a.order
+			// Keep the closest of its kind on show, the first of equals.
+			if dist < c.dist || dist == c.dist && at.compare(c.at) < 0 {
+				c.dist, c.at = dist, at
 				c.miss = nearMiss(ev, n, a.conds, ok, c.miss.Similar)
 			}
 			continue
 		}
-		c := &filterCandidate{passed: passed, dist: dist, order: a.order, miss: nearMiss(ev, n, a.conds, ok, 0)}
+		c := &filterCandidate{passed: passed, dist: dist, at: at, miss: nearMiss(ev, n, a.conds, ok, 0)}
 		a.byKey[key.String()] = c
 		a.cands = append(a.cands, c)
 	}
@@ -433,7 +467,7 @@ func (a *filterAcc) diagnosis(spans int) Diagnosis {
 		if c := cmp.Compare(p.dist, q.dist); c != 0 {
 			return c
 		}
-		return cmp.Compare(p.order, q.order)
+		return p.at.compare(q.at)
 	})
 	for _, c := range a.cands[:min(len(a.cands), a.limit)] {
 		d.NearMisses = append(d.NearMisses, c.miss)
@@ -568,24 +602,24 @@ var relationPhrases = [...]string{
 
 // relationAcc gathers the diagnosis of a structural step whose two sides
 // selected spans that never stand in the relation. Its near misses are
-// right-side spans, one per service and name, first from traces where the
-// left side matched too, then (when there are fewer than the limit) from
-// the others.
+// right-side spans, one per service and name (the first of each, with how
+// many others there were), first from traces where the left side matched
+// too, then, when there are fewer than the limit, from the others.
 type relationAcc struct {
 	part  *structExpr // the chain up to the step
 	op    structOp
 	cond  string
 	limit int
 	l, r  setCount
-	// Near misses from traces where the left side matched, and the index
-	// of each by key.
-	both   []NearMiss
-	bothAt map[string]int
-	// From the other traces: the first few of each key, and how many
-	// spans of each key there were.
-	others   []NearMiss
-	otherKey []string
-	otherN   map[string]int
+	// By service and name, in traces where the left side matched and in
+	// the others.
+	both, others map[string]*relationMiss
+}
+
+type relationMiss struct {
+	miss NearMiss // the first
+	at   place
+	n    int
 }
 
 func (x *Explainer) newRelationAcc(e *structExpr, step int) *relationAcc {
@@ -597,46 +631,49 @@ func (x *Explainer) newRelationAcc(e *structExpr, step int) *relationAcc {
 	}
 	op := e.steps[step].op
 	return &relationAcc{part: part, op: op, cond: relationPhrases[op] + " " + wrapped(lhsExpr), limit: x.limit,
-		bothAt: map[string]int{}, otherN: map[string]int{}}
+		both: map[string]*relationMiss{}, others: map[string]*relationMiss{}}
 }
 
 // add reads one trace's sides of the step.
 func (a *relationAcc) add(ev *evaluator, left, right spanset) {
 	a.l.add(left)
 	a.r.add(right)
-	both := !left.empty()
-	if right.empty() || !both && len(a.both) >= a.limit {
+	if right.empty() {
 		return
 	}
-	for _, i := range ev.preOrder() {
+	misses := a.both
+	if left.empty() {
+		misses = a.others
+	}
+	for k, i := range ev.preOrder() {
 		if !right.in[i] {
 			continue
 		}
 		s := ev.tree.Nodes[i].Span
 		key := s.Service() + "\x00" + s.Name()
-		if both {
-			if j, ok := a.bothAt[key]; ok {
-				a.both[j].Similar++
-				continue
-			}
-			if len(a.both) < a.limit {
-				a.bothAt[key] = len(a.both)
-				a.both = append(a.both, a.nearMiss(ev, i))
-			}
+		at := ev.at.in(k)
+		m := misses[key]
+		if m == nil {
+			m = &relationMiss{at: at}
+			misses[key] = m
+		} else if at.compare(m.at) >= 0 {
+			m.n++
 			continue
 		}
-		a.otherN[key]++
-		// Up to limit keys of these may be among both's: twice the limit
-		// leaves enough for the list.
-		if a.otherN[key] == 1 && len(a.others) < 2*a.limit {
-			a.others = append(a.others, a.nearMiss(ev, i))
-			a.otherKey = append(a.otherKey, key)
-		}
+		m.n++
+		m.at = at
+		m.miss = NearMiss{SpanRef: spanRef(ev.tree, s), Checks: []Check{{Cond: a.cond, Actual: ev.relatives(a.op, i)}}}
 	}
 }
 
-func (a *relationAcc) nearMiss(ev *evaluator, i int32) NearMiss {
-	return NearMiss{SpanRef: spanRef(ev.tree, ev.tree.Nodes[i].Span), Checks: []Check{{Cond: a.cond, Actual: ev.relatives(a.op, i)}}}
+// firstOf returns the misses by where they were first seen.
+func firstOf(misses map[string]*relationMiss) []*relationMiss {
+	list := make([]*relationMiss, 0, len(misses))
+	for _, m := range misses {
+		list = append(list, m)
+	}
+	slices.SortFunc(list, func(p, q *relationMiss) int { return p.at.compare(q.at) })
+	return list
 }
 
 func (a *relationAcc) diagnosis() Diagnosis {
@@ -649,23 +686,33 @@ func (a *relationAcc) diagnosis() Diagnosis {
 		Summary: fmt.Sprintf("the left side selects %s in %s and the right side %s in %s, but %s the left side",
 			dag.Plural(a.l.spans, "span"), dag.Plural(a.l.traces, "trace"), dag.Plural(a.r.spans, "span"), dag.Plural(a.r.traces, "trace"), verdict),
 	}
-	d.NearMisses = slices.Clone(a.both)
+	both := firstOf(a.both)
+	for _, m := range both[:min(len(both), a.limit)] {
+		nm := m.miss
+		nm.Similar = m.n - 1
+		d.NearMisses = append(d.NearMisses, nm)
+	}
 	if len(d.NearMisses) >= a.limit {
 		return d
 	}
-	for key, j := range a.bothAt {
-		d.NearMisses[j].Similar += a.otherN[key]
-	}
-	for k, m := range a.others {
-		key := a.otherKey[k]
-		if _, ok := a.bothAt[key]; ok {
-			continue
+	// Every kind seen where the left side matched is listed: the others
+	// count to them, or come after them.
+	for j, m := range both {
+		key := m.miss.Service + "\x00" + m.miss.Name
+		if o := a.others[key]; o != nil {
+			d.NearMisses[j].Similar += o.n
 		}
+	}
+	for _, m := range firstOf(a.others) {
 		if len(d.NearMisses) >= a.limit {
 			break
 		}
-		m.Similar = a.otherN[key] - 1
-		d.NearMisses = append(d.NearMisses, m)
+		if a.both[m.miss.Service+"\x00"+m.miss.Name] != nil {
+			continue
+		}
+		nm := m.miss
+		nm.Similar = m.n - 1
+		d.NearMisses = append(d.NearMisses, nm)
 	}
 	return d
 }
@@ -753,20 +800,24 @@ type aggRow struct {
 	v     float64
 	ok    bool
 	n     int
+	at    place
 }
 
 // add reads one trace's spans that reached the stage, keeping the closest
-// rows (the first of equals).
+// rows (the first trace of equals).
 func (acc *aggAcc) add(ev *evaluator, s spanset) {
 	acc.n++
 	v, ok := acc.a.aggregate(ev, s)
-	r := aggRow{ev.tree.TraceIDText(), v, ok, s.n}
+	r := aggRow{ev.tree.TraceIDText(), v, ok, s.n, ev.at}
 	want := acc.a.lit.float()
 	at := slices.IndexFunc(acc.rows, func(q aggRow) bool {
 		if r.ok != q.ok {
 			return r.ok
 		}
-		return cmp.Compare(math.Abs(r.v-want), math.Abs(q.v-want)) < 0
+		if c := cmp.Compare(math.Abs(r.v-want), math.Abs(q.v-want)); c != 0 {
+			return c < 0
+		}
+		return r.at.compare(q.at) < 0
 	})
 	if at < 0 {
 		at = len(acc.rows)
