@@ -2,6 +2,8 @@ package query
 
 import (
 	"errors"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,5 +104,71 @@ func TestAssert(t *testing.T) {
 	}
 	if o := Assert(ex(`every { }`), nil, 3); o.Passed || len(o.Diagnoses) != 1 {
 		t.Errorf("every over no traces: passed=%v diagnoses=%v", o.Passed, o.Diagnoses)
+	}
+}
+
+// requests makes n small traces, each a server span over a client span of
+// a service that varies, with starts that tie between some traces.
+func requests(n int) []*dag.Tree {
+	res := map[string]*dag.Resource{}
+	resource := func(svc string) *dag.Resource {
+		if res[svc] == nil {
+			res[svc] = &dag.Resource{Service: svc, Attrs: []dag.Attr{{Key: "service.name", Value: dag.StringValue(svc)}}}
+		}
+		return res[svc]
+	}
+	var trees []*dag.Tree
+	for k := range n {
+		tid := dag.TraceID{byte(k * 37), byte(k), 1}
+		start := uint64(1_000_000 + k%7*1000)
+		child := []string{"cart", "db", "payment"}[k%3]
+		batch := []dag.SpanData{
+			{TraceID: tid, SpanID: sid(1), Kind: dag.KindServer, Name: "GET /", Resource: resource("frontend"), Start: start, End: start + uint64(k+1)*1e6},
+			{TraceID: tid, SpanID: sid(2), ParentSpanID: sid(1), Kind: dag.KindClient, Name: "call " + child, Resource: resource(child),
+				Start: start + 1, End: start + uint64(k%5+1)*1e5},
+			{TraceID: tid, SpanID: sid(3), ParentSpanID: sid(2), Kind: dag.KindInternal, Name: "work", Resource: resource(child),
+				Start: start + 2, End: start + 3},
+		}
+		var ts dag.Traces
+		ts.Add(dag.Pack(batch))
+		trees = append(trees, dag.Build(ts.List()[0]))
+	}
+	return trees
+}
+
+// TestAssertionInAnyOrder: fed the traces in any order, an Assertion's
+// outcome is Assert's on the traces sorted by start and id: the same
+// counts, near misses, traces and spans quoted.
+func TestAssertionInAnyOrder(t *testing.T) {
+	trees := requests(40)
+	sorted := slices.Clone(trees)
+	slices.SortStableFunc(sorted, func(a, b *dag.Tree) int { return traceOrder(a).compare(traceOrder(b)) })
+	shuffled := slices.Clone(trees)
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for _, line := range []string{
+		`{ name = "call payment" && duration > 1s }`,
+		`every { resource.service.name = "db" }`,
+		`{ name = "work" } > { kind = client }`,
+		`every { kind = client } | count() > 1`,
+		`{ kind = server } && { name = "nope" }`,
+		`absent { name = "work" }`,
+		`every { name = "GET /" } | { duration < 3ms }`,
+	} {
+		e, err := ParseExpectation(line, "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Assert(e, sorted, 3)
+		backward := slices.Clone(sorted)
+		slices.Reverse(backward)
+		for _, order := range [][]*dag.Tree{backward, shuffled} {
+			a := NewAssertion(e, 3)
+			for _, tr := range order {
+				a.Add(tr)
+			}
+			if diff := cmp.Diff(want, a.Outcome(), cmpopts.IgnoreFields(Outcome{}, "Elapsed"), cmpopts.IgnoreUnexported(Query{})); diff != "" {
+				t.Errorf("%s (-sorted +other order):\n%s", line, diff)
+			}
+		}
 	}
 }
