@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/graph"
 	"github.com/tracectl/tracectl/internal/render"
 )
@@ -79,11 +80,16 @@ func graphRun(s *streams, opts *graphOptions) error {
 	if _, err := opts.asyncOptions.mode(&opts.inputOptions); err != nil {
 		return err
 	}
-	trees, err := loadTrees(s, &opts.inputOptions)
+	ts, err := openTraces(s, &opts.inputOptions, true)
 	if err != nil {
 		return err
 	}
-	g := graph.Build(trees)
+	defer ts.close()
+	gb := graph.NewBuilder()
+	if err := ts.each(func(tr *dag.Tree) error { gb.Add(tr); return nil }); err != nil {
+		return err
+	}
+	g := gb.Graph()
 	if opts.Focus != "" {
 		if g, err = g.Around(opts.Focus, opts.Depth); err != nil {
 			return usageError{fmt.Errorf("--focus: %w", err)}

@@ -107,6 +107,7 @@ var spillCommands = [][]string{
 	{"critpath"}, {"critpath", "-o", "json", "--where", "{ status = error }"},
 	{"tree", "--width", "100"}, {"tree", "-o", "json"},
 	{"query", "{ kind = server }"}, {"query", "--traces", "-o", "json", "{ status = error }"},
+	{"graph"}, {"graph", "-o", "json"}, {"graph", "-o", "dot", "--focus", "cart", "--depth", "0"},
 	// diff reads BASE and CAND: the input and, for the generated traces,
 	// the same traces with payment three times slower (a regression: exit
 	// 1, explained); for the conformance files, the input again.

@@ -148,26 +148,34 @@ type nodeAcc struct {
 	called, lastCalled int
 }
 
-// builder accumulates nodes and edges over trees.
-type builder struct {
+// Builder accumulates nodes and edges over trees added one at a time, in
+// any order, so that a dump larger than memory is read a partition at a
+// time. What it keeps grows with the services and edges, and by one
+// latency (8 bytes) per call between two services: the percentiles are
+// exact, as when every tree is in memory.
+type Builder struct {
 	nodes map[string]*nodeAcc
 	edges map[edgeKey]*edgeAcc
 	trace int // index+1 of the tree being added
 }
 
+// NewBuilder returns a Builder with no tree added.
+func NewBuilder() *Builder {
+	return &Builder{nodes: map[string]*nodeAcc{}, edges: map[edgeKey]*edgeAcc{}}
+}
+
 // Build returns the service dependency graph of trees.
 func Build(trees []*dag.Tree) *Graph {
-	b := builder{nodes: map[string]*nodeAcc{}, edges: map[edgeKey]*edgeAcc{}}
+	b := NewBuilder()
 	for _, tr := range trees {
-		b.trace++
-		b.add(tr)
+		b.Add(tr)
 	}
-	return b.graph(len(trees))
+	return b.Graph()
 }
 
 // node returns the service's node, counting the trace being added in its
 // Traces: it has a span there.
-func (b *builder) node(service string) *nodeAcc {
+func (b *Builder) node(service string) *nodeAcc {
 	n := b.lookup(service)
 	if n.lastTrace != b.trace {
 		n.lastTrace = b.trace
@@ -177,7 +185,7 @@ func (b *builder) node(service string) *nodeAcc {
 }
 
 // peer notes a call to service as a virtual peer in the trace being added.
-func (b *builder) peer(service string) {
+func (b *Builder) peer(service string) {
 	n := b.lookup(service)
 	if n.lastCalled != b.trace {
 		n.lastCalled = b.trace
@@ -185,7 +193,7 @@ func (b *builder) peer(service string) {
 	}
 }
 
-func (b *builder) lookup(service string) *nodeAcc {
+func (b *Builder) lookup(service string) *nodeAcc {
 	n := b.nodes[service]
 	if n == nil {
 		n = &nodeAcc{Node: Node{Service: service}}
@@ -195,7 +203,7 @@ func (b *builder) lookup(service string) *nodeAcc {
 }
 
 // call records one call on the edge from → to.
-func (b *builder) call(from, to string, async, failed, clientTimed bool, latency int64) *edgeAcc {
+func (b *Builder) call(from, to string, async, failed, clientTimed bool, latency int64) *edgeAcc {
 	k := edgeKey{from, to, async}
 	e := b.edges[k]
 	if e == nil {
@@ -217,7 +225,9 @@ func (b *builder) call(from, to string, async, failed, clientTimed bool, latency
 	return e
 }
 
-func (b *builder) add(tr *dag.Tree) {
+// Add adds one trace's spans and calls.
+func (b *Builder) Add(tr *dag.Tree) {
+	b.trace++
 	for i := range tr.Nodes {
 		n := &tr.Nodes[i]
 		s := n.Span
@@ -252,7 +262,7 @@ func (b *builder) add(tr *dag.Tree) {
 
 // virtualCall records the call of a CLIENT or PRODUCER span that no span of
 // another service answered to the peer it names, if any.
-func (b *builder) virtualCall(tr *dag.Tree, i int32, svc string, failed bool) {
+func (b *Builder) virtualCall(tr *dag.Tree, i int32, svc string, failed bool) {
 	n := &tr.Nodes[i]
 	for _, c := range tr.Children(i) {
 		if cs := tr.Nodes[c].Span; cs != nil && cs.Service() != svc {
@@ -276,8 +286,9 @@ func peerOf(s *dag.Span) string {
 	return ""
 }
 
-func (b *builder) graph(traces int) *Graph {
-	g := &Graph{Traces: traces, Nodes: make([]Node, 0, len(b.nodes)), Edges: make([]Edge, 0, len(b.edges))}
+// Graph returns the graph of the traces added.
+func (b *Builder) Graph() *Graph {
+	g := &Graph{Traces: b.trace, Nodes: make([]Node, 0, len(b.nodes)), Edges: make([]Edge, 0, len(b.edges))}
 	for _, n := range b.nodes {
 		if n.Virtual = n.Spans == 0; n.Virtual {
 			n.Traces = n.called
