@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -340,5 +341,29 @@ func TestTail(t *testing.T) {
 	}
 	if r := rowOf(t, rep, "bank/authorize"); r.Tail == nil || r.Tail.Grew {
 		t.Errorf("bank/authorize: tail %+v, want tested and not grown", r.Tail)
+	}
+}
+
+// TestSidesInBatches: a side fed in batches, in another order (as a
+// spilled input comes, a partition at a time), compares as Compare does
+// on the whole slices.
+func TestSidesInBatches(t *testing.T) {
+	slow := baseShop
+	slow.chargeWork = 1.3
+	base, cand := baseShop.traces(5, 400), slow.traces(6, 400)
+	want := Compare(base, cand, Options{})
+	rng := rand.New(rand.NewPCG(7, 8))
+	side := func(trees []*dag.Tree) *SideSummary {
+		trees = slices.Clone(trees)
+		rng.Shuffle(len(trees), func(i, j int) { trees[i], trees[j] = trees[j], trees[i] })
+		s := NewSide(Options{})
+		for b := range slices.Chunk(trees, 37) {
+			s.Add(b)
+		}
+		return s
+	}
+	got := CompareSides(side(base), side(cand), Options{})
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("whole vs in shuffled batches (-whole +batches):\n%s", diff)
 	}
 }
