@@ -17,7 +17,7 @@
 #
 # Usage: bench/bounded-memory.sh
 #        SPANS=10000000 MAXMEM=1GiB LIMIT_MIB=1024 CACHE=~/.cache/tracectl-bench bench/bounded-memory.sh
-#        BIG_CMDS='assert --every-trace -e {kind=server} --absent {name=nope};graph;diff BIG' bench/bounded-memory.sh
+#        BIG_CMDS='assert --every-trace -e {kind=server} --absent {name="nope"};graph;diff BIG' bench/bounded-memory.sh
 #        KEEP=0 removes the big file at the end (default: kept for the next run)
 # Spill files go to $TMPDIR (or SPILL_DIR); the big file is ~430 bytes a span.
 set -euo pipefail
@@ -65,7 +65,7 @@ small2=$tmp/small2/traces.pb # diff's candidate
 same=0
 for cmd in "ls" "ls -o json --sort duration" "attrib" "attrib -o json --by service" "attrib -o folded" \
 	"check" "check -o json" "critpath -o json" "critpath" "tree -o json" "tree" "query -o json {status=error}" "query --traces {kind=consumer}" \
-	"assert --every-trace -e {kind=server} -e {name=nope&&duration>1s} -e {kind=client}|count()>9" "graph" "graph -o json" \
+	"assert --every-trace -e {kind=server} -e {name=\"nope\"&&duration>1s} -e {kind=client}|count()>9" "graph" "graph -o json" \
 	"diff -o json SMALL" "diff --by service SMALL2"; do
 	read -r -a argv <<<"${cmd//SMALL2/$small2}"
 	argv=("${argv[@]//SMALL/$small}")

@@ -193,8 +193,7 @@ func buildTrees(ts *dag.Traces, consume bool) []*dag.Tree {
 }
 
 // loadTrees reads the inputs and builds every trace's tree, all in memory,
-// in first-seen order: for diff and assert, which compare across all
-// traces, and convert. With --where, only the trees that match that query
+// in first-seen order: for view, report and convert, which hold them. With --where, only the trees that match that query
 // are kept; with --trace, only the one whose id it starts.
 func loadTrees(s *streams, o *inputOptions) ([]*dag.Tree, error) {
 	ts, err := openTraces(s, o, false)
