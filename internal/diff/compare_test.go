@@ -367,3 +367,17 @@ func TestSidesInBatches(t *testing.T) {
 		t.Errorf("whole vs in shuffled batches (-whole +batches):\n%s", diff)
 	}
 }
+
+// TestWhyAgainstBase: when charge is slower in nearly every candidate
+// trace, too few fast candidate traces are left to compare with, and the
+// explanation reads the base traces instead.
+func TestWhyAgainstBase(t *testing.T) {
+	slow := baseShop
+	slow.chargeWork = 4
+	base, cand := baseShop.traces(13, 300), slow.traces(14, 300)
+	rep := Compare(base, cand, Options{Why: true})
+	w := rowOf(t, rep, "payment/charge").Why
+	if w == nil || w.Baseline != "base traces" || w.Slow < 290 {
+		t.Fatalf("charge's explanation %+v, want one of ~300 slow traces against the base traces", w)
+	}
+}
