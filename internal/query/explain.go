@@ -643,6 +643,9 @@ func (a *relationAcc) add(ev *evaluator, left, right spanset) {
 	}
 	misses := a.both
 	if left.empty() {
+		if len(a.both) >= a.limit {
+			return // the list is full without the others, and a.both only grows
+		}
 		misses = a.others
 	}
 	for k, i := range ev.preOrder() {
