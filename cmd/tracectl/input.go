@@ -176,20 +176,13 @@ func (o *inputOptions) interrupted() error {
 	return nil
 }
 
-// buildTrees builds every trace's tree once, in first-seen order; every
-// analysis and renderer then works on these. With consume, each trace's
-// span list is dropped once its tree is built, so the lists and the trees
-// are never all in memory at once (for callers done with the traces).
+// buildTrees builds every trace's tree once, in first-seen order, on every
+// core; every analysis and renderer then works on these. With consume,
+// each trace's span list is dropped once its tree is built, so the lists
+// and the trees are never all in memory at once (for callers done with the
+// traces).
 func buildTrees(ts *dag.Traces, consume bool) []*dag.Tree {
-	trees := make([]*dag.Tree, 0, ts.Len())
-	var b dag.Builder
-	for _, t := range ts.List() {
-		trees = append(trees, b.Build(t))
-		if consume {
-			t.Spans = nil
-		}
-	}
-	return trees
+	return dag.BuildAll(ts.List(), 0, consume)
 }
 
 // loadTrees reads the inputs and builds every trace's tree, all in memory,
