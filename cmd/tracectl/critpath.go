@@ -1,12 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tracectl/tracectl/internal/critpath"
-	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/render"
 )
 
@@ -125,26 +125,35 @@ func critpathRun(s *streams, opts *critpathOptions) error {
 
 	st := s.styles(opts.Color, 0)
 	so.Folded = opts.Output == "folded"
-	sz := critpath.NewSummarizer(so)
-	k := 0
-	err = ts.sorted(func(tr *dag.Tree) error {
-		a, retimed := sz.Add(tr)
-		switch opts.Output {
-		case "json":
-			return render.CritPathJSON(s.Out, a, retimed)
-		case "text":
-			if k > 0 {
-				fmt.Fprintln(s.Out)
-			}
-			k++
-			return render.CritPath(s.Out, st, a, render.CritPathOptions{WhatIf: retimed})
+	var each func(b []byte, k int, a, retimed *critpath.Analysis) []byte
+	switch opts.Output {
+	case "json":
+		each = func(b []byte, _ int, a, retimed *critpath.Analysis) []byte {
+			return render.AppendCritPathJSON(b, a, retimed)
 		}
-		return nil
+	case "text":
+		each = func(b []byte, k int, a, retimed *critpath.Analysis) []byte {
+			buf := bytes.NewBuffer(b)
+			if k > 0 {
+				buf.WriteByte('\n')
+			}
+			render.CritPath(buf, st, a, render.CritPathOptions{WhatIf: retimed}) // a bytes.Buffer does not fail
+			return buf.Bytes()
+		}
+	}
+	pipe := critpath.NewOrdered(so, each, func(b []byte) error {
+		_, err := s.Out.Write(b)
+		return err
 	})
+	err = ts.sorted(pipe.Add)
+	sum, cerr := pipe.Close()
+	if err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return err
 	}
-	return writeSummary(s, st, opts.Output, sz.Summary(), nil)
+	return writeSummary(s, st, opts.Output, sum, nil)
 }
 
 // writeSummary ends the output of critpath and attrib: folded stacks (the

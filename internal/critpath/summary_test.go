@@ -1,6 +1,8 @@
 package critpath
 
 import (
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -58,30 +60,11 @@ func TestSummarizeWorkers(t *testing.T) {
 	}
 	r.Shuffle(len(trees), func(i, j int) { trees[i], trees[j] = trees[j], trees[i] })
 
-	type result struct {
-		Rows     []Row
-		EndToEnd int64
-		Latency  Percentiles
-		WhatIf   WhatIfReport
-		Folded   string
-	}
-	run := func(by By, workers int) result {
-		s := Summarize(trees, SummaryOptions{
+	run := func(by By, workers int) summaryResult {
+		return resultOf(Summarize(trees, SummaryOptions{
 			By: by, Rules: []Speedup{{Service: "b", Factor: 2}, {Service: "service-3", Factor: 4}},
 			Folded: true, Workers: workers,
-		})
-		res := result{Rows: s.Attribution.Rows(), WhatIf: s.WhatIf.Report()}
-		res.EndToEnd, res.Latency = s.Attribution.EndToEnd()
-		var b strings.Builder
-		s.Folded.Each(func(stack []Key, v int64) error {
-			for _, k := range stack {
-				b.WriteString(k.String() + ";")
-			}
-			b.WriteString(" " + strconv.FormatInt(v, 10) + "\n")
-			return nil
-		})
-		res.Folded = b.String()
-		return res
+		}))
 	}
 	for _, by := range []By{ByOperation, ByService} {
 		want := run(by, 1)
@@ -92,6 +75,114 @@ func TestSummarizeWorkers(t *testing.T) {
 			if diff := cmp.Diff(want, run(by, w)); diff != "" {
 				t.Errorf("by %d, %d workers (-1 worker +got):\n%s", by, w, diff)
 			}
+		}
+	}
+}
+
+// summaryResult is what a Summary shows: the outputs built from it.
+type summaryResult struct {
+	Rows     []Row
+	EndToEnd int64
+	Latency  Percentiles
+	WhatIf   WhatIfReport
+	Folded   string
+}
+
+func resultOf(s *Summary) summaryResult {
+	res := summaryResult{Rows: s.Attribution.Rows(), WhatIf: s.WhatIf.Report()}
+	res.EndToEnd, res.Latency = s.Attribution.EndToEnd()
+	var b strings.Builder
+	s.Folded.Each(func(stack []Key, v int64) error {
+		for _, k := range stack {
+			b.WriteString(k.String() + ";")
+		}
+		b.WriteString(" " + strconv.FormatInt(v, 10) + "\n")
+		return nil
+	})
+	res.Folded = b.String()
+	return res
+}
+
+// TestOrderedMatchesSummarizer checks that Ordered, on any number of
+// workers, writes every trace's rendering in the order the traces were
+// added and sums them up exactly as one Summarizer adding them in turn.
+func TestOrderedMatchesSummarizer(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 11))
+	var trees []*dag.Tree
+	for k := range 1500 {
+		trees = append(trees, build(randomTrace(r)...))
+		if k%500 == 0 { // big ones: a run of a single trace
+			trees = append(trees, build(benchTrace(r, uint64(k), 3000+k)...))
+		}
+	}
+	opts := SummaryOptions{By: ByOperation, Rules: []Speedup{{Service: "b", Factor: 2}, {Service: "service-3", Factor: 4}}, Folded: true}
+	// render shows what the k-th trace's analysis and its what-if say.
+	render := func(b []byte, k int, a, retimed *Analysis) []byte {
+		b = fmt.Appendf(b, "%d %s %d→%d", k, a.Tree.TraceID, a.Duration(), retimed.Duration())
+		for _, p := range a.Paths {
+			for _, s := range p.Segments {
+				b = fmt.Appendf(b, " %d:%d-%d", s.Node, dag.Sub(s.End, s.Start), a.Critical[s.Node])
+			}
+		}
+		return append(b, '\n')
+	}
+	sz := NewSummarizer(opts)
+	var want []byte
+	for k, tr := range trees {
+		a, retimed := sz.Add(tr)
+		want = render(want, k, a, retimed)
+	}
+	wantSum := resultOf(sz.Summary())
+	for _, workers := range []int{1, 2, 3, 7} {
+		opts.Workers = workers
+		var got []byte
+		writes := 0
+		o := NewOrdered(opts, render, func(b []byte) error {
+			got = append(got, b...)
+			writes++
+			return nil
+		})
+		for _, tr := range trees {
+			if err := o.Add(tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sum, err := o.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(want), string(got)); diff != "" {
+			t.Errorf("%d workers: output (-one summarizer +ordered):\n%s", workers, diff)
+		}
+		if writes < 2 {
+			t.Errorf("%d workers: %d writes: the traces were not split into runs", workers, writes)
+		}
+		if diff := cmp.Diff(wantSum, resultOf(sum)); diff != "" {
+			t.Errorf("%d workers: summary (-one summarizer +ordered):\n%s", workers, diff)
+		}
+	}
+}
+
+// TestOrderedStopsOnWriteError checks that the first error of write stops
+// the output and comes back from Add or Close.
+func TestOrderedStopsOnWriteError(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 1))
+	broken := errors.New("broken pipe")
+	for _, workers := range []int{1, 2} {
+		writes := 0
+		o := NewOrdered(SummaryOptions{Workers: workers}, func(b []byte, _ int, _, _ *Analysis) []byte { return append(b, 'x') },
+			func([]byte) error { writes++; return broken })
+		var err error
+		for range 3000 {
+			if err = o.Add(build(benchTrace(r, 1, 40)...)); err != nil {
+				break
+			}
+		}
+		if _, cerr := o.Close(); err == nil {
+			err = cerr
+		}
+		if !errors.Is(err, broken) || writes != 1 {
+			t.Errorf("%d workers: got %v after %d writes, want %v after 1", workers, err, writes, broken)
 		}
 	}
 }

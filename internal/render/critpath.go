@@ -10,6 +10,7 @@ import (
 
 	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/jsonstr"
 	"github.com/tracectl/tracectl/internal/termstr"
 )
 
@@ -119,7 +120,7 @@ func change(before, after int64) string {
 }
 
 // critPathBufs keeps CritPathJSON's buffer between calls (one per trace).
-var critPathBufs = sync.Pool{New: func() any { return new(jsonBuf) }}
+var critPathBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // CritPathJSON writes one JSON object per root (DESIGN.md §3):
 // {"trace_id","root_span_id","duration_ns","segments":[{"span_id","service",
@@ -132,62 +133,71 @@ var critPathBufs = sync.Pool{New: func() any { return new(jsonBuf) }}
 // waited) and "queue_ns" on every span. The late spans of a trace printed
 // before (dag.Tree.Continued) have "continued":true.
 func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) error {
-	tr := a.Tree
-	// One buffer for every object, kept between calls: a fresh one per
+	// One buffer for every trace, kept between calls: a fresh one per
 	// trace was grown and cleared again and again (a third of critpath
 	// -o json's CPU on 1M spans).
-	bp := critPathBufs.Get().(*jsonBuf)
+	bp := critPathBufs.Get().(*[]byte)
 	defer critPathBufs.Put(bp)
+	*bp = AppendCritPathJSON((*bp)[:0], a, whatIf)
+	_, err := w.Write(*bp)
+	return err
+}
+
+// AppendCritPathJSON appends what CritPathJSON writes to b: for a caller
+// that gathers the output of many traces into one buffer (critpath.Ordered).
+func AppendCritPathJSON(b []byte, a *critpath.Analysis, whatIf *critpath.Analysis) []byte {
+	tr := a.Tree
 	for pi := range a.Paths {
 		p := &a.Paths[pi]
-		b := (*bp)[:0]
-		b.raw(`{"trace_id":`)
-		b.str(tr.TraceIDText())
-		continuedJSON(&b, tr)
-		b.key("root_span_id")
-		b.str(tr.IDText(tr.Nodes[p.Root].ID))
+		start := len(b)
+		jb := (*jsonBuf)(&b)
+		jb.raw(`{"trace_id":`)
+		jb.str(tr.TraceIDText())
+		continuedJSON(jb, tr)
+		jb.key("root_span_id")
+		jb.str(tr.IDText(tr.Nodes[p.Root].ID))
 		follow := a.Async == critpath.AsyncFollow
 		if follow {
-			joinedJSON(&b, tr)
+			joinedJSON(jb, tr)
 		}
-		b.key("duration_ns")
-		b.int(p.Duration())
+		jb.key("duration_ns")
+		jb.int(p.Duration())
 		if whatIf != nil {
-			b.key("whatif_duration_ns")
-			b.int(whatIf.Paths[pi].Duration())
+			jb.key("whatif_duration_ns")
+			jb.int(whatIf.Paths[pi].Duration())
 		}
-		b.key("segments")
-		b.objects(len(p.Segments), func(k int) {
+		jb.key("segments")
+		jb.objects(len(p.Segments), func(k int) {
 			s := &p.Segments[k]
-			nodeJSON(&b, tr, s.Node)
-			b.key("start_unix_nano")
-			b.uint(s.Start)
-			b.key("end_unix_nano")
-			b.uint(s.End)
+			nodeJSON(jb, tr, s.Node)
+			jb.key("start_unix_nano")
+			jb.uint(s.Start)
+			jb.key("end_unix_nano")
+			jb.uint(s.End)
 			if s.Queue {
-				b.raw(`,"queue":true`)
+				jb.raw(`,"queue":true`)
 			}
 		})
-		b.key("spans")
-		b.objects(len(p.Nodes), func(k int) {
+		jb.key("spans")
+		jb.objects(len(p.Nodes), func(k int) {
 			i := p.Nodes[k]
-			nodeJSON(&b, tr, i)
-			b.key("critical_ns")
-			b.int(a.Critical[i])
-			b.key("self_ns")
-			b.int(a.Self[i])
+			nodeJSON(jb, tr, i)
+			jb.key("critical_ns")
+			jb.int(a.Critical[i])
+			jb.key("self_ns")
+			jb.int(a.Self[i])
 			if follow {
-				b.key("queue_ns")
-				b.int(a.Queue[i])
+				jb.key("queue_ns")
+				jb.int(a.Queue[i])
 			}
 		})
-		b.raw("}\n")
-		*bp = b // keep what it grew to for the next object
-		if err := writeJSON(w, b); err != nil {
-			return err
+		jb.raw("}\n")
+		// The characters a terminal might act on, escaped (writeJSON).
+		if h := jsonstr.Harden(b[start:]); &h[0] != &b[start] {
+			b = append(b[:start], h...)
 		}
 	}
-	return nil
+	return b
 }
 
 func nodeJSON(b *jsonBuf, tr *dag.Tree, i int32) {
