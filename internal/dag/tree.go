@@ -128,10 +128,19 @@ func (tr *Tree) JoinedIDText(k int) string {
 // output shows it: lowercase hex, or the input's raw text when it is
 // invalid.
 func (tr *Tree) IDText(id SpanID) string {
-	if raw, ok := tr.rawSpanIDs[id]; ok {
+	if raw, ok := tr.RawIDText(id); ok {
 		return raw
 	}
 	return id.String()
+}
+
+// RawIDText returns the input's raw text of a span id of the trace that is
+// invalid (what IDText shows for it), and false for a valid id, whose text
+// is its hex digits: for a renderer that writes ids without making
+// strings of them.
+func (tr *Tree) RawIDText(id SpanID) (string, bool) {
+	raw, ok := tr.rawSpanIDs[id]
+	return raw, ok
 }
 
 // Duration returns End-Start, the trace's extent in nanoseconds.

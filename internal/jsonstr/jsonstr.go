@@ -64,6 +64,37 @@ func Append(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// AppendHard appends s as Append does and escapes what Harden would, in
+// the same pass: the string literal Harden(Append(b, s)) ends with. A
+// writer that appends every string of a document with it need not harden
+// the document afterwards. Most strings of a trace (service and span
+// names, ids) are plain ASCII, which is copied as it is.
+func AppendHard(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if !plain[s[i]] {
+			start := len(b)
+			b = Append(b, s)
+			if firstHard(b[start:]) < 0 {
+				return b
+			}
+			lit := Harden(b[start:])
+			return append(b[:start], lit...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// plain is the bytes that Append and Harden both copy as they are:
+// printable ASCII other than the quote, the backslash, <, > and &.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // Harden rewrites the characters that encoding/json (and Append) leave raw
 // but a terminal may act on — DEL, the C1 controls and the bidi controls
 // (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) — as \u escapes,

@@ -48,3 +48,15 @@ func FuzzHarden(f *testing.F) {
 		}
 	})
 }
+
+func FuzzAppendHard(f *testing.F) {
+	for _, s := range []string{"plain", "GET /api/cart", "quote\" back\\slash", "<&>", "\x00\x1f\x7f", "ünï", "\u009b31m", "a\u202eb", "bad\xff", "\u2028", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := Harden(Append([]byte("x"), s))
+		if got := AppendHard([]byte("x"), s); string(got) != string(want) {
+			t.Errorf("AppendHard(%q) = %s, want %s (Harden(Append))", s, got, want)
+		}
+	})
+}

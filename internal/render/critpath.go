@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strconv"
@@ -35,9 +36,6 @@ func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions
 			bw.WriteString("\n")
 		}
 		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), termstr.Escape(tr.TraceIDText()), nodeLabel(st, tr, p.Root), st.Bold(dag.FormatDuration(p.Duration())))
-		if tr.Continued {
-			fmt.Fprintf(bw, "  %s\n", st.Faint(continuedNote))
-		}
 		if opt.WhatIf != nil {
 			before, after := p.Duration(), opt.WhatIf.Paths[pi].Duration()
 			fmt.Fprintf(bw, "  what-if: %s → %s (%s)\n", dag.FormatDuration(before), dag.FormatDuration(after), change(before, after))
@@ -145,77 +143,105 @@ func CritPathJSON(w io.Writer, a *critpath.Analysis, whatIf *critpath.Analysis) 
 
 // AppendCritPathJSON appends what CritPathJSON writes to b: for a caller
 // that gathers the output of many traces into one buffer (critpath.Ordered).
+// It writes the members by hand, keys as literals and strings with
+// jsonstr.AppendHard, so the output needs no second pass to be hardened
+// for a terminal (writeJSON): this is the largest JSON tracectl writes, a
+// few hundred bytes per span.
 func AppendCritPathJSON(b []byte, a *critpath.Analysis, whatIf *critpath.Analysis) []byte {
 	tr := a.Tree
+	follow := a.Async == critpath.AsyncFollow
 	for pi := range a.Paths {
 		p := &a.Paths[pi]
-		start := len(b)
-		jb := (*jsonBuf)(&b)
-		jb.raw(`{"trace_id":`)
-		jb.str(tr.TraceIDText())
-		continuedJSON(jb, tr)
-		jb.key("root_span_id")
-		jb.str(tr.IDText(tr.Nodes[p.Root].ID))
-		follow := a.Async == critpath.AsyncFollow
+		b = append(b, `{"trace_id":`...)
+		b = jsonstr.AppendHard(b, tr.TraceIDText())
+		if tr.Continued {
+			b = append(b, `,"continued":true`...)
+		}
+		b = append(b, `,"root_span_id":`...)
+		b = appendSpanID(b, tr, tr.Nodes[p.Root].ID)
 		if follow {
-			joinedJSON(jb, tr)
+			b = append(b, `,"joined_trace_ids":[`...)
+			for k := range tr.Joined {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				b = jsonstr.AppendHard(b, tr.JoinedIDText(k))
+			}
+			b = append(b, ']')
 		}
-		jb.key("duration_ns")
-		jb.int(p.Duration())
+		b = append(b, `,"duration_ns":`...)
+		b = strconv.AppendInt(b, p.Duration(), 10)
 		if whatIf != nil {
-			jb.key("whatif_duration_ns")
-			jb.int(whatIf.Paths[pi].Duration())
+			b = append(b, `,"whatif_duration_ns":`...)
+			b = strconv.AppendInt(b, whatIf.Paths[pi].Duration(), 10)
 		}
-		jb.key("segments")
-		jb.objects(len(p.Segments), func(k int) {
+		b = append(b, `,"segments":[`...)
+		for k := range p.Segments {
 			s := &p.Segments[k]
-			nodeJSON(jb, tr, s.Node)
-			jb.key("start_unix_nano")
-			jb.uint(s.Start)
-			jb.key("end_unix_nano")
-			jb.uint(s.End)
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = appendNodeJSON(b, tr, s.Node)
+			b = append(b, `,"start_unix_nano":`...)
+			b = strconv.AppendUint(b, s.Start, 10)
+			b = append(b, `,"end_unix_nano":`...)
+			b = strconv.AppendUint(b, s.End, 10)
 			if s.Queue {
-				jb.raw(`,"queue":true`)
+				b = append(b, `,"queue":true`...)
 			}
-		})
-		jb.key("spans")
-		jb.objects(len(p.Nodes), func(k int) {
-			i := p.Nodes[k]
-			nodeJSON(jb, tr, i)
-			jb.key("critical_ns")
-			jb.int(a.Critical[i])
-			jb.key("self_ns")
-			jb.int(a.Self[i])
-			if follow {
-				jb.key("queue_ns")
-				jb.int(a.Queue[i])
-			}
-		})
-		jb.raw("}\n")
-		// The characters a terminal might act on, escaped (writeJSON).
-		if h := jsonstr.Harden(b[start:]); &h[0] != &b[start] {
-			b = append(b[:start], h...)
+			b = append(b, '}')
 		}
+		b = append(b, `],"spans":[`...)
+		for k, i := range p.Nodes {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = appendNodeJSON(b, tr, i)
+			b = append(b, `,"critical_ns":`...)
+			b = strconv.AppendInt(b, a.Critical[i], 10)
+			b = append(b, `,"self_ns":`...)
+			b = strconv.AppendInt(b, a.Self[i], 10)
+			if follow {
+				b = append(b, `,"queue_ns":`...)
+				b = strconv.AppendInt(b, a.Queue[i], 10)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, "]}\n"...)
 	}
 	return b
 }
 
-func nodeJSON(b *jsonBuf, tr *dag.Tree, i int32) {
+// appendNodeJSON appends the opening brace and the members that name node
+// i: "span_id", "service", "name" (and "trace_id" for a span of a joined
+// trace), or "missing":true for a placeholder.
+func appendNodeJSON(b []byte, tr *dag.Tree, i int32) []byte {
 	n := &tr.Nodes[i]
-	b.key("span_id")
-	b.str(tr.IDText(n.ID))
+	b = append(b, `{"span_id":`...)
+	b = appendSpanID(b, tr, n.ID)
 	if n.Span == nil {
-		b.raw(`,"service":"","name":"","missing":true`)
-		return
+		return append(b, `,"service":"","name":"","missing":true`...)
 	}
-	b.key("service")
-	b.str(n.Span.Service())
-	b.key("name")
-	b.str(n.Span.Name())
+	b = append(b, `,"service":`...)
+	b = jsonstr.AppendHard(b, n.Span.Service())
+	b = append(b, `,"name":`...)
+	b = jsonstr.AppendHard(b, n.Span.Name())
 	if n.Span.TraceID != tr.TraceID {
-		b.key("trace_id") // a span of a joined trace
-		b.str(n.Span.TraceIDText())
+		b = append(b, `,"trace_id":`...) // a span of a joined trace
+		b = jsonstr.AppendHard(b, n.Span.TraceIDText())
 	}
+	return b
+}
+
+// appendSpanID appends tr.IDText(id) as a JSON string: the hex digits of a
+// valid id need no escaping.
+func appendSpanID(b []byte, tr *dag.Tree, id dag.SpanID) []byte {
+	if raw, ok := tr.RawIDText(id); ok {
+		return jsonstr.AppendHard(b, raw)
+	}
+	b = append(b, '"')
+	b = hex.AppendEncode(b, id[:])
+	return append(b, '"')
 }
 
 // Folded writes folded stacks, one "frame;frame;… value" line each, for
