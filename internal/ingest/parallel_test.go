@@ -64,6 +64,13 @@ func TestParallelFramesMatchSequential(t *testing.T) {
 	}
 	corrupt := append([][]byte(nil), msgs...)
 	corrupt[30] = []byte{0x0a, 0x05, 0xff} // resource_spans runs past its end
+	// Legacy zstd frames are decompressed on the workers: a frame that does
+	// not decompress, and one that decompresses to a bad message, fail
+	// where they are, after the frames before them are delivered.
+	zbad := append([][]byte(nil), zmsgs...)
+	zbad[30] = append(append([]byte(nil), zmsgs[30][:len(zmsgs[30])/2]...), 0xde, 0xad, 0xbe, 0xef)
+	zcorrupt := append([][]byte(nil), zmsgs...)
+	zcorrupt[30] = enc.EncodeAll(corrupt[30], nil)
 
 	for _, tc := range []struct {
 		name    string
@@ -72,6 +79,9 @@ func TestParallelFramesMatchSequential(t *testing.T) {
 	}{
 		{"framed", frame(msgs...), false},
 		{"zstd frames", frame(zmsgs...), false},
+		{"zstd frame 30 corrupt", frame(zbad...), true},
+		{"zstd frame 30 a bad message", frame(zcorrupt...), true},
+		{"one zstd stream", enc.EncodeAll(frame(msgs...), nil), false},
 		{"error in frame 30", frame(corrupt...), true},
 		{"truncated", frame(msgs...)[:len(frame(msgs...))-10], true},
 	} {

@@ -423,7 +423,10 @@ func (s *streamReader) zstdStream(r io.Reader, depth int) (zr io.Reader, release
 	if depth == 0 && s.z.stream != nil {
 		return s.z.stream, func() {}, s.z.stream.Reset(r)
 	}
-	d, err := zstd.NewReader(r, s.zstdOptions()...)
+	// Concurrent, as the Collector's own readers are: the decoder reads
+	// ahead and decodes blocks on goroutines of its own, so decompression
+	// goes on while this goroutine hands frames to the decoders.
+	d, err := zstd.NewReader(r, append(s.zstdOptions(), zstd.WithDecoderConcurrency(min(s.workers(), 4)), zstd.WithDecoderLowmem(false))...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -440,11 +443,10 @@ func (s *streamReader) zstdWindow() uint64 {
 	return uint64(min(max(s.maxFrame, 8<<20), 1<<30))
 }
 
+// zstdOptions are the limits every zstd decoder of s has.
 func (s *streamReader) zstdOptions() []zstd.DOption {
 	w := s.zstdWindow()
 	return []zstd.DOption{
-		zstd.WithDecoderConcurrency(1), // synchronous: reads and progress stay on the caller's goroutine
-		zstd.WithDecoderLowmem(true),
 		zstd.WithDecoderMaxWindow(w),
 		zstd.WithDecoderMaxMemory(w),
 	}
@@ -493,9 +495,9 @@ func (s *streamReader) readError(off int64, err error) error {
 
 // readFrames reads [4-byte big-endian length][message] frames, decoding
 // each as soon as it is complete. Frames are decoded on every core (the
-// framing makes the split points free): this goroutine reads them, and
-// decompresses the legacy per-message zstd ones, workers decode and pack
-// them, and this goroutine delivers the batches and merges the notices in
+// framing makes the split points free): this goroutine reads them,
+// workers decompress the legacy per-message zstd ones and decode and pack
+// them, and the pipeline delivers the batches and merges the notices in
 // input order, so the result, warnings and errors included, is the one
 // decoding frame by frame gives (TestParallelFramesMatchSequential).
 func (s *streamReader) readFrames(r io.Reader) (err error) {
@@ -549,11 +551,12 @@ func (s *streamReader) readFrames(r io.Reader) (err error) {
 		f.msg, f.inFrame = f.buf, false
 		if bytes.HasPrefix(f.msg, zstdMagic) {
 			// The file exporter's legacy `compression: zstd`: each message
-			// compressed on its own.
-			if err := s.decompressFrame(f); err != nil {
+			// compressed on its own, and decompressed by the frame's decoder.
+			if err := s.frameDecoder(); err != nil {
 				p.drop(f)
 				return p.fail(err)
 			}
+			f.compressed = true
 		}
 		if err := p.submit(f); err != nil {
 			return err
@@ -562,17 +565,25 @@ func (s *streamReader) readFrames(r io.Reader) (err error) {
 	}
 }
 
+// frameDecoder makes the decoder of the legacy per-message zstd frames,
+// once: its DecodeAll runs on every frame worker at once.
+func (s *streamReader) frameDecoder() error {
+	if s.z.frame != nil {
+		return nil
+	}
+	// DecodeAll stops at the frame limit: a bomb costs at most that.
+	opts := append(s.zstdOptions(), zstd.WithDecoderMaxMemory(uint64(s.maxFrame)), zstd.WithDecoderConcurrency(s.workers()))
+	var err error
+	if s.z.frame, err = zstd.NewReader(nil, opts...); err != nil {
+		return &Error{Name: s.name, Err: fmt.Errorf("zstd: %w", err)}
+	}
+	return nil
+}
+
 // decompressFrame decompresses a frame of the legacy per-message zstd mode
-// into f.zbuf.
+// into f.zbuf, on a frame worker.
 func (s *streamReader) decompressFrame(f *framedMsg) error {
 	var err error
-	if s.z.frame == nil {
-		// DecodeAll stops at the frame limit: a bomb costs at most that.
-		opts := append(s.zstdOptions(), zstd.WithDecoderMaxMemory(uint64(s.maxFrame)))
-		if s.z.frame, err = zstd.NewReader(nil, opts...); err != nil {
-			return &Error{Name: s.name, Err: fmt.Errorf("zstd: %w", err)}
-		}
-	}
 	f.zbuf, err = s.z.frame.DecodeAll(f.msg, f.zbuf[:0])
 	if err != nil {
 		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
@@ -599,6 +610,12 @@ type frameWorker struct {
 func (w *frameWorker) decode(s *streamReader, f *framedMsg) {
 	d := &w.d
 	d.n, d.name = &f.n, s.name
+	if f.compressed {
+		if err := s.decompressFrame(f); err != nil {
+			f.err = err
+			return
+		}
+	}
 	d.base, d.inFrame = f.off+4, false
 	if f.inFrame {
 		d.base, d.inFrame = f.off, true
@@ -638,15 +655,18 @@ func (w *frameWorker) decode(s *streamReader, f *framedMsg) {
 
 // framedMsg is one frame on its way through the pipeline.
 type framedMsg struct {
-	off     int64  // of the frame header
-	buf     []byte // the payload as read
-	zbuf    []byte // the payload decompressed, for the legacy zstd mode
-	msg     []byte // buf or zbuf
-	inFrame bool   // msg was decompressed: it has no offsets in the input
-	spans   []dag.Span
-	n       notices
-	err     error
-	decoded bool
+	off  int64  // of the frame header
+	buf  []byte // the payload as read
+	zbuf []byte // the payload decompressed, for the legacy zstd mode
+	msg  []byte // buf or zbuf
+	// compressed: buf is a legacy zstd frame, for the worker to
+	// decompress into zbuf.
+	compressed bool
+	inFrame    bool // msg was decompressed: it has no offsets in the input
+	spans      []dag.Span
+	n          notices
+	err        error
+	decoded    bool
 }
 
 // framePipeline decodes frames on workers and delivers them in input
