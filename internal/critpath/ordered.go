@@ -49,7 +49,7 @@ type orderedRun struct {
 	done  bool
 }
 
-// orderedRunSpans is about how many spans a run holds: enough to make
+// orderedRunSpans is about how many spans a full run holds: enough to make
 // handing runs around cost nothing, few enough to balance the workers and
 // to keep the buffers in flight small.
 const orderedRunSpans = 2048
@@ -100,11 +100,21 @@ func (o *Ordered) Add(tr *dag.Tree) error {
 	r := o.cur
 	r.trees = append(r.trees, tr)
 	r.spans += len(tr.Nodes)
-	if r.spans < orderedRunSpans {
+	if r.spans < orderedRunSpans && !o.idle() {
 		return nil
 	}
 	o.cur = nil
 	return o.submit(r)
+}
+
+// idle reports whether every run handed on has been written. A run is
+// handed on when it is full, or at once when the workers have nothing
+// else to do: traces that come slowly (as --stream completes them) are
+// written as they come, while a fast producer still fills whole runs.
+func (o *Ordered) idle() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.pending) == 0
 }
 
 // Close analyses what is left, waits for every run to be written, ends

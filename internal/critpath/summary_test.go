@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -184,5 +185,35 @@ func TestOrderedStopsOnWriteError(t *testing.T) {
 		if !errors.Is(err, broken) || writes != 1 {
 			t.Errorf("%d workers: got %v after %d writes, want %v after 1", workers, err, writes, broken)
 		}
+	}
+}
+
+// TestOrderedWritesSlowInputAtOnce checks that a trace added while the
+// workers are idle is written without waiting for a run to fill: output
+// keeps up with an input that completes traces slowly (--stream).
+func TestOrderedWritesSlowInputAtOnce(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	written := make(chan int, 10)
+	o := NewOrdered(SummaryOptions{Workers: 2}, func(b []byte, k int, _, _ *Analysis) []byte { return strconv.AppendInt(b, int64(k), 10) },
+		func(b []byte) error {
+			k, _ := strconv.Atoi(string(b))
+			written <- k
+			return nil
+		})
+	for k := range 5 {
+		if err := o.Add(build(randomTrace(r)...)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-written:
+			if got != k {
+				t.Fatalf("wrote trace %d, want %d", got, k)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("trace %d not written while the input waits", k)
+		}
+	}
+	if _, err := o.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
