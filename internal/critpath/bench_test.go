@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"testing"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
@@ -213,6 +214,32 @@ func BenchmarkCriticalPath(b *testing.B) {
 			}
 			reportSpansPerSec(b, d.spans)
 		})
+		for _, workers := range []int{1, 0} {
+			// `tracectl critpath`'s pipeline after the read: analysis and
+			// attribution with a small rendering per trace, on one worker
+			// and on every core (0: GOMAXPROCS), output in order.
+			b.Run(fmt.Sprintf("%s/ordered-workers=%d", shape.name, workers), func(b *testing.B) {
+				b.ReportAllocs()
+				render := func(out []byte, k int, a, _ *Analysis) []byte {
+					for _, p := range a.Paths {
+						out = strconv.AppendInt(out, int64(len(p.Segments)), 10)
+					}
+					return append(out, '\n')
+				}
+				for b.Loop() {
+					o := NewOrdered(SummaryOptions{By: ByOperation, Workers: workers}, render, func([]byte) error { return nil })
+					for _, tr := range d.trees {
+						if err := o.Add(tr); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if _, err := o.Close(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportSpansPerSec(b, d.spans)
+			})
+		}
 		b.Run(shape.name+"/decode-ingest.DecodeProto", func(b *testing.B) {
 			benchDecode(b, d.frames, d.bytes, d.spans, func(f []byte) ([]dag.Span, error) { return ingest.DecodeProto(f, nil) })
 		})

@@ -1,6 +1,7 @@
 package dag
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -60,5 +61,30 @@ func TestBuildAllMatchesBuild(t *testing.T) {
 	}
 	if got := BuildAll(nil, 2, true); len(got) != 0 {
 		t.Fatalf("no traces: %d trees", len(got))
+	}
+}
+
+// BenchmarkBuildAll builds 10,000 traces of 100 spans on one worker and on
+// every core (0: GOMAXPROCS).
+func BenchmarkBuildAll(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var ts Traces
+	for tid := range 10_000 {
+		spans := make([]SpanData, 100)
+		for i := range spans {
+			spans[i] = sp(uint64(i+1), uint64(rng.IntN(i+1)), int64(rng.IntN(1000)), int64(1000+rng.IntN(1000)))
+			spans[i].TraceID = TraceID{byte(tid), byte(tid >> 8)}
+			spans[i].Resource = resFront
+		}
+		ts.Add(Pack(spans))
+	}
+	for _, workers := range []int{1, 0} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				BuildAll(ts.List(), workers, false)
+			}
+			b.ReportMetric(float64(ts.SpanCount())*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+		})
 	}
 }
