@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/tracectl/tracectl/internal/dag"
@@ -496,21 +497,39 @@ func compareKeys(x, y Key) int {
 // the smaller key) and that time: the one-line verdict "62% of this trace
 // is payment/charge".
 func (a *Analysis) Dominant(p *Path) (Key, int64) {
-	owned := make(map[Key]int64)
+	// The segments' groups, sorted, summed run by run: a map per path was
+	// most of what a million-span critpath allocated.
+	sp := ownedScratch.Get().(*[]keyOwned)
+	defer ownedScratch.Put(sp)
+	owned := (*sp)[:0]
 	for _, s := range p.Segments {
 		k := KeyOf(a.Tree, s.Node, ByOperation)
 		k.Queue = s.Queue
-		owned[k] += s.Duration()
+		owned = append(owned, keyOwned{k, s.Duration()})
 	}
+	slices.SortFunc(owned, func(x, y keyOwned) int { return compareKeys(x.key, y.key) })
 	var best Key
 	var most int64 = -1
-	for k, v := range owned {
-		if v > most || (v == most && compareKeys(k, best) < 0) {
+	for i := 0; i < len(owned); {
+		k, v := owned[i].key, int64(0)
+		for ; i < len(owned) && owned[i].key == k; i++ {
+			v += owned[i].owned
+		}
+		if v > most { // ties: the first, smaller key stays
 			best, most = k, v
 		}
 	}
+	clear(owned) // keep no span's strings alive
+	*sp = owned
 	return best, max(most, 0)
 }
+
+type keyOwned struct {
+	key   Key
+	owned int64
+}
+
+var ownedScratch = sync.Pool{New: func() any { return new([]keyOwned) }}
 
 // WhatIf accumulates a what-if comparison over many traces: each trace's
 // end-to-end time before and after Retime.

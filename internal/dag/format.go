@@ -35,6 +35,9 @@ func FormatDuration(ns int64) string {
 	return string(appendSigned(buf[:0], ns, false))
 }
 
+// AppendDuration appends FormatDuration(ns) to b.
+func AppendDuration(b []byte, ns int64) []byte { return appendSigned(b, ns, false) }
+
 // FormatShift is FormatDuration with an explicit sign: how far to move a
 // span's times (+5.00ms, -120µs, 0ns).
 func FormatShift(ns int64) string {
@@ -61,6 +64,14 @@ func FormatOffset(ns int64) string {
 		return "0"
 	}
 	return FormatShift(ns)
+}
+
+// AppendOffset appends FormatOffset(ns) to b.
+func AppendOffset(b []byte, ns int64) []byte {
+	if ns == 0 {
+		return append(b, '0')
+	}
+	return appendSigned(b, ns, true)
 }
 
 var durationUnits = [...]struct {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/tracectl/tracectl/internal/critpath"
 	"github.com/tracectl/tracectl/internal/dag"
@@ -27,55 +28,139 @@ type CritPathOptions struct {
 // (offset from the root's start, time owned, share of the root's duration,
 // service, span name), and a one-line verdict naming the operation that
 // owns the most of it.
+//
+// The text is appended to a buffer kept between calls and written at once:
+// a buffered writer, a row of strings per segment and fmt's boxing, fresh
+// for each of a million-span input's traces, were most of what critpath
+// allocated.
 func CritPath(w io.Writer, st *Styles, a *critpath.Analysis, opt CritPathOptions) error {
-	bw := bufio.NewWriter(w)
+	sc := critPathTexts.Get().(*critPathText)
+	defer critPathTexts.Put(sc)
+	b := sc.out[:0]
 	tr := a.Tree
 	for pi := range a.Paths {
 		p := &a.Paths[pi]
 		if pi > 0 {
-			bw.WriteString("\n")
+			b = append(b, '\n')
 		}
-		fmt.Fprintf(bw, "%s %s  %s  %s\n", st.Bold("trace"), termstr.Escape(tr.TraceIDText()), nodeLabel(st, tr, p.Root), st.Bold(dag.FormatDuration(p.Duration())))
+		b = append(b, st.Bold("trace")...)
+		b = append(b, ' ')
+		b = termstr.Append(b, tr.TraceIDText())
+		b = append(b, "  "...)
+		b = append(b, nodeLabel(st, tr, p.Root)...)
+		b = append(b, "  "...)
+		b = append(b, st.Bold(dag.FormatDuration(p.Duration()))...)
+		b = append(b, '\n')
 		if opt.WhatIf != nil {
 			before, after := p.Duration(), opt.WhatIf.Paths[pi].Duration()
-			fmt.Fprintf(bw, "  what-if: %s → %s (%s)\n", dag.FormatDuration(before), dag.FormatDuration(after), change(before, after))
+			b = append(b, "  what-if: "...)
+			b = dag.AppendDuration(b, before)
+			b = append(b, " → "...)
+			b = dag.AppendDuration(b, after)
+			b = append(b, " ("...)
+			b = append(b, change(before, after)...)
+			b = append(b, ")\n"...)
 		}
 		if p.Duration() == 0 {
-			bw.WriteString("  the root lasts 0ns: nothing to attribute\n")
+			b = append(b, "  the root lasts 0ns: nothing to attribute\n"...)
 			continue
 		}
-		rows := make([][4]string, 0, len(p.Segments))
+		// The AT, OWNED and SHARE cells of every segment, back to back in
+		// sc.cells (ends: where each ends), and each segment's service.
+		cellText, ends, svcs := sc.cells[:0], sc.ends[:0], sc.svcs[:0]
 		width := [4]int{len("AT"), len("OWNED"), len("SHARE"), len("SERVICE")}
 		for _, s := range p.Segments {
-			svc, _ := nodeNames(tr, s.Node)
-			r := [4]string{dag.FormatOffset(dag.Sub(s.Start, p.Start)), dag.FormatDuration(s.Duration()), share(s.Duration(), p.Duration()), svc}
-			for k := range r {
-				width[k] = max(width[k], cells(r[k]))
+			for k := range 3 {
+				from := len(cellText)
+				switch k {
+				case 0:
+					cellText = dag.AppendOffset(cellText, dag.Sub(s.Start, p.Start))
+				case 1:
+					cellText = dag.AppendDuration(cellText, s.Duration())
+				case 2:
+					cellText = appendShare(cellText, s.Duration(), p.Duration())
+				}
+				// Digits, signs, units: one cell a rune.
+				width[k] = max(width[k], utf8.RuneCount(cellText[from:]))
+				ends = append(ends, int32(len(cellText)))
 			}
-			rows = append(rows, r)
+			svc, _ := nodeNames(tr, s.Node)
+			width[3] = max(width[3], cells(svc))
+			svcs = append(svcs, svc)
 		}
-		fmt.Fprintf(bw, "  %*s  %*s  %*s  %-*s  %s\n", width[0], "AT", width[1], "OWNED", width[2], "SHARE", width[3], "SERVICE", "SPAN")
+		b = append(b, "  "...)
+		b = padLeft(b, "AT", width[0])
+		b = append(b, "  "...)
+		b = padLeft(b, "OWNED", width[1])
+		b = append(b, "  "...)
+		b = padLeft(b, "SHARE", width[2])
+		b = append(b, "  SERVICE"...)
+		b = appendSpaces(b, width[3]-len("SERVICE"))
+		b = append(b, "  SPAN\n"...)
+		from := int32(0)
 		for k, s := range p.Segments {
-			r := rows[k]
+			b = append(b, ' ', ' ')
+			for c := range 3 {
+				cell := cellText[from:ends[3*k+c]]
+				from = ends[3*k+c]
+				b = appendSpaces(b, width[c]-utf8.RuneCount(cell))
+				b = append(b, cell...)
+				b = append(b, ' ', ' ')
+			}
+			svc := svcs[k]
+			pad := width[3] - cells(svc)
 			_, name := nodeNames(tr, s.Node)
-			pad := strings.Repeat(" ", width[3]-cells(r[3]))
-			svc := r[3] + pad
-			if s.Queue {
+			switch {
+			case s.Queue:
 				// The wait of the asynchronous child named: its service
 				// did no work in it.
-				svc = st.Faint(svc)
+				b = append(b, st.Faint(string(appendSpaces([]byte(svc), pad)))...)
 				name = st.Faint("⋯ queued → " + name)
-			} else if tr.Nodes[s.Node].Span != nil {
-				svc = st.Service(r[3]) + pad
-			} else {
+			case tr.Nodes[s.Node].Span != nil:
+				b = appendSpaces(append(b, st.Service(svc)...), pad)
+			default:
+				b = appendSpaces(append(b, svc...), pad)
 				name = st.Faint(name)
 			}
-			fmt.Fprintf(bw, "  %*s  %*s  %*s  %s  %s\n", width[0], r[0], width[1], r[1], width[2], r[2], svc, name)
+			b = append(b, "  "...)
+			b = append(b, name...)
+			b = append(b, '\n')
 		}
+		sc.cells, sc.ends, sc.svcs = cellText, ends, svcs
+		clear(svcs) // keep no span's strings alive
 		key, owned := a.Dominant(p)
-		fmt.Fprintf(bw, "  %s of this trace is %s\n", st.Bold(share(owned, p.Duration())), st.Bold(termstr.Escape(key.String())))
+		b = append(b, "  "...)
+		b = append(b, st.Bold(share(owned, p.Duration()))...)
+		b = append(b, " of this trace is "...)
+		b = append(b, st.Bold(termstr.Escape(key.String()))...)
+		b = append(b, '\n')
 	}
-	return bw.Flush()
+	sc.out = b
+	_, err := w.Write(b)
+	return err
+}
+
+// critPathText is CritPath's scratch memory, kept between calls (one per
+// trace).
+type critPathText struct {
+	out, cells []byte
+	ends       []int32
+	svcs       []string
+}
+
+var critPathTexts = sync.Pool{New: func() any { return new(critPathText) }}
+
+// padLeft appends s right-aligned in width cells.
+func padLeft(b []byte, s string, width int) []byte {
+	return append(appendSpaces(b, width-cells(s)), s...)
+}
+
+// appendSpaces appends n spaces (none when n ≤ 0).
+func appendSpaces(b []byte, n int) []byte {
+	for ; n > 0; n-- {
+		b = append(b, ' ')
+	}
+	return b
 }
 
 // nodeNames returns a node's service and span name, escaped; a placeholder
@@ -96,10 +181,16 @@ func nodeLabel(st *Styles, tr *dag.Tree, i int32) string {
 
 // share formats part/whole as a percentage.
 func share(part, whole int64) string {
+	var buf [24]byte
+	return string(appendShare(buf[:0], part, whole))
+}
+
+// appendShare appends share(part, whole) to b.
+func appendShare(b []byte, part, whole int64) []byte {
 	if whole == 0 {
-		return Percent(0)
+		return appendPercent(b, 0)
 	}
-	return Percent(float64(part) / float64(whole))
+	return appendPercent(b, float64(part)/float64(whole))
 }
 
 // change formats the relative change from before to after: "-15.0%".

@@ -1,9 +1,9 @@
 package render
 
 import (
-	"fmt"
 	"hash/fnv"
 	"io"
+	"strconv"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -13,7 +13,15 @@ import (
 )
 
 // Percent formats a share in [0,1] as "62.0%".
-func Percent(share float64) string { return fmt.Sprintf("%.1f%%", 100*share) }
+func Percent(share float64) string {
+	var buf [24]byte
+	return string(appendPercent(buf[:0], share))
+}
+
+// appendPercent appends Percent(share) to b.
+func appendPercent(b []byte, share float64) []byte {
+	return append(strconv.AppendFloat(b, 100*share, 'f', 1, 64), '%')
+}
 
 // palette holds distinguishable ANSI-256 colours for services; a service
 // keeps its colour across runs and commands because it is chosen by hash.
