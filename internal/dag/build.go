@@ -129,6 +129,7 @@ type builder struct {
 	path  []int32
 	next  []int32
 	pos   []int32
+	order []int32
 	stack []int32
 }
 
@@ -262,7 +263,8 @@ func (b *builder) linkChildren() {
 // parent and children renumbered.
 func (b *builder) layOut() {
 	n := len(b.ps)
-	order := make([]int32, 0, n) // new index → record; becomes the tree's pre-order
+	order := grow(b.order[:0], n) // new index → record
+	defer func() { b.order = order[:0] }()
 	b.pos = grow(b.pos[:0], n)[:n]
 	pos := b.pos // record → new index
 	stack := b.stack[:0]
@@ -308,11 +310,10 @@ func (b *builder) layOut() {
 			nd.kids, nd.nKids = off, int32(len(ks))
 			off += int32(len(ks))
 		}
-		order[k] = int32(k) // order becomes the pre-order of the new indexes
 	}
 	tr.Roots = make([]int32, len(b.roots))
 	for j, r := range b.roots {
 		tr.Roots[j] = pos[r]
 	}
-	tr.preorder = order
+	tr.preorder, tr.laidOut = nil, true
 }

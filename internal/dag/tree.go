@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // None is the Parent of a root node.
@@ -78,7 +79,10 @@ type Tree struct {
 	joinedText []string
 
 	preorder []int32 // PreOrder's answer, computed once
-	async    []int32 // AsyncChildren's answer, set by layOut
+	// laidOut is set while Nodes are in pre-order (as Build lays them
+	// out), so PreOrder is 0, 1, 2, … and needs no array of its own.
+	laidOut bool
+	async   []int32 // AsyncChildren's answer, set by layOut
 
 	// The raw text of invalid ids (see RawIDs), escaped for display: the
 	// trace's, and the derived span ids' (nil when every span id is valid).
@@ -188,10 +192,35 @@ func (tr *Tree) reportRoots() {
 // reorders siblings. It is computed once and shared: callers must not
 // modify it.
 func (tr *Tree) PreOrder() []int32 {
+	if tr.laidOut {
+		return identity(len(tr.Nodes))
+	}
 	if tr.preorder == nil {
 		tr.preorder = tr.preOrder()
 	}
 	return tr.preorder
+}
+
+// identities is 0, 1, 2, …, shared by every laid-out tree's PreOrder and
+// grown to the largest asked for.
+var identities atomic.Pointer[[]int32]
+
+// identity returns 0, 1, …, n-1, capped at n.
+func identity(n int) []int32 {
+	p := identities.Load()
+	if p != nil && len(*p) >= n {
+		return (*p)[:n:n]
+	}
+	m := 1024
+	if p != nil {
+		m = 2 * len(*p)
+	}
+	s := make([]int32, max(n, m))
+	for i := range s {
+		s[i] = int32(i)
+	}
+	identities.Store(&s) // a race stores an equal array: either will do
+	return s[:n:n]
 }
 
 // preOrder walks the tree with an explicit stack.
