@@ -60,7 +60,8 @@ func lsRun(s *streams, opts *lsOptions) error {
 		return err
 	}
 	defer ts.close()
-	var sums []dag.Summary // a compact row per trace: what is kept when the input is spilled
+	// A compact row per trace: what is kept when the input is spilled.
+	sums := make([]dag.Summary, 0, len(ts.trees))
 	err = ts.each(func(tr *dag.Tree) error {
 		sums = append(sums, dag.Summarize(tr))
 		if opts.Stream {

@@ -257,12 +257,33 @@ func (tr *Tree) SpanCount() int {
 // first appearance in PreOrder.
 func (tr *Tree) Services() []string {
 	var out []string
-	seen := map[string]bool{}
+	var seen map[string]bool // past a few services; below, out is searched
+	last := ""
 	for _, i := range tr.PreOrder() {
-		if s := tr.Nodes[i].Span; s != nil && !seen[s.Service()] {
-			seen[s.Service()] = true
-			out = append(out, s.Service())
+		s := tr.Nodes[i].Span
+		if s == nil {
+			continue
 		}
+		svc := s.Service()
+		switch {
+		case svc == last:
+			continue
+		case seen != nil:
+			if seen[svc] {
+				continue
+			}
+			seen[svc] = true
+		case slices.Contains(out, svc):
+			continue
+		case len(out) == 8:
+			seen = make(map[string]bool, 16)
+			for _, o := range out {
+				seen[o] = true
+			}
+			seen[svc] = true
+		}
+		last = svc
+		out = append(out, svc)
 	}
 	return out
 }

@@ -235,3 +235,28 @@ func wideTree(n int) []SpanData {
 	}
 	return spans
 }
+
+// TestServices checks the first-appearance order of a trace's services,
+// below and past the few that Services searches without a map.
+func TestServices(t *testing.T) {
+	for _, n := range []int{1, 3, 8, 9, 20} {
+		var spans []SpanData
+		var want []string
+		res := map[int]*Resource{}
+		for i := range 3 * n {
+			k := (i * 7) % n // every service, out of order, three times
+			if res[k] == nil {
+				res[k] = &Resource{Service: fmt.Sprintf("svc%02d", k)}
+				want = append(want, res[k].Service)
+			}
+			d := SpanData{TraceID: TraceID{1}, SpanID: SpanID{byte(i + 1)}, Start: uint64(i), End: uint64(i + 1), Resource: res[k]}
+			if i > 0 {
+				d.ParentSpanID = SpanID{byte(i)} // a chain: pre-order is input order
+			}
+			spans = append(spans, d)
+		}
+		if diff := cmp.Diff(want, build(spans...).Services()); diff != "" {
+			t.Errorf("%d services (-want +got)\n%s", n, diff)
+		}
+	}
+}

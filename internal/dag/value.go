@@ -148,6 +148,9 @@ func (v Value) Number() (float64, bool) {
 // String renders the value for display: strings as they are, bytes as
 // base64 (as OTLP/JSON does), arrays and maps in a JSON-like form.
 func (v Value) String() string {
+	if v.typ == ValueString {
+		return v.str
+	}
 	var b strings.Builder
 	v.appendTo(&b, false)
 	return b.String()
