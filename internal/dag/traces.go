@@ -10,25 +10,17 @@ type Trace struct {
 // Traces groups spans by trace id as batches arrive, keeping the order in
 // which trace ids were first seen. The zero value is ready to use.
 //
-// Add only notes which trace each span belongs to (four bytes a span) and
-// counts the spans of each trace; List and Get then fill every pending
-// span list at once, each exactly sized and carved from one array. Lists
-// grown by appending, span by span, held a third more than they used and
-// left as much again behind as garbage while they doubled.
+// Add only counts the spans of each trace; List and Get then fill every
+// pending span list at once, each exactly sized and carved from one array.
+// Lists grown by appending, span by span, held a third more than they used
+// and left as much again behind as garbage while they doubled.
 type Traces struct {
 	index   map[TraceID]int
 	list    []*Trace
-	pending []pendingBatch
-	counts  []int32 // spans per trace in pending, by index into list
-	free    []Trace // Trace records allocated, not yet used
+	pending [][]Span // batches whose spans are not yet in their traces' lists
+	counts  []int32  // spans per trace in pending, by index into list
+	free    []Trace  // Trace records allocated, not yet used
 	spans   int
-}
-
-// pendingBatch is a batch whose spans are not yet in their traces' lists:
-// trace[i] is the index into Traces.list of batch[i]'s trace.
-type pendingBatch struct {
-	batch []Span
-	trace []int32
 }
 
 // traceChunk is how many Trace records are allocated together.
@@ -43,7 +35,6 @@ func (ts *Traces) Add(batch []Span) {
 	if ts.index == nil {
 		ts.index = make(map[TraceID]int)
 	}
-	p := pendingBatch{batch: batch, trace: make([]int32, len(batch))}
 	last, lastK := TraceID{}, -1
 	for i := range batch {
 		id := batch[i].TraceID
@@ -65,10 +56,9 @@ func (ts *Traces) Add(batch []Span) {
 			}
 			last, lastK = id, k
 		}
-		p.trace[i] = int32(k)
 		ts.counts[k]++
 	}
-	ts.pending = append(ts.pending, p)
+	ts.pending = append(ts.pending, batch)
 	ts.spans += len(batch)
 }
 
@@ -97,10 +87,14 @@ func (ts *Traces) flush() {
 		t.Spans = s
 		all = all[:len(all)+m+int(c)]
 	}
-	for _, p := range ts.pending {
-		for i, k := range p.trace {
-			t := ts.list[k]
-			t.Spans = append(t.Spans, &p.batch[i])
+	for _, batch := range ts.pending {
+		var t *Trace
+		for i := range batch {
+			// Spans of a trace mostly come together: look up each run once.
+			if s := &batch[i]; t == nil || s.TraceID != t.ID {
+				t = ts.list[ts.index[s.TraceID]]
+			}
+			t.Spans = append(t.Spans, &batch[i])
 		}
 	}
 	clear(ts.pending)
