@@ -32,7 +32,12 @@ func maybeAsync(s *Span) bool {
 // true; Build and Join list them while laying out the nodes, so an
 // analysis need not read every span to find them. Callers must not modify
 // it.
-func (tr *Tree) AsyncChildren() []int32 { return tr.async }
+func (tr *Tree) AsyncChildren() []int32 {
+	if tr.x == nil {
+		return nil
+	}
+	return tr.x.async
+}
 
 // AsyncChild reports whether node i hangs under its parent by an
 // asynchronous edge: AsyncEdge, or the root of a trace Join hung under the

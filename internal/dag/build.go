@@ -299,7 +299,7 @@ func (b *builder) layOut() {
 			nd.Parent = pos[p.parent]
 			nd.Depth = tr.Nodes[nd.Parent].Depth + 1
 			if p.maybeAsync && tr.AsyncChild(int32(k)) {
-				tr.async = append(tr.async, int32(k))
+				tr.more().async = append(tr.more().async, int32(k))
 			}
 		}
 		if ks := b.kids[b.first[i]:b.first[i+1]]; len(ks) > 0 {
@@ -315,5 +315,8 @@ func (b *builder) layOut() {
 	for j, r := range b.roots {
 		tr.Roots[j] = pos[r]
 	}
-	tr.preorder, tr.laidOut = nil, true
+	tr.laidOut = true
+	if tr.x != nil {
+		tr.x.preorder = nil
+	}
 }

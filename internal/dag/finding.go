@@ -93,8 +93,8 @@ func (f *Finding) SpanIDText() string {
 
 func newFinding(tr *Tree, span SpanID, rule Rule, msg string) Finding {
 	f := Finding{TraceID: tr.TraceID, SpanID: span, Rule: rule, Severity: rule.Severity(), Message: msg}
-	if tr.badTraceID {
-		f.RawTraceID = tr.rawTrace
+	if tr.x != nil && tr.x.badTraceID {
+		f.RawTraceID = tr.x.rawTrace
 	}
 	if raw, ok := tr.rawSpanIDs[span]; ok {
 		f.RawSpanID = raw

@@ -89,7 +89,10 @@ func Join(trees []*Tree) []*Tree {
 			base[p] = int32(n)
 			n += len(trees[p].Nodes)
 		}
-		m := &Tree{TraceID: tr.TraceID, Start: tr.Start, End: tr.End, rawTrace: tr.rawTrace, badTraceID: tr.badTraceID}
+		m := &Tree{TraceID: tr.TraceID, Start: tr.Start, End: tr.End}
+		if tr.x != nil && tr.x.badTraceID {
+			m.more().rawTrace, m.more().badTraceID = tr.x.rawTrace, true
+		}
 		b := &builder{tr: m, spans: make([]*Span, n), ps: make([]protoNode, n)}
 		for _, p := range parts {
 			pt := trees[p]
@@ -107,7 +110,7 @@ func Join(trees []*Tree) []*Tree {
 				r := off + pt.Root()
 				b.ps[r].parent, b.ps[r].maybeAsync = base[int(a.tree)]+a.node, true
 				m.Joined = append(m.Joined, pt.TraceID)
-				m.joinedText = append(m.joinedText, pt.TraceIDText())
+				m.more().joinedText = append(m.more().joinedText, pt.TraceIDText())
 				m.Start, m.End = min(m.Start, pt.Start), max(m.End, pt.End)
 			}
 			for id, raw := range pt.rawSpanIDs { // IDText of every part's spans

@@ -247,7 +247,10 @@ func (a *SkewAdjuster) Adjust(tr *Tree) {
 			slices.SortFunc(tr.Children(int32(i)), tr.compare)
 		}
 	}
-	tr.preorder, tr.laidOut = nil, false // siblings moved
+	tr.laidOut = false // siblings moved
+	if tr.x != nil {
+		tr.x.preorder = nil
+	}
 	tr.Start, tr.End = math.MaxUint64, 0
 	for i := range tr.Nodes {
 		tr.Start, tr.End = min(tr.Start, tr.Nodes[i].Start), max(tr.End, tr.Nodes[i].End)

@@ -34,7 +34,7 @@ func (s *Summary) RootIDText() string {
 
 // Summarize describes a tree in one Summary.
 func Summarize(tr *Tree) Summary {
-	sum := Summary{TraceID: tr.TraceID, RawTraceID: tr.rawTrace, Services: tr.Services(), Start: tr.Start, End: tr.End}
+	sum := Summary{TraceID: tr.TraceID, RawTraceID: tr.rawTraceID(), Services: tr.Services(), Start: tr.Start, End: tr.End}
 	sum.RootMissing = true
 	if r := tr.Root(); r != None {
 		sum.RootID = tr.Nodes[r].ID

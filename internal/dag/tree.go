@@ -75,26 +75,48 @@ type Tree struct {
 	// Joined lists the traces Join merged into this one, as asynchronous
 	// children of the spans their roots link to; empty for a plain trace.
 	Joined []TraceID
-	// joinedText is JoinedIDText's answer: Joined as output shows it.
-	joinedText []string
-
-	preorder []int32 // PreOrder's answer, computed once
 	// laidOut is set while Nodes are in pre-order (as Build lays them
 	// out), so PreOrder is 0, 1, 2, … and needs no array of its own.
 	laidOut bool
-	async   []int32 // AsyncChildren's answer, set by layOut
+	// x holds what few trees need, out of line: a Tree is allocated per
+	// trace, and these fields made it half as big again.
+	x *treeRare
+	// The raw text of the derived span ids of invalid ids (see RawIDs),
+	// escaped for display; nil when every span id is valid.
+	rawSpanIDs map[SpanID]string
+}
 
-	// The raw text of invalid ids (see RawIDs), escaped for display: the
-	// trace's, and the derived span ids' (nil when every span id is valid).
+// treeRare is the part of a Tree that few trees need.
+type treeRare struct {
+	// joinedText is JoinedIDText's answer: Joined as output shows it.
+	joinedText []string
+	preorder   []int32 // PreOrder's answer once siblings moved
+	async      []int32 // AsyncChildren's answer, set by layOut
+	// The raw text of an invalid trace id, escaped for display.
 	rawTrace   string
 	badTraceID bool
-	rawSpanIDs map[SpanID]string
+}
+
+// more returns tr.x, allocating it on first use.
+func (tr *Tree) more() *treeRare {
+	if tr.x == nil {
+		tr.x = &treeRare{}
+	}
+	return tr.x
+}
+
+// rawTraceID returns the raw text of an invalid trace id ("" when valid).
+func (tr *Tree) rawTraceID() string {
+	if tr.x == nil {
+		return ""
+	}
+	return tr.x.rawTrace
 }
 
 // noteRaw records the raw text of a span's invalid ids for IDText.
 func (tr *Tree) noteRaw(s *Span, r *RawIDs) {
-	if r.TraceID != "" && !tr.badTraceID {
-		tr.rawTrace, tr.badTraceID = displayID(r.TraceID), true
+	if r.TraceID != "" && (tr.x == nil || !tr.x.badTraceID) {
+		tr.more().rawTrace, tr.more().badTraceID = displayID(r.TraceID), true
 	}
 	for _, x := range [...]struct {
 		f   IDFields
@@ -113,8 +135,8 @@ func (tr *Tree) noteRaw(s *Span, r *RawIDs) {
 // TraceIDText returns the trace id as output shows it: lowercase hex, or
 // the input's raw text when it is invalid (DESIGN §2).
 func (tr *Tree) TraceIDText() string {
-	if tr.badTraceID {
-		return tr.rawTrace
+	if tr.x != nil && tr.x.badTraceID {
+		return tr.x.rawTrace
 	}
 	return tr.TraceID.String()
 }
@@ -122,8 +144,8 @@ func (tr *Tree) TraceIDText() string {
 // JoinedIDText returns Joined[k] as output shows it (TraceIDText of the
 // joined trace: its raw text when invalid).
 func (tr *Tree) JoinedIDText(k int) string {
-	if k < len(tr.joinedText) {
-		return tr.joinedText[k]
+	if tr.x != nil && k < len(tr.x.joinedText) {
+		return tr.x.joinedText[k]
 	}
 	return tr.Joined[k].String()
 }
@@ -195,10 +217,11 @@ func (tr *Tree) PreOrder() []int32 {
 	if tr.laidOut {
 		return identity(len(tr.Nodes))
 	}
-	if tr.preorder == nil {
-		tr.preorder = tr.preOrder()
+	x := tr.more()
+	if x.preorder == nil {
+		x.preorder = tr.preOrder()
 	}
-	return tr.preorder
+	return x.preorder
 }
 
 // identities is 0, 1, 2, …, shared by every laid-out tree's PreOrder and
