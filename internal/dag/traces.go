@@ -15,7 +15,7 @@ type Trace struct {
 // Lists grown by appending, span by span, held a third more than they used
 // and left as much again behind as garbage while they doubled.
 type Traces struct {
-	index   map[TraceID]int
+	index   map[TraceID]int32
 	list    []*Trace
 	pending [][]Span // batches whose spans are not yet in their traces' lists
 	counts  []int32  // spans per trace in pending, by index into list
@@ -33,15 +33,15 @@ func (ts *Traces) Add(batch []Span) {
 		return
 	}
 	if ts.index == nil {
-		ts.index = make(map[TraceID]int)
+		ts.index = make(map[TraceID]int32)
 	}
 	last, lastK := TraceID{}, -1
 	for i := range batch {
 		id := batch[i].TraceID
 		k := lastK
 		if k < 0 || id != last {
-			var ok bool
-			k, ok = ts.index[id]
+			k32, ok := ts.index[id]
+			k = int(k32)
 			if !ok {
 				if len(ts.free) == 0 {
 					ts.free = make([]Trace, traceChunk)
@@ -50,7 +50,7 @@ func (ts *Traces) Add(batch []Span) {
 				ts.free = ts.free[1:]
 				t.ID = id
 				k = len(ts.list)
-				ts.index[id] = k
+				ts.index[id] = int32(k)
 				ts.list = append(ts.list, t)
 				ts.counts = append(ts.counts, 0)
 			}

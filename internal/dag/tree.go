@@ -279,7 +279,8 @@ func (tr *Tree) SpanCount() int {
 // Services returns the distinct service names of the trace, in order of
 // first appearance in PreOrder.
 func (tr *Tree) Services() []string {
-	var out []string
+	var few [8]string // out while it fits: one exact copy is returned
+	out := few[:0]
 	var seen map[string]bool // past a few services; below, out is searched
 	last := ""
 	for _, i := range tr.PreOrder() {
@@ -308,7 +309,10 @@ func (tr *Tree) Services() []string {
 		last = svc
 		out = append(out, svc)
 	}
-	return out
+	if len(out) == 0 {
+		return nil
+	}
+	return slices.Clone(out)
 }
 
 // Root returns the trace's main root: the earliest real root span without a

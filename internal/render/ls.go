@@ -1,10 +1,10 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tracectl/tracectl/internal/dag"
@@ -73,9 +73,17 @@ type lsJSON struct {
 
 // LsJSON writes one JSON object per trace (JSON Lines).
 func LsJSON(w io.Writer, sums []dag.Summary) error {
-	var b strings.Builder
+	// Written a few lines at a time from one buffer, never the whole
+	// output at once.
+	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	for _, s := range sums {
+		if b.Len() >= 64<<10 {
+			if err := writeJSON(w, b.Bytes()); err != nil {
+				return err
+			}
+			b.Reset()
+		}
 		services := s.Services
 		if services == nil {
 			services = []string{}
@@ -88,5 +96,5 @@ func LsJSON(w io.Writer, sums []dag.Summary) error {
 			return err
 		}
 	}
-	return writeJSON(w, []byte(b.String()))
+	return writeJSON(w, b.Bytes())
 }
