@@ -125,6 +125,7 @@ func critpathRun(s *streams, opts *critpathOptions) error {
 
 	st := s.styles(opts.Color, 0)
 	so.Folded = opts.Output == "folded"
+	so.NoAttribution = true // writeSummary shows the what-if and folded stacks only
 	var each func(b []byte, k int, a, retimed *critpath.Analysis) []byte
 	switch opts.Output {
 	case "json":

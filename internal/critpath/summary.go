@@ -21,13 +21,17 @@ type SummaryOptions struct {
 	Weight Weight
 	// Workers is how many goroutines analyse traces; 0 means GOMAXPROCS.
 	Workers int
+	// NoAttribution leaves Summary.Attribution nil, for a caller that
+	// never shows it (critpath prints paths, a what-if and folded
+	// stacks): its per-trace samples are a tenth of a large run's memory.
+	NoAttribution bool
 }
 
 // Summary is what Summarize computed over every trace.
 type Summary struct {
-	Attribution *Attribution
-	WhatIf      *WhatIf // nil without rules
-	Folded      *Folded // nil unless asked for
+	Attribution *Attribution // nil with NoAttribution
+	WhatIf      *WhatIf      // nil without rules
+	Folded      *Folded      // nil unless asked for
 }
 
 // Summarize analyses every tree and folds it into an attribution, and a
@@ -78,7 +82,9 @@ func Summarize(trees []*dag.Tree, opts SummaryOptions) *Summary {
 // the result does not depend on how the traces were split. Both must have
 // been computed with the same options.
 func (sum *Summary) Merge(o *Summary) {
-	sum.Attribution.Merge(o.Attribution)
+	if sum.Attribution != nil {
+		sum.Attribution.Merge(o.Attribution)
+	}
 	if sum.WhatIf != nil {
 		sum.WhatIf.Merge(o.WhatIf)
 	}
@@ -107,7 +113,10 @@ type Summarizer struct {
 
 // NewSummarizer returns a Summarizer computing what opts ask.
 func NewSummarizer(opts SummaryOptions) *Summarizer {
-	sz := &Summarizer{s: Summary{Attribution: NewAttribution(opts.By)}, z: Analyzer{Async: opts.Async}}
+	sz := &Summarizer{z: Analyzer{Async: opts.Async}}
+	if !opts.NoAttribution {
+		sz.s.Attribution = NewAttribution(opts.By)
+	}
 	if opts.Rules != nil {
 		sz.s.WhatIf = &WhatIf{Rules: opts.Rules}
 	}
@@ -123,7 +132,9 @@ func NewSummarizer(opts SummaryOptions) *Summarizer {
 func (sz *Summarizer) Add(tr *dag.Tree) (a, retimed *Analysis) {
 	s := &sz.s
 	a = sz.z.Analyze(tr)
-	s.Attribution.Add(a)
+	if s.Attribution != nil {
+		s.Attribution.Add(a)
+	}
 	if s.WhatIf != nil {
 		retimed = s.WhatIf.Add(a)
 	}

@@ -217,3 +217,33 @@ func TestOrderedWritesSlowInputAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSummarizeNoAttribution checks that leaving the attribution out
+// changes nothing else the summary computes.
+func TestSummarizeNoAttribution(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 11))
+	var trees []*dag.Tree
+	for range 200 {
+		trees = append(trees, build(randomTrace(r)...))
+	}
+	opts := SummaryOptions{Rules: []Speedup{{Service: "b", Factor: 2}}, Folded: true, Workers: 2}
+	want := Summarize(trees, opts)
+	opts.NoAttribution = true
+	got := Summarize(trees, opts)
+	if got.Attribution != nil {
+		t.Errorf("Attribution = %v, want nil", got.Attribution)
+	}
+	if diff := cmp.Diff(want.WhatIf.Report(), got.WhatIf.Report()); diff != "" {
+		t.Errorf("what-if (-with attribution +without):\n%s", diff)
+	}
+	folded := func(f *Folded) (out []string) {
+		f.Each(func(stack []Key, v int64) error {
+			out = append(out, fmt.Sprint(stack, v))
+			return nil
+		})
+		return out
+	}
+	if diff := cmp.Diff(folded(want.Folded), folded(got.Folded)); diff != "" {
+		t.Errorf("folded stacks (-with attribution +without):\n%s", diff)
+	}
+}
