@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -125,6 +126,14 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 		return ts, ts.selectTrace(o.Trace)
 	}
 	ts.close() // held in memory: no limit while analysing (as without --max-memory)
+	// The reading's garbage (JSON's decoded text, above all) is collected
+	// before the trees are built, so that they reuse its memory rather than
+	// grow the heap further: 1M spans of JSON Lines peaked ~25 MB lower, for
+	// one collection of a heap that is nearly all live. Small inputs are
+	// not worth a collection.
+	if heldSize >= collectAfterReading {
+		runtime.GC()
+	}
 	trees := buildTrees(&held, true)
 	if o.AdjustSkew {
 		adjustSkew(s, trees)
@@ -140,6 +149,10 @@ func openTraces(s *streams, o *inputOptions, spillable bool) (*traceSet, error) 
 	ts.trees = trees
 	return ts, ts.selectTrace(o.Trace)
 }
+
+// collectAfterReading is how much held input makes openTraces collect the
+// reading's garbage before building trees.
+const collectAfterReading = 64 << 20
 
 // spills counts the runs that spilled to disk (tests check that a tiny
 // budget did make them spill).

@@ -448,7 +448,9 @@ func (at *Attribution) Rows() []Row {
 	for g := range at.rows {
 		acc := &at.rows[g]
 		r := acc.row
-		samples := slices.Clone(acc.perTrace)
+		// Sized for the running trace too: a clone and an append copied
+		// every sample twice.
+		samples := append(make([]int64, 0, len(acc.perTrace)+1), acc.perTrace...)
 		if acc.lastTrace != 0 {
 			samples = append(samples, acc.cur)
 		}
