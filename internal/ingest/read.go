@@ -6,7 +6,8 @@ package ingest
 // The layers, outermost first:
 //
 //	zstd (28 B5 2F FD) or gzip (1F 8B) around the whole stream — streamed
-//	JSON (first non-space byte '{')          → readJSONStream, object by object
+//	JSON (first non-space byte '{')          → object by object, cut into chunks
+//	                                           of lines on every core (json_lines.go)
 //	framed protobuf (first byte < 8)         → frame by frame; a frame whose payload is
 //	                                           zstd-compressed is the file exporter's legacy
 //	                                           per-message mode, with JSON or protobuf inside
@@ -67,9 +68,16 @@ type Options struct {
 	// object. It owns each batch, as the batch callback does.
 	WholeTraces func(batch []dag.Span) error
 
-	// parallel is the number of goroutines decoding frames; 0 means
-	// GOMAXPROCS (tests compare 1 with many).
+	// parallel is the number of goroutines decoding frames or chunks of
+	// JSON Lines; 0 means GOMAXPROCS (tests compare 1 with many).
 	parallel int
+	// chunkSize is the size JSON Lines are cut at; 0 means
+	// jsonChunkSize (tests cut small inputs into many chunks).
+	chunkSize int
+	// readOn, when set, is called with the line from which JSON is read
+	// on in order, by one decoder, after chunks could not be cut or one
+	// did not decode on its own (tests check when that happens).
+	readOn func(line int)
 }
 
 func (o *Options) maxFrame() int {
@@ -271,16 +279,18 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // streamReader holds what the layers of one input share.
 type streamReader struct {
-	name     string
-	format   Format
-	maxFrame int
-	n        *notices
-	tr       *tracker
-	z        *zstdDecoders
-	fn       func([]dag.Span) error
-	whole    func([]dag.Span) error // Options.WholeTraces
-	packer   dag.Packer
-	parallel int // frame decoders; 0 means GOMAXPROCS
+	name      string
+	format    Format
+	maxFrame  int
+	n         *notices
+	tr        *tracker
+	z         *zstdDecoders
+	fn        func([]dag.Span) error
+	whole     func([]dag.Span) error // Options.WholeTraces
+	packer    dag.Packer
+	parallel  int // frame and chunk decoders; 0 means GOMAXPROCS
+	chunkSize int // of JSON Lines; 0 means jsonChunkSize
+	readOn    func(line int)
 }
 
 // zstdDecoders are kept from one input to the next: a zstd decoder's
@@ -311,10 +321,15 @@ func (s *streamReader) deliverPacked(batch []dag.Span) error { return s.hand(s.f
 // deliverJSON is deliver for a JSON object, whole when it holds whole
 // traces (Options.WholeTraces).
 func (s *streamReader) deliverJSON(batch []dag.SpanData, whole bool) error {
+	return s.deliverPackedJSON(s.packer.Pack(batch), whole)
+}
+
+// deliverPackedJSON is deliverPacked for a JSON object's batch.
+func (s *streamReader) deliverPackedJSON(batch []dag.Span, whole bool) error {
 	if whole && s.whole != nil {
-		return s.hand(s.whole, s.packer.Pack(batch))
+		return s.hand(s.whole, batch)
 	}
-	return s.deliver(batch)
+	return s.deliverPacked(batch)
 }
 
 // hand counts a packed batch for progress and gives it to fn.
@@ -326,7 +341,8 @@ func (s *streamReader) hand(fn func([]dag.Span) error, batch []dag.Span) error {
 
 // decode reads one input, named name in errors and warnings.
 func (rd *reading) decode(r io.Reader, name string, fn func([]dag.Span) error) error {
-	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, fn: fn, whole: rd.opts.WholeTraces, parallel: rd.opts.parallel}
+	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, fn: fn, whole: rd.opts.WholeTraces,
+		parallel: rd.opts.parallel, chunkSize: rd.opts.chunkSize, readOn: rd.opts.readOn}
 	return s.layer(&countingReader{r: r, tr: rd.tr}, 0)
 }
 
@@ -378,7 +394,7 @@ func (s *streamReader) layer(r io.Reader, depth int) error {
 		// and JSON text never starts with one).
 		return s.readFrames(br)
 	case s.format == FormatJSON || s.format == FormatAuto && looksJSON(br) && !(head[0] == '\n' && looksProto(br)):
-		return readJSONObjects(br, s.name, s.maxFrame, s.n, s.deliverJSON)
+		return s.readJSON(br)
 	}
 	return s.readUnframed(br)
 }
