@@ -1093,8 +1093,14 @@ func takeList[T any](d *jsonDecoder, s *slab[T], list *[]T, mark int) []T {
 func (d *jsonDecoder) ahead() (consumed, ahead int) {
 	consumed = int(d.base) + d.pos
 	ahead = len(d.buf) - d.pos
-	if d.r != nil && !d.done {
+	switch {
+	case d.r != nil && !d.done:
 		ahead = max(ahead, 32<<10)
+	case d.streaming:
+		// A chunk of JSON Lines: slabs of the size a stream's buffer
+		// gives, which the allocator recycles while they are warm, not
+		// one array for megabytes of input (fresh pages, faulted in).
+		ahead = min(ahead, 64<<10)
 	}
 	return consumed, ahead
 }

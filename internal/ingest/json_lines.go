@@ -26,20 +26,26 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
 
-// jsonChunkSize is the size JSON Lines are cut at: large enough that a
-// chunk holds many lines and costs little to hand over, small enough that
-// a few in flight per worker keep memory low.
-const jsonChunkSize = 4 << 20
+// jsonChunkSize is the size JSON Lines are cut at: large enough that
+// handing a chunk over costs nothing next to decoding it, small enough
+// that the few in flight per worker add little to the memory.
+const jsonChunkSize = 1 << 20
 
 // jsonChunkLines is how many chunk sizes a chunk may grow to while no cut
-// is found (a single line longer than a chunk); past that, the rest of the
-// input is read in order by one decoder, whose memory does not grow with
-// the length of a line.
-const jsonChunkLines = 4
+// is found (a line longer than a chunk: the file exporter writes a whole
+// batch, thousands of spans, on one line); past that, the rest of the input
+// is read in order by one decoder, whose memory does not grow with the
+// length of a line.
+const jsonChunkLines = 16
+
+// chunkBufs keeps chunk buffers from one input to the next (a rotated
+// file set is many inputs), each a *[]byte of at most 2 chunk sizes.
+var chunkBufs sync.Pool
 
 // jsonChunk is a run of whole lines on its way through the pipeline.
 type jsonChunk struct {
@@ -76,7 +82,13 @@ func (w *chunkWorker) decode(s *streamReader, c *jsonChunk) {
 
 func newChunkPipeline(s *streamReader, workers int) *pipeline[*jsonChunk] {
 	p := &pipeline[*jsonChunk]{
-		newJob: func() *jsonChunk { return new(jsonChunk) },
+		newJob: func() *jsonChunk {
+			c := new(jsonChunk)
+			if b, ok := chunkBufs.Get().(*[]byte); ok {
+				c.buf = *b
+			}
+			return c
+		},
 		deliver: func(c *jsonChunk) error {
 			if c.failed {
 				return errChunkFailed // its notices are the decoder's that reads on
@@ -113,7 +125,14 @@ func (s *streamReader) readJSON(r io.Reader) error {
 	// without a cut holds an error, which reading in order reports.
 	sp := &jsonSplitter{r: r, size: size, limit: min(jsonChunkLines*size, size+s.maxFrame)}
 	p := newChunkPipeline(s, workers)
-	defer p.stop()
+	defer func() {
+		p.stop()
+		for _, c := range p.free {
+			if b := c.buf[:0]; cap(b) <= 2*size {
+				chunkBufs.Put(&b)
+			}
+		}
+	}()
 	part := jsonPart{line: 1, first: true}
 	for !part.last {
 		c := p.frame()
@@ -207,8 +226,8 @@ func (sp *jsonSplitter) next(buf []byte) (chunk []byte, last, live, ok bool) {
 			target = len(buf) + sp.size
 		}
 		buf = slices.Grow(buf, target-len(buf))
-		want := cap(buf) - len(buf)
-		n := sp.read(buf[len(buf):cap(buf)])
+		want := target - len(buf)
+		n := sp.read(buf[len(buf):target])
 		buf = buf[:len(buf)+n]
 		if n > 0 && n < want && !sp.eof && endsValueLine(buf) {
 			return buf, false, true, true

@@ -119,7 +119,7 @@ func TestParallelJSONLinesMatchSequential(t *testing.T) {
 	deepLine := 2 + bytes.Count([]byte(strings.Join(deep.lines[:50], "\n")), newline)
 
 	torn := append(bytes.Clone(valid), request(5, 99)[:300]...)
-	long := append(bytes.Clone(valid), []byte(request(400, 7)+"\n"+request(3, 8)+"\n")...)
+	long := append(bytes.Clone(valid), []byte(request(1000, 7)+"\n"+request(3, 8)+"\n")...)
 	bom := append([]byte("\xef\xbb\xbf"), valid...)
 	readErr := func() io.Reader {
 		return io.MultiReader(bytes.NewReader(valid[:len(valid)*2/3]), iotest.ErrReader(errors.New("disk on fire")))
