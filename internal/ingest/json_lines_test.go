@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -17,9 +18,11 @@ import (
 )
 
 // jsonLinesRun is what decoding an input gave: the batches (unpacked),
-// the warnings, the error, and the lines JSON was read on from in order.
+// which of them came as whole traces (Options.WholeTraces), the warnings,
+// the error, and the lines JSON was read on from in order.
 type jsonLinesRun struct {
 	batches  [][]dag.SpanData
+	whole    []bool
 	warnings []string
 	err      string
 	readOn   []int
@@ -33,10 +36,15 @@ func decodeJSONLines(t *testing.T, r io.Reader, parallel, chunkSize int) jsonLin
 		Warn:   func(m string) { run.warnings = append(run.warnings, m) },
 		readOn: func(line int) { run.readOn = append(run.readOn, line) },
 	}
-	e := Decode(r, "in.json", opts, func(b []dag.Span) error {
-		run.batches = append(run.batches, dag.Unpack(b))
-		return nil
-	})
+	batch := func(whole bool) func(b []dag.Span) error {
+		return func(b []dag.Span) error {
+			run.batches = append(run.batches, dag.Unpack(b))
+			run.whole = append(run.whole, whole)
+			return nil
+		}
+	}
+	opts.WholeTraces = batch(true)
+	e := Decode(r, "in.json", opts, batch(false))
 	if e != nil {
 		run.err = e.Error()
 	}
@@ -147,8 +155,8 @@ func TestParallelJSONLinesMatchSequential(t *testing.T) {
 			if tc.wantErr == "" && seq.err != "" || !strings.Contains(seq.err, tc.wantErr) {
 				t.Fatalf("sequential error %q, want %q", seq.err, tc.wantErr)
 			}
-			if len(seq.batches) < 30 {
-				t.Fatalf("only %d batches: the test checks little", len(seq.batches))
+			if len(seq.batches) < 30 || !slices.Contains(seq.whole, true) {
+				t.Fatalf("only %d batches, whole ones %v: the test checks little", len(seq.batches), slices.Contains(seq.whole, true))
 			}
 			for _, chunk := range []int{16 << 10, 48 << 10, 0} {
 				for _, workers := range []int{2, 3, 8} {
@@ -158,6 +166,9 @@ func TestParallelJSONLinesMatchSequential(t *testing.T) {
 						if diff := cmp.Diff(seq.batches, par.batches, cmpSpans); diff != "" {
 							t.Errorf("%s: batches (-sequential +parallel):\n%s", name, diff)
 						}
+					}
+					if diff := cmp.Diff(seq.whole, par.whole); diff != "" {
+						t.Errorf("%s: whole traces (-sequential +parallel):\n%s", name, diff)
 					}
 					if diff := cmp.Diff(seq.warnings, par.warnings); diff != "" {
 						t.Errorf("%s: warnings (-sequential +parallel):\n%s", name, diff)
