@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -262,5 +265,43 @@ func TestDecodeJSONLinesLive(t *testing.T) {
 	pw.Close()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestParallelJSONLinesConformance: every JSON file other tools wrote
+// (../shared/conformance: the file exporter's JSON Lines, telemetrygen's,
+// Jaeger's and its UI's pretty-printed traces, Tempo and Jaeger v3
+// answers, metrics and logs files) decodes cut into small chunks as it
+// does line by line.
+func TestParallelJSONLinesConformance(t *testing.T) {
+	conformance(t, "telemetrygen/traces.jsonl") // skips (fails under CI) without the data
+	var files []string
+	err := filepath.WalkDir(conformanceDir, func(path string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() && (strings.Contains(path, ".json") || strings.HasSuffix(path, ".zst")) {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil || len(files) < 20 {
+		t.Fatalf("%d JSON files in %s: %v", len(files), conformanceDir, err)
+	}
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq := decodeJSONLines(t, bytes.NewReader(data), 1, 0)
+		for _, chunk := range []int{512, 0} {
+			par := decodeJSONLines(t, bytes.NewReader(data), 3, chunk)
+			if !reflect.DeepEqual(seq.batches, par.batches) {
+				if diff := cmp.Diff(seq.batches, par.batches, cmpSpans); diff != "" {
+					t.Errorf("%s, %d-byte chunks: batches (-sequential +parallel):\n%s", path, chunk, diff)
+				}
+			}
+			if !slices.Equal(seq.whole, par.whole) || !slices.Equal(seq.warnings, par.warnings) || seq.err != par.err {
+				t.Errorf("%s, %d-byte chunks: whole %v, warnings %q, error %q; sequential %v, %q, %q",
+					path, chunk, par.whole, par.warnings, par.err, seq.whole, seq.warnings, seq.err)
+			}
+		}
 	}
 }
