@@ -36,12 +36,12 @@ import (
 // that the few in flight per worker add little to the memory.
 const jsonChunkSize = 1 << 20
 
-// jsonChunkLines is how many chunk sizes a chunk may grow to while no cut
+// jsonChunkGrowth is how many chunk sizes a chunk may grow to while no cut
 // is found (a line longer than a chunk: the file exporter writes a whole
 // batch, thousands of spans, on one line); past that, the rest of the input
 // is read in order by one decoder, whose memory does not grow with the
 // length of a line.
-const jsonChunkLines = 16
+const jsonChunkGrowth = 16
 
 // chunkBufs keeps chunk buffers from one input to the next (a rotated
 // file set is many inputs), each a *[]byte of at most 2 chunk sizes.
@@ -123,7 +123,7 @@ func (s *streamReader) readJSON(r io.Reader) error {
 	size := cmp.Or(s.chunkSize, jsonChunkSize)
 	// No object is larger than maxFrame: a chunk that grows past that
 	// without a cut holds an error, which reading in order reports.
-	sp := &jsonSplitter{r: r, size: size, limit: min(jsonChunkLines*size, size+s.maxFrame)}
+	sp := &jsonSplitter{r: r, size: size, limit: min(jsonChunkGrowth*size, size+s.maxFrame)}
 	p := newChunkPipeline(s, workers)
 	defer func() {
 		p.stop()

@@ -198,7 +198,7 @@ func checkReadOn(t *testing.T, name, input string, readOn []int, chunk int) {
 		}
 	case "line longer than chunks":
 		if chunk != 0 && len(readOn) == 0 {
-			t.Errorf("%s: a line longer than %d chunks was split", name, jsonChunkLines)
+			t.Errorf("%s: a line longer than %d chunks was split", name, jsonChunkGrowth)
 		}
 	case "bad line deep", "bad line deep, zstd":
 		if len(readOn) == 0 || readOn[0] == 1 && chunk != 0 {
