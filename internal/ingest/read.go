@@ -736,12 +736,13 @@ type pipeline[J pipelineJob] struct {
 	limit   int // jobs in flight at most
 	wg      sync.WaitGroup
 
-	mu      sync.Mutex
-	room    sync.Cond // signalled when jobs are decoded or delivered
-	pending []J       // submitted and not delivered, in input order
-	busy    int       // submitted and not decoded
-	free    []J
-	err     error // the first error: deliver's; the job that failed stays at the head of pending
+	mu         sync.Mutex
+	room       sync.Cond // signalled when jobs are decoded or delivered
+	pending    []J       // submitted and not delivered, in input order
+	busy       int       // submitted and not decoded
+	delivering bool      // a goroutine is delivering the head of pending
+	free       []J
+	err        error // the first error: deliver's; the job that failed stays at the head of pending
 }
 
 // start starts the workers, each with its own state from newWorker.
@@ -817,21 +818,33 @@ func (p *pipeline[J]) submit(j J) error {
 }
 
 // done marks j decoded and delivers every decoded job at the head of the
-// queue, until one fails.
+// queue, until one fails, unless another goroutine is delivering (it then
+// delivers j too). deliver runs without mu, so the reader and the other
+// workers go on while the batches are consumed.
 func (p *pipeline[J]) done(j J) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	*j.decodedFlag() = true
 	p.busy--
+	defer p.room.Broadcast()
+	if p.delivering {
+		return
+	}
+	p.delivering = true
 	for p.err == nil && len(p.pending) > 0 && *p.pending[0].decodedFlag() {
 		h := p.pending[0]
-		if p.err = p.deliver(h); p.err != nil {
+		p.mu.Unlock()
+		err := p.deliver(h)
+		p.mu.Lock()
+		if err != nil {
+			p.err = err
 			break
 		}
 		p.pending = p.pending[1:]
 		p.release(h)
+		p.room.Broadcast()
 	}
-	p.room.Broadcast()
+	p.delivering = false
 }
 
 func (p *pipeline[J]) firstErr() error {
@@ -845,7 +858,7 @@ func (p *pipeline[J]) firstErr() error {
 func (p *pipeline[J]) drain() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for p.busy > 0 {
+	for p.busy > 0 || p.delivering {
 		p.room.Wait()
 	}
 	return p.err
