@@ -3,8 +3,8 @@
 // Lines, length-framed or single OTLP protobuf messages, the Collector file
 // exporter's zstd modes, gzip, Jaeger JSON, Zipkin v2 JSON, from files,
 // stdin or URLs) and decodes them into dag.SpanData, packed batch by
-// batch into compact dag.Span (dag.Packer), streaming, framed protobuf on
-// every core; and it writes dag spans back out as OTLP/JSON, OTLP protobuf,
+// batch into compact dag.Span (dag.Packer), streaming, framed protobuf and
+// JSON Lines on every core; and it writes dag spans back out as OTLP/JSON, OTLP protobuf,
 // Jaeger JSON and Zipkin JSON, each encoder beside its decoder. Wire types
 // stop here.
 //

@@ -96,6 +96,22 @@ func readJSONStream(r io.Reader, name string, maxFrame int, n *notices, fn func(
 // object holds whole traces (a backend's answer: a Jaeger trace object, a
 // Zipkin array of traces, Jaeger v3's result, Tempo's).
 func readJSONObjects(r io.Reader, name string, maxFrame int, n *notices, fn func(batch []dag.SpanData, whole bool) error) error {
+	return readJSONPart(r, wholeInput, name, maxFrame, n, fn)
+}
+
+// jsonPart says where the part of an input a JSON decoder reads lies: the
+// whole input, or from a line on (json_lines.go cuts JSON Lines into
+// chunks, and reads the rest of an input from one on when it cannot).
+type jsonPart struct {
+	line  int  // the 1-based line of its first byte
+	first bool // it starts the input: a byte order mark may come first
+	last  bool // it runs to the end of the input: a torn last line is skipped, not an error
+}
+
+var wholeInput = jsonPart{line: 1, first: true, last: true}
+
+// readJSONPart is readJSONObjects for part of an input, read from r.
+func readJSONPart(r io.Reader, part jsonPart, name string, maxFrame int, n *notices, fn func(batch []dag.SpanData, whole bool) error) error {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
 	}
@@ -106,7 +122,32 @@ func readJSONObjects(r io.Reader, name string, maxFrame int, n *notices, fn func
 		bufSize = max(maxFrame*2, 512)
 	}
 	d.buf = make([]byte, 0, bufSize)
-	d.skipBOM()
+	return d.stream(part, fn)
+}
+
+// decodeChunk decodes the objects of a chunk of whole lines, held in
+// memory, as readJSONPart would (the same spans, notices and errors), and
+// calls fn with the spans of each. d is reused from chunk to chunk: the
+// spans do not share memory with chunk or with an earlier chunk's.
+func (d *jsonDecoder) decodeChunk(chunk []byte, part jsonPart, name string, maxFrame int, n *notices, fn func(batch []dag.SpanData, whole bool) error) error {
+	d.buf, d.pos, d.base = chunk, 0, 0
+	d.r, d.done, d.rerr, d.frameErr = nil, true, nil, false
+	d.name, d.n, d.maxFrame = name, n, maxFrame
+	d.spans, d.attrs, d.vals, d.events, d.links = d.spans[:0], d.attrs[:0], d.vals[:0], d.events[:0], d.links[:0]
+	d.attrSlab.begin(len(chunk))
+	d.eventSlab.begin(len(chunk))
+	d.linkSlab.begin(len(chunk))
+	err := d.stream(part, fn)
+	d.buf, d.n = nil, nil
+	return err
+}
+
+// stream decodes the objects of part, the input from d.buf and d.r on.
+func (d *jsonDecoder) stream(part jsonPart, fn func(batch []dag.SpanData, whole bool) error) error {
+	d.line, d.lineIdx, d.streaming = part.line, 0, true
+	if part.first {
+		d.skipBOM()
+	}
 	for {
 		c, ok := d.peek()
 		if !ok {
@@ -123,15 +164,15 @@ func readJSONObjects(r io.Reader, name string, maxFrame int, n *notices, fn func
 		d.objLine = d.lineAt(d.pos)
 		d.where = ""
 		if err := d.topValue(c); err != nil {
-			if n != nil && d.tornLastLine(err) { // nil: the caller keeps no warnings, so it is an error
-				n.add("torn last line", fmt.Sprintf("%s: line %d: the last line ends in the middle of a record (its writer stopped, or ran out of disk): skipped", name, d.objLine))
+			if d.n != nil && part.last && d.tornLastLine(err) { // no notices: the caller keeps no warnings, so it is an error
+				d.n.add("torn last line", fmt.Sprintf("%s: line %d: the last line ends in the middle of a record (its writer stopped, or ran out of disk): skipped", d.name, d.objLine))
 				return nil
 			}
 			return d.streamError(err)
 		}
 		d.inObj = false
 		if size := d.base + int64(d.pos) - d.objStart; size > int64(d.maxFrame) {
-			return &Error{Name: name, Line: d.objLine, Err: d.frameError()}
+			return &Error{Name: d.name, Line: d.objLine, Err: d.frameError()}
 		}
 		if len(d.spans) == 0 {
 			continue
@@ -233,17 +274,19 @@ type jsonDecoder struct {
 	buf []byte // input; buf[pos:] is not yet consumed
 	pos int
 
-	// Streaming (readJSONStream); r is nil when buf is the whole input.
-	r        io.Reader
-	done     bool  // no more input will come
-	rerr     error // a read error other than io.EOF
-	frameErr bool  // the current object grew over maxFrame
-	base     int64 // stream offset of buf[0]
-	maxFrame int
-	inObj    bool
-	objStart int64 // stream offset of the current object's '{'
-	objLine  int
-	objects  int // objects decoded
+	// Streaming (readJSONPart, decodeChunk); r is nil when buf is the
+	// whole input.
+	streaming bool
+	r         io.Reader
+	done      bool  // no more input will come
+	rerr      error // a read error other than io.EOF
+	frameErr  bool  // the current object grew over maxFrame
+	base      int64 // stream offset of buf[0]
+	maxFrame  int
+	inObj     bool
+	objStart  int64 // stream offset of the current object's '{'
+	objLine   int
+	objects   int // objects decoded
 	// whole: the last object decoded holds whole traces (an envelope a
 	// backend answers with), for Options.WholeTraces.
 	whole bool
@@ -321,7 +364,7 @@ func (d *jsonDecoder) release() {
 
 // whereStr is the location prefix for notices about the current object.
 func (d *jsonDecoder) whereStr() string {
-	if d.where == "" && d.r != nil {
+	if d.where == "" && d.streaming {
 		d.where = d.name + ": line " + strconv.Itoa(d.objLine)
 	}
 	return d.where
@@ -1050,8 +1093,14 @@ func takeList[T any](d *jsonDecoder, s *slab[T], list *[]T, mark int) []T {
 func (d *jsonDecoder) ahead() (consumed, ahead int) {
 	consumed = int(d.base) + d.pos
 	ahead = len(d.buf) - d.pos
-	if d.r != nil && !d.done {
+	switch {
+	case d.r != nil && !d.done:
 		ahead = max(ahead, 32<<10)
+	case d.streaming:
+		// A chunk of JSON Lines: slabs of the size a stream's buffer
+		// gives, which the allocator recycles while they are warm, not
+		// one array for megabytes of input (fresh pages, faulted in).
+		ahead = min(ahead, 64<<10)
 	}
 	return consumed, ahead
 }

@@ -6,7 +6,9 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tracectl/tracectl/internal/dag"
 )
@@ -181,3 +183,53 @@ func BenchmarkDecodeJaegerJSON(b *testing.B) { benchDecodeConverted(b, AppendJae
 // BenchmarkDecodeZipkinJSON decodes BenchmarkDecodeJSON's spans written as
 // a Zipkin v2 span array.
 func BenchmarkDecodeZipkinJSON(b *testing.B) { benchDecodeConverted(b, AppendZipkinJSON) }
+
+// BenchmarkDecodeJSONLines reads 32 MB of JSON Lines (64 requests of 512
+// realistic spans, one per line, as the Collector file exporter writes
+// them) through Decode, on one goroutine and cut into chunks on every
+// core, and reports spans/s, the CPU time per span of all threads
+// (cpu-ns/span: the cost of the parallelism, and what to compare on a
+// busy machine) and bytes allocated per span.
+func BenchmarkDecodeJSONLines(b *testing.B) {
+	const lines, spans = 64, 512
+	var in bytes.Buffer
+	for i := range lines {
+		in.Write(genOTLPJSON(spans, uint64(i)))
+		in.WriteByte('\n')
+	}
+	data := in.Bytes()
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			var ms0, ms1 runtime.MemStats
+			runtime.ReadMemStats(&ms0)
+			cpu0 := cpuTime()
+			for b.Loop() {
+				total := 0
+				err := Decode(bytes.NewReader(data), "bench", Options{parallel: workers}, func(s []dag.Span) error {
+					total += len(s)
+					return nil
+				})
+				if err != nil || total != lines*spans {
+					b.Fatalf("%d spans, %v", total, err)
+				}
+			}
+			cpu := cpuTime() - cpu0
+			runtime.ReadMemStats(&ms1)
+			n := float64(lines * spans * b.N)
+			b.ReportMetric(n/b.Elapsed().Seconds(), "spans/s")
+			b.ReportMetric(float64(cpu.Nanoseconds())/n, "cpu-ns/span")
+			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/n, "B/span")
+		})
+	}
+}
+
+// cpuTime is the user and system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

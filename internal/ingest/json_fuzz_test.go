@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -17,7 +19,7 @@ import (
 // FuzzDecodeJSONMessage checks that no input panics or hangs the decoder,
 // that errors point inside the input, and that the streaming reader, fed one
 // byte at a time (so every token is split across refills), agrees with the
-// whole-message decoder.
+// whole-message decoder, and so does Decode cutting it into chunks.
 func FuzzDecodeJSONMessage(f *testing.F) {
 	for _, rel := range []string{"otlp-proto-examples/trace.json", "telemetrygen/traces.jsonl", "otelcol-fileexporter/traces.json",
 		"jaeger-ui-tracestats/testTrace.json", "jaeger-ui/otlp2jaeger-out.json", "jaeger-ui/TraceFlamegraph/testTrace.json"} {
@@ -71,6 +73,18 @@ func FuzzDecodeJSONMessage(f *testing.F) {
 			if !errors.As(serr, &e) || e.Line < 1 || e.Line > bytes.Count(data, []byte("\n"))+1 {
 				t.Fatalf("stream error %v: want an *Error with a line inside the input", serr)
 			}
+		}
+		// Cut into chunks of a few lines on several workers, as the
+		// sequential reader, warnings and errors included.
+		seq := decodeJSONLines(t, bytes.NewReader(data), 1, 0)
+		par := decodeJSONLines(t, bytes.NewReader(data), 3, 64)
+		if !reflect.DeepEqual(seq.batches, par.batches) {
+			if diff := cmp.Diff(seq.batches, par.batches, cmpSpans); diff != "" {
+				t.Fatalf("chunks differ (-sequential +parallel):\n%s", diff)
+			}
+		}
+		if seq.err != par.err || !slices.Equal(seq.warnings, par.warnings) {
+			t.Fatalf("chunks: error %q, warnings %q; sequential %q, %q", par.err, par.warnings, seq.err, seq.warnings)
 		}
 		switch {
 		case err == nil && serr != nil:

@@ -6,7 +6,8 @@ package ingest
 // The layers, outermost first:
 //
 //	zstd (28 B5 2F FD) or gzip (1F 8B) around the whole stream — streamed
-//	JSON (first non-space byte '{')          → readJSONStream, object by object
+//	JSON (first non-space byte '{')          → object by object, cut into chunks
+//	                                           of lines on every core (json_lines.go)
 //	framed protobuf (first byte < 8)         → frame by frame; a frame whose payload is
 //	                                           zstd-compressed is the file exporter's legacy
 //	                                           per-message mode, with JSON or protobuf inside
@@ -67,9 +68,16 @@ type Options struct {
 	// object. It owns each batch, as the batch callback does.
 	WholeTraces func(batch []dag.Span) error
 
-	// parallel is the number of goroutines decoding frames; 0 means
-	// GOMAXPROCS (tests compare 1 with many).
+	// parallel is the number of goroutines decoding frames or chunks of
+	// JSON Lines; 0 means GOMAXPROCS (tests compare 1 with many).
 	parallel int
+	// chunkSize is the size JSON Lines are cut at; 0 means
+	// jsonChunkSize (tests cut small inputs into many chunks).
+	chunkSize int
+	// readOn, when set, is called with the line from which JSON is read
+	// on in order, by one decoder, after chunks could not be cut or one
+	// did not decode on its own (tests check when that happens).
+	readOn func(line int)
 }
 
 func (o *Options) maxFrame() int {
@@ -271,16 +279,18 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // streamReader holds what the layers of one input share.
 type streamReader struct {
-	name     string
-	format   Format
-	maxFrame int
-	n        *notices
-	tr       *tracker
-	z        *zstdDecoders
-	fn       func([]dag.Span) error
-	whole    func([]dag.Span) error // Options.WholeTraces
-	packer   dag.Packer
-	parallel int // frame decoders; 0 means GOMAXPROCS
+	name      string
+	format    Format
+	maxFrame  int
+	n         *notices
+	tr        *tracker
+	z         *zstdDecoders
+	fn        func([]dag.Span) error
+	whole     func([]dag.Span) error // Options.WholeTraces
+	packer    dag.Packer
+	parallel  int // frame and chunk decoders; 0 means GOMAXPROCS
+	chunkSize int // of JSON Lines; 0 means jsonChunkSize
+	readOn    func(line int)
 }
 
 // zstdDecoders are kept from one input to the next: a zstd decoder's
@@ -311,10 +321,15 @@ func (s *streamReader) deliverPacked(batch []dag.Span) error { return s.hand(s.f
 // deliverJSON is deliver for a JSON object, whole when it holds whole
 // traces (Options.WholeTraces).
 func (s *streamReader) deliverJSON(batch []dag.SpanData, whole bool) error {
+	return s.deliverPackedJSON(s.packer.Pack(batch), whole)
+}
+
+// deliverPackedJSON is deliverPacked for a JSON object's batch.
+func (s *streamReader) deliverPackedJSON(batch []dag.Span, whole bool) error {
 	if whole && s.whole != nil {
-		return s.hand(s.whole, s.packer.Pack(batch))
+		return s.hand(s.whole, batch)
 	}
-	return s.deliver(batch)
+	return s.deliverPacked(batch)
 }
 
 // hand counts a packed batch for progress and gives it to fn.
@@ -326,7 +341,8 @@ func (s *streamReader) hand(fn func([]dag.Span) error, batch []dag.Span) error {
 
 // decode reads one input, named name in errors and warnings.
 func (rd *reading) decode(r io.Reader, name string, fn func([]dag.Span) error) error {
-	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, fn: fn, whole: rd.opts.WholeTraces, parallel: rd.opts.parallel}
+	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, fn: fn, whole: rd.opts.WholeTraces,
+		parallel: rd.opts.parallel, chunkSize: rd.opts.chunkSize, readOn: rd.opts.readOn}
 	return s.layer(&countingReader{r: r, tr: rd.tr}, 0)
 }
 
@@ -378,7 +394,7 @@ func (s *streamReader) layer(r io.Reader, depth int) error {
 		// and JSON text never starts with one).
 		return s.readFrames(br)
 	case s.format == FormatJSON || s.format == FormatAuto && looksJSON(br) && !(head[0] == '\n' && looksProto(br)):
-		return readJSONObjects(br, s.name, s.maxFrame, s.n, s.deliverJSON)
+		return s.readJSON(br)
 	}
 	return s.readUnframed(br)
 }
@@ -669,26 +685,31 @@ type framedMsg struct {
 	decoded    bool
 }
 
-// framePipeline decodes frames on workers and delivers them in input
-// order: whichever goroutine completes the oldest frame delivers it (and
-// the completed ones after it), under mu, so a batch is handed on as soon
-// as it is decoded even while the reader waits for more input, and fn is
-// never called twice at once.
-type framePipeline struct {
-	s     *streamReader
-	seq   *frameWorker // one worker: decode on the reading goroutine
-	jobs  chan *framedMsg
-	limit int // frames in flight at most
-	wg    sync.WaitGroup
+func (f *framedMsg) decodedFlag() *bool { return &f.decoded }
 
-	mu      sync.Mutex
-	room    sync.Cond    // signalled when frames are delivered
-	pending []*framedMsg // submitted and not delivered, in input order
-	free    []*framedMsg
-	err     error // the first error: a frame's, or fn's
+func newFramePipeline(s *streamReader, workers int) *pipeline[*framedMsg] {
+	p := &pipeline[*framedMsg]{
+		newJob: func() *framedMsg { return new(framedMsg) },
+		deliver: func(f *framedMsg) error {
+			s.n.merge(&f.n)
+			switch {
+			case f.err != nil:
+				return f.err
+			case len(f.spans) > 0:
+				return s.deliverPacked(f.spans)
+			}
+			return nil
+		},
+		recycle: func(f *framedMsg) { *f = framedMsg{buf: f.buf[:0], zbuf: f.zbuf[:0]} },
+	}
+	p.start(workers, func() func(*framedMsg) {
+		w := new(frameWorker)
+		return func(f *framedMsg) { w.decode(s, f) }
+	})
+	return p
 }
 
-// workers is how many goroutines decode frames.
+// workers is how many goroutines decode frames or chunks.
 func (s *streamReader) workers() int {
 	if s.parallel > 0 {
 		return s.parallel
@@ -696,130 +717,170 @@ func (s *streamReader) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-func newFramePipeline(s *streamReader, workers int) *framePipeline {
-	p := &framePipeline{s: s, limit: 2 * workers}
+// pipelineJob is a pipeline's unit of work (a frame, a chunk of JSON
+// Lines): it has a flag the pipeline sets when the job is decoded.
+type pipelineJob interface{ decodedFlag() *bool }
+
+// pipeline decodes jobs on workers and delivers them in input order:
+// whichever goroutine completes the oldest job delivers it (and the
+// completed ones after it), under mu, so a batch is handed on as soon as
+// it is decoded even while the reader waits for more input, and deliver
+// is never called twice at once. The reading goroutine takes a job
+// (frame), fills it and submits it; a fixed number of jobs is in flight.
+type pipeline[J pipelineJob] struct {
+	newJob  func() J
+	deliver func(J) error // in input order; an error stops delivery
+	recycle func(J)       // clears a delivered job, keeping its buffers
+	seq     func(J)       // one worker: decode on the reading goroutine
+	jobs    chan J
+	limit   int // jobs in flight at most
+	wg      sync.WaitGroup
+
+	mu         sync.Mutex
+	room       sync.Cond // signalled when jobs are decoded or delivered
+	pending    []J       // submitted and not delivered, in input order
+	busy       int       // submitted and not decoded
+	delivering bool      // a goroutine is delivering the head of pending
+	free       []J
+	err        error // the first error: deliver's; the job that failed stays at the head of pending
+}
+
+// start starts the workers, each with its own state from newWorker.
+func (p *pipeline[J]) start(workers int, newWorker func() func(J)) {
+	p.limit = 2 * workers
 	p.room.L = &p.mu
 	if workers <= 1 {
-		p.seq = new(frameWorker)
-		return p
+		p.seq = newWorker()
+		return
 	}
-	p.jobs = make(chan *framedMsg, p.limit)
+	jobs := make(chan J, p.limit)
+	p.jobs = jobs
 	p.wg.Add(workers)
 	for range workers {
 		go func() {
 			defer p.wg.Done()
-			w := new(frameWorker)
-			for f := range p.jobs {
-				w.decode(s, f)
-				p.done(f)
+			decode := newWorker()
+			for j := range jobs {
+				decode(j)
+				p.done(j)
 			}
 		}()
 	}
-	return p
 }
 
-// frame returns a frame to read into, reusing the memory of one delivered.
-func (p *framePipeline) frame() *framedMsg {
+// frame returns a job to fill, reusing the memory of one delivered.
+func (p *pipeline[J]) frame() J {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if k := len(p.free); k > 0 {
-		f := p.free[k-1]
+		j := p.free[k-1]
 		p.free = p.free[:k-1]
-		return f
+		return j
 	}
-	return new(framedMsg)
+	return p.newJob()
 }
 
-// release recycles a frame; mu is held.
-func (p *framePipeline) release(f *framedMsg) {
-	*f = framedMsg{buf: f.buf[:0], zbuf: f.zbuf[:0]}
-	p.free = append(p.free, f)
+// release recycles a job; mu is held.
+func (p *pipeline[J]) release(j J) {
+	p.recycle(j)
+	p.free = append(p.free, j)
 }
 
-// drop recycles a frame that was not submitted.
-func (p *framePipeline) drop(f *framedMsg) {
+// drop recycles a job that was not submitted.
+func (p *pipeline[J]) drop(j J) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.release(f)
+	p.release(j)
 }
 
-// submit queues f for decoding, waiting while the pipeline is full. It
-// returns the first error met downstream, if any, instead.
-func (p *framePipeline) submit(f *framedMsg) error {
+// submit queues j for decoding, waiting while the pipeline is full. It
+// returns the first error met downstream, if any, instead; j is then
+// still the caller's.
+func (p *pipeline[J]) submit(j J) error {
 	p.mu.Lock()
 	for len(p.pending) >= p.limit && p.err == nil {
 		p.room.Wait()
 	}
 	if err := p.err; err != nil {
-		p.release(f)
 		p.mu.Unlock()
 		return err
 	}
-	p.pending = append(p.pending, f)
+	p.pending = append(p.pending, j)
+	p.busy++
 	p.mu.Unlock()
 	if p.seq != nil {
-		p.seq.decode(p.s, f)
-		p.done(f)
+		p.seq(j)
+		p.done(j)
 		return p.firstErr()
 	}
-	p.jobs <- f
+	p.jobs <- j
 	return nil
 }
 
-// done marks f decoded and delivers every decoded frame at the head of
-// the queue.
-func (p *framePipeline) done(f *framedMsg) {
+// done marks j decoded and delivers every decoded job at the head of the
+// queue, until one fails, unless another goroutine is delivering (it then
+// delivers j too). deliver runs without mu, so the reader and the other
+// workers go on while the batches are consumed.
+func (p *pipeline[J]) done(j J) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	f.decoded = true
-	for len(p.pending) > 0 && p.pending[0].decoded {
-		h := p.pending[0]
-		p.pending = p.pending[1:]
-		if p.err == nil {
-			p.s.n.merge(&h.n)
-			switch {
-			case h.err != nil:
-				p.err = h.err
-			case len(h.spans) > 0:
-				p.err = p.s.deliverPacked(h.spans)
-			}
-		}
-		p.release(h)
+	*j.decodedFlag() = true
+	p.busy--
+	defer p.room.Broadcast()
+	if p.delivering {
+		return
 	}
-	p.room.Broadcast()
+	p.delivering = true
+	for p.err == nil && len(p.pending) > 0 && *p.pending[0].decodedFlag() {
+		h := p.pending[0]
+		p.mu.Unlock()
+		err := p.deliver(h)
+		p.mu.Lock()
+		if err != nil {
+			p.err = err
+			break
+		}
+		p.pending = p.pending[1:]
+		p.release(h)
+		p.room.Broadcast()
+	}
+	p.delivering = false
 }
 
-func (p *framePipeline) firstErr() error {
+func (p *pipeline[J]) firstErr() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.err
 }
 
-// drain waits until every frame in flight is delivered.
-func (p *framePipeline) drain() error {
+// drain waits until every job in flight is decoded, and so delivered
+// unless an earlier one failed.
+func (p *pipeline[J]) drain() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for len(p.pending) > 0 {
+	for p.busy > 0 || p.delivering {
 		p.room.Wait()
 	}
 	return p.err
 }
 
-// fail returns the reading error err once the frames read before it are
+// fail returns the reading error err once the jobs read before it are
 // delivered: an error of theirs comes first, as when decoding in order.
-func (p *framePipeline) fail(err error) error {
+func (p *pipeline[J]) fail(err error) error {
 	if derr := p.drain(); derr != nil {
 		return derr
 	}
 	return err
 }
 
-// stop ends the workers, after the frames in flight.
-func (p *framePipeline) stop() {
+// stop ends the workers, after the jobs in flight. It may be called more
+// than once.
+func (p *pipeline[J]) stop() {
 	if p.jobs == nil {
 		return
 	}
 	close(p.jobs)
+	p.jobs = nil
 	p.wg.Wait()
 }
 
