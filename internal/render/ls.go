@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -11,21 +12,15 @@ import (
 	"github.com/tracectl/tracectl/internal/termstr"
 )
 
-// Ls writes one table row per trace and a total line.
+// Ls writes one table row per trace and a total line. The rows are
+// formatted as the table is written (twice: to measure, then to write),
+// into one reused buffer, so a table of a million traces costs no memory
+// per row beyond its Summary.
 func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
-	rows := make([][]string, 0, len(sums))
 	var spans, errors int
 	services := map[string]bool{}
-	for _, s := range sums {
-		root := rootLabel(st, s, false)
-		errs := strconv.Itoa(s.Errors)
-		if s.Errors > 0 {
-			errs = st.Error(errs)
-		}
-		rows = append(rows, []string{
-			termstr.Escape(s.TraceIDText()), root, strconv.Itoa(s.Spans), strconv.Itoa(len(s.Services)), errs,
-			Timestamp(s.Start), dag.FormatDuration(s.Duration()),
-		})
+	for i := range sums {
+		s := &sums[i]
 		spans += s.Spans
 		errors += s.Errors
 		for _, svc := range s.Services {
@@ -33,31 +28,68 @@ func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
 		}
 	}
 	footer := []string{dag.Plural(len(sums), "trace"), "", strconv.Itoa(spans), strconv.Itoa(len(services)), strconv.Itoa(errors), "", ""}
-	return Table(w, st, []Col{
+	var r rowCells
+	row := func(i int) []string {
+		s := &sums[i]
+		r.reset()
+		if s.RawTraceID != "" {
+			r.b = termstr.Append(r.b, s.RawTraceID)
+		} else {
+			r.b = hex.AppendEncode(r.b, s.TraceID[:])
+		}
+		r.end()
+		r.b = appendRootLabel(r.b, st, s, false)
+		r.end()
+		r.b = strconv.AppendInt(r.b, int64(s.Spans), 10)
+		r.end()
+		r.b = strconv.AppendInt(r.b, int64(len(s.Services)), 10)
+		r.end()
+		if s.Errors > 0 {
+			r.add(st.Error(strconv.Itoa(s.Errors)))
+		} else {
+			r.add("0")
+		}
+		r.b = appendTimestamp(r.b, s.Start)
+		r.end()
+		r.b = dag.AppendDuration(r.b, s.Duration())
+		r.end()
+		return r.row()
+	}
+	return tableOf(w, st, []Col{
 		{Name: "trace id"}, {Name: "root", Cut: true}, {Name: "spans", Right: true, Drop: 3}, {Name: "services", Right: true, Drop: 1},
 		{Name: "errors", Right: true}, {Name: "start", Drop: 2}, {Name: "duration", Right: true},
-	}, rows, footer)
+	}, len(sums), row, footer)
 }
 
 // rootLabel names a trace's root span as a summary row shows it: service
 // and name, or the placeholder for an absent root.
 func rootLabel(st *Styles, s dag.Summary, bold bool) string {
+	return string(appendRootLabel(nil, st, &s, bold))
+}
+
+// appendRootLabel appends rootLabel(st, *s, bold) to b; without colour it
+// allocates nothing.
+func appendRootLabel(b []byte, st *Styles, s *dag.Summary, bold bool) []byte {
 	if s.RootMissing {
 		if s.RootID.IsZero() {
-			return st.Faint(dag.MissingSpans)
+			return append(b, st.Faint(dag.MissingSpans)...)
 		}
-		return st.Faint(missingSpan(s.RootIDText()))
+		return append(b, st.Faint(missingSpan(s.RootIDText()))...)
 	}
-	name := termstr.Escape(s.RootName)
+	b = append(b, st.Service(termstr.Escape(s.RootService))...)
+	b = append(b, ' ')
 	if bold {
-		name = st.Bold(name)
+		return append(b, st.Bold(termstr.Escape(s.RootName))...)
 	}
-	return st.Service(termstr.Escape(s.RootService)) + " " + name
+	return termstr.Append(b, s.RootName)
 }
 
 // Timestamp formats unix nanoseconds as UTC with milliseconds.
-func Timestamp(ns uint64) string {
-	return time.Unix(int64(ns/1e9), int64(ns%1e9)).UTC().Format("2006-01-02 15:04:05.000")
+func Timestamp(ns uint64) string { return string(appendTimestamp(nil, ns)) }
+
+// appendTimestamp appends Timestamp(ns) to b.
+func appendTimestamp(b []byte, ns uint64) []byte {
+	return time.Unix(int64(ns/1e9), int64(ns%1e9)).UTC().AppendFormat(b, "2006-01-02 15:04:05.000")
 }
 
 type lsJSON struct {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -45,6 +46,14 @@ const (
 // cell for plain text: a table of 100,000 rows streams out as fast as its
 // cells are formatted.
 func Table(w io.Writer, st *Styles, cols []Col, rows [][]string, footer []string) error {
+	return tableOf(w, st, cols, len(rows), func(i int) []string { return rows[i] }, footer)
+}
+
+// tableOf is Table with rows made on demand: row(i) returns row i's
+// cells, and is called for each row twice, to measure and then to write.
+// The cells need only stay valid until the next call, so row may format
+// them into one reused buffer (rowCells).
+func tableOf(w io.Writer, st *Styles, cols []Col, n int, row func(i int) []string, footer []string) error {
 	natural := make([]int, len(cols))
 	for i, c := range cols {
 		natural[i] = cells(c.Name)
@@ -54,8 +63,8 @@ func Table(w io.Writer, st *Styles, cols []Col, rows [][]string, footer []string
 			natural[i] = max(natural[i], visibleCells(cell))
 		}
 	}
-	for _, row := range rows {
-		measure(row)
+	for i := range n {
+		measure(row(i))
 	}
 	if footer != nil {
 		measure(footer)
@@ -74,11 +83,11 @@ func Table(w io.Writer, st *Styles, cols []Col, rows [][]string, footer []string
 		header[i] = strings.ToUpper(c.Name)
 	}
 	tableRow(bw, cols, widths, header, false)
-	if len(rows) > 0 {
+	if n > 0 {
 		rule(bw, total)
 	}
-	for _, row := range rows {
-		tableRow(bw, cols, widths, row, false)
+	for i := range n {
+		tableRow(bw, cols, widths, row(i), false)
 	}
 	if footer != nil {
 		rule(bw, total)
@@ -121,6 +130,31 @@ func tableRow(w *bufio.Writer, cols []Col, widths []int, row []string, spill boo
 		w.WriteByte(' ')
 	}
 	w.WriteByte('\n')
+}
+
+// rowCells formats a row's cells one after another into one buffer that
+// is reused from row to row: append a cell's text to b, then call end.
+// The strings row returns share the buffer, so they last only until the
+// next reset (what tableOf asks of its rows).
+type rowCells struct {
+	b     []byte
+	ends  []int
+	cells []string
+}
+
+func (r *rowCells) reset()       { r.b, r.ends = r.b[:0], r.ends[:0] }
+func (r *rowCells) end()         { r.ends = append(r.ends, len(r.b)) }
+func (r *rowCells) add(s string) { r.b = append(r.b, s...); r.end() }
+
+// row returns the cells appended since reset.
+func (r *rowCells) row() []string {
+	r.cells = r.cells[:0]
+	start := 0
+	for _, e := range r.ends {
+		r.cells = append(r.cells, unsafe.String(unsafe.SliceData(r.b[start:e]), e-start))
+		start = e
+	}
+	return r.cells
 }
 
 // rule writes a horizontal rule n cells long.
