@@ -140,6 +140,7 @@ type Attribution struct {
 	missing   int32 // group of placeholders, -1 until seen
 	queues    map[Key]int32
 	rows      []groupAcc
+	samples   sampleLog // the groups' per-trace critical times
 	traces    int
 	endToEnd  []int64 // per trace Analysis.Duration
 	totalSelf int64
@@ -179,7 +180,41 @@ type groupAcc struct {
 	row       Row
 	lastTrace int   // trace number the running per-trace sum belongs to
 	cur       int64 // critical time in that trace so far
-	perTrace  []int64
+}
+
+// sampleLog records every group's per-trace critical times as they come,
+// in chunks that are never copied to grow: growing a slice per group
+// allocated several times what it finally held. Rows gathers each group's
+// samples once.
+type sampleLog struct {
+	chunks []*sampleChunk
+}
+
+type sampleChunk struct {
+	group []int32
+	value []int64
+}
+
+// Chunk sizes: the first small (an attribution of a few traces), each
+// next one twice the last, up to the largest.
+const (
+	firstSampleChunk = 64
+	maxSampleChunk   = 16 << 10
+)
+
+func (l *sampleLog) add(g int32, v int64) {
+	n := len(l.chunks)
+	if n == 0 || len(l.chunks[n-1].group) == cap(l.chunks[n-1].group) {
+		size := firstSampleChunk
+		if n > 0 {
+			size = min(2*cap(l.chunks[n-1].group), maxSampleChunk)
+		}
+		l.chunks = append(l.chunks, &sampleChunk{group: make([]int32, 0, size), value: make([]int64, 0, size)})
+		n++
+	}
+	c := l.chunks[n-1]
+	c.group = append(c.group, g)
+	c.value = append(c.value, v)
 }
 
 // NewAttribution returns an empty Attribution grouping by by.
@@ -304,9 +339,10 @@ func (at *Attribution) Add(a *Analysis) {
 	at.spans = ops[:0]
 	// Every node is under exactly one root: visit them in memory order.
 	for i, op := range ops {
-		acc := &at.rows[at.group(op)]
+		g := at.group(op)
+		acc := &at.rows[g]
 		if acc.lastTrace != t {
-			acc.flush()
+			at.flush(g)
 			acc.lastTrace = t
 			acc.row.Traces++
 		}
@@ -328,9 +364,10 @@ func (at *Attribution) Add(a *Analysis) {
 		}
 		k := KeyOf(a.Tree, int32(i), at.by)
 		k.Queue = true
-		acc := &at.rows[at.keyGroup(k)]
+		g := at.keyGroup(k)
+		acc := &at.rows[g]
 		if acc.lastTrace != t {
-			acc.flush()
+			at.flush(g)
 			acc.lastTrace = t
 			acc.row.Traces++
 		}
@@ -344,18 +381,29 @@ func (at *Attribution) Add(a *Analysis) {
 
 // Merge adds the traces o accumulated, as if they had been added to at
 // after its own; both must group alike. Totals, counts and percentiles do
-// not depend on how the traces were split.
+// not depend on how the traces were split. It takes o's samples over:
+// o is not to be used afterwards.
 func (at *Attribution) Merge(o *Attribution) {
+	into := make([]int32, len(o.rows)) // o's group → at's
 	for g := range o.rows {
 		src := &o.rows[g]
-		dst := &at.rows[at.keyGroup(src.row.Key)]
+		into[g] = at.keyGroup(src.row.Key)
+		dst := &at.rows[into[g]]
 		dst.row.Spans += src.row.Spans
 		dst.row.Traces += src.row.Traces
 		dst.row.Self += src.row.Self
 		dst.row.Critical += src.row.Critical
-		dst.perTrace = append(dst.perTrace, src.perTrace...)
-		if src.lastTrace != 0 {
-			dst.perTrace = append(dst.perTrace, src.cur)
+	}
+	for _, c := range o.samples.chunks {
+		for i, g := range c.group {
+			c.group[i] = into[g]
+		}
+	}
+	at.samples.chunks = append(at.samples.chunks, o.samples.chunks...)
+	o.samples.chunks = nil
+	for g := range o.rows {
+		if src := &o.rows[g]; src.lastTrace != 0 {
+			at.samples.add(into[g], src.cur)
 		}
 	}
 	at.traces += o.traces
@@ -393,12 +441,14 @@ func (at *Attribution) AddRow(r Row) error {
 		return fmt.Errorf("%s: an operation in an attribution by service", r.Key)
 	}
 	n := len(at.rows)
-	acc := &at.rows[at.keyGroup(r.Key)]
+	g := at.keyGroup(r.Key)
 	if len(at.rows) == n {
 		return fmt.Errorf("%s: group given twice", r.Key)
 	}
-	acc.row = Row{Key: r.Key, Spans: r.Spans, Traces: r.Traces, Self: r.Self, Critical: r.Critical}
-	acc.perTrace = slices.Clone(r.Samples)
+	at.rows[g].row = Row{Key: r.Key, Spans: r.Spans, Traces: r.Traces, Self: r.Self, Critical: r.Critical}
+	for _, v := range r.Samples {
+		at.samples.add(g, v)
+	}
 	at.totalSelf += r.Self
 	return nil
 }
@@ -420,11 +470,12 @@ func (at *Attribution) EndToEndSamples() []int64 {
 	return s
 }
 
-func (g *groupAcc) flush() {
-	if g.lastTrace != 0 {
-		g.perTrace = append(g.perTrace, g.cur)
+// flush records group g's running per-trace sum, if any.
+func (at *Attribution) flush(g int32) {
+	if acc := &at.rows[g]; acc.lastTrace != 0 {
+		at.samples.add(g, acc.cur)
+		acc.cur = 0
 	}
-	g.cur = 0
 }
 
 // Traces returns the number of traces added.
@@ -445,17 +496,11 @@ func (at *Attribution) EndToEnd() (int64, Percentiles) {
 func (at *Attribution) Rows() []Row {
 	total, _ := at.EndToEnd()
 	rows := make([]Row, len(at.rows))
+	samples := at.gather()
 	for g := range at.rows {
-		acc := &at.rows[g]
-		r := acc.row
-		// Sized for the running trace too: a clone and an append copied
-		// every sample twice.
-		samples := append(make([]int64, 0, len(acc.perTrace)+1), acc.perTrace...)
-		if acc.lastTrace != 0 {
-			samples = append(samples, acc.cur)
-		}
-		r.PerTrace = PercentilesOf(samples)
-		r.Samples = samples
+		r := at.rows[g].row
+		r.Samples = samples[g]
+		r.PerTrace = PercentilesOf(r.Samples)
 		if total > 0 {
 			r.CriticalShare = float64(r.Critical) / float64(total)
 		}
@@ -474,6 +519,48 @@ func (at *Attribution) Rows() []Row {
 		return compareKeys(x.Key, y.Key)
 	})
 	return rows
+}
+
+// gather returns each group's samples, the running trace's included,
+// all in one exactly sized slice.
+func (at *Attribution) gather() [][]int64 {
+	end := make([]int, len(at.rows)) // counts, then each group's end
+	for _, c := range at.samples.chunks {
+		for _, g := range c.group {
+			end[g]++
+		}
+	}
+	total := 0
+	for g := range at.rows {
+		if at.rows[g].lastTrace != 0 {
+			end[g]++
+		}
+		total += end[g]
+		end[g] = total
+	}
+	all := make([]int64, total)
+	samples := make([][]int64, len(at.rows))
+	next := make([]int, len(at.rows)) // where each group's next sample goes
+	for g := range at.rows {
+		start := 0
+		if g > 0 {
+			start = end[g-1]
+		}
+		samples[g] = all[start:end[g]:end[g]]
+		next[g] = start
+	}
+	for _, c := range at.samples.chunks {
+		for i, g := range c.group {
+			all[next[g]] = c.value[i]
+			next[g]++
+		}
+	}
+	for g := range at.rows {
+		if acc := &at.rows[g]; acc.lastTrace != 0 {
+			all[next[g]] = acc.cur
+		}
+	}
+	return samples
 }
 
 func compareKeys(x, y Key) int {

@@ -3,6 +3,7 @@ package critpath
 import (
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -757,4 +758,56 @@ func TestAttributionAddRowRejects(t *testing.T) {
 	if err := at.AddRow(ok); err == nil || !strings.Contains(err.Error(), "pay/charge: group given twice") {
 		t.Errorf("the same group twice: %v", err)
 	}
+}
+
+// TestAttributionManySamples checks each group's per-trace samples over
+// more traces than a chunk of the sample log holds: added to one
+// attribution (read once half way, then twice at the end) or merged from
+// several.
+func TestAttributionManySamples(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 9))
+	services := []string{"a", "b", "c"}
+	var analyses []*Analysis
+	want := map[string][]int64{}
+	for i := range 3000 {
+		svc := services[r.IntN(len(services))]
+		d := int64(1 + r.IntN(1000))
+		analyses = append(analyses, Analyze(build(in(sp(uint64(i+1), 0, 0, d), svc, "op"))))
+		want[svc] = append(want[svc], d)
+	}
+	for _, v := range want {
+		slices.Sort(v)
+	}
+	check := func(name string, at *Attribution) {
+		t.Helper()
+		got := map[string][]int64{}
+		for _, row := range at.Rows() {
+			got[row.Service] = row.Samples
+			if len(row.Samples) != row.Traces {
+				t.Errorf("%s: %s: %d samples for %d traces", name, row.Service, len(row.Samples), row.Traces)
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: samples (-want +got):\n%s", name, diff)
+		}
+	}
+	one := NewAttribution(ByService)
+	for i, a := range analyses {
+		if i == len(analyses)/2 {
+			one.Rows()
+		}
+		one.Add(a)
+	}
+	check("one", one)
+	check("one, read again", one)
+
+	merged := NewAttribution(ByService)
+	for _, part := range [][]*Analysis{analyses[:700], analyses[700:701], analyses[701:]} {
+		at := NewAttribution(ByService)
+		for _, a := range part {
+			at.Add(a)
+		}
+		merged.Merge(at)
+	}
+	check("merged", merged)
 }
