@@ -32,33 +32,42 @@ func Ls(w io.Writer, st *Styles, sums []dag.Summary) error {
 	row := func(i int) []string {
 		s := &sums[i]
 		r.reset()
-		if s.RawTraceID != "" {
-			r.b = termstr.Append(r.b, s.RawTraceID)
-		} else {
-			r.b = hex.AppendEncode(r.b, s.TraceID[:])
-		}
-		r.end()
-		r.b = appendRootLabel(r.b, st, s, false)
-		r.end()
-		r.b = strconv.AppendInt(r.b, int64(s.Spans), 10)
-		r.end()
-		r.b = strconv.AppendInt(r.b, int64(len(s.Services)), 10)
-		r.end()
+		r.traceCells(st, s)
+		r.int(s.Spans)
+		r.int(len(s.Services))
 		if s.Errors > 0 {
 			r.add(st.Error(strconv.Itoa(s.Errors)))
 		} else {
 			r.add("0")
 		}
-		r.b = appendTimestamp(r.b, s.Start)
-		r.end()
-		r.b = dag.AppendDuration(r.b, s.Duration())
-		r.end()
+		r.timeCells(s)
 		return r.row()
 	}
 	return tableOf(w, st, []Col{
 		{Name: "trace id"}, {Name: "root", Cut: true}, {Name: "spans", Right: true, Drop: 3}, {Name: "services", Right: true, Drop: 1},
 		{Name: "errors", Right: true}, {Name: "start", Drop: 2}, {Name: "duration", Right: true},
 	}, len(sums), row, footer)
+}
+
+// traceCells appends a summary row's first cells: the trace id and the
+// root (rootLabel).
+func (r *rowCells) traceCells(st *Styles, s *dag.Summary) {
+	if s.RawTraceID != "" {
+		r.b = termstr.Append(r.b, s.RawTraceID)
+	} else {
+		r.b = hex.AppendEncode(r.b, s.TraceID[:])
+	}
+	r.end()
+	r.b = appendRootLabel(r.b, st, s, false)
+	r.end()
+}
+
+// timeCells appends a summary row's last cells: start and duration.
+func (r *rowCells) timeCells(s *dag.Summary) {
+	r.b = appendTimestamp(r.b, s.Start)
+	r.end()
+	r.b = dag.AppendDuration(r.b, s.Duration())
+	r.end()
 }
 
 // rootLabel names a trace's root span as a summary row shows it: service

@@ -89,22 +89,27 @@ type QueryTrace struct {
 	Matched int // spans the query selected in it
 }
 
-// QueryTraces writes one row per matching trace and a total line.
+// QueryTraces writes one row per matching trace and a total line, each
+// row formatted as it is written (see Ls).
 func QueryTraces(w io.Writer, st *Styles, traces []QueryTrace) error {
-	rows := make([][]string, 0, len(traces))
 	matched := 0
-	for _, t := range traces {
-		s := t.Summary
-		root := rootLabel(st, s, false)
-		rows = append(rows, []string{termstr.Escape(s.TraceIDText()), root, strconv.Itoa(t.Matched), strconv.Itoa(s.Spans),
-			Timestamp(s.Start), dag.FormatDuration(s.Duration())})
-		matched += t.Matched
+	for i := range traces {
+		matched += traces[i].Matched
 	}
 	footer := []string{dag.Plural(len(traces), "trace"), "", strconv.Itoa(matched), "", "", ""}
-	return Table(w, st, []Col{
+	var r rowCells
+	return tableOf(w, st, []Col{
 		{Name: "trace id"}, {Name: "root", Cut: true}, {Name: "matched", Right: true}, {Name: "spans", Right: true, Drop: 2},
 		{Name: "start", Drop: 1}, {Name: "duration", Right: true},
-	}, rows, footer)
+	}, len(traces), func(i int) []string {
+		s := &traces[i].Summary
+		r.reset()
+		r.traceCells(st, s)
+		r.int(traces[i].Matched)
+		r.int(s.Spans)
+		r.timeCells(s)
+		return r.row()
+	}, footer)
 }
 
 type queryTraceJSON struct {

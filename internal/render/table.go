@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -145,6 +146,7 @@ type rowCells struct {
 func (r *rowCells) reset()       { r.b, r.ends = r.b[:0], r.ends[:0] }
 func (r *rowCells) end()         { r.ends = append(r.ends, len(r.b)) }
 func (r *rowCells) add(s string) { r.b = append(r.b, s...); r.end() }
+func (r *rowCells) int(n int)    { r.b = strconv.AppendInt(r.b, int64(n), 10); r.end() }
 
 // row returns the cells appended since reset.
 func (r *rowCells) row() []string {
