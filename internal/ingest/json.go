@@ -128,12 +128,14 @@ func readJSONPart(r io.Reader, part jsonPart, name string, maxFrame int, n *noti
 // decodeChunk decodes the objects of a chunk of whole lines, held in
 // memory, as readJSONPart would (the same spans, notices and errors), and
 // calls fn with the spans of each. d is reused from chunk to chunk: the
-// spans do not share memory with chunk or with an earlier chunk's.
+// spans do not share memory with chunk, and are valid only until fn
+// returns (it packs them): their lists' memory is reused for the next.
 func (d *jsonDecoder) decodeChunk(chunk []byte, part jsonPart, name string, maxFrame int, n *notices, fn func(batch []dag.SpanData, whole bool) error) error {
 	d.buf, d.pos, d.base = chunk, 0, 0
 	d.r, d.done, d.rerr, d.frameErr = nil, true, nil, false
 	d.name, d.n, d.maxFrame = name, n, maxFrame
 	d.spans, d.attrs, d.vals, d.events, d.links = d.spans[:0], d.attrs[:0], d.vals[:0], d.events[:0], d.links[:0]
+	d.packed = true
 	d.attrSlab.begin(len(chunk))
 	d.eventSlab.begin(len(chunk))
 	d.linkSlab.begin(len(chunk))
@@ -181,6 +183,11 @@ func (d *jsonDecoder) stream(part jsonPart, fn func(batch []dag.SpanData, whole 
 		d.spans = d.spans[:0]
 		if err := fn(batch, d.whole); err != nil {
 			return err
+		}
+		if d.packed {
+			d.attrSlab.reuse()
+			d.eventSlab.reuse()
+			d.linkSlab.reuse()
 		}
 	}
 }
@@ -314,6 +321,9 @@ type jsonDecoder struct {
 	attrSlab  slab[dag.Attr]
 	eventSlab slab[dag.Event]
 	linkSlab  slab[dag.Link]
+	// packed: fn packs each batch before it returns (decodeChunk), so the
+	// slabs are reused from object to object instead of being garbage.
+	packed bool
 
 	// Per-object id problems, reported once per object as notices.
 	base64IDs  int
@@ -1045,7 +1055,9 @@ func (d *jsonDecoder) skipKey(c byte) error {
 // input has held per byte so far, times the bytes still ahead.
 type slab[T any] struct {
 	free  []T // len == cap: the unused rest of the current array
+	whole []T // the current array, all of it
 	items int // items handed out since begin
+	since int // items handed out since reuse
 	bytes int // input size (message mode) or 0 (stream)
 }
 
@@ -1062,6 +1074,7 @@ func (s *slab[T]) take(src []T, pos, ahead int) []T {
 		return nil
 	}
 	s.items += k
+	s.since += k
 	if len(s.free) < k {
 		// Items per input byte so far, times the bytes ahead; capped by
 		// what the bytes ahead could possibly hold (no item takes fewer
@@ -1072,11 +1085,28 @@ func (s *slab[T]) take(src []T, pos, ahead int) []T {
 		// pages for large arrays): use all of it.
 		s.free = slices.Grow([]T(nil), k+max(est, 8))
 		s.free = s.free[:cap(s.free)]
+		s.whole = s.free
 	}
 	out := s.free[:k:k]
 	copy(out, src)
 	s.free = s.free[k:]
 	return out
+}
+
+// reuse makes the slab's handed-out parts free again: for a decoder whose
+// batches are packed (copied into their block) before the next object is
+// decoded, so that no handed-out part is read again. When the object took
+// more than one array, the next array holds as much as it took (and a
+// quarter more), so that objects alike take one array, reused, and the
+// arrays before it are left to the collector.
+func (s *slab[T]) reuse() {
+	if s.since > len(s.whole) {
+		s.whole = slices.Grow([]T(nil), s.since+s.since/4)
+		s.whole = s.whole[:cap(s.whole)]
+	} else {
+		clear(s.whole[:len(s.whole)-len(s.free)])
+	}
+	s.free, s.since = s.whole, 0
 }
 
 // takeList moves the items pushed onto *list since mark (one span's
