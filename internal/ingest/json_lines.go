@@ -3,7 +3,7 @@ package ingest
 // JSON Lines on every core. The reading goroutine cuts the input into
 // chunks of a few MB, each a run of whole lines that starts and ends
 // between two top-level values; workers decode and pack the chunks, and
-// the chunks are delivered in input order (the pipeline of read.go, as for
+// the chunks are delivered in input order (an ordered.Pipeline, as for
 // protobuf frames). Each chunk knows its first line, so errors and notices
 // name the lines the sequential decoder would.
 //
@@ -29,6 +29,7 @@ import (
 	"sync"
 
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/ordered"
 )
 
 // jsonChunkSize is the size JSON Lines are cut at: large enough that
@@ -55,10 +56,7 @@ type jsonChunk struct {
 	whole   []bool       // whether each batch holds whole traces (Options.WholeTraces)
 	n       notices
 	failed  bool // it did not decode on its own
-	decoded bool
 }
-
-func (c *jsonChunk) decodedFlag() *bool { return &c.decoded }
 
 // errChunkFailed stops the delivery at a chunk that failed to decode: the
 // input is read on from it in order.
@@ -80,16 +78,21 @@ func (w *chunkWorker) decode(s *streamReader, c *jsonChunk) {
 	c.failed = err != nil
 }
 
-func newChunkPipeline(s *streamReader, workers int) *pipeline[*jsonChunk] {
-	p := &pipeline[*jsonChunk]{
-		newJob: func() *jsonChunk {
+func newChunkPipeline(s *streamReader, workers int) *ordered.Pipeline[*jsonChunk] {
+	return ordered.New(ordered.Config[*jsonChunk]{
+		Workers: workers,
+		New: func() *jsonChunk {
 			c := new(jsonChunk)
 			if b, ok := chunkBufs.Get().(*[]byte); ok {
 				c.buf = *b
 			}
 			return c
 		},
-		deliver: func(c *jsonChunk) error {
+		Worker: func() func(*jsonChunk) {
+			w := &chunkWorker{d: newJSONDecoder()}
+			return func(c *jsonChunk) { w.decode(s, c) }
+		},
+		Deliver: func(c *jsonChunk) error {
 			if c.failed {
 				return errChunkFailed // its notices are the decoder's that reads on
 			}
@@ -101,16 +104,11 @@ func newChunkPipeline(s *streamReader, workers int) *pipeline[*jsonChunk] {
 			}
 			return nil
 		},
-		recycle: func(c *jsonChunk) {
+		Recycle: func(c *jsonChunk) {
 			clear(c.batches) // the batches are fn's now
 			*c = jsonChunk{buf: c.buf[:0], batches: c.batches[:0], whole: c.whole[:0]}
 		},
-	}
-	p.start(workers, func() func(*jsonChunk) {
-		w := &chunkWorker{d: newJSONDecoder()}
-		return func(c *jsonChunk) { w.decode(s, c) }
 	})
-	return p
 }
 
 // readJSON reads a stream of JSON objects (readJSONStream), cut into
@@ -126,8 +124,7 @@ func (s *streamReader) readJSON(r io.Reader) error {
 	sp := &jsonSplitter{r: r, size: size, limit: min(jsonChunkGrowth*size, size+s.maxFrame)}
 	p := newChunkPipeline(s, workers)
 	defer func() {
-		p.stop()
-		for _, c := range p.free {
+		for _, c := range p.Stop() {
 			if b := c.buf[:0]; cap(b) <= 2*size {
 				chunkBufs.Put(&b)
 			}
@@ -135,19 +132,19 @@ func (s *streamReader) readJSON(r io.Reader) error {
 	}()
 	part := jsonPart{line: 1, first: true}
 	for !part.last {
-		c := p.frame()
+		c := p.Get()
 		var ok, live bool
 		c.buf, part.last, live, ok = sp.next(c.buf)
 		if !ok {
 			return s.readJSONRest(p, part, c.buf, sp.rest())
 		}
 		if len(c.buf) == 0 {
-			p.drop(c)
+			p.Drop(c)
 			break
 		}
 		c.part = part
 		next := part.line + bytes.Count(c.buf, newline) // before a worker may recycle c
-		if err := p.submit(c); err != nil {
+		if err := p.Submit(c); err != nil {
 			return s.readJSONRest(p, part, c.buf, sp.rest())
 		}
 		part = jsonPart{line: next}
@@ -155,12 +152,12 @@ func (s *streamReader) readJSON(r io.Reader) error {
 			// The writer may be waiting for what it wrote to be read:
 			// settle every chunk before reading (and maybe waiting) on,
 			// reading on in order at once if one was cut wrongly.
-			if err := p.drain(); err != nil {
+			if err := p.Drain(); err != nil {
 				return s.readJSONRest(p, part, nil, sp.rest())
 			}
 		}
 	}
-	if err := p.drain(); err != nil {
+	if err := p.Drain(); err != nil {
 		return s.readJSONRest(p, part, nil, sp.rest())
 	}
 	return nil
@@ -170,19 +167,20 @@ func (s *streamReader) readJSON(r io.Reader) error {
 // the input on from it with one decoder: that chunk and the ones after it,
 // then held (read, and not submitted), then rest. When none failed, it
 // reads held and rest, which start at part, the same way.
-func (s *streamReader) readJSONRest(p *pipeline[*jsonChunk], part jsonPart, held []byte, rest io.Reader) error {
-	err := p.drain()
+func (s *streamReader) readJSONRest(p *ordered.Pipeline[*jsonChunk], part jsonPart, held []byte, rest io.Reader) error {
+	err := p.Drain()
 	var parts []io.Reader
 	switch {
 	case errors.Is(err, errChunkFailed):
-		part = p.pending[0].part
-		for _, c := range p.pending {
+		failed := p.Undelivered()
+		part = failed[0].part
+		for _, c := range failed {
 			parts = append(parts, bytes.NewReader(c.buf))
 		}
 	case err != nil:
 		return err
 	}
-	p.stop()
+	p.Stop()
 	if s.readOn != nil {
 		s.readOn(part.line)
 	}

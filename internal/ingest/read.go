@@ -38,6 +38,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/tracectl/tracectl/internal/dag"
+	"github.com/tracectl/tracectl/internal/ordered"
 )
 
 // Options control reading.
@@ -524,38 +525,38 @@ func (s *streamReader) readFrames(r io.Reader) (err error) {
 		}
 	}()
 	p := newFramePipeline(s, s.workers())
-	defer p.stop()
+	defer p.Stop()
 	var hdr [4]byte
 	for off := int64(0); ; {
 		k, err := io.ReadFull(r, hdr[:])
 		switch {
 		case k == 0 && err == io.EOF:
-			return p.drain()
+			return p.Drain()
 		case errors.Is(err, io.ErrUnexpectedEOF):
-			return p.fail(offsetError(s.name, off, fmt.Errorf("truncated frame header: %d of 4 bytes, then end of input", k)))
+			return p.Fail(offsetError(s.name, off, fmt.Errorf("truncated frame header: %d of 4 bytes, then end of input", k)))
 		case err != nil:
-			return p.fail(s.readError(off, err))
+			return p.Fail(s.readError(off, err))
 		}
 		l := uint64(hdr[0])<<24 | uint64(hdr[1])<<16 | uint64(hdr[2])<<8 | uint64(hdr[3])
 		if l > uint64(s.maxFrame) {
-			return p.fail(offsetError(s.name, off, fmt.Errorf("frame length %d is larger than the limit of %d bytes (not a length-framed OTLP file, or raise the frame limit)", l, s.maxFrame)))
+			return p.Fail(offsetError(s.name, off, fmt.Errorf("frame length %d is larger than the limit of %d bytes (not a length-framed OTLP file, or raise the frame limit)", l, s.maxFrame)))
 		}
-		f := p.frame()
+		f := p.Get()
 		f.off = off
 		f.buf, err = readN(r, f.buf, int(l))
 		if err != nil {
 			got := len(f.buf)
-			p.drop(f)
+			p.Drop(f)
 			if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
-				return p.fail(offsetError(s.name, off, fmt.Errorf("truncated frame: its header says %d bytes, the input ends after %d", l, got)))
+				return p.Fail(offsetError(s.name, off, fmt.Errorf("truncated frame: its header says %d bytes, the input ends after %d", l, got)))
 			}
-			return p.fail(s.readError(off+4+int64(got), err))
+			return p.Fail(s.readError(off+4+int64(got), err))
 		}
 		if l == 0 {
 			// An empty request is valid, but no exporter writes one: zeros
 			// are more likely the padding a crashed writer leaves (or a
 			// decompression bomb). Skip a run of them at memory speed.
-			p.drop(f)
+			p.Drop(f)
 			if empty.n == 0 {
 				empty.off = off
 			}
@@ -569,12 +570,12 @@ func (s *streamReader) readFrames(r io.Reader) (err error) {
 			// The file exporter's legacy `compression: zstd`: each message
 			// compressed on its own, and decompressed by the frame's decoder.
 			if err := s.frameDecoder(); err != nil {
-				p.drop(f)
-				return p.fail(err)
+				p.Drop(f)
+				return p.Fail(err)
 			}
 			f.compressed = true
 		}
-		if err := p.submit(f); err != nil {
+		if err := p.Submit(f); err != nil {
 			return err
 		}
 		off += 4 + int64(l)
@@ -682,15 +683,17 @@ type framedMsg struct {
 	spans      []dag.Span
 	n          notices
 	err        error
-	decoded    bool
 }
 
-func (f *framedMsg) decodedFlag() *bool { return &f.decoded }
-
-func newFramePipeline(s *streamReader, workers int) *pipeline[*framedMsg] {
-	p := &pipeline[*framedMsg]{
-		newJob: func() *framedMsg { return new(framedMsg) },
-		deliver: func(f *framedMsg) error {
+func newFramePipeline(s *streamReader, workers int) *ordered.Pipeline[*framedMsg] {
+	return ordered.New(ordered.Config[*framedMsg]{
+		Workers: workers,
+		New:     func() *framedMsg { return new(framedMsg) },
+		Worker: func() func(*framedMsg) {
+			w := new(frameWorker)
+			return func(f *framedMsg) { w.decode(s, f) }
+		},
+		Deliver: func(f *framedMsg) error {
 			s.n.merge(&f.n)
 			switch {
 			case f.err != nil:
@@ -700,13 +703,8 @@ func newFramePipeline(s *streamReader, workers int) *pipeline[*framedMsg] {
 			}
 			return nil
 		},
-		recycle: func(f *framedMsg) { *f = framedMsg{buf: f.buf[:0], zbuf: f.zbuf[:0]} },
-	}
-	p.start(workers, func() func(*framedMsg) {
-		w := new(frameWorker)
-		return func(f *framedMsg) { w.decode(s, f) }
+		Recycle: func(f *framedMsg) { *f = framedMsg{buf: f.buf[:0], zbuf: f.zbuf[:0]} },
 	})
-	return p
 }
 
 // workers is how many goroutines decode frames or chunks.
@@ -715,173 +713,6 @@ func (s *streamReader) workers() int {
 		return s.parallel
 	}
 	return runtime.GOMAXPROCS(0)
-}
-
-// pipelineJob is a pipeline's unit of work (a frame, a chunk of JSON
-// Lines): it has a flag the pipeline sets when the job is decoded.
-type pipelineJob interface{ decodedFlag() *bool }
-
-// pipeline decodes jobs on workers and delivers them in input order:
-// whichever goroutine completes the oldest job delivers it (and the
-// completed ones after it), under mu, so a batch is handed on as soon as
-// it is decoded even while the reader waits for more input, and deliver
-// is never called twice at once. The reading goroutine takes a job
-// (frame), fills it and submits it; a fixed number of jobs is in flight.
-type pipeline[J pipelineJob] struct {
-	newJob  func() J
-	deliver func(J) error // in input order; an error stops delivery
-	recycle func(J)       // clears a delivered job, keeping its buffers
-	seq     func(J)       // one worker: decode on the reading goroutine
-	jobs    chan J
-	limit   int // jobs in flight at most
-	wg      sync.WaitGroup
-
-	mu         sync.Mutex
-	room       sync.Cond // signalled when jobs are decoded or delivered
-	pending    []J       // submitted and not delivered, in input order
-	busy       int       // submitted and not decoded
-	delivering bool      // a goroutine is delivering the head of pending
-	free       []J
-	err        error // the first error: deliver's; the job that failed stays at the head of pending
-}
-
-// start starts the workers, each with its own state from newWorker.
-func (p *pipeline[J]) start(workers int, newWorker func() func(J)) {
-	p.limit = 2 * workers
-	p.room.L = &p.mu
-	if workers <= 1 {
-		p.seq = newWorker()
-		return
-	}
-	jobs := make(chan J, p.limit)
-	p.jobs = jobs
-	p.wg.Add(workers)
-	for range workers {
-		go func() {
-			defer p.wg.Done()
-			decode := newWorker()
-			for j := range jobs {
-				decode(j)
-				p.done(j)
-			}
-		}()
-	}
-}
-
-// frame returns a job to fill, reusing the memory of one delivered.
-func (p *pipeline[J]) frame() J {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if k := len(p.free); k > 0 {
-		j := p.free[k-1]
-		p.free = p.free[:k-1]
-		return j
-	}
-	return p.newJob()
-}
-
-// release recycles a job; mu is held.
-func (p *pipeline[J]) release(j J) {
-	p.recycle(j)
-	p.free = append(p.free, j)
-}
-
-// drop recycles a job that was not submitted.
-func (p *pipeline[J]) drop(j J) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.release(j)
-}
-
-// submit queues j for decoding, waiting while the pipeline is full. It
-// returns the first error met downstream, if any, instead; j is then
-// still the caller's.
-func (p *pipeline[J]) submit(j J) error {
-	p.mu.Lock()
-	for len(p.pending) >= p.limit && p.err == nil {
-		p.room.Wait()
-	}
-	if err := p.err; err != nil {
-		p.mu.Unlock()
-		return err
-	}
-	p.pending = append(p.pending, j)
-	p.busy++
-	p.mu.Unlock()
-	if p.seq != nil {
-		p.seq(j)
-		p.done(j)
-		return p.firstErr()
-	}
-	p.jobs <- j
-	return nil
-}
-
-// done marks j decoded and delivers every decoded job at the head of the
-// queue, until one fails, unless another goroutine is delivering (it then
-// delivers j too). deliver runs without mu, so the reader and the other
-// workers go on while the batches are consumed.
-func (p *pipeline[J]) done(j J) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	*j.decodedFlag() = true
-	p.busy--
-	defer p.room.Broadcast()
-	if p.delivering {
-		return
-	}
-	p.delivering = true
-	for p.err == nil && len(p.pending) > 0 && *p.pending[0].decodedFlag() {
-		h := p.pending[0]
-		p.mu.Unlock()
-		err := p.deliver(h)
-		p.mu.Lock()
-		if err != nil {
-			p.err = err
-			break
-		}
-		p.pending = p.pending[1:]
-		p.release(h)
-		p.room.Broadcast()
-	}
-	p.delivering = false
-}
-
-func (p *pipeline[J]) firstErr() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.err
-}
-
-// drain waits until every job in flight is decoded, and so delivered
-// unless an earlier one failed.
-func (p *pipeline[J]) drain() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for p.busy > 0 || p.delivering {
-		p.room.Wait()
-	}
-	return p.err
-}
-
-// fail returns the reading error err once the jobs read before it are
-// delivered: an error of theirs comes first, as when decoding in order.
-func (p *pipeline[J]) fail(err error) error {
-	if derr := p.drain(); derr != nil {
-		return derr
-	}
-	return err
-}
-
-// stop ends the workers, after the jobs in flight. It may be called more
-// than once.
-func (p *pipeline[J]) stop() {
-	if p.jobs == nil {
-		return
-	}
-	close(p.jobs)
-	p.jobs = nil
-	p.wg.Wait()
 }
 
 // skipZeroFrames discards the whole empty frames (four zero bytes each)
