@@ -46,6 +46,32 @@ func squares(workers, inFlight int, gate func(n int), deliver func(*job) error) 
 	return p, &made
 }
 
+// recording is squares delivering to a list of the numbers delivered.
+func recording(workers, inFlight int, gate func(n int)) (*Pipeline[*job], *[]int) {
+	var got []int
+	p, _ := squares(workers, inFlight, gate, func(j *job) error {
+		got = append(got, j.n)
+		return nil
+	})
+	return p, &got
+}
+
+// submitNumbers submits jobs 0 to n-1, calling after (when not nil)
+// after each.
+func submitNumbers(p *Pipeline[*job], n int, after func()) error {
+	for i := range n {
+		j := p.Get()
+		j.n = i
+		if err := p.Submit(j); err != nil {
+			return err
+		}
+		if after != nil {
+			after()
+		}
+	}
+	return nil
+}
+
 func TestPipelineDeliversInOrder(t *testing.T) {
 	for _, workers := range []int{0, 1, 2, 4, 8} {
 		t.Run(fmt.Sprint(workers), func(t *testing.T) {
@@ -108,11 +134,7 @@ func TestPipelineDeliversInOrder(t *testing.T) {
 // TestPipelineSequentialOnCaller: with one worker the job is done and
 // delivered within Submit, on the caller's goroutine.
 func TestPipelineSequentialOnCaller(t *testing.T) {
-	var delivered []int
-	p, _ := squares(1, 0, nil, func(j *job) error {
-		delivered = append(delivered, j.square)
-		return nil
-	})
+	p, delivered := recording(1, 0, nil)
 	defer p.Stop()
 	for i := 1; i <= 3; i++ {
 		j := p.Get()
@@ -120,8 +142,8 @@ func TestPipelineSequentialOnCaller(t *testing.T) {
 		if err := p.Submit(j); err != nil {
 			t.Fatal(err)
 		}
-		if len(delivered) != i || delivered[i-1] != i*i {
-			t.Fatalf("after Submit(%d): delivered %v", i, delivered)
+		if len(*delivered) != i {
+			t.Fatalf("after Submit(%d): delivered %v", i, *delivered)
 		}
 		if !p.Idle() {
 			t.Fatalf("after Submit(%d): not idle", i)
@@ -198,25 +220,17 @@ func TestPipelineErrorStopsDelivery(t *testing.T) {
 // TestPipelineFailAfterDelivery: the producer's error comes after every
 // job submitted before it is delivered.
 func TestPipelineFailAfterDelivery(t *testing.T) {
-	var got []int
-	p, _ := squares(3, 0, nil, func(j *job) error {
-		got = append(got, j.n)
-		return nil
-	})
+	p, got := recording(3, 0, nil)
 	defer p.Stop()
-	for i := range 10 {
-		j := p.Get()
-		j.n = i
-		if err := p.Submit(j); err != nil {
-			t.Fatal(err)
-		}
+	if err := submitNumbers(p, 10, nil); err != nil {
+		t.Fatal(err)
 	}
 	errRead := errors.New("truncated")
 	if err := p.Fail(errRead); err != errRead {
 		t.Fatalf("Fail returned %v", err)
 	}
-	if len(got) != 10 {
-		t.Errorf("delivered %v before the error, want all 10", got)
+	if len(*got) != 10 {
+		t.Errorf("delivered %v before the error, want all 10", *got)
 	}
 }
 
@@ -226,14 +240,10 @@ func TestPipelineFailAfterDelivery(t *testing.T) {
 func TestPipelineBoundedInFlight(t *testing.T) {
 	const inFlight = 4
 	release := make(chan struct{})
-	var got []int
-	p, _ := squares(2, inFlight, func(n int) {
+	p, got := recording(2, inFlight, func(n int) {
 		if n == 0 {
 			<-release
 		}
-	}, func(j *job) error {
-		got = append(got, j.n)
-		return nil
 	})
 	defer p.Stop()
 	var submitted atomic.Int32
@@ -241,14 +251,8 @@ func TestPipelineBoundedInFlight(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for i := range 10 {
-			j := p.Get()
-			j.n = i
-			if err := p.Submit(j); err != nil {
-				t.Error(err)
-				return
-			}
-			submitted.Add(1)
+		if err := submitNumbers(p, 10, func() { submitted.Add(1) }); err != nil {
+			t.Error(err)
 		}
 	}()
 	// Wait (a bounded loop) for the producer to fill the pipeline and
@@ -268,15 +272,15 @@ func TestPipelineBoundedInFlight(t *testing.T) {
 	if inPipe != inFlight || busy != 1 || submitted.Load() != inFlight {
 		t.Errorf("with the head held: %d jobs in flight, %d not done, %d submitted; want %d, 1, %d", inPipe, busy, submitted.Load(), inFlight, inFlight)
 	}
-	if len(got) != 0 {
-		t.Errorf("delivered %v while the head was held", got)
+	if len(*got) != 0 {
+		t.Errorf("delivered %v while the head was held", *got)
 	}
 	close(release)
 	wg.Wait()
 	if err := p.Drain(); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, got); diff != "" {
+	if diff := cmp.Diff([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, *got); diff != "" {
 		t.Errorf("delivered (-want +got):\n%s", diff)
 	}
 }
