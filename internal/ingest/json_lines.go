@@ -26,7 +26,6 @@ import (
 	"errors"
 	"io"
 	"slices"
-	"sync"
 
 	"github.com/tracectl/tracectl/internal/dag"
 	"github.com/tracectl/tracectl/internal/ordered"
@@ -43,10 +42,6 @@ const jsonChunkSize = 1 << 20
 // is read in order by one decoder, whose memory does not grow with the
 // length of a line.
 const jsonChunkGrowth = 16
-
-// chunkBufs keeps chunk buffers from one input to the next (a rotated
-// file set is many inputs), each a *[]byte of at most 2 chunk sizes.
-var chunkBufs sync.Pool
 
 // jsonChunk is a run of whole lines on its way through the pipeline.
 type jsonChunk struct {
@@ -83,8 +78,9 @@ func newChunkPipeline(s *streamReader, workers int) *ordered.Pipeline[*jsonChunk
 		Workers: workers,
 		New: func() *jsonChunk {
 			c := new(jsonChunk)
-			if b, ok := chunkBufs.Get().(*[]byte); ok {
-				c.buf = *b
+			if bufs := s.chunkBufs; bufs != nil && len(*bufs) > 0 {
+				c.buf = (*bufs)[len(*bufs)-1]
+				*bufs = (*bufs)[:len(*bufs)-1]
 			}
 			return c
 		},
@@ -125,8 +121,8 @@ func (s *streamReader) readJSON(r io.Reader) error {
 	p := newChunkPipeline(s, workers)
 	defer func() {
 		for _, c := range p.Stop() {
-			if b := c.buf[:0]; cap(b) <= 2*size {
-				chunkBufs.Put(&b)
+			if b := c.buf[:0]; cap(b) <= 2*size && s.chunkBufs != nil {
+				*s.chunkBufs = append(*s.chunkBufs, b)
 			}
 		}
 	}()

@@ -213,6 +213,10 @@ type reading struct {
 	n    notices
 	tr   *tracker
 	z    *zstdDecoders
+	// chunkBufs are JSON Lines chunk buffers kept from one input to the
+	// next (a rotated file set is many inputs); they go with the reading,
+	// so nothing holds them once the inputs are read.
+	chunkBufs [][]byte
 }
 
 func startReading(opts *Options) *reading {
@@ -286,6 +290,7 @@ type streamReader struct {
 	n         *notices
 	tr        *tracker
 	z         *zstdDecoders
+	chunkBufs *[][]byte // the reading's, for JSON Lines chunks
 	fn        func([]dag.Span) error
 	whole     func([]dag.Span) error // Options.WholeTraces
 	packer    dag.Packer
@@ -342,7 +347,7 @@ func (s *streamReader) hand(fn func([]dag.Span) error, batch []dag.Span) error {
 
 // decode reads one input, named name in errors and warnings.
 func (rd *reading) decode(r io.Reader, name string, fn func([]dag.Span) error) error {
-	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, fn: fn, whole: rd.opts.WholeTraces,
+	s := &streamReader{name: name, format: rd.opts.Format, maxFrame: rd.opts.maxFrame(), n: &rd.n, tr: rd.tr, z: rd.z, chunkBufs: &rd.chunkBufs, fn: fn, whole: rd.opts.WholeTraces,
 		parallel: rd.opts.parallel, chunkSize: rd.opts.chunkSize, readOn: rd.opts.readOn}
 	return s.layer(&countingReader{r: r, tr: rd.tr}, 0)
 }
