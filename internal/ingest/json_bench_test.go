@@ -132,16 +132,22 @@ func benchDecodeJSON(b *testing.B, msg func(i int) []byte) {
 	b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(spans*b.N), "B/span")
 }
 
-// BenchmarkReadJSONStream reads JSON Lines of realistic requests, as the
-// Collector file exporter writes them, through readJSONStream.
-func BenchmarkReadJSONStream(b *testing.B) {
-	const lines, spans = 16, 512
+// genOTLPJSONLines is lines requests of spans realistic spans each, one
+// per line, as the Collector file exporter writes them.
+func genOTLPJSONLines(lines, spans int) []byte {
 	var in bytes.Buffer
 	for i := range lines {
 		in.Write(genOTLPJSON(spans, uint64(i)))
 		in.WriteByte('\n')
 	}
-	data := in.Bytes()
+	return in.Bytes()
+}
+
+// BenchmarkReadJSONStream reads JSON Lines of realistic requests, as the
+// Collector file exporter writes them, through readJSONStream.
+func BenchmarkReadJSONStream(b *testing.B) {
+	const lines, spans = 16, 512
+	data := genOTLPJSONLines(lines, spans)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	var ms0, ms1 runtime.MemStats
@@ -192,12 +198,7 @@ func BenchmarkDecodeZipkinJSON(b *testing.B) { benchDecodeConverted(b, AppendZip
 // busy machine) and bytes allocated per span.
 func BenchmarkDecodeJSONLines(b *testing.B) {
 	const lines, spans = 64, 512
-	var in bytes.Buffer
-	for i := range lines {
-		in.Write(genOTLPJSON(spans, uint64(i)))
-		in.WriteByte('\n')
-	}
-	data := in.Bytes()
+	data := genOTLPJSONLines(lines, spans)
 	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
