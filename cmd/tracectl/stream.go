@@ -106,26 +106,18 @@ func (ts *traceSet) streamed(fn func(*dag.Tree) error) error {
 		}
 		for _, tr := range trees {
 			ts.total++
-			if ts.o.AdjustSkew {
-				adj.Adjust(tr)
+			matchedWhere, kept := ts.admit(tr, &adj)
+			if matchedWhere {
+				whereFor++
 			}
-			if ts.where != nil && !ts.where.Match(tr) {
+			if !kept {
 				continue
 			}
-			whereFor++
-			if ts.prefix != "" {
-				if !traceHasPrefix(tr, ts.prefix) {
-					continue
-				}
-				if !tr.Continued {
-					matched++
-					matches = append(matches, tr)
-				}
+			if ts.prefix != "" && !tr.Continued {
+				matched++
+				matches = append(matches, tr)
 			}
 			ts.kept++
-			if ts.seen != nil {
-				ts.seen(tr)
-			}
 			if err := fn(tr); err != nil {
 				return err
 			}

@@ -328,6 +328,26 @@ func (ts *traceSet) sorted(fn func(*dag.Tree) error) error {
 	})
 }
 
+// admit applies --adjust-skew, --where and --trace to a tree built a
+// partition or a completed trace at a time, and calls seen with it when it
+// is kept. It reports whether --where kept the tree (always, without
+// --where) and whether it is kept.
+func (ts *traceSet) admit(tr *dag.Tree, adj *dag.SkewAdjuster) (matchedWhere, kept bool) {
+	if ts.o.AdjustSkew {
+		adj.Adjust(tr)
+	}
+	if ts.where != nil && !ts.where.Match(tr) {
+		return false, false
+	}
+	if ts.prefix != "" && !traceHasPrefix(tr, ts.prefix) {
+		return true, false
+	}
+	if ts.seen != nil {
+		ts.seen(tr)
+	}
+	return true, true
+}
+
 func keyOf(tr *dag.Tree) spill.Key { return spill.Key{Start: tr.Start, TraceID: tr.TraceID} }
 
 // partitions builds the trees of each partition in turn, applies
@@ -357,21 +377,14 @@ func (ts *traceSet) partitions(fn func([]*dag.Tree, []*dag.Trace) error) error {
 		keep := trees[:0]
 		keptTraces := traces[:0]
 		for i, tr := range trees {
-			if ts.o.AdjustSkew {
-				adj.Adjust(tr)
+			matchedWhere, kept := ts.admit(tr, &adj)
+			if matchedWhere {
+				whereKept++
 			}
-			if ts.where != nil && !ts.where.Match(tr) {
-				continue
+			if kept {
+				keep = append(keep, tr)
+				keptTraces = append(keptTraces, traces[i])
 			}
-			whereKept++
-			if ts.prefix != "" && !traceHasPrefix(tr, ts.prefix) {
-				continue
-			}
-			if ts.seen != nil {
-				ts.seen(tr)
-			}
-			keep = append(keep, tr)
-			keptTraces = append(keptTraces, traces[i])
 		}
 		ts.kept += len(keep)
 		if ts.prefix != "" {
